@@ -1,0 +1,59 @@
+"""The practice's calendar: the simulation clock in whole days mapped to dates.
+
+Day 0 is ``calendar.start - warmup_days``; reporting covers days ``[warmup, warmup + horizon)``.
+Within a day, clinic times are minutes after midnight.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+
+from practicesim.scenario import Scenario, Session, clock_minutes
+
+
+class PracticeCalendar:
+    """Dates, clinic days and holidays for one scenario."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        cal = scenario.calendar
+        self.warmup = cal.warmup_days
+        self.horizon = cal.horizon_days
+        self.n_days = cal.warmup_days + cal.horizon_days
+        self.day0 = cal.start - timedelta(days=cal.warmup_days)
+        open_weekdays = {d.index for d in cal.clinic_days}
+        holidays = set(cal.holidays)
+        self.weekday = np.array([(self.day0.weekday() + d) % 7 for d in range(self.n_days)])
+        self.is_clinic_day = np.array(
+            [
+                self.weekday[d] in open_weekdays and self.date(d) not in holidays
+                for d in range(self.n_days)
+            ]
+        )
+        self.month = np.array([self.date(d).month for d in range(self.n_days)])
+
+    def date(self, day: int) -> date:
+        """The calendar date of simulation day ``day``."""
+        return self.day0 + timedelta(days=int(day))
+
+    def day(self, when: date) -> int:
+        """The simulation day of a date (may be negative or beyond the horizon)."""
+        return (when - self.day0).days
+
+    def dates(self, days: np.ndarray | pd.Series) -> pd.Series:
+        """Vectorised: simulation days -> ``datetime64[ns]`` dates."""
+        return pd.Series(pd.Timestamp(self.day0) + pd.to_timedelta(np.asarray(days), unit="D"))
+
+    def reporting(self, day: int) -> bool:
+        """True when ``day`` is in the reported period (after the warm-up)."""
+        return self.warmup <= day < self.n_days
+
+
+def session_slots(session: Session, slot_minutes: int, overbook: int) -> list[int]:
+    """Slot start times (minutes after midnight) in a session; ``overbook`` extra appointments
+    share the session's first slot time."""
+    start, end = clock_minutes(session.start), clock_minutes(session.end)
+    slots = list(range(start, end - slot_minutes + 1, slot_minutes))
+    return [start] * min(overbook, len(slots)) + slots if slots else []

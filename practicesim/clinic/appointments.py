@@ -1,0 +1,158 @@
+"""Booking requests into the appointment book, and what becomes of each appointment.
+
+Each request is offered the first open slot of an eligible provider (``scheduling.py``). Under
+the ``do_not_book`` credentialing policy a provider is eligible for a payer's patient only on
+days the payer would pay that provider. A booked appointment's fate is drawn when it is booked
+(it depends on the lead time): cancelled with notice, cancelled late, a no-show, or kept.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from practicesim.clinic.demand import Requests
+from practicesim.clinic.noshows import NoShowModel
+from practicesim.clinic.scheduling import AppointmentBook
+from practicesim.context import Context, day_buckets
+
+KEPT, NO_SHOW, LATE_CANCEL, CANCELLED = "completed", "no_show", "late_cancel", "cancelled"
+STATUSES = [KEPT, NO_SHOW, LATE_CANCEL, CANCELLED, "scheduled"]
+
+
+@dataclass(slots=True)
+class AppointmentTable:
+    """Appointments as parallel lists (one entry per appointment id)."""
+
+    request_day: list[int] = field(default_factory=list)
+    patient: list[int] = field(default_factory=list)
+    payer: list[int] = field(default_factory=list)
+    provider: list[int] = field(default_factory=list)
+    line: list[int] = field(default_factory=list)
+    visit_type: list[int] = field(default_factory=list)
+    day: list[int] = field(default_factory=list)
+    position: list[int] = field(default_factory=list)
+    time: list[int] = field(default_factory=list)
+    session_start: list[int] = field(default_factory=list)
+    reminded: list[bool] = field(default_factory=list)
+    status: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.day)
+
+
+class Scheduler:
+    """Books each day's requests and releases cancelled slots."""
+
+    def __init__(self, ctx: Context, book: AppointmentBook) -> None:
+        self.ctx = ctx
+        self.book = book
+        self.table = AppointmentTable()
+        self.by_day: list[list[int]] = day_buckets(book.n_days)
+        self.cancellations: list[list[int]] = day_buckets(ctx.n_days)
+        self.fate = ctx.streams.buffer("appointment_fate")
+        self.noshow = NoShowModel(ctx.scenario.no_shows)
+        self.requests = 0
+        self.lost: list[int] = [0] * ctx.n_days
+        self._slots = [[t.slots for t in line.visit_types] for line in ctx.scenario.service_lines]
+
+    def eligible(self, payer: int) -> Iterator[tuple[int, int, int]]:
+        """(provider, first day, end day) each provider may see this payer's patients."""
+        coverage = self.ctx.coverage
+        restrict = self.ctx.scenario.scheduling.uncredentialed_policy == "do_not_book"
+        for provider in range(len(self.book.templates)):
+            first, end = coverage.window(provider, payer) if restrict else (0, self.book.n_days)
+            yield provider, first, end
+
+    def book_requests(self, day: int, requests: Requests) -> None:
+        """Offer each request the earliest slot; book it if within the patient's tolerance."""
+        rules = self.ctx.scenario.scheduling
+        if self.noshow.params is not self.ctx.scenario.no_shows:
+            self.noshow = NoShowModel(self.ctx.scenario.no_shows)
+        earliest = day + rules.min_lead_days
+        latest = day + rules.booking_horizon_days
+        book = self.book
+        for line, vtype, patient, payer, tolerance in zip(
+                requests.line, requests.visit_type, requests.patient, requests.payer,
+                requests.tolerance, strict=True):
+            slots = self._slots[line][vtype]
+            best = None
+            for provider, first, end in self.eligible(payer):
+                fit = book.first_fit(provider, max(earliest, first), min(latest, end - 1), slots)
+                if fit is None:
+                    continue
+                key = (fit[0], book.time_of(provider, *fit)[0], -book.n_free[provider][fit[0]])
+                if best is None or key < best[0]:
+                    best = (key, provider, fit)
+            self.requests += 1
+            if best is None or best[2][0] - day > tolerance:
+                self.lost[day] += 1
+                continue
+            _, provider, (when, position) = best
+            book.take(provider, when, position, slots)
+            self._record(day, line, vtype, patient, payer, provider, when, position)
+
+    def _record(self, day: int, line: int, vtype: int, patient: int, payer: int, provider: int,
+                when: int, position: int) -> None:
+        rules = self.ctx.scenario
+        table = self.table
+        lead = when - day
+        u_cancel, u_late, u_noshow, u_remind, u_when = (self.fate() for _ in range(5))
+        reminded = lead >= 2 and u_remind < rules.no_shows.reminder_share
+        if lead >= 2 and u_cancel < rules.scheduling.early_cancel_rate:
+            status = CANCELLED
+            cancel_day = day + 1 + math.floor(u_when * (lead - 1))
+            if cancel_day < self.ctx.n_days:
+                self.cancellations[cancel_day].append(len(table))
+        elif u_late < rules.no_shows.late_cancel_rate:
+            status = LATE_CANCEL
+        elif u_noshow < self.noshow.probability(lead, reminded):
+            status = NO_SHOW
+        else:
+            status = KEPT
+        time, session_start = self.book.time_of(provider, when, position)
+        self.by_day[when].append(len(table))
+        table.request_day.append(day)
+        table.patient.append(patient)
+        table.payer.append(payer)
+        table.provider.append(provider)
+        table.line.append(line)
+        table.visit_type.append(vtype)
+        table.day.append(when)
+        table.position.append(position)
+        table.time.append(time)
+        table.session_start.append(session_start)
+        table.reminded.append(reminded)
+        table.status.append(status)
+
+    def release_cancellations(self, day: int) -> None:
+        """Slots of appointments cancelled today go back to the book."""
+        table = self.table
+        for a in self.cancellations[day]:
+            slots = self._slots[table.line[a]][table.visit_type[a]]
+            self.book.release(table.provider[a], table.day[a], table.position[a], slots)
+        self.cancellations[day] = []
+
+    def frame(self, names: dict[str, list[str]]) -> pd.DataFrame:
+        """One row per appointment; appointments after the run's end are ``scheduled``."""
+        t = self.table
+        n_days = self.ctx.n_days
+        status = [s if d < n_days or s == CANCELLED else "scheduled"
+                  for s, d in zip(t.status, t.day, strict=True)]
+        return pd.DataFrame({
+            "appointment": range(len(t)),
+            "request_day": t.request_day,
+            "day": t.day,
+            "time_minutes": t.time,
+            "lead_days": [d - r for d, r in zip(t.day, t.request_day, strict=True)],
+            "patient": t.patient,
+            "payer": pd.Categorical([names["payer"][p] for p in t.payer]),
+            "provider": pd.Categorical([names["provider"][p] for p in t.provider]),
+            "visit_type": pd.Categorical([names["visit_type"][t.line[i]][v]
+                                          for i, v in enumerate(t.visit_type)]),
+            "reminded": t.reminded,
+            "status": pd.Categorical(status, categories=STATUSES),
+        })

@@ -1,0 +1,209 @@
+"""A clinic day: the patients who come, their flow through the clinic, and the visits' bills.
+
+Kept appointments arrive at their slot time plus a punctuality draw; walk-ins at their own
+times. ``flow.run_day`` gives every stage's times; each completed visit gets its codes (one main
+code drawn from the visit type's mix, each add-on with its probability), priced from the fee
+schedule, and its copay asked at the desk (collected with ``desk_collection_rate``). The visit
+then goes to charge capture.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from practicesim.clinic import flow
+from practicesim.clinic.appointments import KEPT, Scheduler
+from practicesim.clinic.demand import DemandModel, PatientPanel
+from practicesim.clinic.scheduling import AppointmentBook
+from practicesim.context import Context
+from practicesim.finance import cents
+from practicesim.revenue.charges import desk_copay_cents
+from practicesim.revenue.claims import Claim
+from practicesim.scenario import Scenario
+
+
+@dataclass(slots=True)
+class Pricing:
+    """Per visit type: cumulative code shares and each code's (charge, Medicare) cents."""
+
+    codes: list[list[list[tuple[float, int, int]]]]
+    add_ons: list[list[list[tuple[float, int, int]]]]
+
+    @classmethod
+    def of(cls, scenario: Scenario) -> Pricing:
+        fees = scenario.fee_schedule
+
+        def priced(code: str) -> tuple[int, int]:
+            return cents(fees[code].charge), cents(fees[code].medicare_allowed)
+
+        codes, add_ons = [], []
+        for line in scenario.service_lines:
+            line_codes, line_adds = [], []
+            for vt in line.visit_types:
+                acc, cumulative = 0.0, []
+                for code, share in vt.codes.items():
+                    acc += share
+                    cumulative.append((acc, *priced(code)))
+                line_codes.append(cumulative)
+                line_adds.append([(p, *priced(code)) for code, p in vt.add_ons.items()])
+            codes.append(line_codes)
+            add_ons.append(line_adds)
+        return cls(codes, add_ons)
+
+
+def _main_code(cumulative: list[tuple[float, int, int]], u: float) -> tuple[int, int]:
+    """(charge, Medicare allowed) cents of the code whose cumulative share first exceeds u."""
+    for edge, fee, allowed in cumulative:
+        if u < edge:
+            return fee, allowed
+    return cumulative[-1][1], cumulative[-1][2]
+
+
+@dataclass(slots=True)
+class VisitTable:
+    """Completed visits (parallel lists)."""
+
+    columns: dict[str, list] = field(default_factory=lambda: {k: [] for k in VISIT_COLUMNS})
+
+
+VISIT_COLUMNS = ("day", "appointment", "patient", "payer", "provider", "line", "visit_type",
+                 "walk_in", "arrival_minutes", "provider_start_minutes", "provider_end_minutes",
+                 "departure_minutes", "wait_for_provider_minutes", "total_wait_minutes",
+                 "claim")
+
+
+class Clinic:
+    """Runs each clinic day and hands completed visits to charge capture."""
+
+    def __init__(self, ctx: Context, book: AppointmentBook, scheduler: Scheduler,
+                 demand: DemandModel, panel: PatientPanel,
+                 to_charges: Callable[[int, Claim], None]) -> None:
+        self.ctx = ctx
+        self.book = book
+        self.scheduler = scheduler
+        self.demand = demand
+        self.panel = panel
+        self.to_charges = to_charges
+        self.visits = VisitTable()
+        self.sessions: list[tuple[int, flow.SessionStats]] = []
+        self.turned_away = [0] * ctx.n_days
+        self.completed = [0] * ctx.n_days
+        self._scenario: Scenario | None = None
+        streams = ctx.streams
+        scenario = ctx.scenario
+        self.punctuality = streams.buffer("punctuality", dist=scenario.flow.punctuality_minutes)
+        self.check_in = streams.buffer("check_in_minutes", dist=scenario.flow.check_in_minutes)
+        self.rooming = streams.buffer("rooming_minutes", dist=scenario.flow.rooming_minutes)
+        self.checkout = streams.buffer("checkout_minutes", dist=scenario.flow.checkout_minutes)
+        self.provider_minutes = [
+            [streams.buffer("provider_minutes", line.name, vt.name, dist=vt.provider_minutes)
+             for vt in line.visit_types]
+            for line in scenario.service_lines
+        ]
+        self.coding = streams.buffer("visit_codes")
+        self.desk = streams.buffer("desk_collection")
+
+    def _refresh(self) -> None:
+        if self._scenario is not self.ctx.scenario:
+            self._scenario = self.ctx.scenario
+            self.pricing = Pricing.of(self._scenario)
+
+    def on_day(self, day: int) -> None:
+        """Run today's clinic (nothing on days without sessions)."""
+        self._refresh()
+        n_providers = len(self.book.templates)
+        sessions = [self.book.sessions(p, day) for p in range(n_providers)]
+        if not any(sessions):
+            return
+        patients, who = self._arrivals(day)
+        if not who:
+            return
+        staff = self.ctx.scenario.staff
+        opens = min(a for s in sessions for a, _ in s) - 30.0
+        result = flow.run_day(patients, sessions, staff.front_desk.count,
+                              staff.medical_assistants.count, staff.checkout.count, opens)
+        self.sessions.extend((day, s) for s in flow.session_stats(result, sessions))
+        self._record(day, patients, result, who)
+
+    def _arrivals(self, day: int) -> tuple[flow.DayPatients, list[tuple[int, int, int, int]]]:
+        """Today's patients, and per patient (appointment or -1, patient, line, visit type)."""
+        patients = flow.DayPatients()
+        who: list[tuple[int, int, int, int]] = []
+        table = self.scheduler.table
+        for a in self.scheduler.by_day[day]:
+            if table.status[a] != KEPT:
+                continue
+            line, vtype = table.line[a], table.visit_type[a]
+            patients.add(table.time[a] + self.punctuality(), table.provider[a],
+                         float(table.session_start[a]), *self._durations(line, vtype))
+            who.append((a, table.patient[a], line, vtype))
+        for minute, line, vtype, patient in self.demand.walk_ins(day):
+            eligible = tuple(p for p in range(len(self.book.templates))
+                             if self.ctx.coverage.covers(p, self.panel.payer[patient], day))
+            patients.add(minute, flow.WALK_IN, 0.0, *self._durations(line, vtype), eligible)
+            who.append((-1, patient, line, vtype))
+        return patients, who
+
+    def _durations(self, line: int, vtype: int) -> tuple[float, float, float, float]:
+        return (max(0.0, self.check_in()), max(0.0, self.rooming()),
+                max(0.0, self.provider_minutes[line][vtype]()), max(0.0, self.checkout()))
+
+    def _record(self, day: int, patients: flow.DayPatients, result: flow.DayFlow,
+                who: list[tuple[int, int, int, int]]) -> None:
+        to_provider, total = result.waits(patients)
+        cols = self.visits.columns
+        for i, (appointment, patient, line, vtype) in enumerate(who):
+            provider = result.provider[i]
+            if provider == flow.WALK_IN:
+                self.turned_away[day] += 1
+                continue
+            payer = self.panel.payer[patient]
+            claim = self._bill(day, len(cols["day"]), patient, payer, provider, line, vtype)
+            self.completed[day] += 1
+            for key, value in (
+                ("day", day), ("appointment", appointment), ("patient", patient),
+                ("payer", payer), ("provider", provider), ("line", line), ("visit_type", vtype),
+                ("walk_in", appointment < 0), ("arrival_minutes", patients.arrival[i]),
+                ("provider_start_minutes", result.provider_start[i]),
+                ("provider_end_minutes", result.provider_end[i]),
+                ("departure_minutes", result.departure[i]),
+                ("wait_for_provider_minutes", to_provider[i]),
+                ("total_wait_minutes", total[i]), ("claim", claim.id),
+            ):
+                cols[key].append(value)
+            self.to_charges(day, claim)
+
+    def _bill(self, day: int, visit: int, patient: int, payer: int, provider: int, line: int,
+              vtype: int) -> Claim:
+        """The visit's claim: codes drawn and priced, the desk's copay collected or not."""
+        charge, medicare = _main_code(self.pricing.codes[line][vtype], self.coding())
+        for probability, fee, allowed in self.pricing.add_ons[line][vtype]:
+            if self.coding() < probability:
+                charge += fee
+                medicare += allowed
+        terms = self.ctx.scenario.payers[payer]
+        if terms.kind == "self_pay":
+            due = charge - round(charge * terms.self_pay_discount)
+        else:
+            due = desk_copay_cents(
+                terms.cost_sharing.copay,
+                min(charge, round(medicare * terms.allowed_pct_of_medicare)))
+        desk_rate = self.ctx.scenario.patient_collections.desk_collection_rate
+        collected = due if self.desk() < desk_rate else 0
+        return Claim(id=visit, patient=patient, payer=payer, provider=provider, visit=visit,
+                     service_day=day, charge_cents=charge, medicare_allowed_cents=medicare,
+                     copay_collected_cents=collected)
+
+    def frame(self, calendar_dates: Callable[[pd.Series], pd.Series],
+              names: dict[str, list]) -> pd.DataFrame:
+        """One row per completed visit."""
+        df = pd.DataFrame(self.visits.columns)
+        df.insert(0, "visit", range(len(df)))
+        df["payer"] = pd.Categorical([names["payer"][p] for p in df["payer"]])
+        df["provider"] = pd.Categorical([names["provider"][p] for p in df["provider"]])
+        df["visit_type"] = pd.Categorical([names["visit_type"][ln][v] for ln, v in
+                                           zip(df.pop("line"), df["visit_type"], strict=True)])
+        return df

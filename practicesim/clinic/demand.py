@@ -1,0 +1,142 @@
+"""Demand: appointment requests and walk-ins, and the patients who make them.
+
+On a clinic day a service line receives ``N ~ Poisson(requests_per_day x weekday factor x month
+factor x G)`` requests, ``G ~ Gamma(mean 1, cv = dispersion)`` (day-to-day over-dispersion; 1
+when ``dispersion`` is 0). Each request is a new patient with ``new_patient_share`` (a new
+patient id, payer drawn from the payer mix) or an established patient drawn uniformly from the
+panel; its visit type is drawn by ``share`` among the line's new or established types. Walk-ins
+arrive as a Poisson process by clock hour and are established patients.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from practicesim.context import Context
+from practicesim.scenario import Scenario
+
+
+@dataclass(slots=True)
+class Requests:
+    """One day's appointment requests (parallel lists)."""
+
+    line: list[int] = field(default_factory=list)
+    visit_type: list[int] = field(default_factory=list)
+    patient: list[int] = field(default_factory=list)
+    payer: list[int] = field(default_factory=list)
+    tolerance: list[float] = field(default_factory=list)
+    """Longest lead time (days) the patient accepts."""
+
+
+class PatientPanel:
+    """The practice's patients and their payers (patient id = index)."""
+
+    def __init__(self, scenario: Scenario, size: int, rng: np.random.Generator) -> None:
+        self.shares = _payer_shares(scenario)
+        self.payer: list[int] = rng.choice(len(self.shares), size=size, p=self.shares).tolist()
+
+    def add(self, u: float) -> int:
+        """A new patient whose payer is drawn from the mix with uniform ``u``."""
+        payer = int(np.searchsorted(np.cumsum(self.shares), u, side="right"))
+        self.payer.append(min(payer, len(self.shares) - 1))
+        return len(self.payer) - 1
+
+    def __len__(self) -> int:
+        return len(self.payer)
+
+
+def _payer_shares(scenario: Scenario) -> np.ndarray:
+    shares = np.array([p.share for p in scenario.payers], dtype=float)
+    return shares / shares.sum()
+
+
+class DemandModel:
+    """Draws each day's requests and walk-ins."""
+
+    def __init__(self, ctx: Context, panel: PatientPanel) -> None:
+        self.ctx = ctx
+        self.panel = panel
+        lines = {s.name: i for i, s in enumerate(ctx.scenario.service_lines)}
+        self.line_of = [lines[d.service_line] for d in ctx.scenario.demand]
+
+    def requests(self, day: int) -> Requests:
+        out = Requests()
+        calendar = self.ctx.calendar
+        if not calendar.is_clinic_day[day]:
+            return out
+        scenario = self.ctx.scenario
+        streams = self.ctx.streams
+        weekday = _WEEKDAYS[calendar.weekday[day]]
+        for demand, line in zip(scenario.demand, self.line_of, strict=True):
+            rng = streams.get("demand_count", demand.service_line)
+            mean = (demand.requests_per_day * demand.weekday_factors.get(weekday, 1.0)
+                    * demand.month_factors.get(int(calendar.month[day]), 1.0))
+            if demand.dispersion > 0:
+                shape = 1.0 / demand.dispersion**2
+                mean *= rng.gamma(shape, 1.0 / shape)
+            n = int(rng.poisson(mean))
+            if n == 0:
+                continue
+            mix = streams.get("demand_mix", demand.service_line).random((n, 3))
+            tolerance = scenario.scheduling.patient_tolerance_days.sample(
+                streams.get("patient_tolerance", demand.service_line), n)
+            types = _type_choices(scenario, line)
+            for (u_new, u_type, u_patient), tol in zip(mix.tolist(), tolerance.tolist(),
+                                                       strict=True):
+                is_new = u_new < demand.new_patient_share or len(self.panel) == 0
+                patient = (self.panel.add(u_patient) if is_new
+                           else int(u_patient * len(self.panel)))
+                out.line.append(line)
+                out.visit_type.append(_pick(types[is_new], u_type))
+                out.patient.append(patient)
+                out.payer.append(self.panel.payer[patient])
+                out.tolerance.append(tol)
+        return out
+
+    def walk_ins(self, day: int) -> list[tuple[float, int, int, int]]:
+        """Today's walk-ins: (arrival minute, service line, visit type, patient)."""
+        calendar = self.ctx.calendar
+        if not calendar.is_clinic_day[day]:
+            return []
+        out = []
+        for demand, line in zip(self.ctx.scenario.demand, self.line_of, strict=True):
+            if not demand.walk_ins_per_hour:
+                continue
+            rng = self.ctx.streams.get("walk_ins", demand.service_line)
+            hours = sorted(demand.walk_ins_per_hour)
+            counts = rng.poisson([demand.walk_ins_per_hour[h] for h in hours])
+            visit_type = _type_choices(self.ctx.scenario, line)[False][0][0]
+            for hour, count in zip(hours, counts.tolist(), strict=True):
+                for minute, u in rng.random((count, 2)).tolist():
+                    patient = int(u * len(self.panel))
+                    out.append((hour * 60 + minute * 60, line, visit_type, patient))
+        out.sort()
+        return out
+
+
+_WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+def _type_choices(scenario: Scenario, line: int) -> dict[bool, list[tuple[int, float]]]:
+    """Per new/established: (visit type index, cumulative share) of the line's types."""
+    types = scenario.service_lines[line].visit_types
+    out: dict[bool, list[tuple[int, float]]] = {}
+    for new in (False, True):
+        chosen = [(i, t.share) for i, t in enumerate(types) if t.new_patient == new]
+        chosen = chosen or [(i, t.share) for i, t in enumerate(types)]
+        total = sum(s for _, s in chosen)
+        cumulative, acc = [], 0.0
+        for i, share in chosen:
+            acc += share / total
+            cumulative.append((i, acc))
+        out[new] = cumulative
+    return out
+
+
+def _pick(cumulative: list[tuple[int, float]], u: float) -> int:
+    for index, edge in cumulative:
+        if u < edge:
+            return index
+    return cumulative[-1][0]

@@ -1,0 +1,132 @@
+"""The appointment book: providers' session templates, slots, and booking into them.
+
+Each provider has, per weekday, a template of slots (``slot_minutes`` apart through each
+session, plus ``overbook_per_session`` extra appointments at each session's start). A request
+is booked into the *first open slot of an eligible provider* no earlier than
+``min_lead_days`` ahead and within ``booking_horizon_days``: the earliest day, then the earliest
+time; ties go to the provider with more free slots that day. A visit type taking ``k`` slots
+needs ``k`` consecutive free slots within one session. Lead time is not an input: it emerges
+from demand against capacity. A patient offered a lead time beyond their tolerance books
+elsewhere (a lost request).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from practicesim.calendar import PracticeCalendar, session_slots
+from practicesim.scenario import Provider, clock_minutes
+
+FREE, TAKEN, GAP = 1, 0, 2
+
+
+@dataclass(slots=True)
+class DayTemplate:
+    """One provider's slots on one weekday."""
+
+    times: list[int]
+    """Slot start (minutes after midnight) per position; -1 at a gap between sessions."""
+    session_start: list[int]
+    """Start of the session each position belongs to."""
+    sessions: list[tuple[float, float]]
+    layout: bytes
+    """FREE at slot positions, GAP between sessions."""
+
+
+def day_templates(provider: Provider, overbook: int) -> list[DayTemplate | None]:
+    """Per weekday (Monday = 0) the provider's template, None on days without sessions."""
+    out: list[DayTemplate | None] = []
+    for weekday in range(7):
+        sessions = sorted(
+            (s for s in provider.sessions if any(d.index == weekday for d in s.days)),
+            key=lambda s: clock_minutes(s.start),
+        )
+        times: list[int] = []
+        starts: list[int] = []
+        spans = []
+        for session in sessions:
+            slots = session_slots(session, provider.slot_minutes, overbook)
+            if times:
+                times.append(-1)
+                starts.append(-1)
+            times.extend(slots)
+            starts.extend([clock_minutes(session.start)] * len(slots))
+            spans.append((float(clock_minutes(session.start)), float(clock_minutes(session.end))))
+        if not times:
+            out.append(None)
+            continue
+        layout = bytes(GAP if t < 0 else FREE for t in times)
+        out.append(DayTemplate(times, starts, spans, layout))
+    return out
+
+
+class AppointmentBook:
+    """Free and taken slots of every provider on every day of the run and of the horizon
+    beyond it (so that lead times near the end of a run are not cut short)."""
+
+    def __init__(self, seats: list[Provider], calendar: PracticeCalendar, overbook: int,
+                 horizon: int) -> None:
+        self.n_days = calendar.n_days + horizon
+        self.templates: list[list[DayTemplate | None]] = []
+        self.free: list[list[bytearray | None]] = []
+        self.n_free: list[list[int]] = []
+        self.pointer: list[int] = []
+        for seat in seats:
+            weekly = day_templates(seat, overbook)
+            first = calendar.day(seat.start_date) if seat.start_date else 0
+            last = calendar.day(seat.end_date) if seat.end_date else self.n_days
+            days: list[DayTemplate | None] = []
+            for d in range(self.n_days):
+                open_day = d >= calendar.n_days or calendar.is_clinic_day[d]
+                weekday = (calendar.day0.weekday() + d) % 7
+                template = weekly[weekday] if open_day and first <= d < last else None
+                days.append(template)
+            self.templates.append(days)
+            self.free.append([bytearray(t.layout) if t else None for t in days])
+            self.n_free.append([t.layout.count(FREE) if t else 0 for t in days])
+            self.pointer.append(0)
+
+    def sessions(self, provider: int, day: int) -> list[tuple[float, float]]:
+        """The provider's (start, end) sessions on ``day`` (empty when not working)."""
+        template = self.templates[provider][day]
+        return template.sessions if template else []
+
+    def first_fit(self, provider: int, first: int, last: int,
+                  slots: int) -> tuple[int, int] | None:
+        """Earliest (day, position) in ``[first, last]`` with ``slots`` consecutive free slots."""
+        n_free, free = self.n_free[provider], self.free[provider]
+        pointer = self.pointer[provider]
+        if first <= pointer:
+            while pointer < self.n_days and n_free[pointer] == 0:
+                pointer += 1
+            self.pointer[provider] = pointer
+        pattern = b"\x01" * slots
+        for day in range(max(first, pointer), min(last, self.n_days - 1) + 1):
+            if n_free[day] >= slots:
+                position = free[day].find(pattern)
+                if position >= 0:
+                    return day, position
+        return None
+
+    def take(self, provider: int, day: int, position: int, slots: int) -> None:
+        row = self.free[provider][day]
+        row[position:position + slots] = b"\x00" * slots
+        self.n_free[provider][day] -= slots
+
+    def release(self, provider: int, day: int, position: int, slots: int) -> None:
+        """Give a cancelled appointment's slots back to the book."""
+        row = self.free[provider][day]
+        row[position:position + slots] = b"\x01" * slots
+        self.n_free[provider][day] += slots
+        self.pointer[provider] = min(self.pointer[provider], day)
+
+    def time_of(self, provider: int, day: int, position: int) -> tuple[int, int]:
+        """(slot time, session start) of a position, minutes after midnight."""
+        template = self.templates[provider][day]
+        return template.times[position], template.session_start[position]
+
+    def slot_minutes_booked(self, provider: int, day: int) -> int:
+        template = self.templates[provider][day]
+        if template is None:
+            return 0
+        return template.layout.count(FREE) - self.n_free[provider][day]

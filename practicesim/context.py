@@ -1,0 +1,39 @@
+"""What every part of a running practice shares: the clock's calendar, the scenario in force,
+the random streams, the accounts and the finances."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from practicesim.calendar import PracticeCalendar
+from practicesim.finance import Finance
+from practicesim.revenue.claims import Accounts
+from practicesim.revenue.credentialing import Coverage
+from practicesim.scenario import Provider, Scenario
+from practicesim.streams import Streams
+
+
+@dataclass(slots=True)
+class Context:
+    """Shared state of one run. ``scenario`` is the one in force today (dated changes replace
+    it); components read their parameters from it each day rather than keeping copies."""
+
+    scenario: Scenario
+    calendar: PracticeCalendar
+    streams: Streams
+    accounts: Accounts
+    finance: Finance
+    coverage: Coverage
+    seats: list[Provider]
+    """One entry per provider (a ``count: n`` group expanded to n seats)."""
+    self_pay_index: frozenset[int]
+    """Indices of self-pay payers (no claim goes to a payer)."""
+
+    @property
+    def n_days(self) -> int:
+        return self.calendar.n_days
+
+
+def day_buckets(n_days: int) -> list[list]:
+    """One list per simulation day, for work that becomes due on that day."""
+    return [[] for _ in range(n_days)]

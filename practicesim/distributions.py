@@ -1,0 +1,189 @@
+"""Probability distributions written as data, and the samplers built from them.
+
+A scenario writes a duration or a lag as a small mapping, for example
+``{dist: lognormal, median: 16, p90: 30}``; a bare number means a fixed value. Each model here
+validates its parameters and builds, once, a sampler whose ``sample(rng, n)`` draws ``n`` values
+as a numpy array in one call (batched draws, never one Python call per value).
+
+Units are whatever the field says (minutes for visit stages, days for lags).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Z90 = 1.2815515655446004
+"""The standard normal 90th percentile: a lognormal's p90 is ``median * exp(sigma * Z90)``."""
+
+
+class _Dist(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """Draw ``n`` values (float64 array)."""
+        raise NotImplementedError
+
+    @property
+    def mean(self) -> float:
+        """The distribution's mean, in the field's unit."""
+        raise NotImplementedError
+
+
+class Fixed(_Dist):
+    """Always ``value``."""
+
+    dist: Literal["fixed"] = "fixed"
+    value: float
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return np.full(n, self.value, dtype=float)
+
+    @property
+    def mean(self) -> float:
+        return self.value
+
+
+class Exponential(_Dist):
+    """Exponential with the given ``mean`` (> 0)."""
+
+    dist: Literal["exponential"]
+    mean_: float = Field(alias="mean", gt=0)
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return rng.exponential(self.mean_, n)
+
+    @property
+    def mean(self) -> float:
+        return self.mean_
+
+
+class Lognormal(_Dist):
+    """Lognormal given by its ``median`` and 90th percentile ``p90`` (p90 > median > 0).
+
+    ``sigma = ln(p90 / median) / z90``; mean ``= median * exp(sigma**2 / 2)``.
+    """
+
+    dist: Literal["lognormal"]
+    median: float = Field(gt=0)
+    p90: float = Field(gt=0)
+
+    @model_validator(mode="after")
+    def _p90_above_median(self) -> Lognormal:
+        if self.p90 <= self.median:
+            raise ValueError(f"p90 must be > median ({self.median}), got {self.p90}")
+        return self
+
+    @property
+    def sigma(self) -> float:
+        return math.log(self.p90 / self.median) / Z90
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return rng.lognormal(math.log(self.median), self.sigma, n)
+
+    @property
+    def mean(self) -> float:
+        return self.median * math.exp(self.sigma**2 / 2)
+
+
+class Gamma(_Dist):
+    """Gamma given by its ``mean`` and coefficient of variation ``cv`` (shape ``1/cv**2``)."""
+
+    dist: Literal["gamma"]
+    mean_: float = Field(alias="mean", gt=0)
+    cv: float = Field(gt=0)
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        shape = 1.0 / self.cv**2
+        return rng.gamma(shape, self.mean_ / shape, n)
+
+    @property
+    def mean(self) -> float:
+        return self.mean_
+
+
+class Normal(_Dist):
+    """Normal with ``mean`` and standard deviation ``sd`` (>= 0), e.g. arrival punctuality."""
+
+    dist: Literal["normal"]
+    mean_: float = Field(alias="mean")
+    sd: float = Field(ge=0)
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return rng.normal(self.mean_, self.sd, n)
+
+    @property
+    def mean(self) -> float:
+        return self.mean_
+
+
+class Uniform(_Dist):
+    """Uniform on ``[low, high)``."""
+
+    dist: Literal["uniform"]
+    low: float
+    high: float
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Uniform:
+        if self.high <= self.low:
+            raise ValueError(f"high must be > low ({self.low}), got {self.high}")
+        return self
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return rng.uniform(self.low, self.high, n)
+
+    @property
+    def mean(self) -> float:
+        return (self.low + self.high) / 2
+
+
+class Empirical(_Dist):
+    """Draws from a list of observed ``values``, with optional ``weights`` (same length)."""
+
+    dist: Literal["empirical"]
+    values: list[float] = Field(min_length=1)
+    weights: list[float] | None = None
+
+    @model_validator(mode="after")
+    def _weights_match(self) -> Empirical:
+        if self.weights is not None:
+            if len(self.weights) != len(self.values):
+                raise ValueError(
+                    f"weights must have {len(self.values)} entries like values, "
+                    f"got {len(self.weights)}"
+                )
+            if any(w < 0 for w in self.weights) or sum(self.weights) <= 0:
+                raise ValueError("weights must be >= 0 with a positive sum")
+        return self
+
+    def _p(self) -> np.ndarray | None:
+        if self.weights is None:
+            return None
+        w = np.asarray(self.weights, dtype=float)
+        return w / w.sum()
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return rng.choice(np.asarray(self.values, dtype=float), size=n, p=self._p())
+
+    @property
+    def mean(self) -> float:
+        p = self._p()
+        v = np.asarray(self.values, dtype=float)
+        return float(v.mean() if p is None else v @ p)
+
+
+DistModel = Annotated[
+    Fixed | Exponential | Lognormal | Gamma | Normal | Uniform | Empirical,
+    Field(discriminator="dist"),
+]
+
+
+def as_dist(value: object) -> object:
+    """Let a bare number stand for ``{dist: fixed, value: number}``."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return {"dist": "fixed", "value": value}
+    return value

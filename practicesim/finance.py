@@ -1,0 +1,87 @@
+"""Costs and cash: payroll, overhead, revenue-cycle costs, and the practice's cash balance.
+
+Every cost is booked in integer cents on the day it is paid: salaries and provider compensation
+semi-monthly (the 15th and the last day of each month, 1/24 of the annual figure for each person
+on the payroll that day), overhead and software on the 1st of each month, clearinghouse fees per
+claim sent, statement costs when statements go out, agency and vendor fees as collections come
+in. Cash on day d = starting cash + collections up to d - costs up to d.
+"""
+
+from __future__ import annotations
+
+import calendar as pycalendar
+
+import numpy as np
+import pandas as pd
+
+from practicesim.calendar import PracticeCalendar
+from practicesim.scenario import Provider, Scenario
+
+COST_CATEGORIES = (
+    "provider_compensation", "front_office_payroll", "clinical_staff_payroll",
+    "coding_payroll", "billing_payroll", "other_payroll", "overhead", "rcm_software",
+    "clearinghouse_fees", "statement_costs", "agency_fees", "vendor_fees",
+)
+REVENUE_CYCLE_COSTS = (
+    "coding_payroll", "billing_payroll", "rcm_software", "clearinghouse_fees",
+    "statement_costs", "agency_fees", "vendor_fees",
+)
+"""Costs counted in cost to collect."""
+
+_ROLE_CATEGORY = {
+    "front_desk": "front_office_payroll", "checkout": "front_office_payroll",
+    "medical_assistants": "clinical_staff_payroll", "coders": "coding_payroll",
+    "billers": "billing_payroll", "other": "other_payroll",
+}
+
+
+def cents(dollars: float) -> int:
+    """Dollars to integer cents, rounded half to even."""
+    return round(dollars * 100)
+
+
+class Finance:
+    """The practice's costs by category and day (integer cents)."""
+
+    def __init__(self, calendar: PracticeCalendar, seats: list[Provider]) -> None:
+        self.calendar = calendar
+        self.seats = seats
+        self.costs = {c: np.zeros(calendar.n_days, dtype=np.int64) for c in COST_CATEGORIES}
+        self.collections = np.zeros(calendar.n_days, dtype=np.int64)
+
+    def add(self, day: int, category: str, amount_cents: int) -> None:
+        """Book a cost paid on ``day``."""
+        if 0 <= day < self.calendar.n_days:
+            self.costs[category][day] += amount_cents
+
+    def collected(self, day: int, amount_cents: int, vendor_fee_rate: float) -> None:
+        """Cash received on ``day``; an outsourced biller's fee is due on it."""
+        self.collections[day] += amount_cents
+        if vendor_fee_rate:
+            self.add(day, "vendor_fees", round(amount_cents * vendor_fee_rate))
+
+    def on_day(self, day: int, scenario: Scenario) -> None:
+        """Book the payroll, overhead and software costs that fall on ``day``."""
+        when = self.calendar.date(day)
+        last = pycalendar.monthrange(when.year, when.month)[1]
+        if when.day == 1:
+            self.add(day, "overhead", cents(scenario.costs.fixed_overhead_per_month))
+            self.add(day, "rcm_software", cents(scenario.costs.rcm_software_per_month))
+        if when.day not in (15, last):
+            return
+        for role, category in _ROLE_CATEGORY.items():
+            staff = getattr(scenario.staff, role)
+            self.add(day, category, cents(staff.count * staff.annual_salary / 24))
+        for seat in self.seats:
+            active = (seat.start_date is None or seat.start_date <= when) and (
+                seat.end_date is None or when < seat.end_date)
+            if active:
+                self.add(day, "provider_compensation", cents(seat.annual_compensation / 24))
+
+    def frame(self) -> pd.DataFrame:
+        """Daily costs by category (cents), total costs and collections."""
+        df = pd.DataFrame({f"{c}_cents": v for c, v in self.costs.items()})
+        df["costs_cents"] = sum(self.costs.values())
+        df["revenue_cycle_costs_cents"] = sum(self.costs[c] for c in REVENUE_CYCLE_COSTS)
+        df["collections_cents"] = self.collections
+        return df

@@ -1,0 +1,149 @@
+"""The transaction ledger: every money movement on every claim, in integer cents.
+
+One row per transaction, appended in time order. Columns (the schema the importers write too):
+
+=================  =========================================================================
+``day``            simulation day (int; ``date`` is the calendar date)
+``claim``          claim id (int)
+``service_day``    the claim's date of service, as a simulation day (aging counts from it)
+``patient``        patient id (int, pseudonymous)
+``payer``          payer name (``self_pay`` kinds too)
+``kind``           one of ``KINDS`` below
+``amount_cents``   int64, >= 0; its sign in the balance is given by the kind
+``carc_group``     CARC group code (CO, PR, OA, PI) where one applies, else ""
+``carc_reason``    CARC reason code (e.g. "45", "16", "B7") where one applies, else ""
+=================  =========================================================================
+
+Kinds and their effect on a claim's open balance:
+
+- ``charge`` (+): the claim's gross charge, posted at charge entry.
+- ``payer_payment`` (-), ``patient_payment`` (-): cash received.
+- ``contractual_adjustment`` (-): charge above the allowed amount (CO-45), self-pay discounts.
+- ``denial_writeoff`` (-): denied dollars written off (CO-<reason>, CO-29 for timely filing).
+- ``bad_debt`` (-): patient balances given up after statements and the agency.
+- ``transfer_to_patient`` (0): payer adjudicated this amount to the patient (PR-1/2/3); the
+  balance is unchanged but now owed by the patient.
+- ``submission``, ``denial`` (0): events with no money (a claim sent; a claim denied, with its
+  CARC), kept so that the KPIs can be computed from the ledger alone.
+
+Identity, exact for every claim at every moment:
+``charge = payer_payment + patient_payment + contractual_adjustment + write-offs + open balance``
+with write-offs = ``denial_writeoff + bad_debt``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+CHARGE = "charge"
+PAYER_PAYMENT = "payer_payment"
+PATIENT_PAYMENT = "patient_payment"
+CONTRACTUAL = "contractual_adjustment"
+DENIAL_WRITEOFF = "denial_writeoff"
+BAD_DEBT = "bad_debt"
+TRANSFER = "transfer_to_patient"
+SUBMISSION = "submission"
+DENIAL = "denial"
+
+KINDS = (CHARGE, PAYER_PAYMENT, PATIENT_PAYMENT, CONTRACTUAL, DENIAL_WRITEOFF, BAD_DEBT,
+         TRANSFER, SUBMISSION, DENIAL)
+REDUCING = (PAYER_PAYMENT, PATIENT_PAYMENT, CONTRACTUAL, DENIAL_WRITEOFF, BAD_DEBT)
+"""Kinds that lower a claim's open balance."""
+WRITEOFFS = (DENIAL_WRITEOFF, BAD_DEBT)
+PAYMENTS = (PAYER_PAYMENT, PATIENT_PAYMENT)
+SIGN = {CHARGE: 1, **{k: -1 for k in REDUCING}, TRANSFER: 0, SUBMISSION: 0, DENIAL: 0}
+COLUMNS = ("day", "claim", "service_day", "patient", "payer", "kind", "amount_cents", "carc_group",
+           "carc_reason")
+
+
+class LedgerBook:
+    """Append-only, columnar ledger being written by a simulation.
+
+    Appending is a handful of list appends (no DataFrame work in the hot path);
+    ``frame()`` builds the table once at the end.
+    """
+
+    __slots__ = ("amount", "claim", "day", "group", "kind", "patient", "payer", "reason",
+                 "service_day")
+
+    def __init__(self) -> None:
+        self.day: list[int] = []
+        self.claim: list[int] = []
+        self.service_day: list[int] = []
+        self.patient: list[int] = []
+        self.payer: list[str] = []
+        self.kind: list[str] = []
+        self.amount: list[int] = []
+        self.group: list[str] = []
+        self.reason: list[str] = []
+
+    def post(self, day: int, claim: int, service_day: int, patient: int, payer: str,
+             kind: str, cents: int, group: str = "", reason: str = "") -> None:
+        """Append one transaction (``cents`` a non-negative int)."""
+        self.day.append(day)
+        self.claim.append(claim)
+        self.service_day.append(service_day)
+        self.patient.append(patient)
+        self.payer.append(payer)
+        self.kind.append(kind)
+        self.amount.append(cents)
+        self.group.append(group)
+        self.reason.append(reason)
+
+    def frame(self) -> pd.DataFrame:
+        return ledger_frame(
+            {
+                "day": self.day, "claim": self.claim, "service_day": self.service_day,
+                "patient": self.patient,
+                "payer": self.payer, "kind": self.kind, "amount_cents": self.amount,
+                "carc_group": self.group, "carc_reason": self.reason,
+            }
+        )
+
+
+def ledger_frame(columns: dict[str, object]) -> pd.DataFrame:
+    """A ledger DataFrame with the schema's dtypes (categoricals for codes and names)."""
+    df = pd.DataFrame(columns)
+    df["day"] = df["day"].astype("int32")
+    df["claim"] = df["claim"].astype("int64")
+    df["service_day"] = df["service_day"].astype("int32")
+    df["patient"] = df["patient"].astype("int64")
+    df["amount_cents"] = df["amount_cents"].astype("int64")
+    df["kind"] = pd.Categorical(df["kind"], categories=list(KINDS))
+    for col in ("payer", "carc_group", "carc_reason"):
+        df[col] = df[col].astype("category")
+    return df
+
+
+def signed_cents(ledger: pd.DataFrame) -> np.ndarray:
+    """Each row's effect on its claim's open balance, in cents."""
+    sign = ledger["kind"].map(SIGN).astype("int64").to_numpy()
+    return sign * ledger["amount_cents"].to_numpy()
+
+
+def claim_totals(ledger: pd.DataFrame) -> pd.DataFrame:
+    """Per claim: cents by kind plus ``open_balance`` (charge minus every reduction)."""
+    totals = ledger.pivot_table(index="claim", columns="kind", values="amount_cents",
+                                aggfunc="sum", fill_value=0, observed=False)
+    totals = totals.reindex(columns=list(KINDS), fill_value=0).astype("int64")
+    totals["open_balance"] = totals[CHARGE] - totals[list(REDUCING)].sum(axis=1)
+    return totals
+
+
+def balance_violations(ledger: pd.DataFrame) -> pd.DataFrame:
+    """Rows after which a claim's running open balance is negative, or a posting that precedes
+    the claim's charge: an empty frame means every claim balanced at every moment."""
+    running = pd.Series(signed_cents(ledger), index=ledger.index).groupby(
+        ledger["claim"].to_numpy()).cumsum()
+    is_charge = (ledger["kind"] == CHARGE).astype("int64")
+    charged = is_charge.groupby(ledger["claim"].to_numpy()).cumsum()
+    bad = (running < 0) | ((charged == 0) & (ledger["amount_cents"] > 0))
+    return ledger[bad.to_numpy()]
+
+
+def open_balances(ledger: pd.DataFrame, as_of_day: int | None = None) -> pd.Series:
+    """Open balance per claim (cents) after all transactions up to ``as_of_day`` inclusive."""
+    rows = ledger if as_of_day is None else ledger[ledger["day"] <= as_of_day]
+    return pd.Series(signed_cents(rows), index=rows.index).groupby(
+        rows["claim"].to_numpy()).sum()

@@ -1,0 +1,219 @@
+"""Revenue-cycle and operations KPIs, computed from the ledger and the run's tables.
+
+Every function takes plain DataFrames in the schemas of ``practicesim.ledger`` (ledger) and
+``practicesim.results.Run`` (claims, appointments, visits, sessions, daily), so the same code
+runs on a simulated run and on a practice's imported history. Periods are half-open ranges of
+days ``[start, end)``. Money comes back in dollars, rates as fractions, durations in days or
+minutes as named. Definitions follow HFMA MAP Keys wording where one exists
+(``../shared/domain/revenue-cycle.md`` in the project's design notes).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from practicesim import ledger as lg
+
+AGING_BUCKETS = ((0, 30, "0-30"), (31, 60, "31-60"), (61, 90, "61-90"), (91, 120, "91-120"),
+                 (121, 10**9, ">120"))
+MATURITY_DAYS = 90
+"""Claims younger than this at the end of a period are left out of collection rates."""
+
+
+def _period(df: pd.DataFrame, column: str, start: int, end: int) -> pd.DataFrame:
+    return df[(df[column] >= start) & (df[column] < end)]
+
+
+def _ratio(numerator: float, denominator: float) -> float:
+    return float(numerator) / float(denominator) if denominator else float("nan")
+
+
+def _cents_by_kind(ledger: pd.DataFrame) -> pd.Series:
+    sums = ledger.groupby("kind", observed=False)["amount_cents"].sum()
+    return sums.reindex(list(lg.KINDS), fill_value=0)
+
+
+def ending_ar(ledger: pd.DataFrame, as_of_day: int) -> float:
+    """A/R in dollars: the sum of open balances after ``as_of_day``."""
+    return float(lg.open_balances(ledger, as_of_day).sum()) / 100
+
+
+def days_in_ar(ledger: pd.DataFrame, as_of_day: int, window_days: int = 90) -> float:
+    """Days in A/R = ending A/R / average daily gross charges over the trailing
+    ``window_days`` (calendar days ``(as_of_day - window_days, as_of_day]``)."""
+    charges = ledger[(ledger["kind"] == lg.CHARGE) & (ledger["day"] > as_of_day - window_days)
+                     & (ledger["day"] <= as_of_day)]["amount_cents"].sum() / 100
+    return _ratio(ending_ar(ledger, as_of_day), charges / window_days)
+
+
+def ar_aging(ledger: pd.DataFrame, as_of_day: int) -> pd.DataFrame:
+    """Open balances in dollars by who owes them (each payer, or ``patient``) and by days since
+    the date of service: 0-30, 31-60, 61-90, 91-120, >120.
+
+    A claim's patient part is what was transferred to patient responsibility less patient
+    payments and bad debt; the rest of its open balance is the payer's.
+    """
+    rows = ledger[ledger["day"] <= as_of_day]
+    totals = rows.pivot_table(index="claim", columns="kind", values="amount_cents",
+                              aggfunc="sum", fill_value=0, observed=False)
+    totals = totals.reindex(columns=list(lg.KINDS), fill_value=0)
+    balance = totals[lg.CHARGE] - totals[list(lg.REDUCING)].sum(axis=1)
+    patient = (totals[lg.TRANSFER] - totals[lg.PATIENT_PAYMENT] - totals[lg.BAD_DEBT]).clip(
+        lower=0).clip(upper=balance)
+    first = rows.drop_duplicates("claim").set_index("claim")
+    age = as_of_day - first["service_day"].reindex(balance.index)
+    payer = first["payer"].astype(str).reindex(balance.index)
+    parts = pd.concat([
+        pd.DataFrame({"owed_by": payer, "age": age, "cents": balance - patient}),
+        pd.DataFrame({"owed_by": "patient", "age": age, "cents": patient}),
+    ])
+    parts = parts[parts["cents"] > 0]
+    labels = [label for _, _, label in AGING_BUCKETS]
+    edges = [-1] + [high for _, high, _ in AGING_BUCKETS]
+    parts["bucket"] = pd.cut(parts["age"], edges, labels=labels)
+    table = parts.pivot_table(index="owed_by", columns="bucket", values="cents", aggfunc="sum",
+                              fill_value=0, observed=False).reindex(columns=labels, fill_value=0)
+    return table / 100
+
+
+def first_adjudications(ledger: pd.DataFrame) -> pd.DataFrame:
+    """Per claim, its first adjudication: day, whether it was a denial, and the claim's charge
+    (cents). An adjudication is a denial, a payer payment, a contractual adjustment or a
+    transfer to the patient posted after a submission."""
+    decided = ledger[ledger["kind"].isin([lg.DENIAL, lg.PAYER_PAYMENT, lg.CONTRACTUAL,
+                                          lg.TRANSFER]) & ledger["claim"].isin(
+        ledger.loc[ledger["kind"] == lg.SUBMISSION, "claim"])]
+    first = decided.drop_duplicates("claim")
+    charges = ledger[ledger["kind"] == lg.CHARGE].groupby("claim")["amount_cents"].sum()
+    return pd.DataFrame({
+        "claim": first["claim"].to_numpy(),
+        "day": first["day"].to_numpy(),
+        "denied": (first["kind"] == lg.DENIAL).to_numpy(),
+        "charge_cents": charges.reindex(first["claim"]).to_numpy(),
+    })
+
+
+def initial_denial_rate(ledger: pd.DataFrame, start: int, end: int,
+                        dollars: bool = False) -> float:
+    """Initial denial rate = claims denied on first adjudication / claims adjudicated, for
+    first adjudications in ``[start, end)``; with ``dollars``, weighted by charges."""
+    first = _period(first_adjudications(ledger), "day", start, end)
+    if dollars:
+        return _ratio(first.loc[first["denied"], "charge_cents"].sum(),
+                      first["charge_cents"].sum())
+    return _ratio(first["denied"].sum(), len(first))
+
+
+def _matured_cohort(ledger: pd.DataFrame, start: int, end: int) -> pd.Series:
+    """Cents by kind for claims with a date of service in ``[start, end - MATURITY_DAYS)``."""
+    cohort = _period(ledger, "service_day", start, max(start, end - MATURITY_DAYS))
+    return _cents_by_kind(cohort)
+
+
+def net_collection_rate(ledger: pd.DataFrame, start: int, end: int) -> float:
+    """Net collection rate = payments / (charges - contractual adjustments), over claims with a
+    date of service in ``[start, end - 90)`` (matured), with all their postings."""
+    c = _matured_cohort(ledger, start, end)
+    return _ratio(c[lg.PAYER_PAYMENT] + c[lg.PATIENT_PAYMENT], c[lg.CHARGE] - c[lg.CONTRACTUAL])
+
+
+def gross_collection_rate(ledger: pd.DataFrame, start: int, end: int) -> float:
+    """Gross collection rate = payments / gross charges, over the same matured claims."""
+    c = _matured_cohort(ledger, start, end)
+    return _ratio(c[lg.PAYER_PAYMENT] + c[lg.PATIENT_PAYMENT], c[lg.CHARGE])
+
+
+def denial_writeoff_pct(ledger: pd.DataFrame, start: int, end: int) -> float:
+    """Denial write-off % = denial write-offs posted in the period / net patient service
+    revenue (charges - contractual adjustments posted in the period)."""
+    c = _cents_by_kind(_period(ledger, "day", start, end))
+    return _ratio(c[lg.DENIAL_WRITEOFF], c[lg.CHARGE] - c[lg.CONTRACTUAL])
+
+
+def clean_claim_rate(claims: pd.DataFrame, start: int, end: int) -> float:
+    """Clean claim rate = claims that passed every scrubber edit and were accepted on first
+    submission (no rejection, no manual touch) / claims first submitted in the period."""
+    sent = _period(claims[claims["first_submission_day"] >= 0], "first_submission_day",
+                   start, end)
+    return _ratio(sent["clean"].sum(), len(sent))
+
+
+def first_pass_resolution_rate(claims: pd.DataFrame, start: int, end: int) -> float:
+    """First-pass resolution rate = claims paid (or adjudicated to the patient) on their first
+    submission, neither rejected nor denied / claims first adjudicated in the period."""
+    done = _period(claims[claims["first_adjudication_day"] >= 0], "first_adjudication_day",
+                   start, end)
+    done = done[done["submissions"] > 0]
+    passed = (done["initial_denial_reason"] == "") & ~done["rejected"]
+    return _ratio(passed.sum(), len(done))
+
+
+def cost_to_collect(daily: pd.DataFrame, start: int, end: int) -> float:
+    """Cost to collect = revenue-cycle costs (coders, billers, RCM software, clearinghouse,
+    statements, agency and vendor fees) / cash collected, over the period."""
+    d = _period(daily, "day", start, end)
+    return _ratio(d["revenue_cycle_costs_cents"].sum(), d["collections_cents"].sum())
+
+
+def no_show_rate(appointments: pd.DataFrame, start: int, end: int) -> float:
+    """No-show rate = no-shows / appointments due in the period and not cancelled with notice
+    (kept + no-shows + late cancellations). Late cancellations: ``late_cancel_rate``."""
+    due = _period(appointments, "day", start, end)
+    due = due[due["status"].isin(["completed", "no_show", "late_cancel"])]
+    return _ratio((due["status"] == "no_show").sum(), len(due))
+
+
+def late_cancel_rate(appointments: pd.DataFrame, start: int, end: int) -> float:
+    """Late cancellations / appointments due and not cancelled with notice."""
+    due = _period(appointments, "day", start, end)
+    due = due[due["status"].isin(["completed", "no_show", "late_cancel"])]
+    return _ratio((due["status"] == "late_cancel").sum(), len(due))
+
+
+def provider_utilization(sessions: pd.DataFrame, start: int, end: int) -> float:
+    """Provider utilization = minutes with a patient inside sessions / session minutes."""
+    s = _period(sessions, "day", start, end)
+    return _ratio(s["busy_minutes"].sum(), (s["end_minutes"] - s["start_minutes"]).sum())
+
+
+def kpis(run: object) -> pd.Series:
+    """All KPIs of a ``Run`` over its reporting period (after the warm-up).
+
+    Rates are fractions, days are days, money is dollars, waits are minutes.
+    """
+    cal = run.calendar
+    start, end = cal.warmup, cal.n_days
+    ledger, daily = run.ledger, run.daily
+    period = _period(daily, "day", start, end)
+    booked = _period(run.appointments, "request_day", start, end)
+    visits = _period(run.visits, "day", start, end)
+    sessions = _period(run.sessions, "day", start, end)
+    last = end - 1
+    values = {
+        "days_in_ar": days_in_ar(ledger, last),
+        "clean_claim_rate": clean_claim_rate(run.claims, start, end),
+        "initial_denial_rate": initial_denial_rate(ledger, start, end),
+        "initial_denial_rate_dollars": initial_denial_rate(ledger, start, end, dollars=True),
+        "first_pass_resolution_rate": first_pass_resolution_rate(run.claims, start, end),
+        "net_collection_rate": net_collection_rate(ledger, start, end),
+        "gross_collection_rate": gross_collection_rate(ledger, start, end),
+        "denial_writeoff_pct": denial_writeoff_pct(ledger, start, end),
+        "cost_to_collect": cost_to_collect(daily, start, end),
+        "no_show_rate": no_show_rate(run.appointments, start, end),
+        "late_cancel_rate": late_cancel_rate(run.appointments, start, end),
+        "provider_utilization": provider_utilization(run.sessions, start, end),
+        "mean_provider_overtime_minutes": float(sessions["overtime_minutes"].mean()),
+        "mean_lead_time_days": float(booked["lead_days"].mean()),
+        "lost_request_rate": _ratio(period["requests_lost"].sum(), period["requests"].sum()),
+        "mean_patient_wait_minutes": float(visits["total_wait_minutes"].mean()),
+        "visits_completed": float(len(visits)),
+        "charges": period["charge_cents"].sum() / 100,
+        "collections": period["collections_cents"].sum() / 100,
+        "costs": period["costs_cents"].sum() / 100,
+        "net_cash_flow": period["net_cash_flow_cents"].sum() / 100,
+        "ending_ar": float(daily["ar_cents"].iloc[last]) / 100,
+        "ending_cash": float(daily["cash_cents"].iloc[last]) / 100,
+        "ending_denial_backlog": float(daily["denial_backlog"].iloc[last]),
+    }
+    return pd.Series(values, name="value", dtype=np.float64)

@@ -1,0 +1,101 @@
+"""Charge capture and coding.
+
+A completed visit becomes a claim after the charge lag (days from visit to charge entry); a
+share of charges is never captured (missed charges: revenue that never exists). Entered charges
+wait for a coder: coders have ``count * hours_per_day * 60`` minutes each clinic day and code
+claims first come, first served, each taking ``coding_minutes_per_claim``. Self-pay visits need
+no claim to a payer and go straight to patient billing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Callable
+
+from practicesim import ledger as lg
+from practicesim.context import Context, day_buckets
+from practicesim.finance import cents
+from practicesim.revenue.claims import SUBMISSION, Claim
+
+
+class ChargeCapture:
+    """Turns completed visits into posted charges after the charge lag."""
+
+    def __init__(self, ctx: Context, to_coding: Callable[[int, Claim], None],
+                 to_self_pay: Callable[[int, Claim], None]) -> None:
+        self.ctx = ctx
+        self.to_coding = to_coding
+        self.to_self_pay = to_self_pay
+        self.due: list[list[Claim]] = day_buckets(ctx.n_days)
+        billing = ctx.scenario.billing
+        self.lag = ctx.streams.buffer("charge_lag", dist=billing.charge_lag_days)
+        self.missed = ctx.streams.buffer("missed_charge")
+        self.missed_claims = 0
+
+    def capture(self, day: int, claim: Claim) -> None:
+        """A visit was completed on ``day``; its claim is entered after the charge lag."""
+        lag = self.lag()
+        if self.missed() < self.ctx.scenario.billing.missed_charge_rate:
+            self.missed_claims += 1
+            return
+        entry = day + max(0, math.ceil(lag))
+        if entry < self.ctx.n_days:
+            self.due[entry].append(claim)
+
+    def on_day(self, day: int) -> None:
+        accounts = self.ctx.accounts
+        self_pay = self.ctx.self_pay_index
+        for claim in self.due[day]:
+            accounts.open_claim(claim, day)
+            if claim.copay_collected_cents:
+                accounts.reduce(day, claim, lg.PATIENT_PAYMENT, claim.copay_collected_cents)
+                self.ctx.finance.collected(day, claim.copay_collected_cents,
+                                           self.ctx.scenario.costs.vendor_fee_rate)
+            if claim.payer in self_pay:
+                self.to_self_pay(day, claim)
+            else:
+                self.to_coding(day, claim)
+        self.due[day] = []
+
+
+class CodingQueue:
+    """Coders work entered charges in order, within their minutes each clinic day."""
+
+    def __init__(self, ctx: Context, to_submission: Callable[[int, Claim], None]) -> None:
+        self.ctx = ctx
+        self.to_submission = to_submission
+        self.queue: deque[list] = deque()
+        self.minutes = ctx.streams.buffer("coding_minutes",
+                                          dist=ctx.scenario.billing.coding_minutes_per_claim)
+
+    def receive(self, day: int, claim: Claim) -> None:
+        self.queue.append([claim, max(0.0, self.minutes())])
+
+    def on_day(self, day: int) -> None:
+        coders = self.ctx.scenario.staff.coders
+        if coders.count == 0:
+            capacity = math.inf
+        elif self.ctx.calendar.is_clinic_day[day]:
+            capacity = coders.count * coders.hours_per_day * 60.0
+        else:
+            return
+        queue = self.queue
+        while queue and capacity > 0:
+            item = queue[0]
+            if item[1] > capacity:
+                item[1] -= capacity
+                break
+            capacity -= item[1]
+            queue.popleft()
+            claim = item[0]
+            claim.stage = SUBMISSION
+            self.to_submission(day, claim)
+
+    def __len__(self) -> int:
+        return len(self.queue)
+
+
+def desk_copay_cents(copay_dollars: float, allowed_cents: int) -> int:
+    """The copay the desk asks for: the plan's copay, never above the allowed amount."""
+    return min(cents(copay_dollars), allowed_cents)

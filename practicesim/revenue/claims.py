@@ -1,0 +1,147 @@
+"""Claims and the accounts they are posted to.
+
+A ``Claim`` is one visit's bill. ``Accounts`` posts every transaction both to the ledger and to
+the claim's running balances, and refuses any posting that would make a balance negative, so the
+ledger identity (charge = payments + adjustments + write-offs + open balance) holds exactly, in
+integer cents, at every moment of a run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from practicesim import ledger as lg
+
+# Where an open claim is; the reason an unresolved claim is still open at the end of a run.
+CODING = "awaiting_coding"
+SUBMISSION = "awaiting_submission"
+HELD = "held_for_credentialing"
+AT_PAYER = "awaiting_payer"
+DENIED = "in_denial_queue"
+APPEAL = "in_appeal"
+PATIENT = "patient_balance"
+AGENCY = "at_collection_agency"
+CLOSED = "closed"
+
+
+@dataclass(slots=True)
+class Claim:
+    """One visit's claim. Money in integer cents; days are simulation days."""
+
+    id: int
+    patient: int
+    payer: int
+    provider: int
+    visit: int
+    service_day: int
+    charge_cents: int
+    medicare_allowed_cents: int
+    copay_collected_cents: int = 0
+    charge_day: int = -1
+    has_error: bool = False
+    scrubber_caught: bool = False
+    rejected: bool = False
+    first_submission_day: int = -1
+    submissions: int = 0
+    denials: int = 0
+    initial_denial_reason: str = ""
+    first_adjudication_day: int = -1
+    resolved_day: int = -1
+    stage: str = CODING
+    balance: int = 0
+    patient_balance: int = 0
+    """Part of ``balance`` owed by the patient (after transfer to patient responsibility)."""
+    paid_by_payer: int = 0
+    paid_by_patient: int = 0
+    written_off: int = 0
+
+
+class Accounts:
+    """Posts transactions to the ledger and keeps each claim's balances."""
+
+    def __init__(self, payer_names: list[str]) -> None:
+        self.book = lg.LedgerBook()
+        self.payer_names = payer_names
+        self.claims: list[Claim] = []
+
+    def open_claim(self, claim: Claim, day: int) -> None:
+        """Post the claim's charge: its balance starts at the gross charge."""
+        claim.charge_day = day
+        claim.balance = claim.charge_cents
+        self.claims.append(claim)
+        self._post(day, claim, lg.CHARGE, claim.charge_cents)
+
+    def event(self, day: int, claim: Claim, kind: str, group: str = "", reason: str = "") -> None:
+        """A zero-amount event (submission, denial)."""
+        self._post(day, claim, kind, 0, group, reason)
+
+    def reduce(self, day: int, claim: Claim, kind: str, cents: int, group: str = "",
+               reason: str = "") -> None:
+        """A payment, adjustment or write-off of ``cents`` (> 0) off the claim's balance.
+
+        Patient payments and bad debt come off the patient's part of the balance first.
+        """
+        if cents <= 0:
+            return
+        if cents > claim.balance:
+            raise AssertionError(
+                f"claim {claim.id}: {kind} of {cents} cents exceeds open balance {claim.balance}"
+            )
+        claim.balance -= cents
+        if kind in (lg.PATIENT_PAYMENT, lg.BAD_DEBT):
+            claim.patient_balance = max(0, claim.patient_balance - cents)
+        if kind == lg.PAYER_PAYMENT:
+            claim.paid_by_payer += cents
+        elif kind == lg.PATIENT_PAYMENT:
+            claim.paid_by_patient += cents
+        elif kind in lg.WRITEOFFS:
+            claim.written_off += cents
+        self._post(day, claim, kind, cents, group, reason)
+        if claim.balance == 0:
+            claim.stage = CLOSED
+            claim.resolved_day = day
+
+    def transfer_to_patient(self, day: int, claim: Claim, cents: int, reason: str) -> None:
+        """Payer adjudicated ``cents`` to patient responsibility (PR-``reason``)."""
+        if cents <= 0:
+            return
+        claim.patient_balance += cents
+        self._post(day, claim, lg.TRANSFER, cents, "PR" if reason else "", reason)
+
+    def _post(self, day: int, claim: Claim, kind: str, cents: int, group: str = "",
+              reason: str = "") -> None:
+        self.book.post(day, claim.id, claim.service_day, claim.patient,
+                       self.payer_names[claim.payer], kind, cents, group, reason)
+
+    def claims_frame(self, provider_names: list[str]) -> pd.DataFrame:
+        """One row per claim: its path through the cycle and where it ended.
+
+        ``status``: ``paid`` (closed with a payment), ``written_off`` (closed without one) or
+        ``open``; ``open_reason``: the stage an open claim is waiting in.
+        """
+        rows = {
+            name: [getattr(c, name) for c in self.claims]
+            for name in ("id", "patient", "visit", "service_day", "charge_day", "charge_cents",
+                         "has_error", "scrubber_caught", "rejected", "first_submission_day",
+                         "submissions", "denials", "initial_denial_reason",
+                         "first_adjudication_day", "resolved_day", "balance",
+                         "patient_balance", "paid_by_payer", "paid_by_patient", "written_off")
+        }
+        df = pd.DataFrame(rows).rename(columns={"id": "claim", "balance": "open_balance_cents",
+                                                "patient_balance": "patient_balance_cents",
+                                                "paid_by_payer": "payer_paid_cents",
+                                                "paid_by_patient": "patient_paid_cents",
+                                                "written_off": "written_off_cents"})
+        df.insert(2, "payer", pd.Categorical([self.payer_names[c.payer] for c in self.claims]))
+        df.insert(3, "provider", pd.Categorical([provider_names[c.provider]
+                                                 for c in self.claims]))
+        paid = (df["payer_paid_cents"] + df["patient_paid_cents"]) > 0
+        df["status"] = pd.Categorical(
+            ["open" if c.balance else ("paid" if p else "written_off")
+             for c, p in zip(self.claims, paid, strict=True)],
+            categories=["paid", "written_off", "open"])
+        df["open_reason"] = pd.Categorical([c.stage if c.balance else "" for c in self.claims])
+        df["clean"] = ~(df["scrubber_caught"] | df["rejected"])
+        return df

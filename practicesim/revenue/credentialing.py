@@ -1,0 +1,48 @@
+"""Provider enrollment with payers: who may bill whom for which dates of service.
+
+A provider enrolled with a payer from ``effective`` (and, after a missed re-credentialing, until
+``lapses``) may bill that payer for services in ``[effective, lapses)``. Medicare also pays for
+services up to 30 days before the effective date (42 CFR 424.520(d), 424.521(a)).
+"""
+
+from __future__ import annotations
+
+from practicesim.calendar import PracticeCalendar
+from practicesim.scenario import Provider, Scenario
+
+MEDICARE_RETROACTIVE_DAYS = 30
+
+
+class Coverage:
+    """Enrollment windows in simulation days, per (provider seat, payer)."""
+
+    def __init__(self, scenario: Scenario, seats: list[Provider], calendar: PracticeCalendar):
+        big = 10**9
+        self.windows: list[list[tuple[int, int]]] = []
+        for provider in seats:
+            row = []
+            for payer in scenario.payers:
+                enrollment = provider.credentialing.get(payer.name)
+                first, end = -big, big
+                if enrollment is not None:
+                    if enrollment.effective is not None:
+                        first = calendar.day(enrollment.effective)
+                        if payer.kind == "medicare":
+                            first -= MEDICARE_RETROACTIVE_DAYS
+                    if enrollment.lapses is not None:
+                        end = calendar.day(enrollment.lapses)
+                row.append((first, end))
+            self.windows.append(row)
+        self.unrestricted = [
+            [p for p, row in enumerate(self.windows) if row[j] == (-big, big)]
+            for j in range(len(scenario.payers))
+        ]
+
+    def covers(self, provider: int, payer: int, day: int) -> bool:
+        """True if the payer pays this provider for a service on ``day``."""
+        first, end = self.windows[provider][payer]
+        return first <= day < end
+
+    def window(self, provider: int, payer: int) -> tuple[int, int]:
+        """``[first, end)`` service days the payer pays this provider for."""
+        return self.windows[provider][payer]

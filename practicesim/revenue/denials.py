@@ -1,0 +1,155 @@
+"""Denial management: a finite team of billers working a prioritised queue.
+
+Each denial is either written off at once or queued for rework, by its CARC reason
+(``billing.denial_actions`` over ``DEFAULT_ACTIONS``): *correct* (fix and resubmit: missing
+information, coding, eligibility, coordination of benefits) or *appeal* (medical necessity,
+authorisation, bundling). Billers spend ``denial_share_of_biller_time`` of their hours on the
+queue each clinic day, taking items in the order of ``queue_priority``; each item takes
+``rework_minutes_per_denial``. A correction must reach the payer within the timely-filing limit
+(from the date of service) and an appeal must be filed within the appeal window (from the
+denial): an item still unworked at its deadline is written off (CO-29 for timely filing). An
+appeal is decided after ``appeal_decision_days`` and succeeds with ``appeal_success_rate``. A
+claim denied three times is written off.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from practicesim import ledger as lg
+from practicesim.context import Context, day_buckets
+from practicesim.revenue.claims import APPEAL, DENIED, Claim
+
+DEFAULT_ACTIONS: dict[str, str] = {
+    "4": "correct", "11": "correct", "16": "correct", "22": "correct", "27": "correct",
+    "31": "correct", "15": "appeal", "197": "appeal", "50": "appeal", "97": "appeal",
+    "29": "write_off", "96": "write_off", "109": "write_off", "18": "write_off",
+    "B7": "write_off",
+}
+"""What billers do with a denial by CARC reason; unknown reasons are corrected."""
+MAX_DENIALS = 3
+
+
+@dataclass(slots=True)
+class Rework:
+    claim: Claim
+    action: str
+    reason: str
+    deadline: int
+    minutes: float
+    done: bool = False
+
+
+class DenialQueue:
+    """Denials waiting for a biller, worked within the billers' daily minutes."""
+
+    def __init__(self, ctx: Context, resubmit: Callable[[int, Claim], None],
+                 pay: Callable[[int, Claim], None]) -> None:
+        self.ctx = ctx
+        self.resubmit = resubmit
+        self.pay = pay
+        self.queue: list[tuple[float, int, Rework]] = []
+        self.deadlines: list[tuple[int, int, Rework]] = []
+        self.appeals: list[list[tuple[Claim, bool]]] = day_buckets(ctx.n_days)
+        self.backlog = 0
+        self._seq = 0
+        billing = ctx.scenario.billing
+        self.minutes = ctx.streams.buffer("rework_minutes", dist=billing.rework_minutes_per_denial)
+        self.appeal_days = ctx.streams.buffer("appeal_days", dist=billing.appeal_decision_days)
+        self.appeal_win = ctx.streams.buffer("appeal_outcome")
+
+    def action(self, reason: str) -> str:
+        actions = self.ctx.scenario.billing.denial_actions
+        return actions.get(reason) or DEFAULT_ACTIONS.get(reason, "correct")
+
+    def receive(self, day: int, claim: Claim, reason: str) -> None:
+        """A denial arrived on ``day``: write it off or queue it for rework."""
+        minutes = self.minutes()
+        action = self.action(reason)
+        if claim.denials >= MAX_DENIALS:
+            action = "write_off"
+        elif claim.denials > 1 and action == "correct":
+            action = "appeal"
+        payer = self.ctx.scenario.payers[claim.payer]
+        if action == "correct":
+            deadline = claim.service_day + payer.timely_filing_days
+        else:
+            deadline = day + payer.appeal_window_days
+        if action == "write_off" or deadline <= day:
+            self._write_off(day, claim, "29" if action == "correct" else reason)
+            return
+        claim.stage = DENIED
+        item = Rework(claim, action, reason, deadline, max(0.0, minutes))
+        self._seq += 1
+        heapq.heappush(self.queue, (self._priority(item), self._seq, item))
+        heapq.heappush(self.deadlines, (deadline, self._seq, item))
+        self.backlog += 1
+
+    def _priority(self, item: Rework) -> float:
+        policy = self.ctx.scenario.billing.queue_priority
+        if policy == "oldest_first":
+            return item.claim.service_day
+        if policy == "largest_first":
+            return -item.claim.balance
+        if policy == "deadline_first":
+            return item.deadline
+        return 0.0
+
+    def _write_off(self, day: int, claim: Claim, reason: str) -> None:
+        self.ctx.accounts.reduce(day, claim, lg.DENIAL_WRITEOFF, claim.balance, "CO", reason)
+
+    def on_day(self, day: int) -> None:
+        self._decide_appeals(day)
+        self._expire(day)
+        billers = self.ctx.scenario.staff.billers
+        if not self.ctx.calendar.is_clinic_day[day] or billers.count == 0:
+            return
+        capacity = (billers.count * billers.hours_per_day * 60.0
+                    * self.ctx.scenario.billing.denial_share_of_biller_time)
+        queue = self.queue
+        while queue and capacity > 0:
+            item = queue[0][2]
+            if item.done:
+                heapq.heappop(queue)
+                continue
+            if item.minutes > capacity:
+                item.minutes -= capacity
+                break
+            capacity -= item.minutes
+            heapq.heappop(queue)
+            self._work(day, item)
+
+    def _work(self, day: int, item: Rework) -> None:
+        item.done = True
+        self.backlog -= 1
+        claim = item.claim
+        if item.action == "correct":
+            self.resubmit(day, claim)
+            return
+        claim.stage = APPEAL
+        when = day + max(1, math.ceil(self.appeal_days()))
+        won = self.appeal_win() < self.ctx.scenario.billing.appeal_success_rate
+        if when < self.ctx.n_days:
+            self.appeals[when].append((claim, won))
+
+    def _decide_appeals(self, day: int) -> None:
+        for claim, won in self.appeals[day]:
+            if won:
+                self.pay(day, claim)
+            else:
+                reason = claim.initial_denial_reason or "50"
+                self._write_off(day, claim, reason)
+        self.appeals[day] = []
+
+    def _expire(self, day: int) -> None:
+        deadlines = self.deadlines
+        while deadlines and deadlines[0][0] <= day:
+            item = heapq.heappop(deadlines)[2]
+            if item.done:
+                continue
+            item.done = True
+            self.backlog -= 1
+            self._write_off(day, item.claim, "29" if item.action == "correct" else item.reason)

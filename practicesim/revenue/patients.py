@@ -1,0 +1,90 @@
+"""Patient collections: statements, payment, the collection agency and bad debt.
+
+When a claim leaves a balance owed by the patient, statements go out every
+``statement_cycle_days``, the first the day after adjudication. After statement *i* the patient
+pays the whole balance with probability ``pay_probability_per_statement[i]``, on a day drawn
+uniformly within the cycle. A balance unpaid after the last statement goes to the agency, which
+recovers it after ``agency_days`` with ``agency_recovery_rate`` (keeping ``agency_fee_rate`` of
+it as its fee, a cost); otherwise it is written off as bad debt then. The whole path is drawn
+when the balance arises (no process waits), and its events are posted on their days.
+
+Self-pay visits: the self-pay discount is a contractual adjustment at charge entry and the rest
+is the patient's, collected the same way.
+"""
+
+from __future__ import annotations
+
+import math
+
+from practicesim import ledger as lg
+from practicesim.context import Context, day_buckets
+from practicesim.finance import cents
+from practicesim.revenue.claims import AGENCY, PATIENT, Claim
+
+PAY, PLACE, RECOVER, WRITE_OFF = range(4)
+
+
+class PatientCollections:
+    """Statements and patient payments for claims with a patient balance."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.due: list[list[tuple[Claim, int]]] = day_buckets(ctx.n_days)
+        streams = ctx.streams
+        self.pays = streams.buffer("patient_pays")
+        self.when = streams.buffer("patient_pay_day")
+        self.recovers = streams.buffer("agency_recovers")
+        self.agency_days = streams.buffer(
+            "agency_days", dist=ctx.scenario.patient_collections.agency_days)
+
+    def self_pay(self, day: int, claim: Claim) -> None:
+        """Charge entry of a self-pay visit: discount, then the patient owes the rest."""
+        payer = self.ctx.scenario.payers[claim.payer]
+        accounts = self.ctx.accounts
+        discount = round(claim.charge_cents * payer.self_pay_discount)
+        owed = claim.charge_cents - discount
+        accounts.reduce(day, claim, lg.CONTRACTUAL, min(discount, claim.balance))
+        accounts.transfer_to_patient(day, claim, owed, "")
+        claim.first_adjudication_day = day
+        claim.patient_balance = claim.balance
+        if claim.balance:
+            self.bill(day, claim)
+
+    def bill(self, day: int, claim: Claim) -> None:
+        """A patient balance arose on ``day``: draw its whole collection path."""
+        rules = self.ctx.scenario.patient_collections
+        claim.stage = PATIENT
+        cycle = rules.statement_cycle_days
+        statement_cost = cents(rules.statement_cost)
+        for i, probability in enumerate(rules.pay_probability_per_statement):
+            sent = day + 1 + i * cycle
+            self.ctx.finance.add(sent, "statement_costs", statement_cost)
+            pays, when = self.pays(), self.when()
+            if pays < probability:
+                self._schedule(sent + 1 + math.floor(when * (cycle - 1)), claim, PAY)
+                return
+        self._schedule(day + 1 + len(rules.pay_probability_per_statement) * cycle, claim, PLACE)
+
+    def _schedule(self, day: int, claim: Claim, action: int) -> None:
+        if day < self.ctx.n_days:
+            self.due[day].append((claim, action))
+
+    def on_day(self, day: int) -> None:
+        rules = self.ctx.scenario.patient_collections
+        accounts, finance = self.ctx.accounts, self.ctx.finance
+        fee_rate = self.ctx.scenario.costs.vendor_fee_rate
+        for claim, action in self.due[day]:
+            amount = claim.patient_balance
+            if action == PLACE:
+                claim.stage = AGENCY
+                recovered = self.recovers() < rules.agency_recovery_rate
+                later = day + max(1, math.ceil(self.agency_days()))
+                self._schedule(later, claim, RECOVER if recovered else WRITE_OFF)
+            elif action == WRITE_OFF:
+                accounts.reduce(day, claim, lg.BAD_DEBT, amount)
+            else:
+                accounts.reduce(day, claim, lg.PATIENT_PAYMENT, amount)
+                finance.collected(day, amount, fee_rate)
+                if action == RECOVER:
+                    finance.add(day, "agency_fees", round(amount * rules.agency_fee_rate))
+        self.due[day] = []

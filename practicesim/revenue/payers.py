@@ -1,0 +1,123 @@
+"""Payer adjudication: when the remittance comes, and what it says.
+
+A claim accepted by the payer on day d is adjudicated on day ``d + max(floor_days,
+ceil(lag))``, the lag drawn from the payer's distribution (Medicare never pays a clean claim
+before day 14), and its remittance is posted ``ceil(posting_lag_days)`` later. It is then
+either denied with a CARC reason, or paid:
+
+- allowed = min(charge, Medicare allowed for its codes x ``allowed_pct_of_medicare``)
+- contractual adjustment (CO-45) = charge - allowed
+- patient responsibility: copay (PR-3), then either the rest to the deductible (PR-1, with
+  ``deductible_probability``) or ``coinsurance`` of the rest (PR-2)
+- payer payment = allowed - patient responsibility.
+
+Denials on a first submission: a claim with an error the scrubber missed is denied with one of
+``billing.error_denial_reasons``; otherwise with probability ``denial.rate`` and a reason from
+``denial.reasons``. A provider not enrolled with the payer on the date of service is denied
+B7. A corrected claim is denied again with ``denial.resubmission_denial_rate``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+from practicesim import ledger as lg
+from practicesim.context import Context, day_buckets
+from practicesim.finance import cents
+from practicesim.revenue.claims import AT_PAYER, Claim
+
+
+def pick(shares: dict[str, float], u: float) -> str:
+    """The key whose cumulative share first exceeds ``u`` (u uniform in [0, 1))."""
+    total = 0.0
+    key = ""
+    for key, share in shares.items():
+        total += share
+        if u < total:
+            return key
+    return key
+
+
+class Adjudication:
+    """Payers' decisions on submitted claims, and the posting of their remittances."""
+
+    def __init__(self, ctx: Context, to_denials: Callable[[int, Claim, str], None],
+                 to_patient: Callable[[int, Claim], None]) -> None:
+        self.ctx = ctx
+        self.to_denials = to_denials
+        self.to_patient = to_patient
+        self.due: list[list[Claim]] = day_buckets(ctx.n_days)
+        streams = ctx.streams
+        payers = ctx.scenario.payers
+        self.first_lag = [streams.buffer("payer_lag", p.name, "first", dist=p.lag_days)
+                          for p in payers]
+        self.later_lag = [streams.buffer("payer_lag", p.name, "resubmitted", dist=p.lag_days)
+                          for p in payers]
+        self.u = [streams.buffer("adjudication", p.name) for p in payers]
+        self.posting = streams.buffer("posting_lag", dist=ctx.scenario.billing.posting_lag_days)
+
+    def receive(self, day: int, claim: Claim) -> None:
+        """The payer accepted the claim on ``day``; schedule its remittance."""
+        payer = self.ctx.scenario.payers[claim.payer]
+        lag = (self.first_lag if claim.submissions == 1 else self.later_lag)[claim.payer]()
+        claim.stage = AT_PAYER
+        when = day + max(payer.floor_days, math.ceil(lag), 1) + max(0, math.ceil(self.posting()))
+        if when < self.ctx.n_days:
+            self.due[when].append(claim)
+
+    def on_day(self, day: int) -> None:
+        for claim in self.due[day]:
+            first = claim.first_adjudication_day < 0
+            if first:
+                claim.first_adjudication_day = day
+            reason = self._denial_reason(claim)
+            if reason:
+                claim.denials += 1
+                if first:
+                    claim.initial_denial_reason = reason
+                self.ctx.accounts.event(day, claim, lg.DENIAL, "CO", reason)
+                self.to_denials(day, claim, reason)
+            else:
+                self.pay(day, claim)
+        self.due[day] = []
+
+    def _denial_reason(self, claim: Claim) -> str:
+        payer = self.ctx.scenario.payers[claim.payer]
+        u = self.u[claim.payer]
+        draw, mix = u(), u()
+        if not self.ctx.coverage.covers(claim.provider, claim.payer, claim.service_day):
+            return "B7"
+        if claim.submissions > 1:
+            if draw < payer.denial.resubmission_denial_rate:
+                return claim.initial_denial_reason or pick(payer.denial.reasons, mix)
+            return ""
+        if claim.has_error:
+            return pick(self.ctx.scenario.billing.error_denial_reasons, mix)
+        if draw < payer.denial.rate:
+            return pick(payer.denial.reasons, mix)
+        return ""
+
+    def pay(self, day: int, claim: Claim) -> None:
+        """Post a paid remittance: contractual adjustment, patient responsibility, payment."""
+        payer = self.ctx.scenario.payers[claim.payer]
+        sharing = payer.cost_sharing
+        accounts = self.ctx.accounts
+        allowed = min(claim.charge_cents,
+                      round(claim.medicare_allowed_cents * payer.allowed_pct_of_medicare))
+        copay = min(max(cents(sharing.copay), claim.copay_collected_cents), allowed)
+        rest = allowed - copay
+        if self.u[claim.payer]() < sharing.deductible_probability:
+            deductible, coinsurance = rest, 0
+        else:
+            deductible, coinsurance = 0, round(rest * sharing.coinsurance)
+        payer_paid = allowed - copay - deductible - coinsurance
+        accounts.reduce(day, claim, lg.CONTRACTUAL, claim.charge_cents - allowed, "CO", "45")
+        accounts.transfer_to_patient(day, claim, copay, "3")
+        accounts.transfer_to_patient(day, claim, deductible, "1")
+        accounts.transfer_to_patient(day, claim, coinsurance, "2")
+        accounts.reduce(day, claim, lg.PAYER_PAYMENT, payer_paid)
+        self.ctx.finance.collected(day, payer_paid, self.ctx.scenario.costs.vendor_fee_rate)
+        claim.patient_balance = claim.balance
+        if claim.balance:
+            self.to_patient(day, claim)

@@ -1,0 +1,105 @@
+"""Scrubbing, clearinghouse and submission of claims to payers.
+
+A coded claim carries an error a scrubber edit could catch with ``claim_error_rate``; the
+scrubber catches ``scrubber_catch_rate`` of those, and the claim goes out after a fix
+(``scrub_fix_days``). Errors it misses are denied by the payer. The clearinghouse rejects
+``clearinghouse_rejection_rate`` of first submissions as malformed (a rejection is not a
+denial: the claim never reached the payer); it is fixed and sent again. A claim is *clean* when
+it needed neither. A claim reaching the payer after its timely-filing limit is denied (CO-29).
+Under the ``hold_claims`` policy, claims of a provider not yet enrolled with the payer wait for
+the enrollment to take effect.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+from practicesim import ledger as lg
+from practicesim.context import Context, day_buckets
+from practicesim.finance import cents
+from practicesim.revenue.claims import HELD, Claim
+
+
+class Submission:
+    """Sends coded and corrected claims to the payer on the day they are due."""
+
+    def __init__(self, ctx: Context, to_payer: Callable[[int, Claim], None]) -> None:
+        self.ctx = ctx
+        self.to_payer = to_payer
+        self.due: list[list[Claim]] = day_buckets(ctx.n_days)
+        billing = ctx.scenario.billing
+        self.error = ctx.streams.buffer("claim_error")
+        self.caught = ctx.streams.buffer("scrubber_catch")
+        self.fix = ctx.streams.buffer("scrub_fix_days", dist=billing.scrub_fix_days)
+        self.reject = ctx.streams.buffer("clearinghouse_rejection")
+        self.refix = ctx.streams.buffer("rejection_fix_days", dist=billing.rejection_fix_days)
+
+    def prepare(self, day: int, claim: Claim) -> None:
+        """A claim leaves coding: scrub it and queue it for submission."""
+        billing = self.ctx.scenario.billing
+        has_error = self.error() < billing.claim_error_rate
+        caught = self.caught() < billing.scrubber_catch_rate
+        fix = self.fix()
+        if has_error and caught:
+            claim.scrubber_caught = True
+            self._schedule(day + max(1, math.ceil(fix)), claim)
+        else:
+            claim.has_error = has_error
+            self._schedule(day, claim)
+
+    def resubmit(self, day: int, claim: Claim) -> None:
+        """A claim corrected on ``day`` goes out in the next day's batch."""
+        claim.has_error = False
+        self._schedule(day + 1, claim)
+
+    def _schedule(self, day: int, claim: Claim) -> None:
+        if day < self.ctx.n_days:
+            self.due[day].append(claim)
+
+    def on_day(self, day: int) -> None:
+        scenario = self.ctx.scenario
+        coverage = self.ctx.coverage
+        hold = scenario.scheduling.uncredentialed_policy == "hold_claims"
+        rejection_rate = scenario.billing.clearinghouse_rejection_rate
+        fee = cents(scenario.costs.clearinghouse_fee_per_claim)
+        for claim in self.due[day]:
+            if hold and claim.submissions == 0 and not coverage.covers(
+                    claim.provider, claim.payer, claim.service_day):
+                self._hold(day, claim)
+                continue
+            if claim.submissions == 0 and not claim.rejected and self.reject() < rejection_rate:
+                claim.rejected = True
+                self._schedule(day + max(1, math.ceil(self.refix())), claim)
+                continue
+            self._send(day, claim, fee)
+        self.due[day] = []
+
+    def _hold(self, day: int, claim: Claim) -> None:
+        """Wait until the enrollment that would cover the service is in effect."""
+        first, _ = self.ctx.coverage.window(claim.provider, claim.payer)
+        claim.stage = HELD
+        payer = self.ctx.scenario.payers[claim.payer]
+        effective = first + (30 if payer.kind == "medicare" else 0)
+        if claim.service_day < first or effective <= day:
+            self._send(day, claim, cents(self.ctx.scenario.costs.clearinghouse_fee_per_claim))
+        else:
+            self._schedule(effective, claim)
+
+    def _send(self, day: int, claim: Claim, fee: int) -> None:
+        payer = self.ctx.scenario.payers[claim.payer]
+        accounts = self.ctx.accounts
+        if claim.submissions == 0:
+            claim.first_submission_day = day
+        claim.submissions += 1
+        accounts.event(day, claim, lg.SUBMISSION)
+        self.ctx.finance.add(day, "clearinghouse_fees", fee)
+        if day > claim.service_day + payer.timely_filing_days:
+            claim.denials += 1
+            if not claim.initial_denial_reason and claim.denials == 1:
+                claim.initial_denial_reason = "29"
+                claim.first_adjudication_day = day
+            accounts.event(day, claim, lg.DENIAL, "CO", "29")
+            accounts.reduce(day, claim, lg.DENIAL_WRITEOFF, claim.balance, "CO", "29")
+            return
+        self.to_payer(day, claim)

@@ -57,49 +57,54 @@ COLUMNS = ("day", "claim", "service_day", "patient", "payer", "kind", "amount_ce
            "carc_reason")
 
 
-class LedgerBook:
-    """Append-only, columnar ledger being written by a simulation.
+KIND_CODE = {kind: i for i, kind in enumerate(KINDS)}
 
-    Appending is a handful of list appends (no DataFrame work in the hot path);
-    ``frame()`` builds the table once at the end.
+
+class LedgerBook:
+    """Append-only ledger being written by a simulation.
+
+    A posting is one tuple of integers appended to a list (no DataFrame work, no strings kept
+    per row in the hot path): payers are indices into ``payer_names``, kinds are
+    ``KIND_CODE`` values and CARC codes are interned in ``codes``. ``frame()`` builds the
+    table once, at the end, in one numpy conversion.
     """
 
-    __slots__ = ("amount", "claim", "day", "group", "kind", "patient", "payer", "reason",
-                 "service_day")
+    __slots__ = ("_code_of", "codes", "payer_names", "rows")
 
-    def __init__(self) -> None:
-        self.day: list[int] = []
-        self.claim: list[int] = []
-        self.service_day: list[int] = []
-        self.patient: list[int] = []
-        self.payer: list[str] = []
-        self.kind: list[str] = []
-        self.amount: list[int] = []
-        self.group: list[str] = []
-        self.reason: list[str] = []
+    def __init__(self, payer_names: list[str]) -> None:
+        self.payer_names = payer_names
+        self.rows: list[tuple[int, ...]] = []
+        self.codes: list[str] = [""]
+        self._code_of: dict[str, int] = {"": 0}
 
-    def post(self, day: int, claim: int, service_day: int, patient: int, payer: str,
+    def code(self, text: str) -> int:
+        """The integer standing for a CARC group or reason code in ``rows``."""
+        found = self._code_of.get(text)
+        if found is None:
+            found = self._code_of[text] = len(self.codes)
+            self.codes.append(text)
+        return found
+
+    def post(self, day: int, claim: int, service_day: int, patient: int, payer: int,
              kind: str, cents: int, group: str = "", reason: str = "") -> None:
         """Append one transaction (``cents`` a non-negative int)."""
-        self.day.append(day)
-        self.claim.append(claim)
-        self.service_day.append(service_day)
-        self.patient.append(patient)
-        self.payer.append(payer)
-        self.kind.append(kind)
-        self.amount.append(cents)
-        self.group.append(group)
-        self.reason.append(reason)
+        self.rows.append((day, claim, service_day, patient, payer, KIND_CODE[kind], cents,
+                          self.code(group), self.code(reason)))
 
     def frame(self) -> pd.DataFrame:
-        return ledger_frame(
-            {
-                "day": self.day, "claim": self.claim, "service_day": self.service_day,
-                "patient": self.patient,
-                "payer": self.payer, "kind": self.kind, "amount_cents": self.amount,
-                "carc_group": self.group, "carc_reason": self.reason,
-            }
-        )
+        table = np.array(self.rows, dtype=np.int64).reshape(-1, 9)
+        day, claim, service, patient, payer, kind, cents, group, reason = table.T
+
+        def coded(codes: np.ndarray, categories: list[str]) -> pd.Categorical:
+            return pd.Categorical.from_codes(codes, categories=categories)
+
+        return ledger_frame({
+            "day": day, "claim": claim, "service_day": service, "patient": patient,
+            "payer": coded(payer, self.payer_names), "kind": coded(kind, list(KINDS)),
+            "amount_cents": cents,
+            "carc_group": coded(group, self.codes).remove_unused_categories(),
+            "carc_reason": coded(reason, self.codes).remove_unused_categories(),
+        })
 
 
 def ledger_frame(columns: dict[str, object]) -> pd.DataFrame:
@@ -110,9 +115,11 @@ def ledger_frame(columns: dict[str, object]) -> pd.DataFrame:
     df["service_day"] = df["service_day"].astype("int32")
     df["patient"] = df["patient"].astype("int64")
     df["amount_cents"] = df["amount_cents"].astype("int64")
-    df["kind"] = pd.Categorical(df["kind"], categories=list(KINDS))
     for col in ("payer", "carc_group", "carc_reason"):
-        df[col] = df[col].astype("category")
+        if not isinstance(df[col].dtype, pd.CategoricalDtype):
+            df[col] = pd.Categorical(np.asarray(df[col], dtype=object))
+    if not isinstance(df["kind"].dtype, pd.CategoricalDtype):
+        df["kind"] = pd.Categorical(np.asarray(df["kind"], dtype=object), categories=list(KINDS))
     return df
 
 

@@ -9,6 +9,7 @@ numbers), and the same seed gives the same numbers on every machine and executor
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections.abc import Callable
 
 import numpy as np
@@ -46,43 +47,25 @@ class Streams:
             rng = self._cache[key] = np.random.Generator(np.random.PCG64(seq))
         return rng
 
-    def buffer(self, name: str, *entity: object, dist: object = None) -> DrawBuffer:
-        """A DrawBuffer over ``dist`` (anything with ``sample(rng, n)``; None = uniform [0, 1))
-        fed by the stream ``name``/``entity``."""
+    def buffer(self, name: str, *entity: object, dist: object = None) -> Callable[[], float]:
+        """A function returning the next value of ``dist`` (anything with ``sample(rng, n)``;
+        None = uniform [0, 1)) drawn from the stream ``name``/``entity``.
+
+        Values are drawn ``chunk`` at a time in one numpy call and handed out one by one, so a
+        per-event draw costs an iterator step, not a Generator call.
+        """
         sample = uniform_sampler if dist is None else dist.sample  # type: ignore[attr-defined]
-        return DrawBuffer(self.get(name, *entity), sample)
+        return draw_buffer(self.get(name, *entity), sample)
 
 
-class DrawBuffer:
-    """Values of one distribution from one stream, drawn in batches and handed out one at a time.
-
-    Calling the buffer returns the next value (a Python float); a refill draws ``chunk`` values
-    in one numpy call, so per-event draws cost a list index, not a Generator call.
-    """
-
-    __slots__ = ("_chunk", "_i", "_rng", "_sample", "_values")
-
-    def __init__(
-        self,
-        rng: np.random.Generator,
-        sample: Callable[[np.random.Generator, int], np.ndarray],
-        chunk: int = 2048,
-    ) -> None:
-        self._rng = rng
-        self._sample = sample
-        self._chunk = chunk
-        self._values: list[float] = []
-        self._i = 0
-
-    def __call__(self) -> float:
-        if self._i == len(self._values):
-            self._values = self._sample(self._rng, self._chunk).tolist()
-            self._i = 0
-        value = self._values[self._i]
-        self._i += 1
-        return value
+def draw_buffer(rng: np.random.Generator,
+                sample: Callable[[np.random.Generator, int], np.ndarray],
+                chunk: int = 2048) -> Callable[[], float]:
+    """Endless values of ``sample`` from ``rng``, drawn in batches of ``chunk``."""
+    batches = iter(lambda: sample(rng, chunk).tolist(), None)
+    return itertools.chain.from_iterable(batches).__next__
 
 
 def uniform_sampler(rng: np.random.Generator, n: int) -> np.ndarray:
-    """Uniform [0, 1) draws, for ``DrawBuffer``."""
+    """Uniform [0, 1) draws, for ``draw_buffer``."""
     return rng.random(n)

@@ -9,7 +9,6 @@ days the payer would pay that provider. A booked appointment's fate is drawn whe
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -53,54 +52,49 @@ class Scheduler:
         self.table = AppointmentTable()
         self.by_day: list[list[int]] = day_buckets(book.n_days)
         self.cancellations: list[list[int]] = day_buckets(ctx.n_days)
-        self.fate = ctx.streams.buffer("appointment_fate")
+        self.fate = ctx.streams.get("appointment_fate")
         self.noshow = NoShowModel(ctx.scenario.no_shows)
         self.requests = 0
         self.lost: list[int] = [0] * ctx.n_days
         self._slots = [[t.slots for t in line.visit_types] for line in ctx.scenario.service_lines]
 
-    def eligible(self, payer: int) -> Iterator[tuple[int, int, int]]:
+    def eligible(self, payer: int) -> list[tuple[int, int, int]]:
         """(provider, first day, end day) each provider may see this payer's patients."""
+        if self.ctx.scenario.scheduling.uncredentialed_policy != "do_not_book":
+            return [(p, 0, self.book.n_days) for p in range(self.book.n_providers)]
         coverage = self.ctx.coverage
-        restrict = self.ctx.scenario.scheduling.uncredentialed_policy == "do_not_book"
-        for provider in range(len(self.book.templates)):
-            first, end = coverage.window(provider, payer) if restrict else (0, self.book.n_days)
-            yield provider, first, end
+        return [(p, *coverage.window(p, payer)) for p in range(self.book.n_providers)]
 
     def book_requests(self, day: int, requests: Requests) -> None:
         """Offer each request the earliest slot; book it if within the patient's tolerance."""
-        rules = self.ctx.scenario.scheduling
-        if self.noshow.params is not self.ctx.scenario.no_shows:
-            self.noshow = NoShowModel(self.ctx.scenario.no_shows)
+        scenario = self.ctx.scenario
+        rules = scenario.scheduling
+        if self.noshow.params is not scenario.no_shows:
+            self.noshow = NoShowModel(scenario.no_shows)
+        eligible = [self.eligible(j) for j in range(len(scenario.payers))]
         earliest = day + rules.min_lead_days
         latest = day + rules.booking_horizon_days
         book = self.book
-        for line, vtype, patient, payer, tolerance in zip(
+        fates = self.fate.random((len(requests.line), 5)).tolist()
+        for line, vtype, patient, payer, tolerance, fate in zip(
                 requests.line, requests.visit_type, requests.patient, requests.payer,
-                requests.tolerance, strict=True):
+                requests.tolerance, fates, strict=True):
             slots = self._slots[line][vtype]
-            best = None
-            for provider, first, end in self.eligible(payer):
-                fit = book.first_fit(provider, max(earliest, first), min(latest, end - 1), slots)
-                if fit is None:
-                    continue
-                key = (fit[0], book.time_of(provider, *fit)[0], -book.n_free[provider][fit[0]])
-                if best is None or key < best[0]:
-                    best = (key, provider, fit)
             self.requests += 1
-            if best is None or best[2][0] - day > tolerance:
+            found = book.earliest(eligible[payer], earliest, latest, slots)
+            if found is None or found[0] - day > tolerance:
                 self.lost[day] += 1
                 continue
-            _, provider, (when, position) = best
+            when, provider, position = found
             book.take(provider, when, position, slots)
-            self._record(day, line, vtype, patient, payer, provider, when, position)
+            self._record(day, line, vtype, patient, payer, provider, when, position, fate)
 
     def _record(self, day: int, line: int, vtype: int, patient: int, payer: int, provider: int,
-                when: int, position: int) -> None:
+                when: int, position: int, fate: list[float]) -> None:
         rules = self.ctx.scenario
         table = self.table
         lead = when - day
-        u_cancel, u_late, u_noshow, u_remind, u_when = (self.fate() for _ in range(5))
+        u_cancel, u_late, u_noshow, u_remind, u_when = fate
         reminded = lead >= 2 and u_remind < rules.no_shows.reminder_share
         if lead >= 2 and u_cancel < rules.scheduling.early_cancel_rate:
             status = CANCELLED

@@ -114,7 +114,7 @@ class Clinic:
     def on_day(self, day: int) -> None:
         """Run today's clinic (nothing on days without sessions)."""
         self._refresh()
-        n_providers = len(self.book.templates)
+        n_providers = self.book.n_providers
         sessions = [self.book.sessions(p, day) for p in range(n_providers)]
         if not any(sessions):
             return
@@ -141,7 +141,7 @@ class Clinic:
                          float(table.session_start[a]), *self._durations(line, vtype))
             who.append((a, table.patient[a], line, vtype))
         for minute, line, vtype, patient in self.demand.walk_ins(day):
-            eligible = tuple(p for p in range(len(self.book.templates))
+            eligible = tuple(p for p in range(self.book.n_providers)
                              if self.ctx.coverage.covers(p, self.panel.payer[patient], day))
             patients.add(minute, flow.WALK_IN, 0.0, *self._durations(line, vtype), eligible)
             who.append((-1, patient, line, vtype))
@@ -154,26 +154,31 @@ class Clinic:
     def _record(self, day: int, patients: flow.DayPatients, result: flow.DayFlow,
                 who: list[tuple[int, int, int, int]]) -> None:
         to_provider, total = result.waits(patients)
-        cols = self.visits.columns
+        c = self.visits.columns
+        payers = self.panel.payer
         for i, (appointment, patient, line, vtype) in enumerate(who):
             provider = result.provider[i]
             if provider == flow.WALK_IN:
                 self.turned_away[day] += 1
                 continue
-            payer = self.panel.payer[patient]
-            claim = self._bill(day, len(cols["day"]), patient, payer, provider, line, vtype)
+            payer = payers[patient]
+            claim = self._bill(day, len(c["day"]), patient, payer, provider, line, vtype)
+            c["day"].append(day)
+            c["appointment"].append(appointment)
+            c["patient"].append(patient)
+            c["payer"].append(payer)
+            c["provider"].append(provider)
+            c["line"].append(line)
+            c["visit_type"].append(vtype)
+            c["walk_in"].append(appointment < 0)
+            c["arrival_minutes"].append(patients.arrival[i])
+            c["provider_start_minutes"].append(result.provider_start[i])
+            c["provider_end_minutes"].append(result.provider_end[i])
+            c["departure_minutes"].append(result.departure[i])
+            c["wait_for_provider_minutes"].append(to_provider[i])
+            c["total_wait_minutes"].append(total[i])
+            c["claim"].append(claim.id)
             self.completed[day] += 1
-            for key, value in (
-                ("day", day), ("appointment", appointment), ("patient", patient),
-                ("payer", payer), ("provider", provider), ("line", line), ("visit_type", vtype),
-                ("walk_in", appointment < 0), ("arrival_minutes", patients.arrival[i]),
-                ("provider_start_minutes", result.provider_start[i]),
-                ("provider_end_minutes", result.provider_end[i]),
-                ("departure_minutes", result.departure[i]),
-                ("wait_for_provider_minutes", to_provider[i]),
-                ("total_wait_minutes", total[i]), ("claim", claim.id),
-            ):
-                cols[key].append(value)
             self.to_charges(day, claim)
 
     def _bill(self, day: int, visit: int, patient: int, payer: int, provider: int, line: int,

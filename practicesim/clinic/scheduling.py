@@ -62,71 +62,87 @@ def day_templates(provider: Provider, overbook: int) -> list[DayTemplate | None]
 
 class AppointmentBook:
     """Free and taken slots of every provider on every day of the run and of the horizon
-    beyond it (so that lead times near the end of a run are not cut short)."""
+    beyond it (so that lead times near the end of a run are not cut short). Stored day by day,
+    so that the search for the earliest slot stops at the first day with room."""
 
     def __init__(self, seats: list[Provider], calendar: PracticeCalendar, overbook: int,
                  horizon: int) -> None:
         self.n_days = calendar.n_days + horizon
+        self.n_providers = len(seats)
+        weekly = [day_templates(seat, overbook) for seat in seats]
+        active = [
+            (calendar.day(seat.start_date) if seat.start_date else 0,
+             calendar.day(seat.end_date) if seat.end_date else self.n_days)
+            for seat in seats
+        ]
         self.templates: list[list[DayTemplate | None]] = []
-        self.free: list[list[bytearray | None]] = []
-        self.n_free: list[list[int]] = []
-        self.pointer: list[int] = []
-        for seat in seats:
-            weekly = day_templates(seat, overbook)
-            first = calendar.day(seat.start_date) if seat.start_date else 0
-            last = calendar.day(seat.end_date) if seat.end_date else self.n_days
-            days: list[DayTemplate | None] = []
-            for d in range(self.n_days):
-                open_day = d >= calendar.n_days or calendar.is_clinic_day[d]
-                weekday = (calendar.day0.weekday() + d) % 7
-                template = weekly[weekday] if open_day and first <= d < last else None
-                days.append(template)
-            self.templates.append(days)
-            self.free.append([bytearray(t.layout) if t else None for t in days])
-            self.n_free.append([t.layout.count(FREE) if t else 0 for t in days])
-            self.pointer.append(0)
+        for d in range(self.n_days):
+            open_day = d >= calendar.n_days or bool(calendar.is_clinic_day[d])
+            weekday = (calendar.day0.weekday() + d) % 7
+            self.templates.append([
+                weekly[p][weekday] if open_day and active[p][0] <= d < active[p][1] else None
+                for p in range(len(seats))
+            ])
+        self.free = [[bytearray(t.layout) if t else None for t in day] for day in self.templates]
+        self.n_free = [[t.layout.count(FREE) if t else 0 for t in day] for day in self.templates]
+        self.day_free = [sum(day) for day in self.n_free]
+        self.pointer = 0
+        """No day before it has a free slot."""
 
     def sessions(self, provider: int, day: int) -> list[tuple[float, float]]:
         """The provider's (start, end) sessions on ``day`` (empty when not working)."""
-        template = self.templates[provider][day]
+        template = self.templates[day][provider]
         return template.sessions if template else []
 
-    def first_fit(self, provider: int, first: int, last: int,
-                  slots: int) -> tuple[int, int] | None:
-        """Earliest (day, position) in ``[first, last]`` with ``slots`` consecutive free slots."""
-        n_free, free = self.n_free[provider], self.free[provider]
-        pointer = self.pointer[provider]
-        if first <= pointer:
-            while pointer < self.n_days and n_free[pointer] == 0:
-                pointer += 1
-            self.pointer[provider] = pointer
-        pattern = b"\x01" * slots
+    def earliest(self, eligible: list[tuple[int, int, int]], first: int, last: int,
+                 slots: int) -> tuple[int, int, int] | None:
+        """The first open place for a visit of ``slots`` slots: (day, provider, position).
+
+        ``eligible``: (provider, first day, end day) of each provider who may be booked. Days
+        ``first..last`` are searched in order; within the first day with room, the earliest
+        slot time wins, then the provider with more free slots that day.
+        """
+        day_free = self.day_free
+        pointer = self.pointer
+        while pointer < self.n_days and day_free[pointer] == 0:
+            pointer += 1
+        self.pointer = pointer
+        pattern = _RUNS[slots] if slots < len(_RUNS) else b"\x01" * slots
         for day in range(max(first, pointer), min(last, self.n_days - 1) + 1):
-            if n_free[day] >= slots:
-                position = free[day].find(pattern)
-                if position >= 0:
-                    return day, position
+            if day_free[day] < slots:
+                continue
+            n_free, free, templates = self.n_free[day], self.free[day], self.templates[day]
+            best = None
+            for p, lo, hi in eligible:
+                room = n_free[p]
+                if room >= slots and lo <= day < hi:
+                    position = free[p].find(pattern)
+                    if position >= 0:
+                        key = (templates[p].times[position], -room)
+                        if best is None or key < best[0]:
+                            best = (key, p, position)
+            if best is not None:
+                return day, best[1], best[2]
         return None
 
     def take(self, provider: int, day: int, position: int, slots: int) -> None:
-        row = self.free[provider][day]
+        row = self.free[day][provider]
         row[position:position + slots] = b"\x00" * slots
-        self.n_free[provider][day] -= slots
+        self.n_free[day][provider] -= slots
+        self.day_free[day] -= slots
 
     def release(self, provider: int, day: int, position: int, slots: int) -> None:
         """Give a cancelled appointment's slots back to the book."""
-        row = self.free[provider][day]
+        row = self.free[day][provider]
         row[position:position + slots] = b"\x01" * slots
-        self.n_free[provider][day] += slots
-        self.pointer[provider] = min(self.pointer[provider], day)
+        self.n_free[day][provider] += slots
+        self.day_free[day] += slots
+        self.pointer = min(self.pointer, day)
 
     def time_of(self, provider: int, day: int, position: int) -> tuple[int, int]:
         """(slot time, session start) of a position, minutes after midnight."""
-        template = self.templates[provider][day]
+        template = self.templates[day][provider]
         return template.times[position], template.session_start[position]
 
-    def slot_minutes_booked(self, provider: int, day: int) -> int:
-        template = self.templates[provider][day]
-        if template is None:
-            return 0
-        return template.layout.count(FREE) - self.n_free[provider][day]
+
+_RUNS = [b"\x01" * k for k in range(8)]

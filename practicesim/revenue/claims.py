@@ -8,8 +8,10 @@ integer cents, at every moment of a run.
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from practicesim import ledger as lg
@@ -62,7 +64,7 @@ class Accounts:
     """Posts transactions to the ledger and keeps each claim's balances."""
 
     def __init__(self, payer_names: list[str]) -> None:
-        self.book = lg.LedgerBook()
+        self.book = lg.LedgerBook(payer_names)
         self.payer_names = payer_names
         self.claims: list[Claim] = []
 
@@ -90,6 +92,9 @@ class Accounts:
                 f"claim {claim.id}: {kind} of {cents} cents exceeds open balance {claim.balance}"
             )
         claim.balance -= cents
+        book = self.book
+        book.rows.append((day, claim.id, claim.service_day, claim.patient, claim.payer,
+                          lg.KIND_CODE[kind], cents, book.code(group), book.code(reason)))
         if kind in (lg.PATIENT_PAYMENT, lg.BAD_DEBT):
             claim.patient_balance = max(0, claim.patient_balance - cents)
         if kind == lg.PAYER_PAYMENT:
@@ -98,7 +103,6 @@ class Accounts:
             claim.paid_by_patient += cents
         elif kind in lg.WRITEOFFS:
             claim.written_off += cents
-        self._post(day, claim, kind, cents, group, reason)
         if claim.balance == 0:
             claim.stage = CLOSED
             claim.resolved_day = day
@@ -112,8 +116,9 @@ class Accounts:
 
     def _post(self, day: int, claim: Claim, kind: str, cents: int, group: str = "",
               reason: str = "") -> None:
-        self.book.post(day, claim.id, claim.service_day, claim.patient,
-                       self.payer_names[claim.payer], kind, cents, group, reason)
+        book = self.book
+        book.rows.append((day, claim.id, claim.service_day, claim.patient, claim.payer,
+                          lg.KIND_CODE[kind], cents, book.code(group), book.code(reason)))
 
     def claims_frame(self, provider_names: list[str]) -> pd.DataFrame:
         """One row per claim: its path through the cycle and where it ended.
@@ -121,22 +126,25 @@ class Accounts:
         ``status``: ``paid`` (closed with a payment), ``written_off`` (closed without one) or
         ``open``; ``open_reason``: the stage an open claim is waiting in.
         """
-        rows = {
-            name: [getattr(c, name) for c in self.claims]
-            for name in ("id", "patient", "visit", "service_day", "charge_day", "charge_cents",
-                         "has_error", "scrubber_caught", "rejected", "first_submission_day",
-                         "submissions", "denials", "initial_denial_reason",
-                         "first_adjudication_day", "resolved_day", "balance",
-                         "patient_balance", "paid_by_payer", "paid_by_patient", "written_off")
-        }
-        df = pd.DataFrame(rows).rename(columns={"id": "claim", "balance": "open_balance_cents",
+        fields = ("id", "patient", "visit", "service_day", "charge_day", "charge_cents",
+                  "has_error", "scrubber_caught", "rejected", "first_submission_day",
+                  "submissions", "denials", "initial_denial_reason", "first_adjudication_day",
+                  "resolved_day", "balance", "patient_balance", "paid_by_payer",
+                  "paid_by_patient", "written_off")
+        get = operator.attrgetter(*fields)
+        columns = zip(*map(get, self.claims), strict=True) if self.claims else [[]] * len(fields)
+        df = pd.DataFrame({
+            name: np.array(values, dtype=object if name == "initial_denial_reason" else None)
+            for name, values in zip(fields, columns, strict=True)
+        }).rename(columns={"id": "claim", "balance": "open_balance_cents",
                                                 "patient_balance": "patient_balance_cents",
                                                 "paid_by_payer": "payer_paid_cents",
                                                 "paid_by_patient": "patient_paid_cents",
                                                 "written_off": "written_off_cents"})
-        df.insert(2, "payer", pd.Categorical([self.payer_names[c.payer] for c in self.claims]))
-        df.insert(3, "provider", pd.Categorical([provider_names[c.provider]
-                                                 for c in self.claims]))
+        df.insert(2, "payer", pd.Categorical.from_codes(
+            [c.payer for c in self.claims], categories=self.payer_names))
+        df.insert(3, "provider", pd.Categorical.from_codes(
+            [c.provider for c in self.claims], categories=provider_names))
         paid = (df["payer_paid_cents"] + df["patient_paid_cents"]) > 0
         df["status"] = pd.Categorical(
             ["open" if c.balance else ("paid" if p else "written_off")

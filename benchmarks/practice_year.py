@@ -1,0 +1,93 @@
+"""Speed of one baseline practice-year, against a plain SimPy model of the visit flow alone.
+
+Run: ``.venv/bin/python benchmarks/practice_year.py [--scenario PATH] [--repeat N]``
+
+1. The full model: ``practicesim.simulate`` on the scenario (warm-up included: every simulated
+   visit counts), the whole revenue cycle and the output tables.
+2. The plain model: the same visits (same days, arrival times and providers, service times drawn
+   from the scenario's distributions) through the same staffed stages as a straightforward SimPy
+   model, one process per visit with a ``simpy.Resource`` per stage
+   (``practicesim.clinic.flow_reference``), no revenue cycle.
+
+Prints visits per second for both and their ratio (full / plain; >= 1 means the revenue cycle
+and everything else costs less than the plain flow model alone). Best of ``--repeat`` runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+
+from practicesim import load_scenario, simulate
+from practicesim.clinic.flow import DayPatients
+from practicesim.clinic.flow_reference import run_reference
+from practicesim.engine import provider_seats
+from practicesim.scenario import Scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def plain_model_days(scenario: Scenario, visits, seed: int) -> list[tuple[float, DayPatients]]:  # noqa: ANN001
+    """The run's booked visits as (day offset in minutes, DayPatients), with service times
+    drawn from the scenario's distributions."""
+    rng = np.random.default_rng(seed)
+    names = {seat.name: i for i, seat in enumerate(provider_seats(scenario))}
+    flow = scenario.flow
+    types = {vt.name: vt for line in scenario.service_lines for vt in line.visit_types}
+    days = []
+    for day, group in visits.groupby("day", sort=True):
+        n = len(group)
+        patients = DayPatients()
+        check_in = np.maximum(flow.check_in_minutes.sample(rng, n), 0)
+        rooming = np.maximum(flow.rooming_minutes.sample(rng, n), 0)
+        checkout = np.maximum(flow.checkout_minutes.sample(rng, n), 0)
+        for i, row in enumerate(group.itertuples(index=False)):
+            minutes = max(0.0, float(types[row.visit_type].provider_minutes.sample(rng, 1)[0]))
+            patients.add(float(row.arrival_minutes), names[row.provider], 0.0,
+                         float(check_in[i]), float(rooming[i]), minutes, float(checkout[i]))
+        days.append((float(day) * 1440.0, patients))
+    return days
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scenario", default=str(ROOT / "scenarios" / "baseline.yaml"))
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    scenario = load_scenario(args.scenario)
+
+    full_times = []
+    for _ in range(args.repeat):
+        start = time.perf_counter()
+        run = simulate(scenario, seed=args.seed)
+        full_times.append(time.perf_counter() - start)
+    visits = len(run.visits)
+
+    days = plain_model_days(scenario, run.visits, args.seed)
+    staff = scenario.staff
+    plain_times = []
+    for _ in range(args.repeat):
+        start = time.perf_counter()
+        run_reference(days, staff.front_desk.count, staff.medical_assistants.count,
+                      staff.checkout.count)
+        plain_times.append(time.perf_counter() - start)
+
+    full, plain = min(full_times), min(plain_times)
+    n_days = scenario.calendar.warmup_days + scenario.calendar.horizon_days
+    print(f"machine: {platform.processor() or platform.machine()}, "
+          f"Python {platform.python_version()}")
+    print(f"scenario: {scenario.name}, {n_days} simulated days "
+          f"({scenario.calendar.warmup_days} warm-up), {visits} visits, seed {args.seed}")
+    print(f"full model:  {full:6.2f} s  {visits / full:9,.0f} visits/s  (best of {args.repeat})")
+    print(f"plain SimPy: {plain:6.2f} s  {visits / plain:9,.0f} visits/s  (flow only)")
+    print(f"ratio full/plain speed: {(visits / full) / (visits / plain):.2f}")
+    print(f"practice-year equivalent: {full * 365 / n_days:.2f} s per 365 simulated days")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,104 @@
+"""Command line: ``practicesim run`` and ``practicesim validate``, a thin layer over the API.
+
+Exit codes: 0 success, 2 user error (bad scenario, bad arguments), with a one-line message and
+no traceback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from practicesim import __version__
+from practicesim.engine import simulate
+from practicesim.output import write_run
+from practicesim.scenario import ScenarioError, load_scenario
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Simulate a medical practice as a business: visits, claims, cash, A/R.")
+console = Console()
+errors = Console(stderr=True)
+
+KPI_FORMATS = {
+    "rate": ("clean_claim_rate", "initial_denial_rate", "initial_denial_rate_dollars",
+             "first_pass_resolution_rate", "net_collection_rate", "gross_collection_rate",
+             "denial_writeoff_pct", "cost_to_collect", "no_show_rate", "late_cancel_rate",
+             "provider_utilization", "lost_request_rate"),
+    "money": ("charges", "collections", "costs", "net_cash_flow", "ending_ar", "ending_cash"),
+}
+
+
+def _fail(message: str) -> typer.Exit:
+    errors.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    return typer.Exit(code=2)
+
+
+def _format(name: str, value: float) -> str:
+    if name in KPI_FORMATS["rate"]:
+        return f"{value:.1%}"
+    if name in KPI_FORMATS["money"]:
+        return f"${value:,.0f}"
+    return f"{value:,.1f}"
+
+
+@app.command()
+def run(
+    scenario: Path = typer.Argument(..., help="Scenario YAML file."),
+    seed: int = typer.Option(0, "--seed", min=0, help="Random seed (same seed, same run)."),
+    out: Path = typer.Option(Path("output/run"), "--out", help="Folder for the run's tables."),
+    replication: int = typer.Option(0, "--replication", min=0, help="Replication number."),
+) -> None:
+    """Simulate SCENARIO, print its KPIs and write its tables (Parquet) and run.json to OUT."""
+    try:
+        loaded = load_scenario(scenario)
+    except ScenarioError as exc:
+        raise _fail(str(exc)) from None
+    n_days = loaded.calendar.warmup_days + loaded.calendar.horizon_days
+    with Progress(TextColumn("[bold]simulating[/] {task.description}"), BarColumn(),
+                  TextColumn("day {task.completed:.0f}/{task.total:.0f}"),
+                  TimeRemainingColumn(), console=errors, transient=True) as progress:
+        task = progress.add_task(loaded.name, total=n_days)
+        result = simulate(loaded, seed=seed, replication=replication,
+                          progress=lambda day: progress.update(task, completed=day + 1))
+    kpis = result.kpis()
+    try:
+        written = write_run(result, out, source=scenario)
+    except OSError as exc:
+        raise _fail(f"{out}: cannot write output ({exc.strerror or exc})") from None
+    table = Table(title=f"{loaded.name}: {loaded.calendar.start} + {loaded.calendar.horizon_days}"
+                        f" days, seed {seed}")
+    table.add_column("KPI")
+    table.add_column("value", justify="right")
+    for name, value in kpis.items():
+        table.add_row(name, _format(str(name), float(value)))
+    console.print(table)
+    console.print(f"tables and run.json written to [bold]{written}[/]")
+
+
+@app.command()
+def validate(scenario: Path = typer.Argument(..., help="Scenario YAML file.")) -> None:
+    """Check SCENARIO and explain any mistake (file, key path, expected, found)."""
+    try:
+        loaded = load_scenario(scenario)
+    except ScenarioError as exc:
+        raise _fail(str(exc)) from None
+    seats = sum(p.count for p in loaded.providers)
+    console.print(
+        f"{scenario}: valid scenario {loaded.name!r}: {seats} providers, "
+        f"{len(loaded.payers)} payers, {len(loaded.changes)} dated changes, "
+        f"hash {loaded.hash[:12]}"
+    )
+
+
+@app.command()
+def version() -> None:
+    """Print the package version."""
+    console.print(__version__)
+
+
+if __name__ == "__main__":
+    app()

@@ -527,18 +527,16 @@ def _child(node: Any, key: str | int, path: str) -> Any:
 
 
 def set_path(data: dict[str, Any], path: str, value: Any) -> None:
-    """Set ``value`` at a dotted key path inside nested dicts and lists (in place)."""
+    """Set ``value`` at a dotted key path inside nested dicts and lists (in place). Missing
+    mapping keys are created; whether they are allowed is for validation to say."""
     parts = parse_path(path)
     node: Any = data
     for key in parts[:-1]:
         k = _child(node, key, path)
         if isinstance(node, dict) and k not in node:
-            raise ScenarioError(f"{path}: unknown key {k!r}")
+            node[k] = {}
         node = node[k]
-    last = _child(node, parts[-1], path)
-    if isinstance(node, dict) and last not in node:
-        raise ScenarioError(f"{path}: unknown key {last!r}, expected one of {sorted(node)}")
-    node[last] = value
+    node[_child(node, parts[-1], path)] = value
 
 
 # --- loading --------------------------------------------------------------------------------

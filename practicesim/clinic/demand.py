@@ -2,7 +2,7 @@
 
 On a clinic day a service line receives ``N ~ Poisson(requests_per_day x weekday factor x month
 factor x G)`` requests, ``G ~ Gamma(mean 1, cv = dispersion)`` (day-to-day over-dispersion; 1
-when ``dispersion`` is 0). Each request is a new patient with ``new_patient_share`` (a new
+when ``dispersion`` is below 1e-6). Each request is a new patient with ``new_patient_share`` (a new
 patient id, payer drawn from the payer mix) or an established patient drawn uniformly from the
 panel; its visit type is drawn by ``share`` among the line's new or established types. Walk-ins
 arrive as a Poisson process by clock hour and are established patients.
@@ -73,7 +73,7 @@ class DemandModel:
             rng = streams.get("demand_count", demand.service_line)
             mean = (demand.requests_per_day * demand.weekday_factors.get(weekday, 1.0)
                     * demand.month_factors.get(int(calendar.month[day]), 1.0))
-            if demand.dispersion > 0:
+            if demand.dispersion > 1e-6:
                 shape = 1.0 / demand.dispersion**2
                 mean *= rng.gamma(shape, 1.0 / shape)
             n = int(rng.poisson(mean))

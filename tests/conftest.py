@@ -1,0 +1,49 @@
+"""Shared fixtures: scenario paths, scenario builders and a cached baseline run."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from practicesim import Run, Scenario, simulate
+from practicesim.scenario import load_raw, set_path, validate
+
+ROOT = Path(__file__).resolve().parents[1]
+BASELINE = ROOT / "scenarios" / "baseline.yaml"
+SMALL = ROOT / "tests" / "data" / "small_practice.yaml"
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+def build(updates: dict[str, Any] | None = None, path: Path = SMALL) -> Scenario:
+    """The scenario at ``path`` with dotted key paths replaced (``{"staff.billers.count": 2}``),
+    validated."""
+    data = copy.deepcopy(_raw(path))
+    for key, value in (updates or {}).items():
+        set_path(data, key, value)
+    return validate(data, "test")
+
+
+_RAW: dict[Path, dict[str, Any]] = {}
+
+
+def _raw(path: Path) -> dict[str, Any]:
+    if path not in _RAW:
+        _RAW[path] = load_raw(path)
+    return _RAW[path]
+
+
+@pytest.fixture(scope="session")
+def baseline_run() -> Run:
+    """One baseline year (seed 1), shared by the tests that only read it."""
+    from practicesim import load_scenario
+
+    return simulate(load_scenario(BASELINE), seed=1)
+
+
+@pytest.fixture(scope="session")
+def small_run() -> Run:
+    """One small-practice run (seed 3)."""
+    return simulate(build(), seed=3)

@@ -1,0 +1,82 @@
+"""End to end: each CLI command as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from practicesim import Run
+from tests.conftest import BASELINE, ROOT, SMALL
+
+
+def cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    env = {**os.environ, "COLUMNS": "120"}
+    return subprocess.run([sys.executable, "-m", "practicesim.cli", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_run_prints_kpis_and_writes_tables_and_metadata(tmp_path):
+    out = tmp_path / "result"
+    done = cli("run", str(SMALL), "--seed", "5", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "days_in_ar" in done.stdout
+    assert "net_collection_rate" in done.stdout
+    assert str(out) in done.stdout.replace("\n", "")
+    for name in Run.TABLES:
+        assert (out / f"{name}.parquet").is_file(), name
+    meta = json.loads((out / "run.json").read_text())
+    assert meta["seed"] == 5
+    assert meta["scenario_name"] == "small_practice"
+    assert len(meta["scenario_hash"]) == 64
+    assert meta["practicesim_version"]
+    ledger = pd.read_parquet(out / "ledger.parquet")
+    assert ledger["amount_cents"].dtype == "int64"
+    assert len(ledger) == meta["tables"]["ledger"]
+    assert not list(tmp_path.glob(".result*")), "staging folder left behind"
+
+
+def test_run_twice_replaces_the_output_folder(tmp_path):
+    out = tmp_path / "result"
+    assert cli("run", str(SMALL), "--seed", "1", "--out", str(out)).returncode == 0
+    assert cli("run", str(SMALL), "--seed", "2", "--out", str(out)).returncode == 0
+    assert json.loads((out / "run.json").read_text())["seed"] == 2
+
+
+def test_validate_accepts_the_baseline():
+    done = cli("validate", str(BASELINE))
+    assert done.returncode == 0, done.stderr
+    assert "valid scenario 'baseline'" in done.stdout
+
+
+@pytest.mark.parametrize("command", ["run", "validate"])
+def test_user_errors_exit_2_with_one_message_and_no_traceback(tmp_path, command):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(f"extends: {BASELINE}\nstaff:\n  billers: {{count: -2}}\n")
+    done = cli(command, str(bad))
+    assert done.returncode == 2
+    assert "staff.billers.count: must be >= 0, got -2" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_missing_scenario_file_exits_2():
+    done = cli("validate", "no/such/file.yaml")
+    assert done.returncode == 2
+    assert "no such scenario file" in done.stderr
+
+
+@pytest.mark.parametrize("command", [[], ["run"], ["validate"]])
+def test_help_on_every_command(command):
+    done = cli(*command, "--help")
+    assert done.returncode == 0
+    assert "Usage" in done.stdout
+
+
+def test_bad_option_value_exits_2():
+    done = cli("run", str(SMALL), "--seed", "-1")
+    assert done.returncode == 2

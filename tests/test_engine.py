@@ -1,0 +1,118 @@
+"""The whole practice: reproducibility, claim outcomes, published KPI ranges, dated changes."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from practicesim import Run, simulate
+from practicesim.ledger import balance_violations, claim_totals
+from tests.conftest import build
+
+TABLES = Run.TABLES
+
+
+def test_same_seed_gives_identical_tables(small_run):
+    again = simulate(build(), seed=3)
+    for name in TABLES:
+        pd.testing.assert_frame_equal(getattr(small_run, name), getattr(again, name),
+                                      obj=name)
+
+
+@pytest.mark.parametrize("name", ["ledger", "appointments", "visits", "daily"])
+def test_different_seeds_give_different_tables(small_run, name):
+    other = simulate(build(), seed=4)
+    assert not getattr(small_run, name).equals(getattr(other, name))
+
+
+def test_replications_are_different_streams(small_run):
+    other = simulate(build(), seed=3, replication=1)
+    assert not small_run.ledger.equals(other.ledger)
+
+
+def test_every_claim_balances_at_every_moment(baseline_run):
+    assert balance_violations(baseline_run.ledger).empty
+
+
+def test_claims_table_agrees_with_ledger(baseline_run):
+    totals = claim_totals(baseline_run.ledger)
+    claims = baseline_run.claims.set_index("claim")
+    assert (totals["open_balance"] == claims["open_balance_cents"].reindex(totals.index)).all()
+    assert (totals["charge"] == claims["charge_cents"].reindex(totals.index)).all()
+
+
+def test_every_claim_is_paid_written_off_or_open_with_a_reason(baseline_run):
+    claims = baseline_run.claims
+    open_claims = claims[claims["status"] == "open"]
+    assert set(claims["status"].unique()) <= {"paid", "written_off", "open"}
+    assert (open_claims["open_reason"] != "").all()
+    closed = claims[claims["status"] != "open"]
+    assert (closed["open_balance_cents"] == 0).all()
+
+
+def test_baseline_volume_is_about_45000_visits(baseline_run):
+    assert 42_000 <= baseline_run.kpis()["visits_completed"] <= 48_000
+
+
+@pytest.mark.parametrize(("kpi", "low", "high"), [
+    ("days_in_ar", 25, 50),
+    ("initial_denial_rate", 0.05, 0.15),
+    ("no_show_rate", 0.05, 0.25),
+    ("net_collection_rate", 0.90, 0.99),
+])
+def test_baseline_kpis_land_in_published_ranges(baseline_run, kpi, low, high):
+    value = baseline_run.kpis()[kpi]
+    assert low <= value <= high, f"{kpi} = {value:.3f}, published range {low}-{high}"
+
+
+def test_monthly_days_in_ar_is_stable_from_the_first_reported_month(baseline_run):
+    """The warm-up fills A/R: month-end days in A/R across the reported year stay within a
+    narrow band (no ramp from an empty practice)."""
+    from practicesim.metrics import days_in_ar
+
+    cal = baseline_run.calendar
+    month_ends = [d for d in range(cal.warmup, cal.n_days)
+                  if cal.date(d + 1).day == 1 or d == cal.n_days - 1]
+    values = [days_in_ar(baseline_run.ledger, d) for d in month_ends]
+    assert max(values) - min(values) < 0.2 * (sum(values) / len(values)), values
+
+
+def test_warmup_transactions_are_excluded_from_kpis(small_run):
+    daily = small_run.daily
+    reporting = daily[daily["reporting"]]
+    assert small_run.kpis()["charges"] == reporting["charge_cents"].sum() / 100
+    assert reporting["day"].min() == small_run.calendar.warmup
+
+
+def test_cash_is_starting_cash_plus_collections_minus_costs(small_run):
+    daily = small_run.daily
+    start = round(small_run.scenario.starting_cash * 100)
+    expected = start + (daily["collections_cents"] - daily["costs_cents"]).cumsum()
+    assert (daily["cash_cents"] == expected).all()
+
+
+def test_collections_equal_ledger_payments(small_run):
+    ledger = small_run.ledger
+    paid = ledger[ledger["kind"].isin(["payer_payment", "patient_payment"])]
+    assert small_run.daily["collections_cents"].sum() == paid["amount_cents"].sum()
+
+
+def test_a_dated_hire_adds_biller_payroll_from_its_date():
+    scenario = build({"changes": [{"date": "2027-03-01", "set": {"staff.billers.count": 3}}]})
+    run = simulate(scenario, seed=3)
+    daily = run.daily.set_index("date")["billing_payroll_cents"]
+    before = daily[daily.index < "2027-03-01"]
+    after = daily[daily.index >= "2027-03-01"]
+    salary = scenario.staff.billers.annual_salary
+    assert set(before[before > 0]) == {round(1 * salary / 24 * 100)}
+    assert set(after[after > 0]) == {round(3 * salary / 24 * 100)}
+
+
+def test_medicare_claims_are_never_paid_before_day_14(baseline_run):
+    ledger = baseline_run.ledger
+    medicare = ledger[ledger["payer"] == "medicare"]
+    sent = medicare[medicare["kind"] == "submission"].groupby("claim")["day"].first()
+    paid = medicare[medicare["kind"] == "payer_payment"].groupby("claim")["day"].first()
+    lag = (paid - sent.reindex(paid.index)).dropna()
+    assert len(lag) > 1000
+    assert lag.min() >= 14

@@ -1,0 +1,96 @@
+"""Invariants over random valid practices (hypothesis): money balances exactly, always."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from practicesim import simulate
+from practicesim.ledger import balance_violations, claim_totals
+from tests.conftest import build
+
+rate = st.floats(0.0, 1.0)
+small_rate = st.floats(0.0, 0.5)
+
+
+@st.composite
+def practices(draw: st.DrawFn) -> tuple[dict[str, object], int]:
+    """A small random practice: staff, demand, payer terms and billing policies all drawn."""
+    updates = {
+        "calendar.horizon_days": draw(st.integers(20, 90)),
+        "calendar.warmup_days": draw(st.integers(0, 40)),
+        "providers[physician].count": draw(st.integers(1, 3)),
+        "demand[primary_care].requests_per_day": draw(st.floats(2, 70)),
+        "demand[primary_care].dispersion": draw(st.floats(0, 0.5)),
+        "no_shows.base_rate": draw(small_rate),
+        "no_shows.late_cancel_rate": draw(st.floats(0, 0.2)),
+        "scheduling.early_cancel_rate": draw(st.floats(0, 0.3)),
+        "scheduling.min_lead_days": draw(st.integers(0, 3)),
+        "scheduling.overbook_per_session": draw(st.integers(0, 2)),
+        "scheduling.uncredentialed_policy": draw(
+            st.sampled_from(["do_not_book", "hold_claims", "bill_anyway"])),
+        "staff.coders.count": draw(st.integers(0, 2)),
+        "staff.billers.count": draw(st.integers(0, 2)),
+        "staff.front_desk.count": draw(st.integers(0, 2)),
+        "billing.missed_charge_rate": draw(st.floats(0, 0.1)),
+        "billing.claim_error_rate": draw(small_rate),
+        "billing.scrubber_catch_rate": draw(rate),
+        "billing.clearinghouse_rejection_rate": draw(st.floats(0, 0.2)),
+        "billing.queue_priority": draw(
+            st.sampled_from(["fifo", "oldest_first", "largest_first", "deadline_first"])),
+        "billing.appeal_success_rate": draw(rate),
+        "patient_collections.desk_collection_rate": draw(rate),
+        "patient_collections.pay_probability_per_statement": draw(
+            st.lists(rate, min_size=1, max_size=4)),
+        "patient_collections.agency_recovery_rate": draw(rate),
+        "patient_collections.statement_cycle_days": draw(st.integers(5, 40)),
+    }
+    for payer in ("medicare", "medicaid", "commercial_a", "commercial_b", "medicare_advantage"):
+        updates[f"payers[{payer}].denial.rate"] = draw(small_rate)
+        updates[f"payers[{payer}].denial.resubmission_denial_rate"] = draw(small_rate)
+        updates[f"payers[{payer}].timely_filing_days"] = draw(st.integers(10, 365))
+        updates[f"payers[{payer}].appeal_window_days"] = draw(st.integers(5, 120))
+        updates[f"payers[{payer}].allowed_pct_of_medicare"] = draw(st.floats(0.3, 3.0))
+        updates[f"payers[{payer}].cost_sharing"] = {
+            "copay": draw(st.sampled_from([0, 10, 25, 60, 500])),
+            "coinsurance": draw(rate),
+            "deductible_probability": draw(rate),
+        }
+    updates["payers[self_pay].self_pay_discount"] = draw(rate)
+    if draw(st.booleans()):
+        updates["providers[physician].credentialing"] = {
+            "commercial_a": {"effective": "2027-01-20"},
+            "medicare": {"effective": "2026-12-20", "lapses": "2027-02-10"},
+        }
+    return updates, draw(st.integers(0, 2**32 - 1))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(practices())
+def test_money_balances_exactly_for_every_claim_at_every_moment(case):
+    updates, seed = case
+    scenario = build(updates)
+    run = simulate(scenario, seed=seed)
+    ledger = run.ledger
+    assert balance_violations(ledger).empty, "a claim went negative or was posted before charge"
+    assert (ledger["amount_cents"] >= 0).all()
+
+    totals = claim_totals(ledger)
+    claims = run.claims.set_index("claim")
+    # charges = payer payments + patient payments + contractual + write-offs + open balance
+    identity = (totals["payer_payment"] + totals["patient_payment"]
+                + totals["contractual_adjustment"] + totals["denial_writeoff"]
+                + totals["bad_debt"] + totals["open_balance"])
+    assert (identity == totals["charge"]).all()
+    assert (totals["open_balance"] >= 0).all()
+    assert (claims["open_balance_cents"].reindex(totals.index) == totals["open_balance"]).all()
+    assert (claims["patient_balance_cents"] <= claims["open_balance_cents"]).all()
+
+    assert set(claims["status"].astype(str)) <= {"paid", "written_off", "open"}
+    open_claims = claims[claims["status"] == "open"]
+    assert (open_claims["open_reason"].astype(str) != "").all(), "open claim with no reason"
+
+    daily = run.daily
+    start = round(scenario.starting_cash * 100)
+    assert (daily["cash_cents"] == start + daily["net_cash_flow_cents"].cumsum()).all()
+    assert daily["ar_cents"].iloc[-1] == totals["open_balance"].sum()

@@ -31,7 +31,7 @@ from practicesim.scenario import Scenario
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def plain_model_days(scenario: Scenario, visits, seed: int) -> list[tuple[float, DayPatients]]:  # noqa: ANN001
+def plain_model_days(scenario: Scenario, visits, seed: int) -> list[tuple[float, DayPatients]]:
     """The run's booked visits as (day offset in minutes, DayPatients), with service times
     drawn from the scenario's distributions."""
     rng = np.random.default_rng(seed)

@@ -7,6 +7,7 @@ no traceback.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -47,10 +48,10 @@ def _format(name: str, value: float) -> str:
 
 @app.command()
 def run(
-    scenario: Path = typer.Argument(..., help="Scenario YAML file."),
-    seed: int = typer.Option(0, "--seed", min=0, help="Random seed (same seed, same run)."),
-    out: Path = typer.Option(Path("output/run"), "--out", help="Folder for the run's tables."),
-    replication: int = typer.Option(0, "--replication", min=0, help="Replication number."),
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+    seed: Annotated[int, typer.Option(min=0, help="Random seed (same seed, same run).")] = 0,
+    out: Annotated[Path, typer.Option(help="Folder for the run's tables.")] = Path("output/run"),
+    replication: Annotated[int, typer.Option(min=0, help="Replication number.")] = 0,
 ) -> None:
     """Simulate SCENARIO, print its KPIs and write its tables (Parquet) and run.json to OUT."""
     try:
@@ -80,7 +81,7 @@ def run(
 
 
 @app.command()
-def validate(scenario: Path = typer.Argument(..., help="Scenario YAML file.")) -> None:
+def validate(scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")]) -> None:
     """Check SCENARIO and explain any mistake (file, key path, expected, found)."""
     try:
         loaded = load_scenario(scenario)

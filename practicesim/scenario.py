@@ -124,11 +124,14 @@ class Session(_Model):
 class Enrollment(_Model):
     """A provider's enrollment with one payer.
 
-    ``effective``: first date of service the payer pays for (None = always). ``lapses``: first
-    date of service no longer covered (re-credentialing missed), None = never.
+    ``effective``: the date the enrollment takes effect (None = always enrolled). The payer
+    pays for services from ``covers_from`` (default: the effective date; for Medicare 30 days
+    before it, 42 CFR 424.520(d)). ``lapses``: first date of service no longer covered
+    (re-credentialing missed), None = never.
     """
 
     effective: date | None = None
+    covers_from: date | None = None
     lapses: date | None = None
 
 

@@ -11,12 +11,12 @@ from tests.conftest import build
 SEEDS = range(20)
 
 
-def mean_over_seeds(updates: dict[str, object], measure) -> float:  # noqa: ANN001
+def mean_over_seeds(updates: dict[str, object], measure) -> float:
     scenario = build(updates)
     return float(np.mean([measure(simulate(scenario, seed=seed)) for seed in SEEDS]))
 
 
-def mean_denial_backlog(run) -> float:  # noqa: ANN001
+def mean_denial_backlog(run) -> float:
     daily = run.daily
     return float(daily.loc[daily["reporting"], "denial_backlog"].mean())
 
@@ -32,7 +32,7 @@ def test_more_billers_shorten_the_denial_backlog():
 def test_higher_denial_rates_lower_collections():
     payers = ("medicare", "medicare_advantage", "medicaid", "commercial_a", "commercial_b")
 
-    def collections(run) -> float:  # noqa: ANN001
+    def collections(run) -> float:
         return run.kpis()["collections"]
 
     low = mean_over_seeds({f"payers[{p}].denial.rate": 0.03 for p in payers}, collections)
@@ -42,7 +42,7 @@ def test_higher_denial_rates_lower_collections():
 
 @pytest.mark.slow
 def test_more_no_shows_lower_visits_and_charges():
-    def volume(run) -> tuple[float, float]:  # noqa: ANN001
+    def volume(run) -> tuple[float, float]:
         k = run.kpis()
         return k["visits_completed"], k["charges"]
 

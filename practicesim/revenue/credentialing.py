@@ -2,7 +2,8 @@
 
 A provider enrolled with a payer from ``effective`` (and, after a missed re-credentialing, until
 ``lapses``) may bill that payer for services in ``[effective, lapses)``. Medicare also pays for
-services up to 30 days before the effective date (42 CFR 424.520(d), 424.521(a)).
+services up to 30 days before the effective date (42 CFR 424.520(d), 424.521(a)); a payer that
+backdates enrollment further is given ``covers_from``.
 """
 
 from __future__ import annotations
@@ -14,25 +15,31 @@ MEDICARE_RETROACTIVE_DAYS = 30
 
 
 class Coverage:
-    """Enrollment windows in simulation days, per (provider seat, payer)."""
+    """Enrollment in simulation days, per (provider seat, payer): the day it takes effect and
+    the window of service days the payer pays for."""
 
     def __init__(self, scenario: Scenario, seats: list[Provider], calendar: PracticeCalendar):
         big = 10**9
         self.windows: list[list[tuple[int, int]]] = []
+        self.effective: list[list[int]] = []
         for provider in seats:
-            row = []
+            row, effective_row = [], []
             for payer in scenario.payers:
                 enrollment = provider.credentialing.get(payer.name)
-                first, end = -big, big
+                first, end, effective = -big, big, -big
                 if enrollment is not None:
                     if enrollment.effective is not None:
-                        first = calendar.day(enrollment.effective)
+                        effective = first = calendar.day(enrollment.effective)
                         if payer.kind == "medicare":
                             first -= MEDICARE_RETROACTIVE_DAYS
+                    if enrollment.covers_from is not None:
+                        first = calendar.day(enrollment.covers_from)
                     if enrollment.lapses is not None:
                         end = calendar.day(enrollment.lapses)
                 row.append((first, end))
+                effective_row.append(effective)
             self.windows.append(row)
+            self.effective.append(effective_row)
         self.unrestricted = [
             [p for p, row in enumerate(self.windows) if row[j] == (-big, big)]
             for j in range(len(scenario.payers))
@@ -42,6 +49,10 @@ class Coverage:
         """True if the payer pays this provider for a service on ``day``."""
         first, end = self.windows[provider][payer]
         return first <= day < end
+
+    def effective_day(self, provider: int, payer: int) -> int:
+        """The day the enrollment takes effect (claims held for it go out then)."""
+        return self.effective[provider][payer]
 
     def window(self, provider: int, payer: int) -> tuple[int, int]:
         """``[first, end)`` service days the payer pays this provider for."""

@@ -76,14 +76,13 @@ class Submission:
         self.due[day] = []
 
     def _hold(self, day: int, claim: Claim) -> None:
-        """Wait until the enrollment that would cover the service is in effect."""
-        first, _ = self.ctx.coverage.window(claim.provider, claim.payer)
-        claim.stage = HELD
-        payer = self.ctx.scenario.payers[claim.payer]
-        effective = first + (30 if payer.kind == "medicare" else 0)
-        if claim.service_day < first or effective <= day:
+        """Wait until the provider's enrollment with the payer takes effect, then send (the
+        payer pays only for services in its window: Medicare's reaches 30 days back)."""
+        effective = self.ctx.coverage.effective_day(claim.provider, claim.payer)
+        if effective <= day:
             self._send(day, claim, cents(self.ctx.scenario.costs.clearinghouse_fee_per_claim))
         else:
+            claim.stage = HELD
             self._schedule(effective, claim)
 
     def _send(self, day: int, claim: Claim, fee: int) -> None:

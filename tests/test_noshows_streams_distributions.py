@@ -1,0 +1,72 @@
+"""No-show model, random streams and distributions."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from practicesim.clinic.noshows import NoShowModel
+from practicesim.distributions import Empirical, Exponential, Gamma, Lognormal
+from practicesim.scenario import NoShows
+from practicesim.streams import Streams
+
+
+def test_no_show_probability_is_the_logistic_formula():
+    model = NoShowModel(NoShows(base_rate=0.1, lead_time_odds_ratio_per_week=2.0,
+                                reminder_odds_ratio=0.5))
+    odds = 0.1 / 0.9 * 2.0 * 0.5  # one week ahead, reminded
+    assert model.probability(7, True) == pytest.approx(odds / (1 + odds))
+    assert model.probabilities(np.array([0.0, 7.0]), np.array([False, True])) == pytest.approx(
+        [0.1, odds / (1 + odds)])
+
+
+def test_fixed_no_show_rate_ignores_lead_time():
+    model = NoShowModel(NoShows(base_rate=0.2))
+    assert model.probability(0, False) == pytest.approx(0.2)
+    assert model.probability(60, True) == pytest.approx(0.2)
+
+
+def test_streams_depend_on_name_not_creation_order():
+    a = Streams(7)
+    a.get("other").random(100)
+    first = a.get("payer_lag", "medicare").random(5)
+    second = Streams(7).get("payer_lag", "medicare").random(5)
+    assert np.array_equal(first, second)
+    assert not np.array_equal(first, Streams(7).get("payer_lag", "medicaid").random(5))
+    assert not np.array_equal(first, Streams(7, 1).get("payer_lag", "medicare").random(5))
+
+
+def test_buffered_draws_equal_one_batch_draw():
+    buffer = Streams(3).buffer("x", dist=Exponential(dist="exponential", mean=2.0))
+    drawn = [buffer() for _ in range(5000)]
+    direct = Streams(3).get("x").exponential(2.0, 2048 * 3)[:5000]
+    assert np.allclose(drawn, direct)
+
+
+def test_lognormal_is_given_by_median_and_p90():
+    dist = Lognormal(dist="lognormal", median=16, p90=30)
+    draws = dist.sample(np.random.default_rng(1), 200_000)
+    assert np.median(draws) == pytest.approx(16, rel=0.01)
+    assert np.quantile(draws, 0.9) == pytest.approx(30, rel=0.01)
+    assert draws.mean() == pytest.approx(dist.mean, rel=0.01)
+
+
+def test_gamma_mean_and_cv():
+    draws = Gamma(dist="gamma", mean=4, cv=0.5).sample(np.random.default_rng(2), 200_000)
+    assert draws.mean() == pytest.approx(4, rel=0.01)
+    assert draws.std() / draws.mean() == pytest.approx(0.5, rel=0.02)
+
+
+def test_empirical_with_weights():
+    dist = Empirical(dist="empirical", values=[1, 10], weights=[3, 1])
+    draws = dist.sample(np.random.default_rng(3), 100_000)
+    assert (draws == 10).mean() == pytest.approx(0.25, abs=0.01)
+    assert dist.mean == pytest.approx(3.25)
+
+
+def test_lognormal_rejects_p90_below_median():
+    with pytest.raises(ValueError, match="p90 must be > median"):
+        Lognormal(dist="lognormal", median=10, p90=5)
+    assert math.isfinite(Lognormal(dist="lognormal", median=10, p90=11).sigma)

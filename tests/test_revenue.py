@@ -1,0 +1,180 @@
+"""Revenue-cycle mechanisms, each checked on its own or on a run set up to show it."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from practicesim import simulate
+from practicesim.engine import Practice
+from practicesim.ledger import claim_totals
+from practicesim.revenue.claims import Claim
+from tests.conftest import build
+
+
+def practice(updates: dict | None = None) -> Practice:
+    return Practice(build(updates), seed=1, replication=0)
+
+
+def new_claim(p: Practice, payer: str, charge: int, medicare: int, day: int = 10,
+              claim_id: int = 10**6) -> Claim:
+    index = [x.name for x in p.ctx.scenario.payers].index(payer)
+    claim = Claim(id=claim_id, patient=1, payer=index, provider=0, visit=claim_id,
+                  service_day=day, charge_cents=charge, medicare_allowed_cents=medicare)
+    p.ctx.accounts.open_claim(claim, day)
+    return claim
+
+
+def test_payment_is_allowed_less_patient_responsibility():
+    p = practice({"payers[commercial_a].cost_sharing": {"copay": 30, "coinsurance": 0.2,
+                                                         "deductible_probability": 0.0}})
+    claim = new_claim(p, "commercial_a", charge=18000, medicare=9087)
+    p.payers.pay(20, claim)
+    totals = claim_totals(p.ctx.accounts.book.frame()).loc[claim.id]
+    allowed = round(9087 * 1.30)
+    coinsurance = round((allowed - 3000) * 0.2)
+    assert totals["contractual_adjustment"] == 18000 - allowed
+    assert totals["transfer_to_patient"] == 3000 + coinsurance
+    assert totals["payer_payment"] == allowed - 3000 - coinsurance
+    assert claim.patient_balance == claim.balance == 3000 + coinsurance
+
+
+def test_allowed_amount_never_exceeds_the_charge():
+    p = practice({"payers[commercial_b].allowed_pct_of_medicare": 5.0})
+    claim = new_claim(p, "commercial_b", charge=10000, medicare=9000)
+    p.payers.pay(20, claim)
+    totals = claim_totals(p.ctx.accounts.book.frame()).loc[claim.id]
+    assert totals["contractual_adjustment"] == 0
+    assert totals["payer_payment"] + totals["transfer_to_patient"] == 10000
+
+
+def test_denial_queue_works_largest_first_when_told():
+    p = practice({"billing.queue_priority": "largest_first", "staff.billers.count": 1,
+                  "billing.rework_minutes_per_denial": 60, "staff.billers.hours_per_day": 1,
+                  "billing.denial_share_of_biller_time": 1.0})
+    small = new_claim(p, "medicaid", 5000, 4000, claim_id=1)
+    large = new_claim(p, "medicaid", 50000, 40000, claim_id=2)
+    for claim in (small, large):
+        claim.denials = 1
+        p.denials.receive(10, claim, "16")
+    worked = []
+    p.denials.resubmit = lambda day, claim: worked.append(claim.id)
+    day = next(d for d in range(11, 30) if p.ctx.calendar.is_clinic_day[d])
+    p.denials.on_day(day)
+    assert worked == [2], "the larger claim is worked first, one per 60 minutes"
+
+
+def test_unworked_corrections_are_written_off_at_the_timely_filing_limit():
+    scenario = build({"staff.billers.count": 0,
+                      "payers[commercial_b].timely_filing_days": 40})
+    run = simulate(scenario, seed=2)
+    ledger = run.ledger
+    writeoffs = ledger[(ledger["kind"] == "denial_writeoff") & (ledger["carc_reason"] == "29")
+                       & (ledger["payer"] == "commercial_b")]
+    age = writeoffs["day"] - writeoffs["service_day"]
+    assert len(writeoffs) > 20
+    assert (age >= 40).all(), "written off before the limit"
+    assert (age == 40).mean() > 0.8, "unworked denials are written off on the deadline day"
+
+
+def test_bill_anyway_denies_claims_before_enrollment_as_b7():
+    scenario = build({"scheduling.uncredentialed_policy": "bill_anyway",
+                      "providers[physician].credentialing": {
+                          "commercial_a": {"effective": "2027-03-01"}}})
+    run = simulate(scenario, seed=4)
+    effective = run.calendar.day(date(2027, 3, 1))
+    claims = run.claims[(run.claims["payer"] == "commercial_a")
+                        & (run.claims["first_adjudication_day"] >= 0)]
+    before = claims[claims["service_day"] < effective]
+    after = claims[claims["service_day"] >= effective]
+    assert len(before) > 50
+    assert (before["initial_denial_reason"] == "B7").all()
+    assert (after["initial_denial_reason"] != "B7").all()
+
+
+def test_hold_claims_submits_nothing_before_the_effective_date():
+    scenario = build({"scheduling.uncredentialed_policy": "hold_claims",
+                      "payers[commercial_a].timely_filing_days": 60,
+                      "providers[physician].credentialing": {
+                          "commercial_a": {"effective": "2027-03-01"}}})
+    run = simulate(scenario, seed=4)
+    effective = run.calendar.day(date(2027, 3, 1))
+    ledger = run.ledger
+    sent = ledger[(ledger["payer"] == "commercial_a") & (ledger["kind"] == "submission")
+                  & (ledger["service_day"] < effective)]
+    assert len(sent) > 0
+    assert (sent["day"] >= effective).all()
+    late = sent[sent["day"] - sent["service_day"] > 60]
+    lost = ledger[(ledger["claim"].isin(late["claim"])) & (ledger["carc_reason"] == "29")
+                  & (ledger["kind"] == "denial_writeoff")]
+    assert len(late) > 0
+    assert set(lost["claim"]) == set(late["claim"]), "held past timely filing -> CO-29"
+
+
+def test_do_not_book_keeps_the_payers_patients_off_the_provider_until_enrolled():
+    scenario = build({"providers[physician].credentialing": {
+        "commercial_a": {"effective": "2027-02-01"}}})
+    run = simulate(scenario, seed=4)
+    effective = run.calendar.day(date(2027, 2, 1))
+    visits = run.visits
+    early = visits[(visits["payer"] == "commercial_a") & (visits["day"] < effective)]
+    assert early.empty
+    later = visits[(visits["payer"] == "commercial_a") & (visits["day"] >= effective)]
+    assert len(later) > 50
+
+
+@pytest.mark.parametrize(("pay", "recovery", "kind"), [(1.0, 0.0, "patient_payment"),
+                                                       (0.0, 0.0, "bad_debt")])
+def test_patient_balances_are_paid_or_become_bad_debt(pay, recovery, kind):
+    p = practice({"patient_collections.pay_probability_per_statement": [pay],
+                  "patient_collections.agency_recovery_rate": recovery,
+                  "patient_collections.agency_days": 10})
+    claim = new_claim(p, "medicare", charge=18000, medicare=9087, day=5)
+    p.payers.pay(20, claim)
+    owed = claim.patient_balance
+    for day in range(21, 120):
+        p.patients.on_day(day)
+    totals = claim_totals(p.ctx.accounts.book.frame()).loc[claim.id]
+    assert totals[kind] == owed
+    assert totals["open_balance"] == 0
+
+
+def test_agency_recoveries_cost_the_agency_fee():
+    p = practice({"patient_collections.pay_probability_per_statement": [0.0],
+                  "patient_collections.agency_recovery_rate": 1.0,
+                  "patient_collections.agency_fee_rate": 0.3,
+                  "patient_collections.agency_days": 10})
+    claim = new_claim(p, "medicare", charge=18000, medicare=9087, day=5)
+    p.payers.pay(20, claim)
+    owed = claim.patient_balance
+    for day in range(21, 120):
+        p.patients.on_day(day)
+    assert p.ctx.finance.costs["agency_fees"].sum() == round(owed * 0.3)
+
+
+def test_held_claims_are_paid_when_enrollment_is_backdated():
+    scenario = build({"scheduling.uncredentialed_policy": "hold_claims",
+                      "providers[physician].credentialing": {
+                          "commercial_a": {"effective": "2027-03-01",
+                                           "covers_from": "2026-10-01"}}})
+    run = simulate(scenario, seed=4)
+    effective = run.calendar.day(date(2027, 3, 1))
+    claims = run.claims[(run.claims["payer"] == "commercial_a")
+                        & (run.claims["service_day"] < effective)
+                        & (run.claims["first_adjudication_day"] >= 0)]
+    assert len(claims) > 50
+    assert (claims["initial_denial_reason"] != "B7").all()
+
+
+def test_medicare_pays_services_within_30_days_before_enrollment():
+    scenario = build({"scheduling.uncredentialed_policy": "bill_anyway",
+                      "providers[physician].credentialing": {
+                          "medicare": {"effective": "2027-03-01"}}})
+    run = simulate(scenario, seed=4)
+    effective = run.calendar.day(date(2027, 3, 1))
+    claims = run.claims[(run.claims["payer"] == "medicare")
+                        & (run.claims["first_adjudication_day"] >= 0)]
+    b7 = claims["initial_denial_reason"] == "B7"
+    assert b7[claims["service_day"] < effective - 30].all()
+    assert not b7[claims["service_day"] >= effective - 30].any()

@@ -21,8 +21,8 @@ from practicesim.scenario import ScenarioError, load_scenario
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Simulate a medical practice as a business: visits, claims, cash, A/R.")
-console = Console()
-errors = Console(stderr=True)
+console = Console(soft_wrap=True)
+errors = Console(stderr=True, soft_wrap=True)
 
 KPI_FORMATS = {
     "rate": ("clean_claim_rate", "initial_denial_rate", "initial_denial_rate_dollars",

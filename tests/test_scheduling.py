@@ -48,7 +48,7 @@ def test_multi_slot_visit_never_spans_the_gap_between_sessions():
     morning = free.index(2)
     for position in range(morning - 1):  # leave one morning slot free
         book.take(0, first_day, position, 1)
-    day, _, position = book.earliest(everyone, first_day, first_day, 2)
+    _day, _, position = book.earliest(everyone, first_day, first_day, 2)
     assert position == morning + 1, "two-slot visit must start in the afternoon"
 
 

@@ -34,7 +34,10 @@ class NoShowModel:
         if self.fixed is not None:
             return self.fixed
         z = self.intercept + self.per_day * lead_days + (self.reminder if reminded else 0.0)
-        return 1.0 / (1.0 + math.exp(-z))
+        if z >= 0:
+            return 1.0 / (1.0 + math.exp(-z))
+        odds = math.exp(z)
+        return odds / (1.0 + odds)
 
     def probabilities(self, lead_days: np.ndarray, reminded: np.ndarray) -> np.ndarray:
         """Vectorised ``probability``."""
@@ -42,4 +45,4 @@ class NoShowModel:
             return np.full(len(lead_days), self.fixed)
         z = self.intercept + self.per_day * np.asarray(lead_days, dtype=float) + np.where(
             reminded, self.reminder, 0.0)
-        return 1.0 / (1.0 + np.exp(-z))
+        return np.exp(-np.logaddexp(0.0, -z))

@@ -161,7 +161,7 @@ def _collect(practice: Practice, seed: int, replication: int) -> Run:
     ledger.insert(1, "date", ctx.calendar.dates(ledger["day"]).to_numpy())
     claims = ctx.accounts.claims_frame(names["provider"])
     appointments = practice.scheduler.frame(names)
-    visits = practice.clinic.frame(ctx.calendar.dates, names)
+    visits = practice.clinic.frame(names)
     sessions = _sessions_frame(practice, names)
     daily = _daily_frame(practice, ledger, appointments)
     return Run(scenario=scenario, seed=seed, replication=replication, calendar=ctx.calendar,

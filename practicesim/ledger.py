@@ -33,6 +33,8 @@ with write-offs = ``denial_writeoff + bad_debt``.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 
@@ -69,30 +71,24 @@ class LedgerBook:
     table once, at the end, in one numpy conversion.
     """
 
-    __slots__ = ("_code_of", "codes", "payer_names", "rows")
+    __slots__ = ("code", "payer_names", "rows")
 
     def __init__(self, payer_names: list[str]) -> None:
         self.payer_names = payer_names
         self.rows: list[tuple[int, ...]] = []
-        self.codes: list[str] = [""]
-        self._code_of: dict[str, int] = {"": 0}
-
-    def code(self, text: str) -> int:
-        """The integer standing for a CARC group or reason code in ``rows``."""
-        found = self._code_of.get(text)
-        if found is None:
-            found = self._code_of[text] = len(self.codes)
-            self.codes.append(text)
-        return found
+        self.code = Interned()
+        """``code[text]``: the integer standing for a CARC group or reason code in ``rows``."""
 
     def post(self, day: int, claim: int, service_day: int, patient: int, payer: int,
              kind: str, cents: int, group: str = "", reason: str = "") -> None:
         """Append one transaction (``cents`` a non-negative int)."""
+        code = self.code
         self.rows.append((day, claim, service_day, patient, payer, KIND_CODE[kind], cents,
-                          self.code(group), self.code(reason)))
+                          code[group], code[reason]))
 
     def frame(self) -> pd.DataFrame:
-        table = np.array(self.rows, dtype=np.int64).reshape(-1, 9)
+        table = np.fromiter(itertools.chain.from_iterable(self.rows), dtype=np.int64,
+                            count=9 * len(self.rows)).reshape(-1, 9)
         day, claim, service, patient, payer, kind, cents, group, reason = table.T
 
         def coded(codes: np.ndarray, categories: list[str]) -> pd.Categorical:
@@ -102,9 +98,21 @@ class LedgerBook:
             "day": day, "claim": claim, "service_day": service, "patient": patient,
             "payer": coded(payer, self.payer_names), "kind": coded(kind, list(KINDS)),
             "amount_cents": cents,
-            "carc_group": coded(group, self.codes).remove_unused_categories(),
-            "carc_reason": coded(reason, self.codes).remove_unused_categories(),
+            "carc_group": coded(group, list(self.code)).remove_unused_categories(),
+            "carc_reason": coded(reason, list(self.code)).remove_unused_categories(),
         })
+
+
+class Interned(dict):
+    """Strings numbered in order of first use: ``interned[text]`` is a plain dict lookup, and
+    a new string gets the next number. Iterating gives the strings in number order."""
+
+    def __init__(self) -> None:
+        super().__init__({"": 0})
+
+    def __missing__(self, key: str) -> int:
+        value = self[key] = len(self)
+        return value
 
 
 def ledger_frame(columns: dict[str, object]) -> pd.DataFrame:

@@ -47,14 +47,22 @@ class Streams:
             rng = self._cache[key] = np.random.Generator(np.random.PCG64(seq))
         return rng
 
-    def buffer(self, name: str, *entity: object, dist: object = None) -> Callable[[], float]:
+    def buffer(self, name: str, *entity: object, dist: object = None,
+               minimum: float | None = None) -> Callable[[], float]:
         """A function returning the next value of ``dist`` (anything with ``sample(rng, n)``;
-        None = uniform [0, 1)) drawn from the stream ``name``/``entity``.
+        None = uniform [0, 1)) drawn from the stream ``name``/``entity``, raised to
+        ``minimum`` when given (durations are never negative).
 
         Values are drawn ``chunk`` at a time in one numpy call and handed out one by one, so a
         per-event draw costs an iterator step, not a Generator call.
         """
         sample = uniform_sampler if dist is None else dist.sample  # type: ignore[attr-defined]
+        if minimum is not None:
+            raw = sample
+
+            def sample(rng: np.random.Generator, n: int) -> np.ndarray:
+                return np.maximum(raw(rng, n), minimum)
+
         return draw_buffer(self.get(name, *entity), sample)
 
 

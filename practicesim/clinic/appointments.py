@@ -9,8 +9,9 @@ days the payer would pay that provider. A booked appointment's fate is drawn whe
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
+import numpy as np
 import pandas as pd
 
 from practicesim.clinic.demand import Requests
@@ -22,25 +23,21 @@ KEPT, NO_SHOW, LATE_CANCEL, CANCELLED = "completed", "no_show", "late_cancel", "
 STATUSES = [KEPT, NO_SHOW, LATE_CANCEL, CANCELLED, "scheduled"]
 
 
-@dataclass(slots=True)
-class AppointmentTable:
-    """Appointments as parallel lists (one entry per appointment id)."""
+class Appointment(NamedTuple):
+    """One booked appointment (days are simulation days, times minutes after midnight)."""
 
-    request_day: list[int] = field(default_factory=list)
-    patient: list[int] = field(default_factory=list)
-    payer: list[int] = field(default_factory=list)
-    provider: list[int] = field(default_factory=list)
-    line: list[int] = field(default_factory=list)
-    visit_type: list[int] = field(default_factory=list)
-    day: list[int] = field(default_factory=list)
-    position: list[int] = field(default_factory=list)
-    time: list[int] = field(default_factory=list)
-    session_start: list[int] = field(default_factory=list)
-    reminded: list[bool] = field(default_factory=list)
-    status: list[str] = field(default_factory=list)
-
-    def __len__(self) -> int:
-        return len(self.day)
+    request_day: int
+    patient: int
+    payer: int
+    provider: int
+    line: int
+    visit_type: int
+    day: int
+    position: int
+    time: int
+    session_start: int
+    reminded: bool
+    status: str
 
 
 class Scheduler:
@@ -49,7 +46,7 @@ class Scheduler:
     def __init__(self, ctx: Context, book: AppointmentBook) -> None:
         self.ctx = ctx
         self.book = book
-        self.table = AppointmentTable()
+        self.table: list[Appointment] = []
         self.by_day: list[list[int]] = day_buckets(book.n_days)
         self.cancellations: list[list[int]] = day_buckets(ctx.n_days)
         self.fate = ctx.streams.get("appointment_fate")
@@ -109,44 +106,41 @@ class Scheduler:
             status = KEPT
         time, session_start = self.book.time_of(provider, when, position)
         self.by_day[when].append(len(table))
-        table.request_day.append(day)
-        table.patient.append(patient)
-        table.payer.append(payer)
-        table.provider.append(provider)
-        table.line.append(line)
-        table.visit_type.append(vtype)
-        table.day.append(when)
-        table.position.append(position)
-        table.time.append(time)
-        table.session_start.append(session_start)
-        table.reminded.append(reminded)
-        table.status.append(status)
+        table.append(Appointment(day, patient, payer, provider, line, vtype, when, position,
+                                 time, session_start, reminded, status))
 
     def release_cancellations(self, day: int) -> None:
         """Slots of appointments cancelled today go back to the book."""
-        table = self.table
         for a in self.cancellations[day]:
-            slots = self._slots[table.line[a]][table.visit_type[a]]
-            self.book.release(table.provider[a], table.day[a], table.position[a], slots)
+            appt = self.table[a]
+            slots = self._slots[appt.line][appt.visit_type]
+            self.book.release(appt.provider, appt.day, appt.position, slots)
         self.cancellations[day] = []
 
-    def frame(self, names: dict[str, list[str]]) -> pd.DataFrame:
+    def frame(self, names: dict[str, list]) -> pd.DataFrame:
         """One row per appointment; appointments after the run's end are ``scheduled``."""
-        t = self.table
+        t = pd.DataFrame(self.table, columns=Appointment._fields)
         n_days = self.ctx.n_days
-        status = [s if d < n_days or s == CANCELLED else "scheduled"
-                  for s, d in zip(t.status, t.day, strict=True)]
+        status = t["status"].where((t["day"] < n_days) | (t["status"] == CANCELLED), "scheduled")
         return pd.DataFrame({
-            "appointment": range(len(t)),
-            "request_day": t.request_day,
-            "day": t.day,
-            "time_minutes": t.time,
-            "lead_days": [d - r for d, r in zip(t.day, t.request_day, strict=True)],
-            "patient": t.patient,
-            "payer": pd.Categorical([names["payer"][p] for p in t.payer]),
-            "provider": pd.Categorical([names["provider"][p] for p in t.provider]),
-            "visit_type": pd.Categorical([names["visit_type"][t.line[i]][v]
-                                          for i, v in enumerate(t.visit_type)]),
-            "reminded": t.reminded,
+            "appointment": np.arange(len(t)),
+            "request_day": t["request_day"],
+            "day": t["day"],
+            "time_minutes": t["time"],
+            "lead_days": t["day"] - t["request_day"],
+            "patient": t["patient"],
+            "payer": pd.Categorical.from_codes(t["payer"], categories=names["payer"]),
+            "provider": pd.Categorical.from_codes(t["provider"], categories=names["provider"]),
+            "visit_type": visit_type_labels(names["visit_type"], t["line"], t["visit_type"]),
+            "reminded": t["reminded"].astype(bool),
             "status": pd.Categorical(status, categories=STATUSES),
         })
+
+
+def visit_type_labels(names: list[list[str]], line: pd.Series,
+                      visit_type: pd.Series) -> pd.Categorical:
+    """Visit type names from (service line, visit type) indices."""
+    flat = [name for line_names in names for name in line_names]
+    offsets = np.cumsum([0] + [len(line_names) for line_names in names])[:-1]
+    index = offsets[line.to_numpy(dtype=np.int64)] + visit_type.to_numpy(dtype=np.int64)
+    return pd.Categorical([flat[i] for i in index])

@@ -10,12 +10,14 @@ then goes to charge capture.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import NamedTuple
 
+import numpy as np
 import pandas as pd
 
 from practicesim.clinic import flow
-from practicesim.clinic.appointments import KEPT, Scheduler
+from practicesim.clinic.appointments import KEPT, Scheduler, visit_type_labels
 from practicesim.clinic.demand import DemandModel, PatientPanel
 from practicesim.clinic.scheduling import AppointmentBook
 from practicesim.context import Context
@@ -62,17 +64,23 @@ def _main_code(cumulative: list[tuple[float, int, int]], u: float) -> tuple[int,
     return cumulative[-1][1], cumulative[-1][2]
 
 
-@dataclass(slots=True)
-class VisitTable:
-    """Completed visits (parallel lists)."""
+class Visit(NamedTuple):
+    """A completed visit: times in minutes after midnight, waits in minutes."""
 
-    columns: dict[str, list] = field(default_factory=lambda: {k: [] for k in VISIT_COLUMNS})
-
-
-VISIT_COLUMNS = ("day", "appointment", "patient", "payer", "provider", "line", "visit_type",
-                 "walk_in", "arrival_minutes", "provider_start_minutes", "provider_end_minutes",
-                 "departure_minutes", "wait_for_provider_minutes", "total_wait_minutes",
-                 "claim")
+    day: int
+    appointment: int
+    """-1 for a walk-in."""
+    patient: int
+    payer: int
+    provider: int
+    line: int
+    visit_type: int
+    arrival_minutes: float
+    provider_start_minutes: float
+    provider_end_minutes: float
+    departure_minutes: float
+    wait_for_provider_minutes: float
+    total_wait_minutes: float
 
 
 class Clinic:
@@ -87,7 +95,7 @@ class Clinic:
         self.demand = demand
         self.panel = panel
         self.to_charges = to_charges
-        self.visits = VisitTable()
+        self.visits: list[Visit] = []
         self.sessions: list[tuple[int, flow.SessionStats]] = []
         self.turned_away = [0] * ctx.n_days
         self.completed = [0] * ctx.n_days
@@ -95,11 +103,16 @@ class Clinic:
         streams = ctx.streams
         scenario = ctx.scenario
         self.punctuality = streams.buffer("punctuality", dist=scenario.flow.punctuality_minutes)
-        self.check_in = streams.buffer("check_in_minutes", dist=scenario.flow.check_in_minutes)
-        self.rooming = streams.buffer("rooming_minutes", dist=scenario.flow.rooming_minutes)
-        self.checkout = streams.buffer("checkout_minutes", dist=scenario.flow.checkout_minutes)
+        flow_times = scenario.flow
+        self.check_in = streams.buffer("check_in_minutes", dist=flow_times.check_in_minutes,
+                                       minimum=0.0)
+        self.rooming = streams.buffer("rooming_minutes", dist=flow_times.rooming_minutes,
+                                      minimum=0.0)
+        self.checkout = streams.buffer("checkout_minutes", dist=flow_times.checkout_minutes,
+                                       minimum=0.0)
         self.provider_minutes = [
-            [streams.buffer("provider_minutes", line.name, vt.name, dist=vt.provider_minutes)
+            [streams.buffer("provider_minutes", line.name, vt.name, dist=vt.provider_minutes,
+                            minimum=0.0)
              for vt in line.visit_types]
             for line in scenario.service_lines
         ]
@@ -134,12 +147,13 @@ class Clinic:
         who: list[tuple[int, int, int, int]] = []
         table = self.scheduler.table
         for a in self.scheduler.by_day[day]:
-            if table.status[a] != KEPT:
+            appt = table[a]
+            if appt.status != KEPT:
                 continue
-            line, vtype = table.line[a], table.visit_type[a]
-            patients.add(table.time[a] + self.punctuality(), table.provider[a],
-                         float(table.session_start[a]), *self._durations(line, vtype))
-            who.append((a, table.patient[a], line, vtype))
+            line, vtype = appt.line, appt.visit_type
+            patients.add(appt.time + self.punctuality(), appt.provider,
+                         float(appt.session_start), *self._durations(line, vtype))
+            who.append((a, appt.patient, line, vtype))
         for minute, line, vtype, patient in self.demand.walk_ins(day):
             eligible = tuple(p for p in range(self.book.n_providers)
                              if self.ctx.coverage.covers(p, self.panel.payer[patient], day))
@@ -148,13 +162,13 @@ class Clinic:
         return patients, who
 
     def _durations(self, line: int, vtype: int) -> tuple[float, float, float, float]:
-        return (max(0.0, self.check_in()), max(0.0, self.rooming()),
-                max(0.0, self.provider_minutes[line][vtype]()), max(0.0, self.checkout()))
+        return (self.check_in(), self.rooming(), self.provider_minutes[line][vtype](),
+                self.checkout())
 
     def _record(self, day: int, patients: flow.DayPatients, result: flow.DayFlow,
                 who: list[tuple[int, int, int, int]]) -> None:
         to_provider, total = result.waits(patients)
-        c = self.visits.columns
+        visits = self.visits
         payers = self.panel.payer
         for i, (appointment, patient, line, vtype) in enumerate(who):
             provider = result.provider[i]
@@ -162,22 +176,11 @@ class Clinic:
                 self.turned_away[day] += 1
                 continue
             payer = payers[patient]
-            claim = self._bill(day, len(c["day"]), patient, payer, provider, line, vtype)
-            c["day"].append(day)
-            c["appointment"].append(appointment)
-            c["patient"].append(patient)
-            c["payer"].append(payer)
-            c["provider"].append(provider)
-            c["line"].append(line)
-            c["visit_type"].append(vtype)
-            c["walk_in"].append(appointment < 0)
-            c["arrival_minutes"].append(patients.arrival[i])
-            c["provider_start_minutes"].append(result.provider_start[i])
-            c["provider_end_minutes"].append(result.provider_end[i])
-            c["departure_minutes"].append(result.departure[i])
-            c["wait_for_provider_minutes"].append(to_provider[i])
-            c["total_wait_minutes"].append(total[i])
-            c["claim"].append(claim.id)
+            claim = self._bill(day, len(visits), patient, payer, provider, line, vtype)
+            visits.append(Visit(day, appointment, patient, payer, provider, line, vtype,
+                                patients.arrival[i], result.provider_start[i],
+                                result.provider_end[i], result.departure[i], to_provider[i],
+                                total[i]))
             self.completed[day] += 1
             self.to_charges(day, claim)
 
@@ -202,13 +205,14 @@ class Clinic:
                      service_day=day, charge_cents=charge, medicare_allowed_cents=medicare,
                      copay_collected_cents=collected)
 
-    def frame(self, calendar_dates: Callable[[pd.Series], pd.Series],
-              names: dict[str, list]) -> pd.DataFrame:
-        """One row per completed visit."""
-        df = pd.DataFrame(self.visits.columns)
-        df.insert(0, "visit", range(len(df)))
-        df["payer"] = pd.Categorical([names["payer"][p] for p in df["payer"]])
-        df["provider"] = pd.Categorical([names["provider"][p] for p in df["provider"]])
-        df["visit_type"] = pd.Categorical([names["visit_type"][ln][v] for ln, v in
-                                           zip(df.pop("line"), df["visit_type"], strict=True)])
+    def frame(self, names: dict[str, list]) -> pd.DataFrame:
+        """One row per completed visit; ``visit`` is also the id of its claim (a visit whose
+        charge was missed has no claim)."""
+        df = pd.DataFrame(self.visits, columns=Visit._fields)
+        df.insert(0, "visit", np.arange(len(df)))
+        df.insert(1, "walk_in", df["appointment"] < 0)
+        df["payer"] = pd.Categorical.from_codes(df["payer"], categories=names["payer"])
+        df["provider"] = pd.Categorical.from_codes(df["provider"], categories=names["provider"])
+        df["visit_type"] = visit_type_labels(names["visit_type"], df.pop("line"),
+                                             df["visit_type"])
         return df

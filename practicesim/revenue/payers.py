@@ -112,12 +112,8 @@ class Adjudication:
         else:
             deductible, coinsurance = 0, round(rest * sharing.coinsurance)
         payer_paid = allowed - copay - deductible - coinsurance
-        accounts.reduce(day, claim, lg.CONTRACTUAL, claim.charge_cents - allowed, "CO", "45")
-        accounts.transfer_to_patient(day, claim, copay, "3")
-        accounts.transfer_to_patient(day, claim, deductible, "1")
-        accounts.transfer_to_patient(day, claim, coinsurance, "2")
-        accounts.reduce(day, claim, lg.PAYER_PAYMENT, payer_paid)
+        accounts.remit(day, claim, claim.charge_cents - allowed, copay, deductible, coinsurance,
+                       payer_paid)
         self.ctx.finance.collected(day, payer_paid, self.ctx.scenario.costs.vendor_fee_rate)
-        claim.patient_balance = claim.balance
         if claim.balance:
             self.to_patient(day, claim)

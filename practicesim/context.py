@@ -16,7 +16,9 @@ from practicesim.streams import Streams
 @dataclass(slots=True)
 class Context:
     """Shared state of one run. ``scenario`` is the one in force today (dated changes replace
-    it); components read their parameters from it each day rather than keeping copies."""
+    it). Rates, staff counts, payer terms and policies are read from it when used, so dated
+    changes reach them; distributions behind random draws are fixed when a run starts
+    (docs/model-reference.md lists which is which)."""
 
     scenario: Scenario
     calendar: PracticeCalendar

@@ -33,7 +33,7 @@ from practicesim.revenue.denials import DenialQueue
 from practicesim.revenue.patients import PatientCollections
 from practicesim.revenue.payers import Adjudication
 from practicesim.revenue.submission import Submission
-from practicesim.scenario import Provider, Scenario, ScenarioError
+from practicesim.scenario import Provider, Scenario
 from practicesim.streams import Streams
 
 
@@ -55,9 +55,12 @@ class Practice:
     def __init__(self, scenario: Scenario, seed: int, replication: int) -> None:
         self.scenario = scenario
         calendar = PracticeCalendar(scenario)
-        self.epochs = [(calendar.day(when), s) for when, s in scenario.epochs()]
-        _check_epochs(self.epochs)
-        first = self.epochs[0][1]
+        epochs = [(max(0, calendar.day(when)), s) for when, s in scenario.epochs()[1:]]
+        first = scenario.model_copy(update={"changes": []})
+        for start, changed in epochs:
+            if start == 0:
+                first = changed
+        self.changes = {start: changed for start, changed in epochs if start > 0}
         seats = provider_seats(first)
         streams = Streams(seed, replication)
         self.ctx = ctx = Context(
@@ -96,9 +99,8 @@ class Practice:
     def day(self, day: int) -> None:
         """Everything that happens on simulation day ``day``, in pipeline order."""
         ctx = self.ctx
-        for start, scenario in self.epochs:
-            if start == day and day > 0:
-                ctx.scenario = scenario
+        if day in self.changes:
+            ctx.scenario = self.changes[day]
         self.scheduler.release_cancellations(day)
         self.scheduler.book_requests(day, self.demand.requests(day))
         self.clinic.on_day(day)
@@ -119,17 +121,6 @@ class Practice:
             if progress is not None:
                 progress(day)
             yield env.timeout(1)
-
-
-def _check_epochs(epochs: list[tuple[int, Scenario]]) -> None:
-    base = epochs[0][1]
-    for _, s in epochs[1:]:
-        for key in ("payers", "providers", "service_lines"):
-            if [x.name for x in getattr(s, key)] != [x.name for x in getattr(base, key)]:
-                raise ScenarioError(
-                    f"changes: {key} cannot be added or removed by a dated change; "
-                    "give providers a start_date/end_date instead"
-                )
 
 
 def simulate(scenario: Scenario, seed: int = 0, replication: int = 0,
@@ -192,7 +183,7 @@ def _daily_frame(practice: Practice, ledger: pd.DataFrame,
     df = pd.DataFrame({"day": days, "date": ctx.calendar.dates(days).to_numpy()})
     df["reporting"] = days >= ctx.calendar.warmup
     df["clinic_day"] = ctx.calendar.is_clinic_day
-    df["requests"] = np.bincount(appointments["request_day"], minlength=n)[:n]
+    df["requests"] = practice.scheduler.requested
     df["requests_lost"] = practice.scheduler.lost
     due = appointments[appointments["day"] < n]
     for status in ("completed", "no_show", "late_cancel"):

@@ -4,7 +4,8 @@ A scenario is a YAML file validated by the pydantic models below. Money is writt
 (converted to integer cents where it is added), durations in minutes, lags and windows in days,
 rates as fractions. Unknown keys are errors. A file may ``extends:`` another (path relative to
 itself) and override any part: mappings merge key by key, lists of named items (providers,
-payers, service lines, demand) merge by ``name``, other lists and values replace.
+payers, service lines, demand) merge by ``name`` (an item with ``remove: true`` drops the named
+item), other lists and values replace.
 
 Dated changes (``changes:``) say what changes on a date, as dotted key paths::
 
@@ -43,6 +44,7 @@ from practicesim.distributions import DistModel, as_dist
 
 Dist = Annotated[DistModel, BeforeValidator(as_dist)]
 Fraction = Annotated[float, Field(ge=0, le=1)]
+NonNegative = Annotated[float, Field(ge=0)]
 Money = Annotated[float, Field(ge=0)]
 """Dollars in the file; the engine converts to integer cents."""
 
@@ -80,6 +82,14 @@ def clock_minutes(text: str) -> int:
     """``"08:30"`` -> 510 minutes after midnight."""
     hours, minutes = text.split(":")
     return int(hours) * 60 + int(minutes)
+
+
+def _shares(value: dict[str, float]) -> dict[str, float]:
+    """Shares over codes must be >= 0 and sum to 1."""
+    total = sum(value.values())
+    if abs(total - 1.0) > 1e-6 or any(p < 0 for p in value.values()):
+        raise ValueError(f"shares must be >= 0 and sum to 1, got sum {total:g}")
+    return value
 
 
 # --- calendar -------------------------------------------------------------------------------
@@ -200,10 +210,7 @@ class VisitType(_Model):
     @field_validator("codes")
     @classmethod
     def _sums_to_one(cls, value: dict[str, float]) -> dict[str, float]:
-        total = sum(value.values())
-        if abs(total - 1.0) > 1e-6 or any(p < 0 for p in value.values()):
-            raise ValueError(f"code probabilities must be >= 0 and sum to 1, got sum {total:g}")
-        return value
+        return _shares(value)
 
 
 class ServiceLine(_Model):
@@ -229,10 +236,12 @@ class Demand(_Model):
     requests_per_day: float = Field(ge=0)
     new_patient_share: Fraction = 0.15
     dispersion: float = Field(default=0.0, ge=0)
-    weekday_factors: dict[Weekday, float] = Field(default_factory=dict)
-    month_factors: dict[int, float] = Field(default_factory=dict)
-    walk_ins_per_hour: dict[int, float] = Field(default_factory=dict)
-    """Poisson walk-in rate by clock hour on clinic days, e.g. ``{8: 0.5, 9: 1.0}``."""
+    weekday_factors: dict[Weekday, NonNegative] = Field(default_factory=dict)
+    month_factors: dict[Annotated[int, Field(ge=1, le=12)], NonNegative] = Field(
+        default_factory=dict)
+    walk_ins_per_hour: dict[Annotated[int, Field(ge=0, le=23)], NonNegative] = Field(
+        default_factory=dict)
+    """Poisson walk-in rate by clock hour (0-23) on clinic days, e.g. ``{8: 0.5, 9: 1.0}``."""
 
     @property
     def name(self) -> str:
@@ -271,7 +280,6 @@ class NoShows(_Model):
     reminder_share: Fraction = 0.0
     reminder_odds_ratio: float = Field(default=1.0, gt=0)
     late_cancel_rate: Fraction = 0.0
-    walk_in_no_show: Literal[0] = 0
 
 
 # --- payers --------------------------------------------------------------------------------
@@ -291,10 +299,7 @@ class Denials(_Model):
     @field_validator("reasons")
     @classmethod
     def _sums_to_one(cls, value: dict[str, float]) -> dict[str, float]:
-        total = sum(value.values())
-        if abs(total - 1.0) > 1e-6 or any(p < 0 for p in value.values()):
-            raise ValueError(f"reason shares must be >= 0 and sum to 1, got sum {total:g}")
-        return value
+        return _shares(value)
 
 
 class CostSharing(_Model):
@@ -312,7 +317,8 @@ class Payer(_Model):
 
     ``allowed_pct_of_medicare``: allowed amount per code as a fraction of Medicare's (1.0 =
     Medicare). ``lag_days``: days from submission to remittance, never below ``floor_days``
-    (Medicare: 14). Self-pay patients get ``self_pay_discount`` off charges and owe the rest.
+    (0 by default; set 14 for Medicare, whose clean claims are not paid earlier). Self-pay
+    patients get ``self_pay_discount`` off charges and owe the rest.
     """
 
     name: str
@@ -351,7 +357,7 @@ class Billing(_Model):
     error_denial_reasons: dict[str, float] = Field(
         default_factory=lambda: {"16": 0.6, "4": 0.2, "11": 0.2}
     )
-    """CARC mix of denials caused by errors the scrubber missed."""
+    """CARC mix of denials caused by errors the scrubber missed (sums to 1)."""
     rework_minutes_per_denial: Dist = Field(
         default_factory=lambda: {"dist": "lognormal", "median": 15, "p90": 35}
     )
@@ -363,6 +369,11 @@ class Billing(_Model):
     )
     denial_actions: dict[str, DenialAction] = Field(default_factory=dict)
     """CARC -> what billers do; codes not listed use the package defaults (docs)."""
+
+    @field_validator("error_denial_reasons")
+    @classmethod
+    def _sums_to_one(cls, value: dict[str, float]) -> dict[str, float]:
+        return _shares(value)
 
 
 class PatientCollections(_Model):
@@ -622,16 +633,37 @@ def validate(data: dict[str, Any], source: str | Path) -> Scenario:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         raise ScenarioError(_explain(exc, data, source)) from None
-    for i, change in enumerate(scenario.changes):
+    current = scenario.model_copy(update={"changes": []})
+    order = sorted(range(len(scenario.changes)), key=lambda k: scenario.changes[k].date)
+    for i in order:
+        change = scenario.changes[i]
         try:
-            scenario.model_copy(update={"changes": []}).with_changes(change.set)
+            changed = current.with_changes(change.set)
         except ScenarioError as exc:
             raise ScenarioError(f"{source}: changes[{i}].set: {exc}") from None
         except ValidationError as exc:
             raise ScenarioError(
                 f"{source}: changes[{i}] ({change.date}): " + _explain(exc, data, None)
             ) from None
+        problem = _structural_change(current, changed)
+        if problem:
+            raise ScenarioError(f"{source}: changes[{i}] ({change.date}): {problem}")
+        current = changed
     return scenario
+
+
+def _structural_change(before: Scenario, after: Scenario) -> str:
+    """Why a dated change cannot apply mid-run ("" if it can): the practice's providers,
+    payers, service lines and demand streams are fixed for a run."""
+    for key in ("providers", "payers", "service_lines", "demand"):
+        old = [(x.name, getattr(x, "count", 1)) for x in getattr(before, key)]
+        new = [(x.name, getattr(x, "count", 1)) for x in getattr(after, key)]
+        if old != new:
+            return (f"{key} cannot be added, removed or re-counted by a dated change "
+                    "(give a provider a start_date or end_date instead)")
+    if [p.sessions for p in before.providers] != [p.sessions for p in after.providers]:
+        return "provider sessions cannot change mid-run (add a provider with a start_date)"
+    return ""
 
 
 _TAGS = {"fixed", "exponential", "lognormal", "gamma", "normal", "uniform", "empirical"}

@@ -116,3 +116,18 @@ def test_medicare_claims_are_never_paid_before_day_14(baseline_run):
     lag = (paid - sent.reindex(paid.index)).dropna()
     assert len(lag) > 1000
     assert lag.min() >= 14
+
+
+def test_a_change_dated_inside_the_warmup_stays_in_force():
+    run = simulate(build({"changes": [{"date": "2026-11-02",
+                                       "set": {"staff.billers.count": 2}}]}), seed=3)
+    daily = run.daily.set_index("date")["billing_payroll_cents"]
+    late = daily[(daily.index >= "2026-11-15") & (daily > 0)]
+    salary = run.scenario.staff.billers.annual_salary
+    assert set(late) == {round(2 * salary / 24 * 100)}
+
+
+def test_lost_request_rate_counts_every_request(small_run):
+    daily = small_run.daily
+    booked = small_run.appointments.groupby("request_day").size()
+    assert (daily["requests"] - daily["requests_lost"]).sum() == booked.sum()

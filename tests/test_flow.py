@@ -86,3 +86,12 @@ def test_session_stats_busy_idle_overtime():
 
 def test_flow_module_has_no_simpy_dependency():
     assert "simpy" not in vars(flow)
+
+
+def test_waits_are_never_negative_when_stages_are_skipped():
+    patients = DayPatients()
+    patients.add(470.0, 0, 480.0, 4.0, 6.0, 20.0, 3.0)
+    patients.add(475.0, 0, 480.0, 4.0, 6.0, 20.0, 3.0)
+    result = run_day(patients, [[(480.0, 720.0)]], 0, 0, 0, opens=0.0)
+    _, total = result.waits(patients)
+    assert total == [10.0, 25.0]

@@ -129,3 +129,30 @@ def test_extends_cycle_is_detected(tmp_path):
     write(tmp_path, "extends: a.yaml\nname: b\n", "b.yaml")
     with pytest.raises(ScenarioError, match="cycle"):
         load_scenario(tmp_path / "a.yaml")
+
+
+def test_changes_that_restructure_the_practice_are_rejected(tmp_path):
+    for change in ("providers[physician].count: 5", "payers[medicaid].name: medicaid_mco"):
+        text = f"extends: {SMALL}\nchanges:\n  - date: 2027-03-01\n    set:\n      {change}\n"
+        with pytest.raises(ScenarioError, match="cannot be added, removed or re-counted"):
+            load_scenario(write(tmp_path, text))
+
+
+def test_changes_are_validated_together_in_date_order(tmp_path):
+    text = (f"extends: {SMALL}\nchanges:\n"
+            "  - {date: 2027-04-01, set: {patient_collections.statement_cycle_days: 0}}\n"
+            "  - {date: 2027-03-01, set: {staff.billers.count: 2}}\n")
+    with pytest.raises(ScenarioError, match=r"changes\[0\] \(2027-04-01\)"):
+        load_scenario(write(tmp_path, text))
+
+
+def test_shares_must_sum_to_one():
+    with pytest.raises(ScenarioError, match="shares must be >= 0 and sum to 1"):
+        build({"billing.error_denial_reasons": {"16": 0.5}})
+
+
+@pytest.mark.parametrize(("rates", "message"), [
+    ({30: 1.0}, r"walk_ins_per_hour\[30\]"), ({9: -1.0}, r"walk_ins_per_hour\[9\]: must be >= 0")])
+def test_walk_in_hours_and_rates_are_checked(rates, message):
+    with pytest.raises(ScenarioError, match=message):
+        build({"demand[primary_care].walk_ins_per_hour": rates})

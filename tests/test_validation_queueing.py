@@ -200,6 +200,23 @@ def test_mmc_probability_of_waiting_matches_erlang_c(mmc_run: Run) -> None:
     )
 
 
+def test_mmc_provider_busy_minutes_are_work_less_spill_over(mmc_run: Run) -> None:
+    """Provider minutes busy inside the 00:00-24:00 session, summed over providers, per day =
+    work arrived - work still unfinished at 24:00 (an exact conservation identity for a
+    work-conserving queue that starts the day empty). In expectation: lambda T / mu - E[V],
+    with the unfinished work at the end of a 24-hour day that of the stationary queue,
+    E[V] = (Lq + a) / mu (each waiting patient a full service, each in service an exponential
+    residual), Lq = lambda Wq. Within 4 standard errors over days."""
+    per_day = mmc_run.sessions.groupby("day")["busy_minutes"].sum()
+    mean = float(per_day.mean())
+    se = float(per_day.std() / np.sqrt(len(per_day)))
+    lq = MMC_LAMBDA * mmc_mean_wait(MMC_LAMBDA, MMC_MU, MMC_SERVERS)
+    exact = MMC_LAMBDA * 1440 / MMC_MU - (lq + MMC_LAMBDA / MMC_MU) / MMC_MU
+    assert abs(mean - exact) <= 4 * se, (
+        f"busy provider-minutes per day {mean:.2f} +- {se:.2f}, expected {exact:.2f} "
+        f"(work arrived {MMC_LAMBDA * 1440 / MMC_MU:.2f} less stationary unfinished work)"
+    )
+
 # --- 3. appointment session against the exact slot chain ----------------------------------------
 
 SLOT_MINUTES = 20
@@ -280,4 +297,19 @@ def test_slot_mean_overtime_matches_exact_markov_chain(slot_run: Run) -> None:
     assert abs(mean - exact) <= 4 * se, (
         f"mean overtime {mean:.3f} +- {se:.3f} min over {len(overtime)} sessions, "
         f"exact {exact:.3f} min"
+    )
+
+
+def test_slot_session_busy_minutes_match_exact_markov_chain(slot_run: Run) -> None:
+    """Provider minutes busy inside the session = work brought by the patients who show less
+    the work left at the session's end: E = (n (1 - p) - E[N_n]) / mu, within 4 standard
+    errors (sessions counted as busy only inside their window)."""
+    sessions = slot_run.sessions
+    busy = sessions.loc[sessions["day"] >= 1, "busy_minutes"]
+    mean = float(busy.mean())
+    se = float(busy.std() / np.sqrt(len(busy)))
+    exact = (SLOTS * (1 - NO_SHOW) * SLOT_SERVICE_MEAN
+             - slot_mean_overtime(SLOTS, SLOT_MINUTES, SLOT_MU, NO_SHOW))
+    assert abs(mean - exact) <= 4 * se, (
+        f"mean busy minutes per session {mean:.3f} +- {se:.3f}, exact {exact:.3f}"
     )

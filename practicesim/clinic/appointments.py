@@ -51,7 +51,7 @@ class Scheduler:
         self.cancellations: list[list[int]] = day_buckets(ctx.n_days)
         self.fate = ctx.streams.get("appointment_fate")
         self.noshow = NoShowModel(ctx.scenario.no_shows)
-        self.requests = 0
+        self.requested: list[int] = [0] * ctx.n_days
         self.lost: list[int] = [0] * ctx.n_days
         self._slots = [[t.slots for t in line.visit_types] for line in ctx.scenario.service_lines]
 
@@ -73,11 +73,11 @@ class Scheduler:
         latest = day + rules.booking_horizon_days
         book = self.book
         fates = self.fate.random((len(requests.line), 5)).tolist()
+        self.requested[day] += len(fates)
         for line, vtype, patient, payer, tolerance, fate in zip(
                 requests.line, requests.visit_type, requests.patient, requests.payer,
                 requests.tolerance, fates, strict=True):
             slots = self._slots[line][vtype]
-            self.requests += 1
             found = book.earliest(eligible[payer], earliest, latest, slots)
             if found is None or found[0] - day > tolerance:
                 self.lost[day] += 1

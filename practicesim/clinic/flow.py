@@ -63,6 +63,7 @@ class DayFlow:
     provider: list[int]
     """Provider seen (walk-ins assigned here); ``WALK_IN`` if no provider was in session."""
     check_in_start: list[float]
+    check_in_end: list[float]
     rooming_start: list[float]
     rooming_end: list[float]
     provider_start: list[float]
@@ -72,13 +73,14 @@ class DayFlow:
 
     def waits(self, patients: DayPatients) -> tuple[list[float], list[float]]:
         """Per patient: minutes waiting for the provider after rooming (or arrival), and total
-        minutes spent waiting in all queues (time in clinic minus service times)."""
+        minutes waiting in all queues (before check-in, rooming, the provider and checkout)."""
         to_provider = [s - r for s, r in zip(self.provider_start, self.rooming_end, strict=True)]
         total = [
-            d - a - ci - ro - pm - co
-            for d, a, ci, ro, pm, co in zip(
-                self.departure, patients.arrival, patients.check_in, patients.rooming,
-                patients.provider_minutes, patients.checkout, strict=True,
+            (ci - a) + (ro - ci_end) + (pr - ro_end) + (co - pr_end)
+            for a, ci, ci_end, ro, ro_end, pr, pr_end, co in zip(
+                patients.arrival, self.check_in_start, self.check_in_end, self.rooming_start,
+                self.rooming_end, self.provider_start, self.provider_end, self.checkout_start,
+                strict=True,
             )
         ]
         return to_provider, total
@@ -164,12 +166,13 @@ def run_day(patients: DayPatients, sessions: list[list[tuple[float, float]]],
     co_service = [c if p != WALK_IN else 0.0 for c, p in zip(patients.checkout, chosen,
                                                                strict=True)]
     co_start, co_done = pool_station(pr_done, co_service, checkout, opens)
-    return DayFlow(chosen, ci_start, ro_start, ro_done, pr_start, pr_done, co_start, co_done)
+    return DayFlow(chosen, ci_start, ci_done, ro_start, ro_done, pr_start, pr_done, co_start,
+                   co_done)
 
 
 @dataclass(slots=True)
 class SessionStats:
-    """One provider-session: minutes booked, busy, idle and over time."""
+    """One provider-session: minutes busy with patients, idle, and over time."""
 
     provider: int
     start: float

@@ -1,7 +1,7 @@
 """Payer adjudication: when the remittance comes, and what it says.
 
 A claim accepted by the payer on day d is adjudicated on day ``d + max(floor_days,
-ceil(lag))``, the lag drawn from the payer's distribution (Medicare never pays a clean claim
+ceil(lag), 1)``, the lag drawn from the payer's distribution (Medicare never pays a clean claim
 before day 14), and its remittance is posted ``ceil(posting_lag_days)`` later. It is then
 either denied with a CARC reason, or paid:
 

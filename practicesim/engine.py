@@ -11,7 +11,9 @@ starts and posted on the day it ends: no process sits waiting for it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import gc
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -133,11 +135,26 @@ def simulate(scenario: Scenario, seed: int = 0, replication: int = 0,
     >>> run = simulate(load_scenario("scenarios/baseline.yaml"), seed=1)  # doctest: +SKIP
     >>> run.kpis()["days_in_ar"]  # doctest: +SKIP
     """
-    practice = Practice(scenario, seed, replication)
-    env = simpy.Environment()
-    env.process(practice.process(env, progress))
-    env.run()
-    return _collect(practice, seed, replication)
+    with _cyclic_gc_paused():
+        practice = Practice(scenario, seed, replication)
+        env = simpy.Environment()
+        env.process(practice.process(env, progress))
+        env.run()
+        return _collect(practice, seed, replication)
+
+
+@contextlib.contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """A run builds hundreds of thousands of long-lived objects (claims, ledger rows) and makes
+    no reference cycles worth collecting mid-run; Python's cyclic collector would walk them over
+    and over (about a fifth of the run time). Reference counting still frees memory as usual."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _collect(practice: Practice, seed: int, replication: int) -> Run:

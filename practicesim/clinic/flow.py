@@ -188,13 +188,15 @@ def session_stats(flow: DayFlow, sessions: list[list[tuple[float, float]]]) -> l
     it (the first session if earlier). busy = service minutes inside the session's window;
     idle = session length - busy; overtime = the last of its services' ends past the session's
     end (0 if none)."""
+    by_provider: list[list[tuple[float, float]]] = [[] for _ in sessions]
+    for q, s, e in zip(flow.provider, flow.provider_start, flow.provider_end, strict=True):
+        if q != WALK_IN:
+            by_provider[q].append((s, e))
     out = []
     for p, provider_sessions in enumerate(sessions):
         stats = [SessionStats(p, a, b, 0.0, 0.0, 0.0, 0) for a, b in provider_sessions]
         starts = [a for a, _ in provider_sessions]
-        for q, s, e in zip(flow.provider, flow.provider_start, flow.provider_end, strict=True):
-            if q != p:
-                continue
+        for s, e in by_provider[p]:
             st = stats[max(0, bisect.bisect_right(starts, s) - 1)]
             st.busy += max(0.0, min(e, st.end) - max(s, st.start))
             st.overtime = max(st.overtime, e - st.end)

@@ -86,6 +86,14 @@ class AppointmentBook:
         self.free = [[bytearray(t.layout) if t else None for t in day] for day in self.templates]
         self.n_free = [[t.layout.count(FREE) if t else 0 for t in day] for day in self.templates]
         self.day_free = [sum(day) for day in self.n_free]
+        self.first_position = [[row.find(FREE) if row else -1 for row in day]
+                               for day in self.free]
+        """Per day and provider: the first free position (-1 when full)."""
+        self.first_time = [
+            [t.times[pos] if pos >= 0 else _NEVER for t, pos in zip(tpl, pos_row, strict=True)]
+            for tpl, pos_row in zip(self.templates, self.first_position, strict=True)
+        ]
+        """Per day and provider: the time of the first free slot (a lower bound for any run)."""
         self.pointer = 0
         """No day before it has a free slot."""
 
@@ -111,18 +119,24 @@ class AppointmentBook:
         for day in range(max(first, pointer), min(last, self.n_days - 1) + 1):
             if day_free[day] < slots:
                 continue
-            n_free, free, templates = self.n_free[day], self.free[day], self.templates[day]
-            best = None
+            n_free, first_time = self.n_free[day], self.first_time[day]
+            best, best_time, best_room, best_position = -1, _NEVER, 0, 0
             for p, lo, hi in eligible:
+                time = first_time[p]
                 room = n_free[p]
-                if room >= slots and lo <= day < hi:
-                    position = free[p].find(pattern)
-                    if position >= 0:
-                        key = (templates[p].times[position], -room)
-                        if best is None or key < best[0]:
-                            best = (key, p, position)
-            if best is not None:
-                return day, best[1], best[2]
+                if time > best_time or room < slots or not lo <= day < hi:
+                    continue
+                if slots == 1:
+                    position = self.first_position[day][p]
+                else:
+                    position = self.free[day][p].find(pattern)
+                    if position < 0:
+                        continue
+                    time = self.templates[day][p].times[position]
+                if time < best_time or (time == best_time and room > best_room):
+                    best, best_time, best_room, best_position = p, time, room, position
+            if best >= 0:
+                return day, best, best_position
         return None
 
     def take(self, provider: int, day: int, position: int, slots: int) -> None:
@@ -130,6 +144,8 @@ class AppointmentBook:
         row[position:position + slots] = b"\x00" * slots
         self.n_free[day][provider] -= slots
         self.day_free[day] -= slots
+        if position <= self.first_position[day][provider] < position + slots:
+            self._first_free(provider, day, row.find(FREE))
 
     def release(self, provider: int, day: int, position: int, slots: int) -> None:
         """Give a cancelled appointment's slots back to the book."""
@@ -138,6 +154,14 @@ class AppointmentBook:
         self.n_free[day][provider] += slots
         self.day_free[day] += slots
         self.pointer = min(self.pointer, day)
+        first = self.first_position[day][provider]
+        if first < 0 or position < first:
+            self._first_free(provider, day, position)
+
+    def _first_free(self, provider: int, day: int, position: int) -> None:
+        self.first_position[day][provider] = position
+        template = self.templates[day][provider]
+        self.first_time[day][provider] = template.times[position] if position >= 0 else _NEVER
 
     def time_of(self, provider: int, day: int, position: int) -> tuple[int, int]:
         """(slot time, session start) of a position, minutes after midnight."""
@@ -146,3 +170,4 @@ class AppointmentBook:
 
 
 _RUNS = [b"\x01" * k for k in range(8)]
+_NEVER = 1 << 30

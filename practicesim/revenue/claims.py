@@ -8,6 +8,7 @@ integer cents, at every moment of a run.
 
 from __future__ import annotations
 
+import itertools
 import operator
 from dataclasses import dataclass
 
@@ -15,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from practicesim import ledger as lg
+from practicesim.ledger import Interned
 
 # Where an open claim is; the reason an unresolved claim is still open at the end of a run.
 CODING = "awaiting_coding"
@@ -156,30 +158,40 @@ class Accounts:
         ``status``: ``paid`` (closed with a payment), ``written_off`` (closed without one) or
         ``open``; ``open_reason``: the stage an open claim is waiting in.
         """
-        fields = ("id", "patient", "visit", "service_day", "charge_day", "charge_cents",
-                  "has_error", "scrubber_caught", "rejected", "first_submission_day",
-                  "submissions", "denials", "initial_denial_reason", "first_adjudication_day",
-                  "resolved_day", "balance", "patient_balance", "paid_by_payer",
-                  "paid_by_patient", "written_off")
-        get = operator.attrgetter(*fields)
-        columns = zip(*map(get, self.claims), strict=True) if self.claims else [[]] * len(fields)
-        df = pd.DataFrame({
-            name: np.array(values, dtype=object if name == "initial_denial_reason" else None)
-            for name, values in zip(fields, columns, strict=True)
-        }).rename(columns={"id": "claim", "balance": "open_balance_cents",
-                                                "patient_balance": "patient_balance_cents",
-                                                "paid_by_payer": "payer_paid_cents",
-                                                "paid_by_patient": "patient_paid_cents",
-                                                "written_off": "written_off_cents"})
+        claims = self.claims
+        fields = [field for _, field in _CLAIM_INTEGERS] + list(_CLAIM_FLAGS)
+        values = np.fromiter(
+            itertools.chain.from_iterable(map(operator.attrgetter(*fields), claims)),
+            dtype=np.int64, count=len(claims) * len(fields)).reshape(len(claims), len(fields))
+        columns = [column for column, _ in _CLAIM_INTEGERS] + list(_CLAIM_FLAGS)
+        df = pd.DataFrame(values, columns=columns)
+        df[list(_CLAIM_FLAGS)] = df[list(_CLAIM_FLAGS)].astype(bool)
         df.insert(2, "payer", pd.Categorical.from_codes(
-            [c.payer for c in self.claims], categories=self.payer_names))
+            df.pop("payer_index"), categories=self.payer_names))
         df.insert(3, "provider", pd.Categorical.from_codes(
-            [c.provider for c in self.claims], categories=provider_names))
-        paid = (df["payer_paid_cents"] + df["patient_paid_cents"]) > 0
-        df["status"] = pd.Categorical(
-            ["open" if c.balance else ("paid" if p else "written_off")
-             for c, p in zip(self.claims, paid, strict=True)],
-            categories=["paid", "written_off", "open"])
-        df["open_reason"] = pd.Categorical([c.stage if c.balance else "" for c in self.claims])
+            df.pop("provider_index"), categories=provider_names))
+        reasons = Interned()
+        df["initial_denial_reason"] = pd.Categorical.from_codes(
+            [reasons[c.initial_denial_reason] for c in claims], categories=list(reasons))
+        is_open = df["open_balance_cents"].to_numpy() > 0
+        paid = (df["payer_paid_cents"] + df["patient_paid_cents"]).to_numpy() > 0
+        df["status"] = pd.Categorical.from_codes(
+            np.where(is_open, 2, np.where(paid, 0, 1)), categories=["paid", "written_off", "open"])
+        stages = Interned()
+        df["open_reason"] = pd.Categorical.from_codes(
+            [stages[c.stage if c.balance else ""] for c in claims], categories=list(stages))
         df["clean"] = ~(df["scrubber_caught"] | df["rejected"])
         return df
+
+
+_CLAIM_INTEGERS = (
+    ("claim", "id"), ("patient", "patient"), ("payer_index", "payer"),
+    ("provider_index", "provider"), ("visit", "visit"), ("service_day", "service_day"),
+    ("charge_day", "charge_day"), ("charge_cents", "charge_cents"),
+    ("first_submission_day", "first_submission_day"), ("submissions", "submissions"),
+    ("denials", "denials"), ("first_adjudication_day", "first_adjudication_day"),
+    ("resolved_day", "resolved_day"), ("open_balance_cents", "balance"),
+    ("patient_balance_cents", "patient_balance"), ("payer_paid_cents", "paid_by_payer"),
+    ("patient_paid_cents", "paid_by_patient"), ("written_off_cents", "written_off"),
+)
+_CLAIM_FLAGS = ("has_error", "scrubber_caught", "rejected")

@@ -389,7 +389,7 @@ class PatientCollections(_Model):
     """Copays (and self-pay estimates) collected at the desk on the day of the visit."""
     statement_cycle_days: int = Field(default=30, gt=0)
     pay_probability_per_statement: list[Fraction] = Field(
-        default_factory=lambda: [0.45, 0.30, 0.20], min_length=1
+        default_factory=lambda: [0.45, 0.30, 0.20], min_length=1, max_length=6
     )
     agency_recovery_rate: Fraction = 0.15
     agency_fee_rate: Fraction = 0.30

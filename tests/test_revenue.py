@@ -9,7 +9,7 @@ import pytest
 from practicesim import simulate
 from practicesim.engine import Practice
 from practicesim.ledger import claim_totals
-from practicesim.revenue.claims import Claim
+from practicesim.revenue.claims import CLAIM_DRAWS, Claim
 from tests.conftest import build
 
 
@@ -21,7 +21,8 @@ def new_claim(p: Practice, payer: str, charge: int, medicare: int, day: int = 10
               claim_id: int = 10**6) -> Claim:
     index = [x.name for x in p.ctx.scenario.payers].index(payer)
     claim = Claim(id=claim_id, patient=1, payer=index, provider=0, visit=claim_id,
-                  service_day=day, charge_cents=charge, medicare_allowed_cents=medicare)
+                  service_day=day, charge_cents=charge, medicare_allowed_cents=medicare,
+                  u=[0.5] * CLAIM_DRAWS)
     p.ctx.accounts.open_claim(claim, day)
     return claim
 

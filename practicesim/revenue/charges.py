@@ -1,7 +1,8 @@
 """Charge capture and coding.
 
 A completed visit becomes a claim after the charge lag (days from visit to charge entry); a
-share of charges is never captured (missed charges: revenue that never exists). Entered charges
+share of charges is never captured (missed charges: revenue that never exists). At charge entry
+each claim draws its own random numbers (``Claim.u``) and its first payer lag. Entered charges
 wait for a coder: coders have ``count * hours_per_day * 60`` minutes each clinic day and code
 claims first come, first served, each taking ``coding_minutes_per_claim``. Self-pay visits need
 no claim to a payer and go straight to patient billing.
@@ -16,7 +17,7 @@ from collections.abc import Callable
 from practicesim import ledger as lg
 from practicesim.context import Context, day_buckets
 from practicesim.finance import cents
-from practicesim.revenue.claims import SUBMISSION, Claim
+from practicesim.revenue.claims import CLAIM_DRAWS, SUBMISSION, Claim
 
 
 class ChargeCapture:
@@ -32,6 +33,11 @@ class ChargeCapture:
         self.lag = ctx.streams.buffer("charge_lag", dist=billing.charge_lag_days)
         self.missed = ctx.streams.buffer("missed_charge")
         self.missed_claims = 0
+        self.claim_draws = ctx.streams.get("claim_draws")
+        self.payer_lag = [ctx.streams.buffer("payer_lag", p.name, "first", dist=p.lag_days)
+                          for p in ctx.scenario.payers]
+        self.posting_lag = ctx.streams.buffer("posting_lag", "first",
+                                              dist=billing.posting_lag_days)
 
     def capture(self, day: int, claim: Claim) -> None:
         """A visit was completed on ``day``; its claim is entered after the charge lag."""
@@ -44,9 +50,16 @@ class ChargeCapture:
             self.due[entry].append(claim)
 
     def on_day(self, day: int) -> None:
+        """Post the charges entered today. Each claim gets its own random draws here, in the
+        order of the visits, so later events of one claim never shift another's draws."""
         accounts = self.ctx.accounts
         self_pay = self.ctx.self_pay_index
-        for claim in self.due[day]:
+        due = self.due[day]
+        draws = self.claim_draws.random((len(due), CLAIM_DRAWS)).tolist()
+        for claim, u in zip(due, draws, strict=True):
+            claim.u = u
+            claim.first_lag = self.payer_lag[claim.payer]()
+            claim.first_posting_lag = self.posting_lag()
             accounts.open_claim(claim, day)
             if claim.copay_collected_cents:
                 accounts.reduce(day, claim, lg.PATIENT_PAYMENT, claim.copay_collected_cents)

@@ -30,6 +30,15 @@ AGENCY = "at_collection_agency"
 CLOSED = "closed"
 
 
+# A claim's own uniform draws (``Claim.u``), drawn when its charge is entered: what happens to
+# one claim does not shift the random numbers of any other (common random numbers by claim).
+U_ERROR, U_CATCH, U_REJECT, U_DENY, U_REASON, U_DEDUCTIBLE, U_AGENCY = range(7)
+U_STATEMENTS = 7
+"""Statement i uses ``u[U_STATEMENTS + 2i]`` (pays?) and ``u[U_STATEMENTS + 2i + 1]`` (when)."""
+MAX_STATEMENTS = 6
+CLAIM_DRAWS = U_STATEMENTS + 2 * MAX_STATEMENTS
+
+
 @dataclass(slots=True)
 class Claim:
     """One visit's claim. Money in integer cents; days are simulation days."""
@@ -60,6 +69,12 @@ class Claim:
     paid_by_payer: int = 0
     paid_by_patient: int = 0
     written_off: int = 0
+    first_lag: float = 0.0
+    """Days from first submission to the payer's decision, drawn at charge entry."""
+    first_posting_lag: float = 0.0
+    """Days from that decision's remittance to its posting, drawn at charge entry."""
+    u: list[float] | None = None
+    """The claim's own uniform draws, indexed by the ``U_*`` constants."""
 
 
 _CONTRACTUAL = lg.KIND_CODE[lg.CONTRACTUAL]

@@ -19,7 +19,7 @@ import math
 from practicesim import ledger as lg
 from practicesim.context import Context, day_buckets
 from practicesim.finance import cents
-from practicesim.revenue.claims import AGENCY, PATIENT, Claim
+from practicesim.revenue.claims import AGENCY, PATIENT, U_AGENCY, U_STATEMENTS, Claim
 
 PAY, PLACE, RECOVER, WRITE_OFF = range(4)
 
@@ -31,9 +31,6 @@ class PatientCollections:
         self.ctx = ctx
         self.due: list[list[tuple[Claim, int]]] = day_buckets(ctx.n_days)
         streams = ctx.streams
-        self.pays = streams.buffer("patient_pays")
-        self.when = streams.buffer("patient_pay_day")
-        self.recovers = streams.buffer("agency_recovers")
         self.agency_days = streams.buffer(
             "agency_days", dist=ctx.scenario.patient_collections.agency_days)
 
@@ -56,10 +53,11 @@ class PatientCollections:
         claim.stage = PATIENT
         cycle = rules.statement_cycle_days
         statement_cost = cents(rules.statement_cost)
+        u = claim.u
         for i, probability in enumerate(rules.pay_probability_per_statement):
             sent = day + 1 + i * cycle
             self.ctx.finance.add(sent, "statement_costs", statement_cost)
-            pays, when = self.pays(), self.when()
+            pays, when = u[U_STATEMENTS + 2 * i], u[U_STATEMENTS + 2 * i + 1]
             if pays < probability:
                 self._schedule(sent + 1 + math.floor(when * (cycle - 1)), claim, PAY)
                 return
@@ -77,7 +75,7 @@ class PatientCollections:
             amount = claim.patient_balance
             if action == PLACE:
                 claim.stage = AGENCY
-                recovered = self.recovers() < rules.agency_recovery_rate
+                recovered = claim.u[U_AGENCY] < rules.agency_recovery_rate
                 later = day + max(1, math.ceil(self.agency_days()))
                 self._schedule(later, claim, RECOVER if recovered else WRITE_OFF)
             elif action == WRITE_OFF:

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from practicesim import ledger as lg
 from practicesim.context import Context, day_buckets
 from practicesim.finance import cents
-from practicesim.revenue.claims import AT_PAYER, Claim
+from practicesim.revenue.claims import AT_PAYER, U_DEDUCTIBLE, U_DENY, U_REASON, Claim
 
 
 def pick(shares: dict[str, float], u: float) -> str:
@@ -50,19 +50,21 @@ class Adjudication:
         self.due: list[list[Claim]] = day_buckets(ctx.n_days)
         streams = ctx.streams
         payers = ctx.scenario.payers
-        self.first_lag = [streams.buffer("payer_lag", p.name, "first", dist=p.lag_days)
-                          for p in payers]
         self.later_lag = [streams.buffer("payer_lag", p.name, "resubmitted", dist=p.lag_days)
                           for p in payers]
-        self.u = [streams.buffer("adjudication", p.name) for p in payers]
-        self.posting = streams.buffer("posting_lag", dist=ctx.scenario.billing.posting_lag_days)
+        self.later = [streams.buffer("adjudication", p.name, "resubmitted") for p in payers]
+        self.later_posting = streams.buffer("posting_lag", "resubmitted",
+                                            dist=ctx.scenario.billing.posting_lag_days)
 
     def receive(self, day: int, claim: Claim) -> None:
         """The payer accepted the claim on ``day``; schedule its remittance."""
         payer = self.ctx.scenario.payers[claim.payer]
-        lag = (self.first_lag if claim.submissions == 1 else self.later_lag)[claim.payer]()
+        if claim.submissions == 1:
+            lag, posting = claim.first_lag, claim.first_posting_lag
+        else:
+            lag, posting = self.later_lag[claim.payer](), self.later_posting()
         claim.stage = AT_PAYER
-        when = day + max(payer.floor_days, math.ceil(lag), 1) + max(0, math.ceil(self.posting()))
+        when = day + max(payer.floor_days, math.ceil(lag), 1) + max(0, math.ceil(posting))
         if when < self.ctx.n_days:
             self.due[when].append(claim)
 
@@ -84,14 +86,14 @@ class Adjudication:
 
     def _denial_reason(self, claim: Claim) -> str:
         payer = self.ctx.scenario.payers[claim.payer]
-        u = self.u[claim.payer]
-        draw, mix = u(), u()
         if not self.ctx.coverage.covers(claim.provider, claim.payer, claim.service_day):
             return "B7"
         if claim.submissions > 1:
-            if draw < payer.denial.resubmission_denial_rate:
-                return claim.initial_denial_reason or pick(payer.denial.reasons, mix)
+            if self.later[claim.payer]() < payer.denial.resubmission_denial_rate:
+                return claim.initial_denial_reason or pick(payer.denial.reasons,
+                                                           claim.u[U_REASON])
             return ""
+        draw, mix = claim.u[U_DENY], claim.u[U_REASON]
         if claim.has_error:
             return pick(self.ctx.scenario.billing.error_denial_reasons, mix)
         if draw < payer.denial.rate:
@@ -107,7 +109,7 @@ class Adjudication:
                       round(claim.medicare_allowed_cents * payer.allowed_pct_of_medicare))
         copay = min(max(cents(sharing.copay), claim.copay_collected_cents), allowed)
         rest = allowed - copay
-        if self.u[claim.payer]() < sharing.deductible_probability:
+        if claim.u[U_DEDUCTIBLE] < sharing.deductible_probability:
             deductible, coinsurance = rest, 0
         else:
             deductible, coinsurance = 0, round(rest * sharing.coinsurance)

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from practicesim import ledger as lg
 from practicesim.context import Context, day_buckets
 from practicesim.finance import cents
-from practicesim.revenue.claims import HELD, Claim
+from practicesim.revenue.claims import HELD, U_CATCH, U_ERROR, U_REJECT, Claim
 
 
 class Submission:
@@ -29,17 +29,15 @@ class Submission:
         self.to_payer = to_payer
         self.due: list[list[Claim]] = day_buckets(ctx.n_days)
         billing = ctx.scenario.billing
-        self.error = ctx.streams.buffer("claim_error")
-        self.caught = ctx.streams.buffer("scrubber_catch")
         self.fix = ctx.streams.buffer("scrub_fix_days", dist=billing.scrub_fix_days)
-        self.reject = ctx.streams.buffer("clearinghouse_rejection")
         self.refix = ctx.streams.buffer("rejection_fix_days", dist=billing.rejection_fix_days)
 
     def prepare(self, day: int, claim: Claim) -> None:
         """A claim leaves coding: scrub it and queue it for submission."""
         billing = self.ctx.scenario.billing
-        has_error = self.error() < billing.claim_error_rate
-        caught = self.caught() < billing.scrubber_catch_rate
+        u = claim.u
+        has_error = u[U_ERROR] < billing.claim_error_rate
+        caught = u[U_CATCH] < billing.scrubber_catch_rate
         fix = self.fix()
         if has_error and caught:
             claim.scrubber_caught = True
@@ -68,7 +66,8 @@ class Submission:
                     claim.provider, claim.payer, claim.service_day):
                 self._hold(day, claim)
                 continue
-            if claim.submissions == 0 and not claim.rejected and self.reject() < rejection_rate:
+            if (claim.submissions == 0 and not claim.rejected
+                    and claim.u[U_REJECT] < rejection_rate):
                 claim.rejected = True
                 self._schedule(day + max(1, math.ceil(self.refix())), claim)
                 continue

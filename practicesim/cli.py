@@ -1,4 +1,4 @@
-"""Command line: ``practicesim run`` and ``practicesim validate``, a thin layer over the API.
+"""Command line: ``practicesim run``, ``validate`` and ``compare``, a thin layer over the API.
 
 Exit codes: 0 success, 2 user error (bad scenario, bad arguments), with a one-line message and
 no traceback.
@@ -9,15 +9,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from practicesim import __version__
+from practicesim import __version__, experiment
 from practicesim.engine import simulate
-from practicesim.output import write_run
+from practicesim.output import write_comparison, write_run
 from practicesim.scenario import ScenarioError, load_scenario
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -94,6 +95,68 @@ def validate(scenario: Annotated[Path, typer.Argument(help="Scenario YAML file."
         f"{len(loaded.payers)} payers, {len(loaded.changes)} dated changes, "
         f"hash {loaded.hash[:12]}"
     )
+
+
+@app.command()
+def compare(
+    baseline: Annotated[Path, typer.Argument(help="Baseline scenario YAML file.")],
+    scenarios: Annotated[list[Path], typer.Argument(help="Scenario files to compare with it.")],
+    reps: Annotated[int, typer.Option(min=1, help="Replications (paired).")] = 30,
+    seed: Annotated[int, typer.Option(min=0, help="Random seed.")] = 0,
+    workers: Annotated[int, typer.Option(min=0, help="Processes (0: all cores).")] = 0,
+    out: Annotated[Path, typer.Option(help="Folder for the results.")] = Path("output/compare"),
+) -> None:
+    """Compare SCENARIOS with BASELINE on the same replications (common random numbers)."""
+    try:
+        base = load_scenario(baseline)
+        others = [load_scenario(path) for path in scenarios]
+    except ScenarioError as exc:
+        raise _fail(str(exc)) from None
+    total = reps * (1 + len(others))
+    with Progress(TextColumn("[bold]replications[/]"), BarColumn(),
+                  TextColumn("{task.completed:.0f}/{task.total:.0f}"), TimeRemainingColumn(),
+                  console=errors, transient=True) as progress:
+        task = progress.add_task("compare", total=total)
+        try:
+            result = experiment.compare(
+                base, *others, reps=reps, seed=seed, workers=workers or None,
+                executor="processes" if workers != 1 else "serial",
+                progress=lambda done: progress.update(task, completed=done))
+        except ValueError as exc:
+            raise _fail(str(exc)) from None
+    summary = result.summary()
+    decision = result.decision()
+    for name in result.scenarios:
+        table = Table(title=f"{name} vs {base.name}: {reps} paired replications, seed {seed}")
+        for column in ("KPI", "baseline", name, "difference", "95% interval", "P(better)"):
+            table.add_column(column, justify="left" if column == "KPI" else "right")
+        for kpi, row in summary.loc[name].iterrows():
+            table.add_row(str(kpi), _format(str(kpi), row["baseline"]),
+                          _format(str(kpi), row["value"]), _format(str(kpi), row["difference"]),
+                          f"{_format(str(kpi), row['ci_low'])} to "
+                          f"{_format(str(kpi), row['ci_high'])}", f"{row['p_better']:.0%}")
+        console.print(table)
+        console.print(_decision_line(decision.loc[name]))
+    try:
+        written = write_comparison(result, out)
+    except OSError as exc:
+        raise _fail(f"{out}: cannot write output ({exc.strerror or exc})") from None
+    console.print(f"results written to [bold]{written}[/]")
+
+
+def _decision_line(d: pd.Series) -> str:
+    """The decision in one sentence: 12-month (or last month's) cash difference, break-even."""
+    months = [int(k[len("cash_diff_m"):]) for k in d.index
+              if k.startswith("cash_diff_m") and k[len("cash_diff_m"):].isdigit()]
+    if not months:
+        return "the horizon is shorter than six months: see the monthly differences"
+    m = max(months)
+    line = (f"{m}-month net cash difference: {_format('charges', d[f'cash_diff_m{m}'])} "
+            f"(90% interval {_format('charges', d[f'cash_diff_m{m}_low'])} to "
+            f"{_format('charges', d[f'cash_diff_m{m}_high'])})")
+    even = d["break_even_month"]
+    return line + (f"; break-even month {even:.0f}" if even == even
+                   else "; no break-even within the horizon")
 
 
 @app.command()

@@ -11,9 +11,13 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
+
 from practicesim import __version__
+from practicesim.experiment import Comparison
 from practicesim.results import Run
 
 
@@ -33,13 +37,57 @@ def run_metadata(run: Run, source: str | Path | None = None) -> dict[str, object
 
 def write_run(run: Run, out: str | Path, source: str | Path | None = None) -> Path:
     """Write ``<table>.parquet`` for each table and ``run.json`` to ``out`` atomically."""
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+
+    def fill(staging: Path) -> None:
         for name in Run.TABLES:
             getattr(run, name).to_parquet(staging / f"{name}.parquet", index=False)
         (staging / "run.json").write_text(json.dumps(run_metadata(run, source), indent=2))
+
+    return _write_atomically(Path(out), fill)
+
+
+def write_comparison(comparison: Comparison, out: str | Path) -> Path:
+    """Write a comparison's tables (Parquet) and ``comparison.json`` to ``out`` atomically:
+    per-replication KPIs of every scenario, paired differences, monthly series and the
+    cumulative net cash differences, the summary and the decision figures."""
+
+    def fill(staging: Path) -> None:
+        experiments = {comparison.baseline.scenario.name: comparison.baseline,
+                       **comparison.scenarios}
+        kpis = pd.concat({name: e.kpis for name, e in experiments.items()}, names=["scenario"])
+        monthly = pd.concat({name: e.monthly for name, e in experiments.items()},
+                            names=["scenario"])
+        kpis.reset_index().to_parquet(staging / "kpis.parquet", index=False)
+        monthly.reset_index().to_parquet(staging / "monthly.parquet", index=False)
+        comparison.differences.reset_index().to_parquet(staging / "differences.parquet",
+                                                        index=False)
+        comparison.cash_differences.reset_index().to_parquet(
+            staging / "cash_differences.parquet", index=False)
+        comparison.summary().reset_index().to_parquet(staging / "summary.parquet", index=False)
+        comparison.decision().rename_axis("scenario").reset_index().to_parquet(
+            staging / "decision.parquet", index=False)
+        meta = {
+            "practicesim_version": __version__,
+            "seed": comparison.baseline.seed,
+            "replications": len(comparison.baseline.kpis),
+            "common_random_numbers": True,
+            "scenarios": {name: {"hash": e.scenario.hash,
+                                 "scenario": e.scenario.model_dump(mode="json", by_alias=True)}
+                          for name, e in experiments.items()},
+            "baseline": comparison.baseline.scenario.name,
+        }
+        (staging / "comparison.json").write_text(json.dumps(meta, indent=2))
+
+    return _write_atomically(Path(out), fill)
+
+
+def _write_atomically(out: Path, fill: Callable[[Path], None]) -> Path:
+    """Let ``fill`` write into a staging folder beside ``out``, then rename it into place."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    staging.chmod(0o755)
+    try:
+        fill(staging)
         _replace_dir(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

@@ -80,3 +80,27 @@ def test_help_on_every_command(command):
 def test_bad_option_value_exits_2():
     done = cli("run", str(SMALL), "--seed", "-1")
     assert done.returncode == 2
+
+
+def test_compare_prints_the_paired_table_and_writes_results(tmp_path):
+    other = tmp_path / "more_billers.yaml"
+    other.write_text(f"extends: {SMALL}\nname: more_billers\nstaff:\n  billers: {{count: 2}}\n")
+    out = tmp_path / "cmp"
+    done = cli("compare", str(SMALL), str(other), "--reps", "3", "--seed", "2", "--workers",
+               "1", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "more_billers vs small_practice: 3 paired replications" in done.stdout
+    assert "12-month net cash difference" in done.stdout or "break-even" in done.stdout
+    meta = json.loads((out / "comparison.json").read_text())
+    assert meta["replications"] == 3
+    differences = pd.read_parquet(out / "differences.parquet")
+    assert len(differences) == 3
+    assert set(differences["scenario"]) == {"more_billers"}
+
+
+def test_compare_with_a_bad_scenario_exits_2(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(f"extends: {SMALL}\nname: bad\nstaff: {{billers: {{count: x}}}}\n")
+    done = cli("compare", str(SMALL), str(bad), "--reps", "2")
+    assert done.returncode == 2
+    assert "staff.billers.count" in done.stderr

@@ -1,0 +1,289 @@
+"""Replications and paired scenario comparisons with common random numbers.
+
+One simulated year is one sample. ``replicate`` runs a scenario ``reps`` times (replication r
+uses the random streams of ``(seed, r)``) and summarises each KPI and monthly series with its
+mean, standard deviation, confidence interval and P10/P50/P90. ``compare`` runs a baseline and
+scenarios on the same replications: because every random stream is keyed by name and entity
+(and each claim draws its own numbers), a scenario that changes one thing sees the same demand,
+no-shows and payer luck as the baseline, so the paired differences have a small variance.
+
+Executors: ``"serial"`` (in this process) or ``"processes"`` (a local process pool, the
+default). Results are identical, bit for bit, whatever the executor and number of workers:
+each replication depends only on its scenario, seed and number, and results are ordered by
+replication.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from practicesim.engine import simulate
+from practicesim.scenario import Scenario
+
+HIGHER_IS_BETTER = frozenset({
+    "clean_claim_rate", "first_pass_resolution_rate", "net_collection_rate",
+    "gross_collection_rate", "provider_utilization", "visits_completed", "charges",
+    "collections", "net_cash_flow", "ending_cash",
+})
+"""KPIs where a larger value is better; for every other KPI a smaller value is better."""
+
+MONTHLY = ("charges", "collections", "costs", "net_cash_flow", "ending_ar", "ending_cash",
+           "denial_backlog")
+
+
+@dataclass(frozen=True)
+class Replication:
+    """What one replication returns: its KPIs and its monthly series (dollars)."""
+
+    replication: int
+    kpis: pd.Series
+    monthly: pd.DataFrame
+
+
+def monthly_series(daily: pd.DataFrame) -> pd.DataFrame:
+    """Per reported month: charges, collections, costs, net cash flow (dollars, month totals),
+    A/R and cash at month end (dollars), mean denial backlog (claims), and cumulative net cash
+    since the start of reporting."""
+    d = daily[daily["reporting"]]
+    month = d["date"].dt.to_period("M")
+    grouped = d.groupby(month, sort=True)
+    out = pd.DataFrame({
+        "charges": grouped["charge_cents"].sum() / 100,
+        "collections": grouped["collections_cents"].sum() / 100,
+        "costs": grouped["costs_cents"].sum() / 100,
+        "net_cash_flow": grouped["net_cash_flow_cents"].sum() / 100,
+        "ending_ar": grouped["ar_cents"].last() / 100,
+        "ending_cash": grouped["cash_cents"].last() / 100,
+        "denial_backlog": grouped["denial_backlog"].mean(),
+    })
+    out["cumulative_net_cash"] = out["net_cash_flow"].cumsum()
+    out.index = pd.RangeIndex(1, len(out) + 1, name="month")
+    return out
+
+
+def run_replication(scenario: Scenario, seed: int, replication: int) -> Replication:
+    """Simulate one replication and keep only its summaries (small enough to send between
+    processes)."""
+    run = simulate(scenario, seed=seed, replication=replication)
+    return Replication(replication, run.kpis(), monthly_series(run.daily))
+
+
+def _run_job(job: tuple[Scenario, int, int]) -> Replication:
+    return run_replication(*job)
+
+
+def run_jobs(jobs: Sequence[tuple[Scenario, int, int]], executor: str = "processes",
+             workers: int | None = None,
+             progress: Callable[[int], None] | None = None) -> list[Replication]:
+    """Run (scenario, seed, replication) jobs on an executor; results in job order."""
+    if executor == "serial" or len(jobs) <= 1:
+        results = []
+        for job in jobs:
+            results.append(_run_job(job))
+            if progress:
+                progress(len(results))
+        return results
+    if executor != "processes":
+        raise ValueError(f"executor must be 'serial' or 'processes', got {executor!r}")
+    workers = workers or os.cpu_count() or 1
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        results = []
+        for result in pool.map(_run_job, jobs, chunksize=1):
+            results.append(result)
+            if progress:
+                progress(len(results))
+    return results
+
+
+def interval(values: Iterable[float], confidence: float = 0.95) -> tuple[float, float, float]:
+    """(mean, low, high): Student-t confidence interval of the mean."""
+    x = np.asarray(list(values), dtype=float)
+    x = x[~np.isnan(x)]
+    if len(x) == 0:
+        return (float("nan"),) * 3
+    mean = float(x.mean())
+    if len(x) < 2:
+        return mean, float("nan"), float("nan")
+    half = stats.t.ppf(0.5 + confidence / 2, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x))
+    return mean, mean - half, mean + half
+
+
+def describe(table: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
+    """Per column: mean, sd, confidence interval of the mean, P10, P50, P90."""
+    rows = {}
+    for column in table.columns:
+        x = table[column].astype(float)
+        mean, low, high = interval(x, confidence)
+        rows[column] = {"mean": mean, "sd": x.std(ddof=1), "ci_low": low, "ci_high": high,
+                        "p10": x.quantile(0.1), "p50": x.quantile(0.5),
+                        "p90": x.quantile(0.9)}
+    return pd.DataFrame(rows).T
+
+
+@dataclass
+class Experiment:
+    """Replications of one scenario.
+
+    ``kpis``: one row per replication, one column per KPI of ``Run.kpis()``.
+    ``monthly``: one row per (replication, month) with the monthly series.
+    """
+
+    scenario: Scenario
+    seed: int
+    kpis: pd.DataFrame
+    monthly: pd.DataFrame = field(repr=False)
+
+    @classmethod
+    def of(cls, scenario: Scenario, seed: int, results: list[Replication]) -> Experiment:
+        kpis = pd.DataFrame([r.kpis for r in results],
+                            index=pd.Index([r.replication for r in results], name="replication"))
+        monthly = pd.concat([r.monthly.assign(replication=r.replication) for r in results])
+        monthly = monthly.reset_index().set_index(["replication", "month"])
+        return cls(scenario, seed, kpis, monthly)
+
+    def summary(self, confidence: float = 0.95) -> pd.DataFrame:
+        """Each KPI's mean, sd, confidence interval and P10/P50/P90 over replications."""
+        return describe(self.kpis, confidence)
+
+    def monthly_summary(self, series: str = "cumulative_net_cash",
+                        confidence: float = 0.95) -> pd.DataFrame:
+        """One monthly series summarised per month over replications (for fan charts)."""
+        wide = self.monthly[series].unstack("month")
+        return describe(wide, confidence)
+
+
+def replicate(scenario: Scenario, reps: int = 30, seed: int = 0, executor: str = "processes",
+              workers: int | None = None,
+              progress: Callable[[int], None] | None = None) -> Experiment:
+    """Run ``reps`` replications of ``scenario`` (replication r uses streams ``(seed, r)``).
+
+    >>> exp = replicate(load_scenario("scenarios/baseline.yaml"), reps=20, seed=1)  # doctest: +SKIP
+    >>> exp.summary().loc["days_in_ar", ["mean", "ci_low", "ci_high"]]  # doctest: +SKIP
+    """
+    if reps < 1:
+        raise ValueError(f"reps must be >= 1, got {reps}")
+    jobs = [(scenario, seed, r) for r in range(reps)]
+    return Experiment.of(scenario, seed, run_jobs(jobs, executor, workers, progress))
+
+
+@dataclass
+class Comparison:
+    """Scenarios against a baseline on the same replications (common random numbers).
+
+    ``differences``: one row per (scenario, replication), one column per KPI: scenario minus
+    baseline. ``cash_differences``: cumulative net cash difference (dollars) per (scenario,
+    replication) and month.
+    """
+
+    baseline: Experiment
+    scenarios: dict[str, Experiment]
+    differences: pd.DataFrame
+    cash_differences: pd.DataFrame = field(repr=False)
+
+    def summary(self, confidence: float = 0.95) -> pd.DataFrame:
+        """Per scenario and KPI: baseline and scenario means, the mean paired difference with
+        its confidence interval, and the probability that the scenario is better (share of
+        replications where it is)."""
+        rows = []
+        for name, exp in self.scenarios.items():
+            diffs = self.differences.xs(name, level="scenario")
+            for kpi in diffs.columns:
+                d = diffs[kpi].astype(float)
+                mean, low, high = interval(d, confidence)
+                better = d > 0 if kpi in HIGHER_IS_BETTER else d < 0
+                rows.append({
+                    "scenario": name, "kpi": kpi,
+                    "baseline": self.baseline.kpis[kpi].mean(), "value": exp.kpis[kpi].mean(),
+                    "difference": mean, "ci_low": low, "ci_high": high,
+                    "p_better": float(better.mean()),
+                })
+        return pd.DataFrame(rows).set_index(["scenario", "kpi"])
+
+    def decision(self, months: Sequence[int] = (6, 12, 24), cash_floor: float | None = None,
+                 confidence: float = 0.90) -> pd.DataFrame:
+        """The figures a decision rests on, per scenario: cumulative net cash difference at the
+        given months and at the last reported month (mean and interval), the break-even month (first month from which the
+        mean cumulative difference stays >= 0), and the risk that the scenario's cash falls
+        below ``cash_floor`` (default: one month of the baseline's payroll and costs) in some
+        month."""
+        out = {}
+        for name, exp in self.scenarios.items():
+            wide = self.cash_differences.xs(name, level="scenario").unstack("month")
+            row: dict[str, float] = {}
+            for m in sorted({*months, int(wide.columns.max())}):
+                if m in wide.columns:
+                    mean, low, high = interval(wide[m], confidence)
+                    row |= {f"cash_diff_m{m}": mean, f"cash_diff_m{m}_low": low,
+                            f"cash_diff_m{m}_high": high}
+            means = wide.mean()
+            row["break_even_month"] = _break_even(means)
+            floor = cash_floor if cash_floor is not None else float(
+                self.baseline.monthly["costs"].groupby("month").mean().mean())
+            lowest = exp.monthly["ending_cash"].groupby("replication").min()
+            row["cash_floor"] = floor
+            row["risk_cash_below_floor"] = float((lowest < floor).mean())
+            out[name] = row
+        return pd.DataFrame(out).T
+
+
+def _break_even(mean_difference: pd.Series) -> float:
+    """First month from which the mean cumulative difference is >= 0 for good (NaN if never)."""
+    negative = mean_difference[mean_difference < 0]
+    if negative.empty:
+        return float(mean_difference.index.min())
+    last_negative = negative.index.max()
+    later = mean_difference.index[mean_difference.index > last_negative]
+    return float(later.min()) if len(later) else float("nan")
+
+
+def compare(baseline: Scenario, *scenarios: Scenario, reps: int = 30, seed: int = 0,
+            executor: str = "processes", workers: int | None = None,
+            independent: bool = False,
+            progress: Callable[[int], None] | None = None) -> Comparison:
+    """Paired comparison of scenarios against a baseline on replications ``0..reps-1``.
+
+    With ``independent=True`` each scenario uses other random streams than the baseline
+    (replications offset by ``reps``): only for measuring what common random numbers save.
+
+    >>> comparison = compare(base, hire, reps=20, seed=1)  # doctest: +SKIP
+    >>> comparison.summary().loc[("hire_biller", "net_cash_flow")]  # doctest: +SKIP
+    """
+    if not scenarios:
+        raise ValueError("compare needs at least one scenario besides the baseline")
+    names = [s.name for s in scenarios]
+    if len(set(names)) != len(names) or baseline.name in names:
+        raise ValueError(f"scenario names must differ from each other and the baseline: {names}")
+    for scenario in scenarios:
+        if scenario.calendar != baseline.calendar:
+            raise ValueError(f"scenario {scenario.name!r} has another calendar than the baseline "
+                             "(start, horizon, warm-up and clinic days must match to pair months)")
+    jobs = [(baseline, seed, r) for r in range(reps)]
+    for k, scenario in enumerate(scenarios):
+        offset = (k + 1) * reps if independent else 0
+        jobs += [(scenario, seed, offset + r) for r in range(reps)]
+    results = run_jobs(jobs, executor, workers, progress)
+    base = Experiment.of(baseline, seed, results[:reps])
+    experiments, diff_frames, cash_frames = {}, [], []
+    for k, scenario in enumerate(scenarios):
+        part = results[(k + 1) * reps:(k + 2) * reps]
+        exp = Experiment.of(scenario, seed, part)
+        exp.kpis.index = base.kpis.index
+        experiments[scenario.name] = exp
+        diff = exp.kpis - base.kpis
+        diff_frames.append(diff.assign(scenario=scenario.name))
+        cash = (exp.monthly["cumulative_net_cash"].to_numpy()
+                - base.monthly["cumulative_net_cash"].to_numpy())
+        cash_frames.append(pd.DataFrame({"scenario": scenario.name,
+                                         "cumulative_net_cash_difference": cash},
+                                        index=base.monthly.index))
+    differences = pd.concat(diff_frames).reset_index().set_index(["scenario", "replication"])
+    cash_differences = pd.concat(cash_frames).reset_index().set_index(
+        ["scenario", "replication", "month"])["cumulative_net_cash_difference"]
+    return Comparison(base, experiments, differences, cash_differences)

@@ -1,0 +1,82 @@
+"""Replications, paired comparisons with common random numbers, executors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from practicesim.experiment import _break_even, compare, interval, replicate
+from tests.conftest import build
+
+SHORT = {"calendar.horizon_days": 120, "calendar.warmup_days": 60}
+
+
+@pytest.fixture(scope="module")
+def small_comparison():
+    base = build({**SHORT, "name": "base"})
+    more = build({**SHORT, "name": "two_billers", "staff.billers.count": 2})
+    return compare(base, more, reps=8, seed=5, executor="serial")
+
+
+def test_replications_are_identical_on_every_executor():
+    scenario = build(SHORT)
+    serial = replicate(scenario, reps=4, seed=9, executor="serial")
+    pooled = replicate(scenario, reps=4, seed=9, executor="processes", workers=2)
+    pd.testing.assert_frame_equal(serial.kpis, pooled.kpis)
+    pd.testing.assert_frame_equal(serial.monthly, pooled.monthly)
+    assert serial.kpis["collections"].nunique() == 4, "replications must differ"
+
+
+def test_summary_has_interval_and_bands(small_comparison):
+    summary = small_comparison.baseline.summary()
+    row = summary.loc["net_collection_rate"]
+    assert row["ci_low"] <= row["mean"] <= row["ci_high"]
+    assert row["p10"] <= row["p50"] <= row["p90"]
+    months = small_comparison.baseline.monthly_summary("cumulative_net_cash")
+    assert list(months.index) == [1, 2, 3, 4]  # January to April
+
+
+def test_differences_are_scenario_minus_baseline(small_comparison):
+    diffs = small_comparison.differences.xs("two_billers", level="scenario")
+    expected = (small_comparison.scenarios["two_billers"].kpis
+                - small_comparison.baseline.kpis)
+    pd.testing.assert_frame_equal(diffs, expected)
+
+
+def test_common_random_numbers_cut_the_variance_of_differences_at_least_fivefold(
+        small_comparison):
+    base = small_comparison.baseline.scenario
+    more = small_comparison.scenarios["two_billers"].scenario
+    independent = compare(base, more, reps=8, seed=5, executor="serial", independent=True)
+    paired = small_comparison.differences["net_cash_flow"].var()
+    unpaired = independent.differences["net_cash_flow"].var()
+    assert unpaired / paired >= 5, f"variance ratio only {unpaired / paired:.1f}"
+
+
+def test_decision_figures(small_comparison):
+    decision = small_comparison.decision(months=(3,), cash_floor=0.0)
+    row = decision.loc["two_billers"]
+    assert row["cash_diff_m3_low"] <= row["cash_diff_m3"] <= row["cash_diff_m3_high"]
+    assert 0.0 <= row["risk_cash_below_floor"] <= 1.0
+    summary = small_comparison.summary().loc[("two_billers", "ending_denial_backlog")]
+    assert 0.0 <= summary["p_better"] <= 1.0
+
+
+def test_break_even_is_the_month_from_which_the_difference_stays_positive():
+    assert _break_even(pd.Series([-3.0, -1.0, 2.0, -0.5, 1.0, 4.0], index=range(1, 7))) == 5
+    assert _break_even(pd.Series([1.0, 2.0], index=[1, 2])) == 1
+    assert np.isnan(_break_even(pd.Series([1.0, -2.0], index=[1, 2])))
+
+
+def test_interval_is_student_t():
+    mean, low, high = interval([1.0, 2.0, 3.0, 4.0], confidence=0.95)
+    assert mean - low == pytest.approx(high - mean)
+    assert mean == pytest.approx(2.5)
+    assert high - mean == pytest.approx(3.182446 * np.std([1, 2, 3, 4], ddof=1) / 2, rel=1e-5)
+
+
+def test_compare_rejects_mismatched_calendars():
+    with pytest.raises(ValueError, match="another calendar"):
+        compare(build({**SHORT, "name": "a"}), build({"name": "b"}), reps=1,
+                executor="serial")

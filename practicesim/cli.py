@@ -1,7 +1,7 @@
 """Command line: ``practicesim run``, ``validate`` and ``compare``, a thin layer over the API.
 
-Exit codes: 0 success, 2 user error (bad scenario, bad arguments), with a one-line message and
-no traceback.
+Exit codes: 0 success, 2 user error (bad scenario, bad arguments), with a message naming the
+file and key path of each problem (one line each) and no traceback.
 """
 
 from __future__ import annotations

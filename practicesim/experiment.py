@@ -209,10 +209,10 @@ class Comparison:
     def decision(self, months: Sequence[int] = (6, 12, 24), cash_floor: float | None = None,
                  confidence: float = 0.90) -> pd.DataFrame:
         """The figures a decision rests on, per scenario: cumulative net cash difference at the
-        given months and at the last reported month (mean and interval), the break-even month (first month from which the
-        mean cumulative difference stays >= 0), and the risk that the scenario's cash falls
-        below ``cash_floor`` (default: one month of the baseline's payroll and costs) in some
-        month."""
+        given months and at the last reported month (mean and interval), the break-even month
+        (first month from which the mean cumulative difference stays >= 0), and the risk that
+        the scenario's cash falls below ``cash_floor`` (default: one month of the baseline's
+        costs) in some month."""
         out = {}
         for name, exp in self.scenarios.items():
             wide = self.cash_differences.xs(name, level="scenario").unstack("month")

@@ -483,9 +483,9 @@ class Scenario(_Model):
         return Scenario.model_validate(data)
 
     def epochs(self) -> list[tuple[date, Scenario]]:
-        """The scenario in force from each change date on: ``[(start_of_run, s0), (d1, s1)...]``.
-        Changes on the same date apply together, in file order."""
-        first = self.calendar.start
+        """The scenario in force from each change date on: ``[(first simulated day, s0), (d1,
+        s1), ...]``. Changes on the same date apply together, in file order."""
+        first = self.calendar.start - dt.timedelta(days=self.calendar.warmup_days)
         base = self.model_copy(update={"changes": []})
         out: list[tuple[date, Scenario]] = [(first, base)]
         for change in sorted(self.changes, key=lambda c: c.date):
@@ -661,8 +661,20 @@ def _structural_change(before: Scenario, after: Scenario) -> str:
         if old != new:
             return (f"{key} cannot be added, removed or re-counted by a dated change "
                     "(give a provider a start_date or end_date instead)")
-    if [p.sessions for p in before.providers] != [p.sessions for p in after.providers]:
-        return "provider sessions cannot change mid-run (add a provider with a start_date)"
+    fixed = {
+        "provider sessions, dates and credentialing": lambda s: [
+            (p.sessions, p.slot_minutes, p.start_date, p.end_date, p.credentialing)
+            for p in s.providers],
+        "visit types": lambda s: [[v.name for v in line.visit_types] for line in
+                                  s.service_lines],
+        "calendar": lambda s: s.calendar,
+        "starting_cash": lambda s: s.starting_cash,
+        "scheduling.overbook_per_session and booking_horizon_days": lambda s: (
+            s.scheduling.overbook_per_session, s.scheduling.booking_horizon_days),
+    }
+    for what, part in fixed.items():
+        if part(before) != part(after):
+            return f"{what} cannot change mid-run (they shape the whole run)"
     return ""
 
 
@@ -673,7 +685,8 @@ def _explain(exc: ValidationError, data: dict[str, Any], source: str | Path | No
     """One line per error: ``file: key.path: what was expected, got what was found``."""
     lines = []
     for err in exc.errors():
-        loc = [p for p in err["loc"] if p not in _TAGS and not str(p).startswith("function-")]
+        loc = [p for p in err["loc"]
+           if p not in _TAGS and p != "[key]" and not str(p).startswith("function-")]
         key = _format_loc(loc)
         lines.append(f"{source}: {key}: {_message(err, loc, data)}" if source else
                      f"{key}: {_message(err, loc, data)}")

@@ -179,3 +179,22 @@ def test_medicare_pays_services_within_30_days_before_enrollment():
     b7 = claims["initial_denial_reason"] == "B7"
     assert b7[claims["service_day"] < effective - 30].all()
     assert not b7[claims["service_day"] >= effective - 30].any()
+
+
+def test_hold_claims_waits_for_the_effective_date_even_for_retroactive_services():
+    scenario = build({"scheduling.uncredentialed_policy": "hold_claims",
+                      "providers[physician].credentialing": {
+                          "medicare": {"effective": "2027-03-01"}}})
+    run = simulate(scenario, seed=4)
+    effective = run.calendar.day(date(2027, 3, 1))
+    ledger = run.ledger
+    sent = ledger[(ledger["payer"] == "medicare") & (ledger["kind"] == "submission")
+                  & (ledger["service_day"] < effective)]
+    assert len(sent) > 0
+    assert (sent["day"] >= effective).all()
+    retro = run.claims[(run.claims["payer"] == "medicare")
+                       & (run.claims["service_day"] >= effective - 30)
+                       & (run.claims["service_day"] < effective)
+                       & (run.claims["first_adjudication_day"] >= 0)]
+    assert len(retro) > 10
+    assert (retro["initial_denial_reason"] != "B7").all(), "30-day retroactive window is paid"

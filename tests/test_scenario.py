@@ -113,7 +113,7 @@ def test_dated_changes_give_epochs_in_date_order(tmp_path):
             "  - {date: 2027-03-01, set: {staff.billers.count: 2}, note: hire}\n")
     scenario = load_scenario(write(tmp_path, text))
     epochs = scenario.epochs()
-    assert [str(d) for d, _ in epochs] == ["2027-01-01", "2027-03-01", "2027-05-01"]
+    assert [str(d) for d, _ in epochs] == ["2026-10-03", "2027-03-01", "2027-05-01"]
     assert [s.staff.billers.count for _, s in epochs] == [1, 2, 3]
 
 
@@ -156,3 +156,17 @@ def test_shares_must_sum_to_one():
 def test_walk_in_hours_and_rates_are_checked(rates, message):
     with pytest.raises(ScenarioError, match=message):
         build({"demand[primary_care].walk_ins_per_hour": rates})
+
+
+def test_changes_to_visit_types_or_calendar_are_rejected(tmp_path):
+    for change in ("calendar.horizon_days: 30", "starting_cash: 5"):
+        text = f"extends: {SMALL}\nchanges:\n  - date: 2027-03-01\n    set:\n      {change}\n"
+        with pytest.raises(ScenarioError, match="cannot change mid-run"):
+            load_scenario(write(tmp_path, text))
+
+
+def test_errors_on_mapping_keys_name_the_key():
+    with pytest.raises(ScenarioError) as err:
+        build({"demand[primary_care].month_factors": {13: 1.0}})
+    assert "month_factors[13]:" in str(err.value)
+    assert "[key]" not in str(err.value)

@@ -7,7 +7,7 @@ scrubber catches ``scrubber_catch_rate`` of those, and the claim goes out after 
 denial: the claim never reached the payer); it is fixed and sent again. A claim is *clean* when
 it needed neither. A claim reaching the payer after its timely-filing limit is denied (CO-29).
 Under the ``hold_claims`` policy, claims of a provider not yet enrolled with the payer wait for
-the enrollment to take effect.
+the enrollment to take effect, then go out (the payer pays those whose service dates it covers).
 """
 
 from __future__ import annotations
@@ -62,10 +62,12 @@ class Submission:
         rejection_rate = scenario.billing.clearinghouse_rejection_rate
         fee = cents(scenario.costs.clearinghouse_fee_per_claim)
         for claim in self.due[day]:
-            if hold and claim.submissions == 0 and not coverage.covers(
-                    claim.provider, claim.payer, claim.service_day):
-                self._hold(day, claim)
-                continue
+            if hold and claim.submissions == 0:
+                effective = coverage.effective_day(claim.provider, claim.payer)
+                if day < effective:
+                    claim.stage = HELD
+                    self._schedule(effective, claim)
+                    continue
             if (claim.submissions == 0 and not claim.rejected
                     and claim.u[U_REJECT] < rejection_rate):
                 claim.rejected = True
@@ -73,16 +75,6 @@ class Submission:
                 continue
             self._send(day, claim, fee)
         self.due[day] = []
-
-    def _hold(self, day: int, claim: Claim) -> None:
-        """Wait until the provider's enrollment with the payer takes effect, then send (the
-        payer pays only for services in its window: Medicare's reaches 30 days back)."""
-        effective = self.ctx.coverage.effective_day(claim.provider, claim.payer)
-        if effective <= day:
-            self._send(day, claim, cents(self.ctx.scenario.costs.clearinghouse_fee_per_claim))
-        else:
-            claim.stage = HELD
-            self._schedule(effective, claim)
 
     def _send(self, day: int, claim: Claim, fee: int) -> None:
         payer = self.ctx.scenario.payers[claim.payer]

@@ -18,6 +18,7 @@ from practicesim.clinic.demand import Requests
 from practicesim.clinic.noshows import NoShowModel
 from practicesim.clinic.scheduling import AppointmentBook
 from practicesim.context import Context, day_buckets
+from practicesim.results import frame_from_rows
 
 KEPT, NO_SHOW, LATE_CANCEL, CANCELLED = "completed", "no_show", "late_cancel", "cancelled"
 STATUSES = [KEPT, NO_SHOW, LATE_CANCEL, CANCELLED, "scheduled"]
@@ -55,11 +56,13 @@ class Scheduler:
         self.lost: list[int] = [0] * ctx.n_days
         self._slots = [[t.slots for t in line.visit_types] for line in ctx.scenario.service_lines]
 
-    def eligible(self, payer: int) -> list[tuple[int, int, int]]:
-        """(provider, first day, end day) each provider may see this payer's patients."""
-        if self.ctx.scenario.scheduling.uncredentialed_policy != "do_not_book":
-            return [(p, 0, self.book.n_days) for p in range(self.book.n_providers)]
+    def eligible(self, payer: int) -> list[tuple[int, int, int]] | None:
+        """(provider, first day, end day) each provider may see this payer's patients; None
+        when every provider may see them on every day."""
         coverage = self.ctx.coverage
+        if (self.ctx.scenario.scheduling.uncredentialed_policy != "do_not_book"
+                or len(coverage.unrestricted[payer]) == self.book.n_providers):
+            return None
         return [(p, *coverage.window(p, payer)) for p in range(self.book.n_providers)]
 
     def book_requests(self, day: int, requests: Requests) -> None:
@@ -119,7 +122,7 @@ class Scheduler:
 
     def frame(self, names: dict[str, list]) -> pd.DataFrame:
         """One row per appointment; appointments after the run's end are ``scheduled``."""
-        t = pd.DataFrame(self.table, columns=Appointment._fields)
+        t = frame_from_rows(self.table, Appointment._fields)
         n_days = self.ctx.n_days
         status = t["status"].where((t["day"] < n_days) | (t["status"] == CANCELLED), "scheduled")
         return pd.DataFrame({

@@ -22,6 +22,7 @@ from practicesim.clinic.demand import DemandModel, PatientPanel
 from practicesim.clinic.scheduling import AppointmentBook
 from practicesim.context import Context
 from practicesim.finance import cents
+from practicesim.results import frame_from_rows
 from practicesim.revenue.charges import desk_copay_cents
 from practicesim.revenue.claims import Claim
 from practicesim.scenario import Scenario
@@ -208,7 +209,7 @@ class Clinic:
     def frame(self, names: dict[str, list]) -> pd.DataFrame:
         """One row per completed visit; ``visit`` is also the id of its claim (a visit whose
         charge was missed has no claim)."""
-        df = pd.DataFrame(self.visits, columns=Visit._fields)
+        df = frame_from_rows(self.visits, Visit._fields)
         df.insert(0, "visit", np.arange(len(df)))
         df.insert(1, "walk_in", df["appointment"] < 0)
         df["payer"] = pd.Categorical.from_codes(df["payer"], categories=names["payer"])

@@ -94,6 +94,10 @@ class AppointmentBook:
             for tpl, pos_row in zip(self.templates, self.first_position, strict=True)
         ]
         """Per day and provider: the time of the first free slot (a lower bound for any run)."""
+        self.rank = [[self._rank(time, room) for time, room in zip(times, rooms, strict=True)]
+                     for times, rooms in zip(self.first_time, self.n_free, strict=True)]
+        """Per day and provider: first free time x 1024 - free slots, so that the smallest is
+        the one-slot booking rule's choice (earliest time, then most room, then lowest index)."""
         self.pointer = 0
         """No day before it has a free slot."""
 
@@ -102,19 +106,28 @@ class AppointmentBook:
         template = self.templates[day][provider]
         return template.sessions if template else []
 
-    def earliest(self, eligible: list[tuple[int, int, int]], first: int, last: int,
+    @staticmethod
+    def _rank(time: int, room: int) -> int:
+        return _NEVER_RANK if room == 0 or time >= _NEVER else time * 1024 - room
+
+    def earliest(self, eligible: list[tuple[int, int, int]] | None, first: int, last: int,
                  slots: int) -> tuple[int, int, int] | None:
         """The first open place for a visit of ``slots`` slots: (day, provider, position).
 
-        ``eligible``: (provider, first day, end day) of each provider who may be booked. Days
-        ``first..last`` are searched in order; within the first day with room, the earliest
-        slot time wins, then the provider with more free slots that day.
+        ``eligible``: (provider, first day, end day) of each provider who may be booked, or
+        None when every provider may be booked on every day. Days ``first..last`` are searched
+        in order; within the first day with room, the earliest slot time wins, then the
+        provider with more free slots that day, then the lower provider index.
         """
         day_free = self.day_free
         pointer = self.pointer
         while pointer < self.n_days and day_free[pointer] == 0:
             pointer += 1
         self.pointer = pointer
+        if eligible is None:
+            if slots == 1:
+                return self._earliest_single(max(first, pointer), min(last, self.n_days - 1))
+            eligible = [(p, 0, self.n_days) for p in range(self.n_providers)]
         pattern = _RUNS[slots] if slots < len(_RUNS) else b"\x01" * slots
         for day in range(max(first, pointer), min(last, self.n_days - 1) + 1):
             if day_free[day] < slots:
@@ -139,6 +152,16 @@ class AppointmentBook:
                 return day, best, best_position
         return None
 
+    def _earliest_single(self, first: int, last: int) -> tuple[int, int, int] | None:
+        """``earliest`` for one slot with every provider eligible: a C-level min per day."""
+        day_free, rank = self.day_free, self.rank
+        for day in range(first, last + 1):
+            if day_free[day]:
+                row = rank[day]
+                p = row.index(min(row))
+                return day, p, self.first_position[day][p]
+        return None
+
     def take(self, provider: int, day: int, position: int, slots: int) -> None:
         row = self.free[day][provider]
         row[position:position + slots] = b"\x00" * slots
@@ -146,6 +169,8 @@ class AppointmentBook:
         self.day_free[day] -= slots
         if position <= self.first_position[day][provider] < position + slots:
             self._first_free(provider, day, row.find(FREE))
+        else:
+            self._update_rank(provider, day)
 
     def release(self, provider: int, day: int, position: int, slots: int) -> None:
         """Give a cancelled appointment's slots back to the book."""
@@ -157,11 +182,18 @@ class AppointmentBook:
         first = self.first_position[day][provider]
         if first < 0 or position < first:
             self._first_free(provider, day, position)
+        else:
+            self._update_rank(provider, day)
 
     def _first_free(self, provider: int, day: int, position: int) -> None:
         self.first_position[day][provider] = position
         template = self.templates[day][provider]
         self.first_time[day][provider] = template.times[position] if position >= 0 else _NEVER
+        self._update_rank(provider, day)
+
+    def _update_rank(self, provider: int, day: int) -> None:
+        self.rank[day][provider] = self._rank(self.first_time[day][provider],
+                                              self.n_free[day][provider])
 
     def time_of(self, provider: int, day: int, position: int) -> tuple[int, int]:
         """(slot time, session start) of a position, minutes after midnight."""
@@ -171,3 +203,4 @@ class AppointmentBook:
 
 _RUNS = [b"\x01" * k for k in range(8)]
 _NEVER = 1 << 30
+_NEVER_RANK = _NEVER * 1024

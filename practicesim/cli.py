@@ -18,7 +18,12 @@ from rich.table import Table
 
 from practicesim import __version__, experiment
 from practicesim.engine import simulate
-from practicesim.output import write_comparison, write_run
+from practicesim.output import (
+    OutputFolderError,
+    check_output_folder,
+    write_comparison,
+    write_run,
+)
 from practicesim.scenario import ScenarioError, load_scenario
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -60,6 +65,10 @@ def run(
         loaded = load_scenario(scenario)
     except ScenarioError as exc:
         raise _fail(str(exc)) from None
+    try:
+        check_output_folder(out)
+    except OutputFolderError as exc:
+        raise _fail(str(exc)) from None
     n_days = loaded.calendar.warmup_days + loaded.calendar.horizon_days
     with Progress(TextColumn("[bold]simulating[/] {task.description}"), BarColumn(),
                   TextColumn("day {task.completed:.0f}/{task.total:.0f}"),
@@ -70,6 +79,8 @@ def run(
     kpis = result.kpis()
     try:
         written = write_run(result, out, source=scenario)
+    except OutputFolderError as exc:
+        raise _fail(str(exc)) from None
     except OSError as exc:
         raise _fail(f"{out}: cannot write output ({exc.strerror or exc})") from None
     table = Table(title=f"{loaded.name}: {loaded.calendar.start} + {loaded.calendar.horizon_days}"
@@ -112,6 +123,10 @@ def compare(
         others = [load_scenario(path) for path in scenarios]
     except ScenarioError as exc:
         raise _fail(str(exc)) from None
+    try:
+        check_output_folder(out)
+    except OutputFolderError as exc:
+        raise _fail(str(exc)) from None
     total = reps * (1 + len(others))
     with Progress(TextColumn("[bold]replications[/]"), BarColumn(),
                   TextColumn("{task.completed:.0f}/{task.total:.0f}"), TimeRemainingColumn(),
@@ -139,6 +154,8 @@ def compare(
         console.print(_decision_line(decision.loc[name]))
     try:
         written = write_comparison(result, out)
+    except OutputFolderError as exc:
+        raise _fail(str(exc)) from None
     except OSError as exc:
         raise _fail(f"{out}: cannot write output ({exc.strerror or exc})") from None
     console.print(f"results written to [bold]{written}[/]")

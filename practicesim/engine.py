@@ -76,8 +76,7 @@ class Practice:
         rules = first.scheduling
         self.book = AppointmentBook(seats, calendar, rules.overbook_per_session,
                                     rules.booking_horizon_days)
-        self.panel = PatientPanel(first, rules.panel_size_per_provider * len(seats),
-                                  streams.get("panel"))
+        self.panel = PatientPanel(first, rules.panel_size, streams.get("panel"))
         self.demand = DemandModel(ctx, self.panel)
         self.scheduler = Scheduler(ctx, self.book)
         self.patients = PatientCollections(ctx)

@@ -81,8 +81,33 @@ def write_comparison(comparison: Comparison, out: str | Path) -> Path:
     return _write_atomically(Path(out), fill)
 
 
+RESULT_FILES = frozenset({*(f"{name}.parquet" for name in Run.TABLES), "run.json",
+                          "comparison.json", "kpis.parquet", "monthly.parquet",
+                          "differences.parquet", "cash_differences.parquet", "summary.parquet",
+                          "decision.parquet"})
+
+
+class OutputFolderError(ValueError):
+    """The output folder holds something other than a previous result."""
+
+
+def check_output_folder(out: Path) -> None:
+    """Only an empty folder or one holding a previous result may be replaced."""
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise OutputFolderError(f"{out}: exists and is not a folder")
+    foreign = sorted(p.name for p in out.iterdir() if p.name not in RESULT_FILES)
+    if foreign:
+        raise OutputFolderError(
+            f"{out}: holds files that are not a practicesim result ({', '.join(foreign[:3])}"
+            f"{', ...' if len(foreign) > 3 else ''}); choose an empty or new folder")
+
+
 def _write_atomically(out: Path, fill: Callable[[Path], None]) -> Path:
-    """Let ``fill`` write into a staging folder beside ``out``, then rename it into place."""
+    """Let ``fill`` write into a staging folder beside ``out``, then rename it into place
+    (replacing a previous result there, never anything else)."""
+    check_output_folder(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     staging.chmod(0o755)

@@ -74,7 +74,8 @@ _CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$|^24:00$")
 
 class _Model(BaseModel):
     model_config = ConfigDict(
-        extra="forbid", frozen=True, populate_by_name=True, validate_default=True
+        extra="forbid", frozen=True, populate_by_name=True, validate_default=True,
+        allow_inf_nan=False,
     )
 
 
@@ -157,6 +158,13 @@ class Provider(_Model):
     annual_compensation: Money = 0.0
     credentialing: dict[str, Enrollment] = Field(default_factory=dict)
     """Per payer name; a payer not listed is enrolled throughout."""
+
+    @model_validator(mode="after")
+    def _dates_ordered(self) -> Provider:
+        if self.start_date and self.end_date and self.end_date <= self.start_date:
+            raise ValueError(f"end_date must be after start_date ({self.start_date}), "
+                             f"got {self.end_date}")
+        return self
 
 
 class StaffRole(_Model):
@@ -263,8 +271,9 @@ class Scheduling(_Model):
     """Extra appointments booked in each session on top of its slots."""
     early_cancel_rate: Fraction = 0.05
     """Cancelled with notice (at least a day); the slot returns to the book."""
-    panel_size_per_provider: int = Field(default=2000, ge=0)
-    """Established patients per provider seat at the start (the panel grows with new ones)."""
+    panel_size: int = Field(default=20000, ge=1)
+    """Established patients at the start (the panel grows with new ones). Not tied to the
+    number of providers, so adding one leaves every request's patient and payer unchanged."""
 
 
 class NoShows(_Model):
@@ -590,13 +599,21 @@ def _named(items: list[Any]) -> bool:
 
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text())
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ScenarioError(f"{path}: no such scenario file") from None
+    except IsADirectoryError:
+        raise ScenarioError(f"{path}: is a folder, expected a scenario YAML file") from None
+    except UnicodeDecodeError:
+        raise ScenarioError(f"{path}: not a text file (expected UTF-8 YAML)") from None
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot read ({exc.strerror or exc})") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         raise ScenarioError(f"{path}:{where}: not valid YAML ({exc.__class__.__name__})") from None
+    except ValueError as exc:
+        raise ScenarioError(f"{path}: a value cannot be read ({exc})") from None
     if not isinstance(data, dict):
         raise ScenarioError(f"{path}: expected a mapping of scenario sections, got {data!r:.60}")
     return data

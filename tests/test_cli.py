@@ -104,3 +104,35 @@ def test_compare_with_a_bad_scenario_exits_2(tmp_path):
     done = cli("compare", str(SMALL), str(bad), "--reps", "2")
     assert done.returncode == 2
     assert "staff.billers.count" in done.stderr
+
+
+def test_run_refuses_to_replace_a_folder_that_is_not_a_result(tmp_path):
+    out = tmp_path / "precious"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep me")
+    done = cli("run", str(SMALL), "--out", str(out))
+    assert done.returncode == 2
+    assert "not a practicesim result" in done.stderr
+    assert (out / "notes.txt").read_text() == "keep me"
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("calendar: {start: 2027-02-30}", "a value cannot be read"),
+    ("starting_cash: .nan", "starting_cash"),
+    ("payers:\n  - {name: medicare, allowed_pct_of_medicare: .inf}", "allowed_pct_of_medicare"),
+])
+def test_bad_values_are_user_errors_not_tracebacks(tmp_path, text, message):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(f"extends: {SMALL}\n{text}\n")
+    done = cli("validate", str(bad))
+    assert done.returncode == 2
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_extends_pointing_at_a_folder_is_a_user_error(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(f"extends: {tmp_path}\n")
+    done = cli("validate", str(bad))
+    assert done.returncode == 2
+    assert "is a folder" in done.stderr

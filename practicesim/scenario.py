@@ -670,28 +670,38 @@ def validate(data: dict[str, Any], source: str | Path) -> Scenario:
 
 
 def _structural_change(before: Scenario, after: Scenario) -> str:
-    """Why a dated change cannot apply mid-run ("" if it can): the practice's providers,
-    payers, service lines and demand streams are fixed for a run."""
+    """Why a dated change cannot apply mid-run ("" if it can). Staff counts and hours, payer
+    terms (allowed amounts, denial rates, cost sharing, filing limits), demand rates, no-show
+    parameters, billing rates and policies, collection rules and costs may change; what the
+    engine fixes when a run starts (the practice's structure and the distributions behind its
+    random draws) may not, so that no change is accepted and then silently ignored."""
     for key in ("providers", "payers", "service_lines", "demand"):
         old = [(x.name, getattr(x, "count", 1)) for x in getattr(before, key)]
         new = [(x.name, getattr(x, "count", 1)) for x in getattr(after, key)]
         if old != new:
             return (f"{key} cannot be added, removed or re-counted by a dated change "
                     "(give a provider a start_date or end_date instead)")
+    billing = ("charge_lag_days", "posting_lag_days", "coding_minutes_per_claim",
+               "scrub_fix_days", "rejection_fix_days", "rework_minutes_per_denial",
+               "appeal_decision_days")
     fixed = {
-        "provider sessions, dates and credentialing": lambda s: [
-            (p.sessions, p.slot_minutes, p.start_date, p.end_date, p.credentialing)
-            for p in s.providers],
-        "visit types": lambda s: [[v.name for v in line.visit_types] for line in
-                                  s.service_lines],
+        "providers": lambda s: s.providers,
+        "service lines and visit types": lambda s: s.service_lines,
+        "payers' kind, share and lag_days": lambda s: [
+            (p.kind, p.share, p.lag_days) for p in s.payers],
+        f"billing.{{{', '.join(billing)}}}": lambda s: [getattr(s.billing, k) for k in billing],
+        "patient_collections.agency_days": lambda s: s.patient_collections.agency_days,
+        "flow": lambda s: s.flow,
         "calendar": lambda s: s.calendar,
         "starting_cash": lambda s: s.starting_cash,
-        "scheduling.overbook_per_session and booking_horizon_days": lambda s: (
-            s.scheduling.overbook_per_session, s.scheduling.booking_horizon_days),
+        "scheduling.{overbook_per_session, booking_horizon_days, panel_size}": lambda s: (
+            s.scheduling.overbook_per_session, s.scheduling.booking_horizon_days,
+            s.scheduling.panel_size),
     }
     for what, part in fixed.items():
         if part(before) != part(after):
-            return f"{what} cannot change mid-run (they shape the whole run)"
+            return (f"{what} cannot change mid-run: they are fixed when a run starts "
+                    "(use a separate scenario, or a provider's start_date/end_date)")
     return ""
 
 

@@ -15,7 +15,8 @@ small_rate = st.floats(0.0, 0.5)
 
 @st.composite
 def practices(draw: st.DrawFn) -> tuple[dict[str, object], int]:
-    """A small random practice: staff, demand, payer terms and billing policies all drawn."""
+    """A small random practice: staff, demand, payer terms and billing policies all drawn, with
+    sometimes a dated change of payer terms and billing staff (fee cuts included)."""
     updates = {
         "calendar.horizon_days": draw(st.integers(20, 90)),
         "calendar.warmup_days": draw(st.integers(0, 40)),
@@ -62,6 +63,18 @@ def practices(draw: st.DrawFn) -> tuple[dict[str, object], int]:
             "commercial_a": {"effective": "2027-01-20"},
             "medicare": {"effective": "2026-12-20", "lapses": "2027-02-10"},
         }
+    if draw(st.booleans()):
+        payer = draw(st.sampled_from(["medicare", "commercial_a", "medicaid"]))
+        updates["changes"] = [{
+            "date": f"2027-01-{draw(st.integers(1, 28)):02d}",
+            "set": {
+                f"payers[{payer}].allowed_pct_of_medicare": draw(st.floats(0.05, 3.0)),
+                f"payers[{payer}].cost_sharing.copay": draw(st.sampled_from([0, 15, 90])),
+                f"payers[{payer}].denial.rate": draw(small_rate),
+                "staff.billers.count": draw(st.integers(0, 3)),
+                "billing.queue_priority": draw(st.sampled_from(["fifo", "largest_first"])),
+            },
+        }]
     return updates, draw(st.integers(0, 2**32 - 1))
 
 

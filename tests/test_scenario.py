@@ -170,3 +170,13 @@ def test_errors_on_mapping_keys_name_the_key():
         build({"demand[primary_care].month_factors": {13: 1.0}})
     assert "month_factors[13]:" in str(err.value)
     assert "[key]" not in str(err.value)
+
+
+@pytest.mark.parametrize("change", [
+    "payers[medicare].lag_days: 30", "billing.charge_lag_days: 9",
+    "patient_collections.agency_days: 10", "payers[medicaid].share: 0.5",
+])
+def test_changes_the_engine_would_ignore_are_rejected(tmp_path, change):
+    text = f"extends: {SMALL}\nchanges:\n  - date: 2027-03-01\n    set:\n      {change}\n"
+    with pytest.raises(ScenarioError, match="cannot change mid-run"):
+        load_scenario(write(tmp_path, text))

@@ -2,8 +2,9 @@
 
 A scenario writes a duration or a lag as a small mapping, for example
 ``{dist: lognormal, median: 16, p90: 30}``; a bare number means a fixed value. Each model here
-validates its parameters and builds, once, a sampler whose ``sample(rng, n)`` draws ``n`` values
-as a numpy array in one call (batched draws, never one Python call per value).
+validates its parameters; ``sample(rng, n)`` draws ``n`` values as a numpy array in one call
+(batched draws, never one Python call per value), and ``quantile(u)`` turns one of a claim's
+own uniforms into a value (inverse CDF).
 
 Units are whatever the field says (minutes for visit stages, days for lags).
 """
@@ -15,6 +16,7 @@ from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from scipy import special
 
 Z90 = 1.2815515655446004
 """The standard normal 90th percentile: a lognormal's p90 is ``median * exp(sigma * Z90)``."""
@@ -25,6 +27,11 @@ class _Dist(BaseModel):
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         """Draw ``n`` values (float64 array)."""
+        raise NotImplementedError
+
+    def quantile(self, u: float) -> float:
+        """The value at probability ``u`` (inverse CDF), for draws from a claim's own
+        uniforms."""
         raise NotImplementedError
 
     @property
@@ -42,6 +49,9 @@ class Fixed(_Dist):
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return np.full(n, self.value, dtype=float)
 
+    def quantile(self, u: float) -> float:
+        return self.value
+
     @property
     def mean(self) -> float:
         return self.value
@@ -55,6 +65,9 @@ class Exponential(_Dist):
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.exponential(self.mean_, n)
+
+    def quantile(self, u: float) -> float:
+        return -self.mean_ * math.log1p(-u)
 
     @property
     def mean(self) -> float:
@@ -84,6 +97,9 @@ class Lognormal(_Dist):
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.lognormal(math.log(self.median), self.sigma, n)
 
+    def quantile(self, u: float) -> float:
+        return self.median * math.exp(self.sigma * float(special.ndtri(u)))
+
     @property
     def mean(self) -> float:
         return self.median * math.exp(self.sigma**2 / 2)
@@ -100,6 +116,10 @@ class Gamma(_Dist):
         shape = 1.0 / self.cv**2
         return rng.gamma(shape, self.mean_ / shape, n)
 
+    def quantile(self, u: float) -> float:
+        shape = 1.0 / self.cv**2
+        return float(special.gammaincinv(shape, u)) * self.mean_ / shape
+
     @property
     def mean(self) -> float:
         return self.mean_
@@ -114,6 +134,9 @@ class Normal(_Dist):
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.normal(self.mean_, self.sd, n)
+
+    def quantile(self, u: float) -> float:
+        return self.mean_ + self.sd * float(special.ndtri(u))
 
     @property
     def mean(self) -> float:
@@ -135,6 +158,9 @@ class Uniform(_Dist):
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.uniform(self.low, self.high, n)
+
+    def quantile(self, u: float) -> float:
+        return self.low + u * (self.high - self.low)
 
     @property
     def mean(self) -> float:
@@ -168,6 +194,12 @@ class Empirical(_Dist):
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.choice(np.asarray(self.values, dtype=float), size=n, p=self._p())
+
+    def quantile(self, u: float) -> float:
+        p = self._p()
+        weights = np.full(len(self.values), 1 / len(self.values)) if p is None else p
+        index = int(np.searchsorted(np.cumsum(weights), u, side="right"))
+        return float(self.values[min(index, len(self.values) - 1)])
 
     @property
     def mean(self) -> float:

@@ -17,14 +17,17 @@ def test_billing_staff_changes_leave_demand_no_shows_and_first_adjudication_unto
                "first_adjudication_day", "initial_denial_reason", "scrubber_caught", "rejected"]
     pd.testing.assert_frame_equal(one.claims[columns], three.claims[columns])
     assert not one.ledger.equals(three.ledger), "rework itself must differ"
+    never_denied = set(one.claims.loc[one.claims["denials"] == 0, "claim"])
+    rows = [run.ledger[run.ledger["claim"].isin(never_denied)].reset_index(drop=True)
+            for run in (one, three)]
+    pd.testing.assert_frame_equal(*rows, obj="ledger rows of never-denied claims")
 
 
-def test_adding_a_payer_leaves_other_streams_alone():
-    base = build()
-    data = base.model_dump(mode="json", by_alias=True)
-    data["payers"].append({**data["payers"][3], "name": "commercial_c", "share": 1e-9})
-    from practicesim.scenario import validate
-
-    more = validate(data, "test")
-    a, b = simulate(base, seed=2), simulate(more, seed=2)
-    pd.testing.assert_series_equal(a.daily["requests"], b.daily["requests"])
+def test_adding_a_provider_leaves_every_request_unchanged():
+    two = simulate(build({"providers[physician].count": 2}), seed=5)
+    three = simulate(build({"providers[physician].count": 3}), seed=5)
+    columns = ["request_day", "patient", "payer"]
+    assert two.daily["requests"].equals(three.daily["requests"])
+    first = two.appointments.loc[two.appointments["request_day"] == 0, columns]
+    other = three.appointments.loc[three.appointments["request_day"] == 0, columns]
+    pd.testing.assert_frame_equal(first.reset_index(drop=True), other.reset_index(drop=True))

@@ -70,3 +70,13 @@ def test_lognormal_rejects_p90_below_median():
     with pytest.raises(ValueError, match="p90 must be > median"):
         Lognormal(dist="lognormal", median=10, p90=5)
     assert math.isfinite(Lognormal(dist="lognormal", median=10, p90=11).sigma)
+
+
+@pytest.mark.parametrize("dist", [
+    Exponential(dist="exponential", mean=3.0), Lognormal(dist="lognormal", median=20, p90=45),
+    Gamma(dist="gamma", mean=4, cv=0.7), Empirical(dist="empirical", values=[1, 5, 9]),
+])
+def test_quantile_inverts_the_distribution(dist):
+    draws = np.sort(dist.sample(np.random.default_rng(4), 100_000))
+    for u in (0.1, 0.5, 0.9):
+        assert dist.quantile(u) == pytest.approx(np.quantile(draws, u), rel=0.03, abs=0.01)

@@ -32,8 +32,13 @@ CLOSED = "closed"
 
 # A claim's own uniform draws (``Claim.u``), drawn when its charge is entered: what happens to
 # one claim does not shift the random numbers of any other (common random numbers by claim).
-U_ERROR, U_CATCH, U_REJECT, U_DENY, U_REASON, U_DEDUCTIBLE, U_AGENCY = range(7)
-U_STATEMENTS = 7
+U_ERROR, U_CATCH, U_REJECT, U_DENY, U_REASON, U_DEDUCTIBLE, U_AGENCY, U_AGENCY_DAYS = range(8)
+U_RESUBMITTED = 8
+"""Resubmission k (0, 1) uses ``u[U_RESUBMITTED + 3k + j]``: j = 0 denied again?, 1 payer lag,
+2 posting lag."""
+U_APPEALS = 14
+"""Appeal k (0, 1) uses ``u[U_APPEALS + 2k]`` (won?) and ``u[U_APPEALS + 2k + 1]`` (days)."""
+U_STATEMENTS = 18
 """Statement i uses ``u[U_STATEMENTS + 2i]`` (pays?) and ``u[U_STATEMENTS + 2i + 1]`` (when)."""
 MAX_STATEMENTS = 6
 CLAIM_DRAWS = U_STATEMENTS + 2 * MAX_STATEMENTS
@@ -69,6 +74,7 @@ class Claim:
     paid_by_payer: int = 0
     paid_by_patient: int = 0
     written_off: int = 0
+    appeals: int = 0
     first_lag: float = 0.0
     """Days from first submission to the payer's decision, drawn at charge entry."""
     first_posting_lag: float = 0.0

@@ -7,9 +7,10 @@ authorisation, bundling). Billers spend ``denial_share_of_biller_time`` of their
 queue each clinic day, taking items in the order of ``queue_priority``; each item takes
 ``rework_minutes_per_denial``. A correction must reach the payer within the timely-filing limit
 (from the date of service) and an appeal must be filed within the appeal window (from the
-denial): an item still unworked at its deadline is written off (CO-29 for timely filing). An
-appeal is decided after ``appeal_decision_days`` and succeeds with ``appeal_success_rate``. A
-claim denied three times is written off.
+denial): the deadline day itself still counts, and an item unworked after it is written off
+(CO-29 for timely filing). An appeal is decided after ``appeal_decision_days`` and succeeds with
+``appeal_success_rate``. A corrected claim denied again is corrected again; a claim denied three
+times is written off.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 
 from practicesim import ledger as lg
 from practicesim.context import Context, day_buckets
-from practicesim.revenue.claims import APPEAL, DENIED, Claim
+from practicesim.revenue.claims import APPEAL, DENIED, U_APPEALS, Claim
 
 DEFAULT_ACTIONS: dict[str, str] = {
     "4": "correct", "11": "correct", "16": "correct", "22": "correct", "27": "correct",
@@ -58,8 +59,7 @@ class DenialQueue:
         self._seq = 0
         billing = ctx.scenario.billing
         self.minutes = ctx.streams.buffer("rework_minutes", dist=billing.rework_minutes_per_denial)
-        self.appeal_days = ctx.streams.buffer("appeal_days", dist=billing.appeal_decision_days)
-        self.appeal_win = ctx.streams.buffer("appeal_outcome")
+        self.appeal_days = billing.appeal_decision_days
 
     def action(self, reason: str) -> str:
         actions = self.ctx.scenario.billing.denial_actions
@@ -71,14 +71,12 @@ class DenialQueue:
         action = self.action(reason)
         if claim.denials >= MAX_DENIALS:
             action = "write_off"
-        elif claim.denials > 1 and action == "correct":
-            action = "appeal"
         payer = self.ctx.scenario.payers[claim.payer]
         if action == "correct":
             deadline = claim.service_day + payer.timely_filing_days
         else:
             deadline = day + payer.appeal_window_days
-        if action == "write_off" or deadline <= day:
+        if action == "write_off" or deadline < day:
             self._write_off(day, claim, "29" if action == "correct" else reason)
             return
         claim.stage = DENIED
@@ -130,8 +128,10 @@ class DenialQueue:
             self.resubmit(day, claim)
             return
         claim.stage = APPEAL
-        when = day + max(1, math.ceil(self.appeal_days()))
-        won = self.appeal_win() < self.ctx.scenario.billing.appeal_success_rate
+        k = U_APPEALS + 2 * min(claim.appeals, 1)
+        claim.appeals += 1
+        when = day + max(1, math.ceil(self.appeal_days.quantile(claim.u[k + 1])))
+        won = claim.u[k] < self.ctx.scenario.billing.appeal_success_rate
         if when < self.ctx.n_days:
             self.appeals[when].append((claim, won))
 
@@ -146,7 +146,7 @@ class DenialQueue:
 
     def _expire(self, day: int) -> None:
         deadlines = self.deadlines
-        while deadlines and deadlines[0][0] <= day:
+        while deadlines and deadlines[0][0] < day:
             item = heapq.heappop(deadlines)[2]
             if item.done:
                 continue

@@ -19,7 +19,14 @@ import math
 from practicesim import ledger as lg
 from practicesim.context import Context, day_buckets
 from practicesim.finance import cents
-from practicesim.revenue.claims import AGENCY, PATIENT, U_AGENCY, U_STATEMENTS, Claim
+from practicesim.revenue.claims import (
+    AGENCY,
+    PATIENT,
+    U_AGENCY,
+    U_AGENCY_DAYS,
+    U_STATEMENTS,
+    Claim,
+)
 
 PAY, PLACE, RECOVER, WRITE_OFF = range(4)
 
@@ -30,9 +37,7 @@ class PatientCollections:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self.due: list[list[tuple[Claim, int]]] = day_buckets(ctx.n_days)
-        streams = ctx.streams
-        self.agency_days = streams.buffer(
-            "agency_days", dist=ctx.scenario.patient_collections.agency_days)
+        self.agency_days = ctx.scenario.patient_collections.agency_days
 
     def self_pay(self, day: int, claim: Claim) -> None:
         """Charge entry of a self-pay visit: discount, then the patient owes the rest."""
@@ -76,7 +81,7 @@ class PatientCollections:
             if action == PLACE:
                 claim.stage = AGENCY
                 recovered = claim.u[U_AGENCY] < rules.agency_recovery_rate
-                later = day + max(1, math.ceil(self.agency_days()))
+                later = day + max(1, math.ceil(self.agency_days.quantile(claim.u[U_AGENCY_DAYS])))
                 self._schedule(later, claim, RECOVER if recovered else WRITE_OFF)
             elif action == WRITE_OFF:
                 accounts.reduce(day, claim, lg.BAD_DEBT, amount)

@@ -25,7 +25,19 @@ from collections.abc import Callable
 from practicesim import ledger as lg
 from practicesim.context import Context, day_buckets
 from practicesim.finance import cents
-from practicesim.revenue.claims import AT_PAYER, U_DEDUCTIBLE, U_DENY, U_REASON, Claim
+from practicesim.revenue.claims import (
+    AT_PAYER,
+    U_DEDUCTIBLE,
+    U_DENY,
+    U_REASON,
+    U_RESUBMITTED,
+    Claim,
+)
+
+
+def _resubmission(claim: Claim) -> int:
+    """Where this resubmission's draws start in ``claim.u`` (the second and later share)."""
+    return U_RESUBMITTED + 3 * min(claim.submissions - 2, 1)
 
 
 def pick(shares: dict[str, float], u: float) -> str:
@@ -48,13 +60,9 @@ class Adjudication:
         self.to_denials = to_denials
         self.to_patient = to_patient
         self.due: list[list[Claim]] = day_buckets(ctx.n_days)
-        streams = ctx.streams
         payers = ctx.scenario.payers
-        self.later_lag = [streams.buffer("payer_lag", p.name, "resubmitted", dist=p.lag_days)
-                          for p in payers]
-        self.later = [streams.buffer("adjudication", p.name, "resubmitted") for p in payers]
-        self.later_posting = streams.buffer("posting_lag", "resubmitted",
-                                            dist=ctx.scenario.billing.posting_lag_days)
+        self.lags = [p.lag_days for p in payers]
+        self.posting_lag = ctx.scenario.billing.posting_lag_days
 
     def receive(self, day: int, claim: Claim) -> None:
         """The payer accepted the claim on ``day``; schedule its remittance."""
@@ -62,7 +70,9 @@ class Adjudication:
         if claim.submissions == 1:
             lag, posting = claim.first_lag, claim.first_posting_lag
         else:
-            lag, posting = self.later_lag[claim.payer](), self.later_posting()
+            u = claim.u[_resubmission(claim) + 1:]
+            lag = self.lags[claim.payer].quantile(u[0])
+            posting = self.posting_lag.quantile(u[1])
         claim.stage = AT_PAYER
         when = day + max(payer.floor_days, math.ceil(lag), 1) + max(0, math.ceil(posting))
         if when < self.ctx.n_days:
@@ -89,7 +99,7 @@ class Adjudication:
         if not self.ctx.coverage.covers(claim.provider, claim.payer, claim.service_day):
             return "B7"
         if claim.submissions > 1:
-            if self.later[claim.payer]() < payer.denial.resubmission_denial_rate:
+            if claim.u[_resubmission(claim)] < payer.denial.resubmission_denial_rate:
                 return claim.initial_denial_reason or pick(payer.denial.reasons,
                                                            claim.u[U_REASON])
             return ""

@@ -207,6 +207,8 @@ def _daily_frame(practice: Practice, ledger: pd.DataFrame,
             due.loc[due["status"] == status, "day"], minlength=n)[:n]
     df["visits_completed"] = practice.clinic.completed
     df["walk_ins_turned_away"] = practice.clinic.turned_away
+    df["missed_charges"] = practice.charges.missed_charges
+    df["desk_cash_unposted_cents"] = practice.charges.unposted_desk_cents
     signed = lg.signed_cents(ledger)
     by_kind = ledger.assign(cents=ledger["amount_cents"]).pivot_table(
         index="day", columns="kind", values="cents", aggfunc="sum", fill_value=0,

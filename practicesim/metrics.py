@@ -41,10 +41,13 @@ def ending_ar(ledger: pd.DataFrame, as_of_day: int) -> float:
 
 def days_in_ar(ledger: pd.DataFrame, as_of_day: int, window_days: int = 90) -> float:
     """Days in A/R = ending A/R / average daily gross charges over the trailing
-    ``window_days`` (calendar days ``(as_of_day - window_days, as_of_day]``)."""
-    charges = ledger[(ledger["kind"] == lg.CHARGE) & (ledger["day"] > as_of_day - window_days)
+    ``window_days`` (calendar days ``(as_of_day - window_days, as_of_day]``, fewer when the
+    ledger starts later: from its first day)."""
+    first_day = int(ledger["day"].min()) if len(ledger) else as_of_day
+    window = max(1, min(window_days, as_of_day - first_day + 1))
+    charges = ledger[(ledger["kind"] == lg.CHARGE) & (ledger["day"] > as_of_day - window)
                      & (ledger["day"] <= as_of_day)]["amount_cents"].sum() / 100
-    return _ratio(ending_ar(ledger, as_of_day), charges / window_days)
+    return _ratio(ending_ar(ledger, as_of_day), charges / window)
 
 
 def ar_aging(ledger: pd.DataFrame, as_of_day: int) -> pd.DataFrame:
@@ -133,9 +136,9 @@ def denial_writeoff_pct(ledger: pd.DataFrame, start: int, end: int) -> float:
 
 def clean_claim_rate(claims: pd.DataFrame, start: int, end: int) -> float:
     """Clean claim rate = claims that passed every scrubber edit and were accepted on first
-    submission (no rejection, no manual touch) / claims first submitted in the period."""
-    sent = _period(claims[claims["first_submission_day"] >= 0], "first_submission_day",
-                   start, end)
+    submission (no rejection, no manual touch) / claims first submitted (attempted) in the
+    period, whether or not they were accepted."""
+    sent = _period(claims[claims["first_attempt_day"] >= 0], "first_attempt_day", start, end)
     return _ratio(sent["clean"].sum(), len(sent))
 
 

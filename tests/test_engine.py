@@ -91,10 +91,21 @@ def test_cash_is_starting_cash_plus_collections_minus_costs(small_run):
     assert (daily["cash_cents"] == expected).all()
 
 
-def test_collections_equal_ledger_payments(small_run):
+def test_collections_are_ledger_payments_plus_unposted_desk_cash(small_run):
     ledger = small_run.ledger
     paid = ledger[ledger["kind"].isin(["payer_payment", "patient_payment"])]
-    assert small_run.daily["collections_cents"].sum() == paid["amount_cents"].sum()
+    daily = small_run.daily
+    assert daily["desk_cash_unposted_cents"].sum() > 0, "missed charges with a copay expected"
+    assert daily["collections_cents"].sum() == (paid["amount_cents"].sum()
+                                                 + daily["desk_cash_unposted_cents"].sum())
+
+
+def test_desk_copays_are_cash_on_the_day_of_the_visit(small_run):
+    ledger = small_run.ledger
+    first_cash_day = small_run.daily.loc[small_run.daily["collections_cents"] > 0, "day"].min()
+    first_visit_day = small_run.visits["day"].min()
+    assert first_cash_day == first_visit_day
+    assert ledger["day"].min() > first_visit_day, "postings follow the charge lag"
 
 
 def test_a_dated_hire_adds_biller_payroll_from_its_date():

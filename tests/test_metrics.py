@@ -42,6 +42,11 @@ def test_days_in_ar_is_ending_ar_over_average_daily_charges():
     assert metrics.days_in_ar(BOOK, 89) == pytest.approx(420 / (600 / 90))
 
 
+def test_days_in_ar_uses_the_history_there_is():
+    # as of day 20 the ledger has 21 days: charges 200 -> 200/21 a day; A/R = 20 + 100 (claim 2)
+    assert metrics.days_in_ar(BOOK, 20) == pytest.approx(120 / (300 / 21))
+
+
 def test_aging_splits_patient_and_payer_by_days_since_service():
     aging = metrics.ar_aging(BOOK, 89)
     assert aging.loc["patient", ">120"] == 0
@@ -86,7 +91,7 @@ def test_no_show_and_late_cancel_rates_exclude_early_cancellations():
 
 def test_clean_claim_and_first_pass_resolution():
     claims = pd.DataFrame({
-        "first_submission_day": [1, 1, 1, 1], "first_adjudication_day": [20, 20, 20, -1],
+        "first_attempt_day": [1, 1, 1, 1], "first_adjudication_day": [20, 20, 20, -1],
         "submissions": [1, 2, 1, 1], "clean": [True, False, True, True],
         "rejected": [False, True, False, False], "initial_denial_reason": ["", "", "16", ""],
     })

@@ -104,6 +104,9 @@ def test_money_balances_exactly_for_every_claim_at_every_moment(case):
     assert (open_claims["open_reason"].astype(str) != "").all(), "open claim with no reason"
 
     daily = run.daily
+    payments = ledger.loc[ledger["kind"].isin(["payer_payment", "patient_payment"]),
+                          "amount_cents"].sum()
+    assert daily["collections_cents"].sum() == payments + daily["desk_cash_unposted_cents"].sum()
     start = round(scenario.starting_cash * 100)
     assert (daily["cash_cents"] == start + daily["net_cash_flow_cents"].cumsum()).all()
     assert daily["ar_cents"].iloc[-1] == totals["open_balance"].sum()

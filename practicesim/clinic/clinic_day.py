@@ -3,8 +3,9 @@
 Kept appointments arrive at their slot time plus a punctuality draw; walk-ins at their own
 times. ``flow.run_day`` gives every stage's times; each completed visit gets its codes (one main
 code drawn from the visit type's mix, each add-on with its probability), priced from the fee
-schedule, and its copay asked at the desk (collected with ``desk_collection_rate``). The visit
-then goes to charge capture.
+schedule, and its copay asked at the desk (collected with ``desk_collection_rate``: cash on the
+day of the visit, posted to the claim when its charge is entered). The visit then goes to
+charge capture.
 """
 
 from __future__ import annotations
@@ -202,6 +203,8 @@ class Clinic:
                 min(charge, round(medicare * terms.allowed_pct_of_medicare)))
         desk_rate = self.ctx.scenario.patient_collections.desk_collection_rate
         collected = due if self.desk() < desk_rate else 0
+        if collected:
+            self.ctx.finance.collected(day, collected, self.ctx.scenario.costs.vendor_fee_rate)
         return Claim(id=visit, patient=patient, payer=payer, provider=provider, visit=visit,
                      service_day=day, charge_cents=charge, medicare_allowed_cents=medicare,
                      copay_collected_cents=collected)

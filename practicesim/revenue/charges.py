@@ -32,7 +32,10 @@ class ChargeCapture:
         billing = ctx.scenario.billing
         self.lag = ctx.streams.buffer("charge_lag", dist=billing.charge_lag_days)
         self.missed = ctx.streams.buffer("missed_charge")
-        self.missed_claims = 0
+        self.missed_charges = [0] * ctx.n_days
+        self.unposted_desk_cents = [0] * ctx.n_days
+        """Desk cash taken on a visit whose charge was missed or is entered after the run: cash
+        the practice has, on no claim of the ledger (unapplied patient payments)."""
         self.claim_draws = ctx.streams.get("claim_draws")
         self.payer_lag = [ctx.streams.buffer("payer_lag", p.name, "first", dist=p.lag_days)
                           for p in ctx.scenario.payers]
@@ -42,12 +45,14 @@ class ChargeCapture:
     def capture(self, day: int, claim: Claim) -> None:
         """A visit was completed on ``day``; its claim is entered after the charge lag."""
         lag = self.lag()
-        if self.missed() < self.ctx.scenario.billing.missed_charge_rate:
-            self.missed_claims += 1
-            return
         entry = day + max(0, math.ceil(lag))
-        if entry < self.ctx.n_days:
+        if self.missed() < self.ctx.scenario.billing.missed_charge_rate:
+            self.missed_charges[day] += 1
+            self.unposted_desk_cents[day] += claim.copay_collected_cents
+        elif entry < self.ctx.n_days:
             self.due[entry].append(claim)
+        else:
+            self.unposted_desk_cents[day] += claim.copay_collected_cents
 
     def on_day(self, day: int) -> None:
         """Post the charges entered today. Each claim gets its own random draws here, in the
@@ -63,8 +68,6 @@ class ChargeCapture:
             accounts.open_claim(claim, day)
             if claim.copay_collected_cents:
                 accounts.reduce(day, claim, lg.PATIENT_PAYMENT, claim.copay_collected_cents)
-                self.ctx.finance.collected(day, claim.copay_collected_cents,
-                                           self.ctx.scenario.costs.vendor_fee_rate)
             if claim.payer in self_pay:
                 self.to_self_pay(day, claim)
             else:

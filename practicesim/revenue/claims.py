@@ -61,7 +61,10 @@ class Claim:
     has_error: bool = False
     scrubber_caught: bool = False
     rejected: bool = False
+    first_attempt_day: int = -1
+    """The day the claim first went to the clearinghouse (accepted or not)."""
     first_submission_day: int = -1
+    """The day the payer first accepted it."""
     submissions: int = 0
     denials: int = 0
     initial_denial_reason: str = ""
@@ -209,6 +212,7 @@ _CLAIM_INTEGERS = (
     ("claim", "id"), ("patient", "patient"), ("payer_index", "payer"),
     ("provider_index", "provider"), ("visit", "visit"), ("service_day", "service_day"),
     ("charge_day", "charge_day"), ("charge_cents", "charge_cents"),
+    ("first_attempt_day", "first_attempt_day"),
     ("first_submission_day", "first_submission_day"), ("submissions", "submissions"),
     ("denials", "denials"), ("first_adjudication_day", "first_adjudication_day"),
     ("resolved_day", "resolved_day"), ("open_balance_cents", "balance"),

@@ -33,7 +33,9 @@ class Submission:
         self.refix = ctx.streams.buffer("rejection_fix_days", dist=billing.rejection_fix_days)
 
     def prepare(self, day: int, claim: Claim) -> None:
-        """A claim leaves coding: scrub it and queue it for submission."""
+        """A claim leaves coding: scrub it and queue it for submission (the scrubber's catch
+        counts as the first attempt, today)."""
+        claim.first_attempt_day = day
         billing = self.ctx.scenario.billing
         u = claim.u
         has_error = u[U_ERROR] < billing.claim_error_rate

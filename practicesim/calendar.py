@@ -46,10 +46,6 @@ class PracticeCalendar:
         """Vectorised: simulation days -> ``datetime64[ns]`` dates."""
         return pd.Series(pd.Timestamp(self.day0) + pd.to_timedelta(np.asarray(days), unit="D"))
 
-    def reporting(self, day: int) -> bool:
-        """True when ``day`` is in the reported period (after the warm-up)."""
-        return self.warmup <= day < self.n_days
-
 
 def session_slots(session: Session, slot_minutes: int, overbook: int) -> list[int]:
     """Slot start times (minutes after midnight) in a session; ``overbook`` extra appointments

@@ -53,7 +53,6 @@ KINDS = (CHARGE, PAYER_PAYMENT, PATIENT_PAYMENT, CONTRACTUAL, DENIAL_WRITEOFF, B
 REDUCING = (PAYER_PAYMENT, PATIENT_PAYMENT, CONTRACTUAL, DENIAL_WRITEOFF, BAD_DEBT)
 """Kinds that lower a claim's open balance."""
 WRITEOFFS = (DENIAL_WRITEOFF, BAD_DEBT)
-PAYMENTS = (PAYER_PAYMENT, PATIENT_PAYMENT)
 SIGN = {CHARGE: 1, **{k: -1 for k in REDUCING}, TRANSFER: 0, SUBMISSION: 0, DENIAL: 0}
 COLUMNS = ("day", "claim", "service_day", "patient", "payer", "kind", "amount_cents", "carc_group",
            "carc_reason")
@@ -81,7 +80,11 @@ class LedgerBook:
 
     def post(self, day: int, claim: int, service_day: int, patient: int, payer: int,
              kind: str, cents: int, group: str = "", reason: str = "") -> None:
-        """Append one transaction (``cents`` a non-negative int)."""
+        """Append one transaction (``cents`` a non-negative int: anything else is a bug, and
+        is refused here rather than truncated when the table is built)."""
+        if cents.__class__ is not int or cents < 0:
+            raise TypeError(f"claim {claim}: {kind} amount must be non-negative integer cents, "
+                            f"got {cents!r}")
         code = self.code
         self.rows.append((day, claim, service_day, patient, payer, KIND_CODE[kind], cents,
                           code[group], code[reason]))

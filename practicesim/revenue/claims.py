@@ -86,11 +86,6 @@ class Claim:
     """The claim's own uniform draws, indexed by the ``U_*`` constants."""
 
 
-_CONTRACTUAL = lg.KIND_CODE[lg.CONTRACTUAL]
-_TRANSFER = lg.KIND_CODE[lg.TRANSFER]
-_PAYER_PAYMENT = lg.KIND_CODE[lg.PAYER_PAYMENT]
-
-
 class Accounts:
     """Posts transactions to the ledger and keeps each claim's balances."""
 
@@ -123,9 +118,8 @@ class Accounts:
                 f"claim {claim.id}: {kind} of {cents} cents exceeds open balance {claim.balance}"
             )
         claim.balance -= cents
-        code = self.book.code
-        self.book.rows.append((day, claim.id, claim.service_day, claim.patient, claim.payer,
-                               lg.KIND_CODE[kind], cents, code[group], code[reason]))
+        self.book.post(day, claim.id, claim.service_day, claim.patient, claim.payer, kind,
+                       cents, group, reason)
         if kind in (lg.PATIENT_PAYMENT, lg.BAD_DEBT):
             claim.patient_balance = max(0, claim.patient_balance - cents)
         if kind == lg.PAYER_PAYMENT:
@@ -141,21 +135,19 @@ class Accounts:
     def remit(self, day: int, claim: Claim, contractual: int, copay: int, deductible: int,
               coinsurance: int, paid: int) -> None:
         """Post a paid remittance in one go: contractual adjustment (CO-45), patient
-        responsibility (PR-3 copay, PR-1 deductible, PR-2 coinsurance) and the payer's payment.
-        The same postings as ``reduce`` and ``transfer_to_patient`` one by one, kept together
-        because it is the most frequent event of a run."""
+        responsibility (PR-3 copay, PR-1 deductible, PR-2 coinsurance) and the payer's payment,
+        with one balance check for all of them (the most frequent event of a run)."""
         if contractual + paid > claim.balance:
             raise AssertionError(f"claim {claim.id}: remittance exceeds open balance")
-        code = self.book.code
+        post = self.book.post
         head = (day, claim.id, claim.service_day, claim.patient, claim.payer)
-        rows = self.book.rows
         if contractual:
-            rows.append((*head, _CONTRACTUAL, contractual, code["CO"], code["45"]))
+            post(*head, lg.CONTRACTUAL, contractual, "CO", "45")
         for cents, reason in ((copay, "3"), (deductible, "1"), (coinsurance, "2")):
             if cents:
-                rows.append((*head, _TRANSFER, cents, code["PR"], code[reason]))
+                post(*head, lg.TRANSFER, cents, "PR", reason)
         if paid:
-            rows.append((*head, _PAYER_PAYMENT, paid, 0, 0))
+            post(*head, lg.PAYER_PAYMENT, paid)
         claim.balance -= contractual + paid
         claim.paid_by_payer += paid
         claim.patient_balance = claim.balance
@@ -172,9 +164,8 @@ class Accounts:
 
     def _post(self, day: int, claim: Claim, kind: str, cents: int, group: str = "",
               reason: str = "") -> None:
-        code = self.book.code
-        self.book.rows.append((day, claim.id, claim.service_day, claim.patient, claim.payer,
-                               lg.KIND_CODE[kind], cents, code[group], code[reason]))
+        self.book.post(day, claim.id, claim.service_day, claim.patient, claim.payer, kind,
+                       cents, group, reason)
 
     def claims_frame(self, provider_names: list[str]) -> pd.DataFrame:
         """One row per claim: its path through the cycle and where it ended.

@@ -116,6 +116,8 @@ def compare(
     seed: Annotated[int, typer.Option(min=0, help="Random seed.")] = 0,
     workers: Annotated[int, typer.Option(min=0, help="Processes (0: all cores).")] = 0,
     out: Annotated[Path, typer.Option(help="Folder for the results.")] = Path("output/compare"),
+    scheduler: Annotated[str | None, typer.Option(
+        help="Dask scheduler address (tcp://host:port) to run the replications on.")] = None,
 ) -> None:
     """Compare SCENARIOS with BASELINE on the same replications (common random numbers)."""
     try:
@@ -133,10 +135,10 @@ def compare(
                   console=errors, transient=True) as progress:
         task = progress.add_task("compare", total=total)
         try:
+            executor = scheduler or ("processes" if workers != 1 else "serial")
             result = experiment.compare(
                 base, *others, reps=reps, seed=seed, workers=workers or None,
-                executor="processes" if workers != 1 else "serial",
-                progress=lambda done: progress.update(task, completed=done))
+                executor=executor, progress=lambda done: progress.update(task, completed=done))
         except ValueError as exc:
             raise _fail(str(exc)) from None
     summary = result.summary()

@@ -7,10 +7,11 @@ scenarios on the same replications: because every random stream is keyed by name
 (and each claim draws its own numbers), a scenario that changes one thing sees the same demand,
 no-shows and payer luck as the baseline, so the paired differences have a small variance.
 
-Executors: ``"serial"`` (in this process) or ``"processes"`` (a local process pool, the
-default). Results are identical, bit for bit, whatever the executor and number of workers:
-each replication depends only on its scenario, seed and number, and results are ordered by
-replication.
+Executors: ``"serial"`` (in this process), ``"processes"`` (a local process pool, the
+default), or a Dask cluster: a ``dask.distributed.Client`` or a scheduler address (the
+``practicesim[dask]`` extra). Results are identical, bit for bit, whatever the executor and
+number of workers: each replication depends only on its scenario, seed and number, and results
+are ordered by replication.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -79,10 +81,17 @@ def _run_job(job: tuple[Scenario, int, int]) -> Replication:
     return run_replication(*job)
 
 
-def run_jobs(jobs: Sequence[tuple[Scenario, int, int]], executor: str = "processes",
+Executor = str | Any
+"""``"serial"``, ``"processes"``, a Dask scheduler address (``"tcp://host:port"``) or a
+``dask.distributed.Client``."""
+
+
+def run_jobs(jobs: Sequence[tuple[Scenario, int, int]], executor: Executor = "processes",
              workers: int | None = None,
              progress: Callable[[int], None] | None = None) -> list[Replication]:
     """Run (scenario, seed, replication) jobs on an executor; results in job order."""
+    if not isinstance(executor, str) or executor.startswith(("tcp://", "tls://", "inproc://")):
+        return _run_on_dask(jobs, executor, progress)
     if executor == "serial" or len(jobs) <= 1:
         results = []
         for job in jobs:
@@ -91,7 +100,8 @@ def run_jobs(jobs: Sequence[tuple[Scenario, int, int]], executor: str = "process
                 progress(len(results))
         return results
     if executor != "processes":
-        raise ValueError(f"executor must be 'serial' or 'processes', got {executor!r}")
+        raise ValueError("executor must be 'serial', 'processes', a Dask scheduler address or "
+                         f"a dask.distributed Client, got {executor!r}")
     workers = workers or os.cpu_count() or 1
     with ProcessPoolExecutor(max_workers=workers) as pool:
         results = []
@@ -100,6 +110,29 @@ def run_jobs(jobs: Sequence[tuple[Scenario, int, int]], executor: str = "process
             if progress:
                 progress(len(results))
     return results
+
+
+def _run_on_dask(jobs: Sequence[tuple[Scenario, int, int]], executor: Any,
+                 progress: Callable[[int], None] | None) -> list[Replication]:
+    """Run the jobs on a Dask cluster (the optional ``practicesim[dask]`` extra)."""
+    try:
+        from distributed import Client, as_completed
+    except ImportError:
+        raise ValueError("a Dask executor needs the dask extra: pip install "
+                         "'practicesim[dask]'") from None
+    client = executor if isinstance(executor, Client) else Client(executor)
+    try:
+        futures = client.map(_run_job, list(jobs), pure=False)
+        position = {future.key: i for i, future in enumerate(futures)}
+        results: list[Replication | None] = [None] * len(futures)
+        for done, future in enumerate(as_completed(futures), start=1):
+            results[position[future.key]] = future.result()
+            if progress:
+                progress(done)
+    finally:
+        if client is not executor:
+            client.close()
+    return results  # type: ignore[return-value]
 
 
 def interval(values: Iterable[float], confidence: float = 0.95) -> tuple[float, float, float]:
@@ -159,7 +192,8 @@ class Experiment:
         return describe(wide, confidence)
 
 
-def replicate(scenario: Scenario, reps: int = 30, seed: int = 0, executor: str = "processes",
+def replicate(scenario: Scenario, reps: int = 30, seed: int = 0,
+              executor: Executor = "processes",
               workers: int | None = None,
               progress: Callable[[int], None] | None = None) -> Experiment:
     """Run ``reps`` replications of ``scenario`` (replication r uses streams ``(seed, r)``).
@@ -244,7 +278,7 @@ def _break_even(mean_difference: pd.Series) -> float:
 
 
 def compare(baseline: Scenario, *scenarios: Scenario, reps: int = 30, seed: int = 0,
-            executor: str = "processes", workers: int | None = None,
+            executor: Executor = "processes", workers: int | None = None,
             independent: bool = False,
             progress: Callable[[int], None] | None = None) -> Comparison:
     """Paired comparison of scenarios against a baseline on replications ``0..reps-1``.

@@ -80,3 +80,20 @@ def test_compare_rejects_mismatched_calendars():
     with pytest.raises(ValueError, match="another calendar"):
         compare(build({**SHORT, "name": "a"}), build({"name": "b"}), reps=1,
                 executor="serial")
+
+
+def test_a_dask_cluster_gives_the_same_replications_bit_for_bit():
+    distributed = pytest.importorskip("distributed")
+    scenario = build(SHORT)
+    serial = replicate(scenario, reps=4, seed=9, executor="serial")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        on_dask = replicate(scenario, reps=4, seed=9, executor=client)
+    pd.testing.assert_frame_equal(serial.kpis, on_dask.kpis)
+    pd.testing.assert_frame_equal(serial.monthly, on_dask.monthly)
+
+
+def test_an_unknown_executor_is_refused():
+    with pytest.raises(ValueError, match="executor must be"):
+        replicate(build(SHORT), reps=2, executor="threads")

@@ -192,19 +192,52 @@ class Experiment:
         return describe(wide, confidence)
 
 
-def replicate(scenario: Scenario, reps: int = 30, seed: int = 0,
-              executor: Executor = "processes",
-              workers: int | None = None,
-              progress: Callable[[int], None] | None = None) -> Experiment:
+def replicate(scenario: Scenario, reps: int | str = 30, seed: int = 0,
+              executor: Executor = "processes", workers: int | None = None,
+              progress: Callable[[int], None] | None = None, *, kpi: str = "collections",
+              precision: float = 0.02, max_reps: int = 200, batch: int = 10,
+              confidence: float = 0.95) -> Experiment:
     """Run ``reps`` replications of ``scenario`` (replication r uses streams ``(seed, r)``).
+
+    ``reps="auto"``: run batches of ``batch`` replications until the confidence interval's
+    half-width of ``kpi`` is at most ``precision`` x |mean| (e.g. 2% of collections), or
+    ``max_reps`` are done. Batches have a fixed size, so where it stops does not depend on the
+    executor or the number of workers.
 
     >>> exp = replicate(load_scenario("scenarios/baseline.yaml"), reps=20, seed=1)  # doctest: +SKIP
     >>> exp.summary().loc["days_in_ar", ["mean", "ci_low", "ci_high"]]  # doctest: +SKIP
     """
-    if reps < 1:
-        raise ValueError(f"reps must be >= 1, got {reps}")
+    if reps == "auto":
+        return _replicate_until_precise(scenario, seed, executor, workers, progress, kpi,
+                                        precision, max_reps, batch, confidence)
+    if not isinstance(reps, int) or reps < 1:
+        raise ValueError(f"reps must be a whole number >= 1 or 'auto', got {reps!r}")
     jobs = [(scenario, seed, r) for r in range(reps)]
     return Experiment.of(scenario, seed, run_jobs(jobs, executor, workers, progress))
+
+
+def half_width(values: Iterable[float], confidence: float = 0.95) -> float:
+    """Half-width of the Student-t confidence interval of the mean."""
+    _, low, high = interval(values, confidence)
+    return (high - low) / 2
+
+
+def _replicate_until_precise(scenario: Scenario, seed: int, executor: Executor,
+                             workers: int | None, progress: Callable[[int], None] | None,
+                             kpi: str, precision: float, max_reps: int, batch: int,
+                             confidence: float) -> Experiment:
+    if precision <= 0 or batch < 2 or max_reps < batch:
+        raise ValueError("reps='auto' needs precision > 0, batch >= 2 and max_reps >= batch")
+    results: list[Replication] = []
+    while len(results) < max_reps:
+        start = len(results)
+        jobs = [(scenario, seed, r) for r in range(start, min(start + batch, max_reps))]
+        results += run_jobs(jobs, executor, workers,
+                            progress and (lambda done, base=start: progress(base + done)))
+        values = [r.kpis[kpi] for r in results]
+        if half_width(values, confidence) <= precision * abs(float(np.mean(values))):
+            break
+    return Experiment.of(scenario, seed, results)
 
 
 @dataclass

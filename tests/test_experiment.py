@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from practicesim.experiment import _break_even, compare, interval, replicate
+from practicesim.experiment import _break_even, compare, half_width, interval, replicate
 from tests.conftest import build
 
 SHORT = {"calendar.horizon_days": 120, "calendar.warmup_days": 60}
@@ -97,3 +97,16 @@ def test_a_dask_cluster_gives_the_same_replications_bit_for_bit():
 def test_an_unknown_executor_is_refused():
     with pytest.raises(ValueError, match="executor must be"):
         replicate(build(SHORT), reps=2, executor="threads")
+
+
+def test_auto_replications_stop_at_the_requested_precision():
+    scenario = build(SHORT)
+    exp = replicate(scenario, reps="auto", seed=3, executor="serial", kpi="collections",
+                    precision=0.01, batch=4, max_reps=40)
+    n = len(exp.kpis)
+    assert n % 4 == 0
+    assert 8 <= n < 40, f"expected to stop after a few batches, ran {n}"
+    values = exp.kpis["collections"]
+    assert half_width(values) <= 0.01 * values.mean()
+    assert half_width(values.iloc[:n - 4]) > 0.01 * values.iloc[:n - 4].mean(), (
+        "it should have stopped a batch earlier")

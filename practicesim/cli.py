@@ -1,4 +1,5 @@
-"""Command line: ``practicesim run``, ``validate`` and ``compare``, a thin layer over the API.
+"""Command line: ``practicesim run``, ``validate``, ``compare`` and ``sweep``, a thin layer over
+the Python API.
 
 Exit codes: 0 success, 2 user error (bad scenario, bad arguments), with a message naming the
 file and key path of each problem (one line each) and no traceback.
@@ -11,6 +12,7 @@ from typing import Annotated
 
 import pandas as pd
 import typer
+import yaml
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
@@ -23,6 +25,7 @@ from practicesim.output import (
     check_output_folder,
     write_comparison,
     write_run,
+    write_sweep,
 )
 from practicesim.scenario import ScenarioError, load_scenario
 
@@ -158,6 +161,67 @@ def compare(
         written = write_comparison(result, out)
     except OutputFolderError as exc:
         raise _fail(str(exc)) from None
+    except OSError as exc:
+        raise _fail(f"{out}: cannot write output ({exc.strerror or exc})") from None
+    console.print(f"results written to [bold]{written}[/]")
+
+
+SWEEP_KPIS = ("net_cash_flow", "collections", "days_in_ar", "initial_denial_rate",
+              "denial_writeoff_pct", "ending_denial_backlog")
+
+
+def _parse_param(text: str) -> tuple[str, list[object]]:
+    """``"staff.billers.count=1,2,3"`` -> ``("staff.billers.count", [1, 2, 3])``."""
+    path, sep, values = text.partition("=")
+    if not sep or not path or not values:
+        raise typer.BadParameter(f"expected PATH=V1,V2,..., got {text!r}")
+    return path.strip(), [yaml.safe_load(v) for v in values.split(",")]
+
+
+@app.command()
+def sweep(
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+    param: Annotated[list[str], typer.Option(
+        help="PATH=V1,V2,... (repeat for a grid over several parameters).")],
+    reps: Annotated[int, typer.Option(min=1, help="Replications per point.")] = 10,
+    seed: Annotated[int, typer.Option(min=0, help="Random seed.")] = 0,
+    workers: Annotated[int, typer.Option(min=0, help="Processes (0: all cores).")] = 0,
+    out: Annotated[Path, typer.Option(help="Folder for the results.")] = Path("output/sweep"),
+    scheduler: Annotated[str | None, typer.Option(
+        help="Dask scheduler address (tcp://host:port) to run the replications on.")] = None,
+) -> None:
+    """Run SCENARIO over a grid of parameter values (same replications at every point)."""
+    try:
+        loaded = load_scenario(scenario)
+        grid = dict(_parse_param(p) for p in param)
+        check_output_folder(out)
+    except (ScenarioError, OutputFolderError) as exc:
+        raise _fail(str(exc)) from None
+    points = 1
+    for values in grid.values():
+        points *= len(values)
+    with Progress(TextColumn("[bold]replications[/]"), BarColumn(),
+                  TextColumn("{task.completed:.0f}/{task.total:.0f}"), TimeRemainingColumn(),
+                  console=errors, transient=True) as progress:
+        task = progress.add_task("sweep", total=points * reps)
+        try:
+            table = experiment.sweep(
+                loaded, grid, reps=reps, seed=seed, workers=workers or None,
+                executor=scheduler or ("processes" if workers != 1 else "serial"),
+                progress=lambda done: progress.update(task, completed=done))
+        except (ScenarioError, ValueError) as exc:
+            raise _fail(str(exc)) from None
+    means = table.groupby(list(grid), sort=False)[list(SWEEP_KPIS)].mean().reset_index()
+    view = Table(title=f"{loaded.name}: {points} points x {reps} replications, seed {seed} "
+                       "(means)")
+    for column in means.columns:
+        view.add_column(str(column), justify="right")
+    for _, row in means.iterrows():
+        view.add_row(*[_format(str(c), float(row[c])) if c in SWEEP_KPIS else str(row[c])
+                       for c in means.columns])
+    console.print(view)
+    try:
+        written = write_sweep(table, loaded, grid, seed, out)
     except OSError as exc:
         raise _fail(f"{out}: cannot write output ({exc.strerror or exc})") from None
     console.print(f"results written to [bold]{written}[/]")

@@ -16,6 +16,7 @@ are ordered by replication.
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -354,3 +355,103 @@ def compare(baseline: Scenario, *scenarios: Scenario, reps: int = 30, seed: int 
     cash_differences = pd.concat(cash_frames).reset_index().set_index(
         ["scenario", "replication", "month"])["cumulative_net_cash_difference"]
     return Comparison(base, experiments, differences, cash_differences)
+
+
+# --- sweeps, sensitivity and the small optimizer ----------------------------------------------
+
+
+def _variant(scenario: Scenario, point: dict[str, Any]) -> Scenario:
+    """The scenario with the point's key paths set (validated)."""
+    return scenario.with_changes(point)
+
+
+def sweep(scenario: Scenario, grid: dict[str, Sequence[Any]] | None = None, *,
+          samples: int | None = None, ranges: dict[str, tuple[float, float]] | None = None,
+          reps: int = 10, seed: int = 0, executor: Executor = "processes",
+          workers: int | None = None,
+          progress: Callable[[int], None] | None = None) -> pd.DataFrame:
+    """KPIs over parameter values: a full ``grid`` (key path -> values), or ``samples`` points
+    of a Latin hypercube over ``ranges`` (key path -> (low, high)). Every point runs the same
+    replications ``0..reps-1`` (common random numbers across points).
+
+    Returns a tidy table: one row per (point, replication), a column per parameter path and
+    per KPI.
+
+    >>> sweep(base, {"staff.billers.count": [1, 2, 3, 4]}, reps=10)  # doctest: +SKIP
+    """
+    points = _points(grid, samples, ranges, seed)
+    variants = [_variant(scenario, point) for point in points]
+    jobs = [(v, seed, r) for v in variants for r in range(reps)]
+    results = run_jobs(jobs, executor, workers, progress)
+    rows = []
+    for k, point in enumerate(points):
+        for result in results[k * reps:(k + 1) * reps]:
+            rows.append({"point": k, **point, "replication": result.replication,
+                         **result.kpis.to_dict()})
+    return pd.DataFrame(rows)
+
+
+def _points(grid: dict[str, Sequence[Any]] | None, samples: int | None,
+            ranges: dict[str, tuple[float, float]] | None, seed: int) -> list[dict[str, Any]]:
+    if (grid is None) == (samples is None):
+        raise ValueError("give either grid={path: values} or samples=N with ranges")
+    if grid is not None:
+        paths = list(grid)
+        return [dict(zip(paths, values, strict=True))
+                for values in itertools.product(*(grid[p] for p in paths))]
+    if not ranges:
+        raise ValueError("samples=N needs ranges={path: (low, high)}")
+    paths = list(ranges)
+    unit = stats.qmc.LatinHypercube(d=len(paths), seed=seed).random(samples)
+    low = np.array([ranges[p][0] for p in paths])
+    high = np.array([ranges[p][1] for p in paths])
+    return [dict(zip(paths, map(float, low + u * (high - low)), strict=True)) for u in unit]
+
+
+def tornado(scenario: Scenario, ranges: dict[str, tuple[Any, Any]], kpis: Sequence[str],
+            reps: int = 10, seed: int = 0, executor: Executor = "processes",
+            workers: int | None = None) -> pd.DataFrame:
+    """One-at-a-time sensitivity: each parameter at its low and its high value, the others as
+    in the scenario, on the same replications. One row per (parameter, KPI) with the mean KPI
+    at low, at the scenario's own value and at high, and the swing |high - low|, largest swing
+    first (the data of a tornado chart)."""
+    variants = [scenario]
+    for path, (low, high) in ranges.items():
+        variants += [_variant(scenario, {path: low}), _variant(scenario, {path: high})]
+    jobs = [(v, seed, r) for v in variants for r in range(reps)]
+    results = run_jobs(jobs, executor, workers)
+    means = [pd.DataFrame([r.kpis for r in results[k * reps:(k + 1) * reps]]).mean()
+             for k in range(len(variants))]
+    rows = []
+    for i, (path, (low, high)) in enumerate(ranges.items()):
+        at_low, at_high = means[1 + 2 * i], means[2 + 2 * i]
+        for kpi in kpis:
+            rows.append({"parameter": path, "kpi": kpi, "low_value": low, "high_value": high,
+                         "at_low": at_low[kpi], "baseline": means[0][kpi],
+                         "at_high": at_high[kpi], "swing": abs(at_high[kpi] - at_low[kpi])})
+    return pd.DataFrame(rows).sort_values(["kpi", "swing"], ascending=[True, False],
+                                          ignore_index=True)
+
+
+def best_option(scenario: Scenario, path: str, values: Sequence[Any],
+                kpi: str = "net_cash_flow", reps: int = 20, seed: int = 0,
+                executor: Executor = "processes", workers: int | None = None) -> pd.DataFrame:
+    """The small optimizer for "how many billers (or front-desk staff) maximise 12-month net
+    cash": every value of ``path`` on the same replications; per value the mean ``kpi`` with
+    its interval and the probability that it is the best option (share of replications in
+    which it gives the highest ``kpi``, or the lowest where lower is better). Sorted best
+    first; ``attrs["best"]`` holds the chosen value."""
+    table = sweep(scenario, {path: list(values)}, reps=reps, seed=seed, executor=executor,
+                  workers=workers)
+    wide = table.pivot(index="replication", columns=path, values=kpi)
+    winners = wide.idxmax(axis=1) if kpi in HIGHER_IS_BETTER else wide.idxmin(axis=1)
+    rows = []
+    for value in wide.columns:
+        mean, low, high = interval(wide[value])
+        rows.append({path: value, "mean": mean, "ci_low": low, "ci_high": high,
+                     "p_best": float((winners == value).mean())})
+    out = pd.DataFrame(rows).sort_values("mean", ascending=kpi not in HIGHER_IS_BETTER,
+                                         ignore_index=True)
+    out.attrs["best"] = out.loc[0, path]
+    out.attrs["kpi"] = kpi
+    return out

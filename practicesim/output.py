@@ -19,6 +19,7 @@ import pandas as pd
 from practicesim import __version__
 from practicesim.experiment import Comparison
 from practicesim.results import Run
+from practicesim.scenario import Scenario
 
 
 def run_metadata(run: Run, source: str | Path | None = None) -> dict[str, object]:
@@ -84,7 +85,7 @@ def write_comparison(comparison: Comparison, out: str | Path) -> Path:
 RESULT_FILES = frozenset({*(f"{name}.parquet" for name in Run.TABLES), "run.json",
                           "comparison.json", "kpis.parquet", "monthly.parquet",
                           "differences.parquet", "cash_differences.parquet", "summary.parquet",
-                          "decision.parquet"})
+                          "decision.parquet", "sweep.parquet", "sweep.json"})
 
 
 class OutputFolderError(ValueError):
@@ -102,6 +103,22 @@ def check_output_folder(out: Path) -> None:
         raise OutputFolderError(
             f"{out}: holds files that are not a practicesim result ({', '.join(foreign[:3])}"
             f"{', ...' if len(foreign) > 3 else ''}); choose an empty or new folder")
+
+
+def write_sweep(table: pd.DataFrame, scenario: Scenario, grid: dict[str, list[object]],
+                seed: int, out: str | Path) -> Path:
+    """Write a sweep's tidy table (``sweep.parquet``) and ``sweep.json`` to ``out``
+    atomically."""
+
+    def fill(staging: Path) -> None:
+        table.to_parquet(staging / "sweep.parquet", index=False)
+        meta = {"practicesim_version": __version__, "seed": seed, "grid": grid,
+                "replications": int(table["replication"].nunique()),
+                "scenario_hash": scenario.hash,
+                "scenario": scenario.model_dump(mode="json", by_alias=True)}
+        (staging / "sweep.json").write_text(json.dumps(meta, indent=2, default=str))
+
+    return _write_atomically(Path(out), fill)
 
 
 def _write_atomically(out: Path, fill: Callable[[Path], None]) -> Path:

@@ -489,7 +489,10 @@ class Scenario(_Model):
         data = self.model_dump(mode="json", by_alias=True)
         for path, value in updates.items():
             set_path(data, path, value)
-        return Scenario.model_validate(data)
+        try:
+            return Scenario.model_validate(data)
+        except ValidationError as exc:
+            raise ScenarioError(_explain(exc, data, None)) from None
 
     def epochs(self) -> list[tuple[date, Scenario]]:
         """The scenario in force from each change date on: ``[(first simulated day, s0), (d1,
@@ -657,11 +660,7 @@ def validate(data: dict[str, Any], source: str | Path) -> Scenario:
         try:
             changed = current.with_changes(change.set)
         except ScenarioError as exc:
-            raise ScenarioError(f"{source}: changes[{i}].set: {exc}") from None
-        except ValidationError as exc:
-            raise ScenarioError(
-                f"{source}: changes[{i}] ({change.date}): " + _explain(exc, data, None)
-            ) from None
+            raise ScenarioError(f"{source}: changes[{i}] ({change.date}): {exc}") from None
         problem = _structural_change(current, changed)
         if problem:
             raise ScenarioError(f"{source}: changes[{i}] ({change.date}): {problem}")

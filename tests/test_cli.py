@@ -136,3 +136,22 @@ def test_extends_pointing_at_a_folder_is_a_user_error(tmp_path):
     done = cli("validate", str(bad))
     assert done.returncode == 2
     assert "is a folder" in done.stderr
+
+
+def test_sweep_prints_means_per_point_and_writes_the_table(tmp_path):
+    out = tmp_path / "sw"
+    done = cli("sweep", str(SMALL), "--param", "staff.billers.count=1,2", "--reps", "2",
+               "--workers", "1", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "2 points x 2 replications" in done.stdout
+    table = pd.read_parquet(out / "sweep.parquet")
+    assert sorted(table["staff.billers.count"].unique()) == [1, 2]
+    assert len(table) == 4
+
+
+def test_sweep_with_a_bad_path_exits_2(tmp_path):
+    done = cli("sweep", str(SMALL), "--param", "staff.bilers.count=1,2", "--reps", "1",
+               "--workers", "1", "--out", str(tmp_path / "x"))
+    assert done.returncode == 2
+    assert "bilers" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -6,7 +6,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from practicesim.experiment import _break_even, compare, half_width, interval, replicate
+from practicesim.experiment import (
+    _break_even,
+    best_option,
+    compare,
+    half_width,
+    interval,
+    replicate,
+    sweep,
+    tornado,
+)
 from tests.conftest import build
 
 SHORT = {"calendar.horizon_days": 120, "calendar.warmup_days": 60}
@@ -110,3 +119,38 @@ def test_auto_replications_stop_at_the_requested_precision():
     assert half_width(values) <= 0.01 * values.mean()
     assert half_width(values.iloc[:n - 4]) > 0.01 * values.iloc[:n - 4].mean(), (
         "it should have stopped a batch earlier")
+
+
+def test_sweep_runs_every_grid_point_on_the_same_replications():
+    table = sweep(build(SHORT), {"staff.billers.count": [1, 2], "billing.queue_priority":
+                                 ["fifo", "largest_first"]}, reps=2, seed=4, executor="serial")
+    assert len(table) == 2 * 2 * 2
+    assert set(table["staff.billers.count"]) == {1, 2}
+    # demand does not depend on billing: the same replication has the same visits everywhere
+    visits = table.groupby("replication")["visits_completed"].nunique()
+    assert (visits == 1).all()
+
+
+def test_latin_hypercube_samples_stay_in_their_ranges():
+    table = sweep(build(SHORT), samples=4, ranges={"billing.claim_error_rate": (0.05, 0.25)},
+                  reps=1, seed=4, executor="serial")
+    assert table["point"].nunique() == 4
+    assert table["billing.claim_error_rate"].between(0.05, 0.25).all()
+
+
+def test_tornado_ranks_parameters_by_swing():
+    data = tornado(build(SHORT), {"billing.claim_error_rate": (0.02, 0.4),
+                                  "costs.clearinghouse_fee_per_claim": (0.2, 0.4)},
+                   kpis=["initial_denial_rate"], reps=2, seed=4, executor="serial")
+    assert list(data["parameter"]) == ["billing.claim_error_rate",
+                                       "costs.clearinghouse_fee_per_claim"]
+    top = data.iloc[0]
+    assert top["at_high"] > top["baseline"] > top["at_low"]
+
+
+def test_best_option_names_the_best_value_with_its_probability():
+    table = best_option(build(SHORT), "staff.billers.count", [0, 1], kpi="denial_writeoff_pct",
+                        reps=3, seed=4, executor="serial")
+    assert table.attrs["best"] == 1, "with no biller every workable denial is written off"
+    assert table.loc[0, "p_best"] == pytest.approx(1.0)
+    assert table["p_best"].sum() == pytest.approx(1.0)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+from array import array
 from collections.abc import Callable, Iterator
 
 import numpy as np
@@ -157,6 +158,8 @@ def _cyclic_gc_paused() -> Iterator[None]:
 
 
 def _collect(practice: Practice, seed: int, replication: int) -> Run:
+    """The run's tables. Each table's Python-object source is dropped once its DataFrame is
+    built, which keeps the peak memory of long horizons down (the practice is spent)."""
     ctx = practice.ctx
     scenario = practice.scenario
     names = {
@@ -165,10 +168,14 @@ def _collect(practice: Practice, seed: int, replication: int) -> Run:
         "visit_type": [[v.name for v in line.visit_types] for line in scenario.service_lines],
     }
     ledger = ctx.accounts.book.frame()
+    ctx.accounts.book.rows = array("q")
     ledger.insert(1, "date", ctx.calendar.dates(ledger["day"]).to_numpy())
     claims = ctx.accounts.claims_frame(names["provider"])
+    ctx.accounts.claims = []
     appointments = practice.scheduler.frame(names)
+    practice.scheduler.table = []
     visits = practice.clinic.frame(names)
+    practice.clinic.visits = []
     sessions = _sessions_frame(practice, names)
     daily = _daily_frame(practice, ledger, appointments)
     return Run(scenario=scenario, seed=seed, replication=replication, calendar=ctx.calendar,

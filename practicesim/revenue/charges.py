@@ -11,6 +11,7 @@ no claim to a payer and go straight to patient billing.
 from __future__ import annotations
 
 import math
+from array import array
 from collections import deque
 from collections.abc import Callable
 
@@ -60,9 +61,9 @@ class ChargeCapture:
         accounts = self.ctx.accounts
         self_pay = self.ctx.self_pay_index
         due = self.due[day]
-        draws = self.claim_draws.random((len(due), CLAIM_DRAWS)).tolist()
+        draws = self.claim_draws.random((len(due), CLAIM_DRAWS))
         for claim, u in zip(due, draws, strict=True):
-            claim.u = u
+            claim.u = array("d", u.tobytes())
             claim.first_lag = self.payer_lag[claim.payer]()
             claim.first_posting_lag = self.posting_lag()
             accounts.open_claim(claim, day)

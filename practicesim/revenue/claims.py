@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import operator
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -82,8 +83,8 @@ class Claim:
     """Days from first submission to the payer's decision, drawn at charge entry."""
     first_posting_lag: float = 0.0
     """Days from that decision's remittance to its posting, drawn at charge entry."""
-    u: list[float] | None = None
-    """The claim's own uniform draws, indexed by the ``U_*`` constants."""
+    u: Sequence[float] | None = None
+    """The claim's own uniform draws (a compact ``array('d')``), indexed by ``U_*``."""
 
 
 class Accounts:

@@ -52,7 +52,7 @@ def _format(name: str, value: float) -> str:
     if name in KPI_FORMATS["rate"]:
         return f"{value:.1%}"
     if name in KPI_FORMATS["money"]:
-        return f"${value:,.0f}"
+        return f"-${-value:,.0f}" if value < 0 else f"${value:,.0f}"
     return f"{value:,.1f}"
 
 
@@ -216,9 +216,9 @@ def sweep(
                        "(means)")
     for column in means.columns:
         view.add_column(str(column), justify="right")
-    for _, row in means.iterrows():
-        view.add_row(*[_format(str(c), float(row[c])) if c in SWEEP_KPIS else str(row[c])
-                       for c in means.columns])
+    for row in means.astype(object).itertuples(index=False):
+        view.add_row(*[_format(str(c), float(v)) if c in SWEEP_KPIS else str(v)
+                       for c, v in zip(means.columns, row, strict=True)])
     console.print(view)
     try:
         written = write_sweep(table, loaded, grid, seed, out)

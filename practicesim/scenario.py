@@ -678,8 +678,9 @@ def _structural_change(before: Scenario, after: Scenario) -> str:
         old = [(x.name, getattr(x, "count", 1)) for x in getattr(before, key)]
         new = [(x.name, getattr(x, "count", 1)) for x in getattr(after, key)]
         if old != new:
-            return (f"{key} cannot be added, removed or re-counted by a dated change "
-                    "(give a provider a start_date or end_date instead)")
+            hint = " (give a provider a start_date or end_date instead)" if (
+                key == "providers") else " (use a separate scenario file instead)"
+            return f"{key} cannot be added, removed or re-counted by a dated change{hint}"
     billing = ("charge_lag_days", "posting_lag_days", "coding_minutes_per_claim",
                "scrub_fix_days", "rejection_fix_days", "rework_minutes_per_denial",
                "appeal_decision_days")
@@ -700,7 +701,7 @@ def _structural_change(before: Scenario, after: Scenario) -> str:
     for what, part in fixed.items():
         if part(before) != part(after):
             return (f"{what} cannot change mid-run: they are fixed when a run starts "
-                    "(use a separate scenario, or a provider's start_date/end_date)")
+                    "(use a separate scenario file instead)")
     return ""
 
 

@@ -63,9 +63,9 @@ class Claim:
     scrubber_caught: bool = False
     rejected: bool = False
     first_attempt_day: int = -1
-    """The day the claim first went to the clearinghouse (accepted or not)."""
+    """The day the claim left coding for the scrubber and clearinghouse (its first attempt)."""
     first_submission_day: int = -1
-    """The day the payer first accepted it."""
+    """The day it first went out past the clearinghouse (to the payer, or denied CO-29)."""
     submissions: int = 0
     denials: int = 0
     initial_denial_reason: str = ""

@@ -118,7 +118,8 @@ class Adjudication:
         allowed = min(claim.charge_cents,
                       round(claim.medicare_allowed_cents * payer.allowed_pct_of_medicare))
         # A copay taken at the desk under earlier terms is not refunded: the allowed amount is
-        # at least what the patient already paid (only a dated fee cut below it can matter).
+        # at least what the patient already paid (matters only when a dated change lowers
+        # allowed_pct_of_medicare below it).
         allowed = max(allowed, claim.copay_collected_cents)
         copay = min(max(cents(sharing.copay), claim.copay_collected_cents), allowed)
         rest = allowed - copay

@@ -7,6 +7,8 @@ file and key path of each problem (one line each) and no traceback.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -111,37 +113,48 @@ def validate(scenario: Annotated[Path, typer.Argument(help="Scenario YAML file."
     )
 
 
+Seed = Annotated[int, typer.Option(min=0, help="Random seed.")]
+Workers = Annotated[int, typer.Option(min=0, help="Processes (0: all cores, 1: serial).")]
+Scheduler = Annotated[str | None, typer.Option(
+    help="Dask scheduler address (tcp://host:port) to run the replications on.")]
+
+
+def _executor(scheduler: str | None, workers: int) -> str:
+    return scheduler or ("serial" if workers == 1 else "processes")
+
+
+@contextlib.contextmanager
+def _replications_progress(total: int) -> Iterator[Callable[[int], None]]:
+    """A progress bar over replications; yields the callback that advances it."""
+    with Progress(TextColumn("[bold]replications[/]"), BarColumn(),
+                  TextColumn("{task.completed:.0f}/{task.total:.0f}"), TimeRemainingColumn(),
+                  console=errors, transient=True) as progress:
+        task = progress.add_task("replications", total=total)
+        yield lambda done: progress.update(task, completed=done)
+
+
 @app.command()
 def compare(
     baseline: Annotated[Path, typer.Argument(help="Baseline scenario YAML file.")],
     scenarios: Annotated[list[Path], typer.Argument(help="Scenario files to compare with it.")],
     reps: Annotated[int, typer.Option(min=1, help="Replications (paired).")] = 30,
-    seed: Annotated[int, typer.Option(min=0, help="Random seed.")] = 0,
-    workers: Annotated[int, typer.Option(min=0, help="Processes (0: all cores).")] = 0,
+    seed: Seed = 0,
+    workers: Workers = 0,
     out: Annotated[Path, typer.Option(help="Folder for the results.")] = Path("output/compare"),
-    scheduler: Annotated[str | None, typer.Option(
-        help="Dask scheduler address (tcp://host:port) to run the replications on.")] = None,
+    scheduler: Scheduler = None,
 ) -> None:
     """Compare SCENARIOS with BASELINE on the same replications (common random numbers)."""
     try:
         base = load_scenario(baseline)
         others = [load_scenario(path) for path in scenarios]
-    except ScenarioError as exc:
-        raise _fail(str(exc)) from None
-    try:
         check_output_folder(out)
-    except OutputFolderError as exc:
+    except (ScenarioError, OutputFolderError) as exc:
         raise _fail(str(exc)) from None
-    total = reps * (1 + len(others))
-    with Progress(TextColumn("[bold]replications[/]"), BarColumn(),
-                  TextColumn("{task.completed:.0f}/{task.total:.0f}"), TimeRemainingColumn(),
-                  console=errors, transient=True) as progress:
-        task = progress.add_task("compare", total=total)
+    with _replications_progress(reps * (1 + len(others))) as advance:
         try:
-            executor = scheduler or ("processes" if workers != 1 else "serial")
             result = experiment.compare(
                 base, *others, reps=reps, seed=seed, workers=workers or None,
-                executor=executor, progress=lambda done: progress.update(task, completed=done))
+                executor=_executor(scheduler, workers), progress=advance)
         except ValueError as exc:
             raise _fail(str(exc)) from None
     summary = result.summary()
@@ -184,11 +197,10 @@ def sweep(
     param: Annotated[list[str], typer.Option(
         help="PATH=V1,V2,... (repeat for a grid over several parameters).")],
     reps: Annotated[int, typer.Option(min=1, help="Replications per point.")] = 10,
-    seed: Annotated[int, typer.Option(min=0, help="Random seed.")] = 0,
-    workers: Annotated[int, typer.Option(min=0, help="Processes (0: all cores).")] = 0,
+    seed: Seed = 0,
+    workers: Workers = 0,
     out: Annotated[Path, typer.Option(help="Folder for the results.")] = Path("output/sweep"),
-    scheduler: Annotated[str | None, typer.Option(
-        help="Dask scheduler address (tcp://host:port) to run the replications on.")] = None,
+    scheduler: Scheduler = None,
 ) -> None:
     """Run SCENARIO over a grid of parameter values (same replications at every point)."""
     try:
@@ -200,15 +212,10 @@ def sweep(
     points = 1
     for values in grid.values():
         points *= len(values)
-    with Progress(TextColumn("[bold]replications[/]"), BarColumn(),
-                  TextColumn("{task.completed:.0f}/{task.total:.0f}"), TimeRemainingColumn(),
-                  console=errors, transient=True) as progress:
-        task = progress.add_task("sweep", total=points * reps)
+    with _replications_progress(points * reps) as advance:
         try:
-            table = experiment.sweep(
-                loaded, grid, reps=reps, seed=seed, workers=workers or None,
-                executor=scheduler or ("processes" if workers != 1 else "serial"),
-                progress=lambda done: progress.update(task, completed=done))
+            table = experiment.sweep(loaded, grid, reps=reps, seed=seed, workers=workers or None,
+                                     executor=_executor(scheduler, workers), progress=advance)
         except (ScenarioError, ValueError) as exc:
             raise _fail(str(exc)) from None
     means = table.groupby(list(grid), sort=False)[list(SWEEP_KPIS)].mean().reset_index()

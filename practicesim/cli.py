@@ -8,6 +8,7 @@ file and key path of each problem (one line each) and no traceback.
 from __future__ import annotations
 
 import contextlib
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated
@@ -123,6 +124,12 @@ def _executor(scheduler: str | None, workers: int) -> str:
     return scheduler or ("serial" if workers == 1 else "processes")
 
 
+def _checkpoint(out: Path) -> Path:
+    """Where finished replications wait until the results are written: the same ``--out``
+    after an interruption resumes from them."""
+    return out.parent / f".{out.name}.replications"
+
+
 @contextlib.contextmanager
 def _replications_progress(total: int) -> Iterator[Callable[[int], None]]:
     """A progress bar over replications; yields the callback that advances it."""
@@ -154,7 +161,8 @@ def compare(
         try:
             result = experiment.compare(
                 base, *others, reps=reps, seed=seed, workers=workers or None,
-                executor=_executor(scheduler, workers), progress=advance)
+                executor=_executor(scheduler, workers), progress=advance,
+                checkpoint=_checkpoint(out))
         except ValueError as exc:
             raise _fail(str(exc)) from None
     summary = result.summary()
@@ -172,6 +180,7 @@ def compare(
         console.print(_decision_line(decision.loc[name]))
     try:
         written = write_comparison(result, out)
+        shutil.rmtree(_checkpoint(out), ignore_errors=True)
     except OutputFolderError as exc:
         raise _fail(str(exc)) from None
     except OSError as exc:
@@ -215,7 +224,8 @@ def sweep(
     with _replications_progress(points * reps) as advance:
         try:
             table = experiment.sweep(loaded, grid, reps=reps, seed=seed, workers=workers or None,
-                                     executor=_executor(scheduler, workers), progress=advance)
+                                     executor=_executor(scheduler, workers), progress=advance,
+                                     checkpoint=_checkpoint(out))
         except (ScenarioError, ValueError) as exc:
             raise _fail(str(exc)) from None
     means = table.groupby(list(grid), sort=False)[list(SWEEP_KPIS)].mean().reset_index()
@@ -229,6 +239,7 @@ def sweep(
     console.print(view)
     try:
         written = write_sweep(table, loaded, grid, seed, out)
+        shutil.rmtree(_checkpoint(out), ignore_errors=True)
     except OSError as exc:
         raise _fail(f"{out}: cannot write output ({exc.strerror or exc})") from None
     console.print(f"results written to [bold]{written}[/]")

@@ -16,11 +16,14 @@ are ordered by replication.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import os
+import pickle
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -88,52 +91,89 @@ Executor = str | Any
 
 
 def run_jobs(jobs: Sequence[tuple[Scenario, int, int]], executor: Executor = "processes",
-             workers: int | None = None,
-             progress: Callable[[int], None] | None = None) -> list[Replication]:
-    """Run (scenario, seed, replication) jobs on an executor; results in job order."""
+             workers: int | None = None, progress: Callable[[int], None] | None = None,
+             checkpoint: str | Path | None = None) -> list[Replication]:
+    """Run (scenario, seed, replication) jobs on an executor; results in job order.
+
+    With ``checkpoint`` (a folder), each finished replication is saved there as it completes,
+    and replications already saved (same scenario hash, seed and number) are read back instead
+    of run again: an interrupted experiment started again resumes where it stopped.
+    """
+    store = Path(checkpoint) if checkpoint is not None else None
+    results: list[Replication | None] = [None] * len(jobs)
+    if store is not None:
+        store.mkdir(parents=True, exist_ok=True)
+        for i, job in enumerate(jobs):
+            saved = store / f"{_job_key(job)}.pkl"
+            if saved.exists():
+                results[i] = pickle.loads(saved.read_bytes())
+    todo = [i for i, r in enumerate(results) if r is None]
+    done = len(jobs) - len(todo)
+
+    def finished(i: int, result: Replication) -> None:
+        nonlocal done
+        results[i] = result
+        if store is not None:
+            _save_atomically(store / f"{_job_key(jobs[i])}.pkl", pickle.dumps(result))
+        done += 1
+        if progress:
+            progress(done)
+
+    _dispatch([(i, jobs[i]) for i in todo], executor, workers, finished)
+    return results  # type: ignore[return-value]
+
+
+def _job_key(job: tuple[Scenario, int, int]) -> str:
+    scenario, seed, replication = job
+    text = f"{scenario.hash}:{seed}:{replication}"
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _save_atomically(path: Path, data: bytes) -> None:
+    partial = path.with_suffix(".partial")
+    partial.write_bytes(data)
+    os.replace(partial, path)
+
+
+def _dispatch(indexed: list[tuple[int, tuple[Scenario, int, int]]], executor: Executor,
+              workers: int | None, finished: Callable[[int, Replication], None]) -> None:
+    """Run the jobs and call ``finished(index, result)`` as each completes."""
     if not isinstance(executor, str) or executor.startswith(("tcp://", "tls://", "inproc://")):
-        return _run_on_dask(jobs, executor, progress)
-    if executor == "serial" or len(jobs) <= 1:
-        results = []
-        for job in jobs:
-            results.append(_run_job(job))
-            if progress:
-                progress(len(results))
-        return results
-    if executor != "processes":
+        _run_on_dask(indexed, executor, finished)
+        return
+    if executor not in ("serial", "processes"):
         raise ValueError("executor must be 'serial', 'processes', a Dask scheduler address or "
                          f"a dask.distributed Client, got {executor!r}")
-    workers = workers or os.cpu_count() or 1
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        results = []
-        for result in pool.map(_run_job, jobs, chunksize=1):
-            results.append(result)
-            if progress:
-                progress(len(results))
-    return results
+    if executor == "serial" or len(indexed) <= 1:
+        for i, job in indexed:
+            finished(i, _run_job(job))
+        return
+    with ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
+        futures = {pool.submit(_run_job, job): i for i, job in indexed}
+        for future in as_completed(futures):
+            finished(futures[future], future.result())
 
 
-def _run_on_dask(jobs: Sequence[tuple[Scenario, int, int]], executor: Any,
-                 progress: Callable[[int], None] | None) -> list[Replication]:
+def _run_on_dask(indexed: list[tuple[int, tuple[Scenario, int, int]]], executor: Any,
+                 finished: Callable[[int, Replication], None]) -> None:
     """Run the jobs on a Dask cluster (the optional ``practicesim[dask]`` extra)."""
     try:
-        from distributed import Client, as_completed
+        from distributed import Client
+        from distributed import as_completed as dask_completed
     except ImportError:
         raise ValueError("a Dask executor needs the dask extra: pip install "
                          "'practicesim[dask]'") from None
+    if not indexed:
+        return
     client = executor if isinstance(executor, Client) else Client(executor)
     try:
-        futures = client.map(_run_job, list(jobs), pure=False)
-        position = {future.key: i for i, future in enumerate(futures)}
-        results: list[Replication | None] = [None] * len(futures)
-        for done, future in enumerate(as_completed(futures), start=1):
-            results[position[future.key]] = future.result()
-            if progress:
-                progress(done)
+        futures = client.map(_run_job, [job for _, job in indexed], pure=False)
+        position = {future.key: i for (i, _), future in zip(indexed, futures, strict=True)}
+        for future in dask_completed(futures):
+            finished(position[future.key], future.result())
     finally:
         if client is not executor:
             client.close()
-    return results  # type: ignore[return-value]
 
 
 def interval(values: Iterable[float], confidence: float = 0.95) -> tuple[float, float, float]:
@@ -197,8 +237,9 @@ def replicate(scenario: Scenario, reps: int | str = 30, seed: int = 0,
               executor: Executor = "processes", workers: int | None = None,
               progress: Callable[[int], None] | None = None, *, kpi: str = "collections",
               precision: float = 0.02, max_reps: int = 200, batch: int = 10,
-              confidence: float = 0.95) -> Experiment:
-    """Run ``reps`` replications of ``scenario`` (replication r uses streams ``(seed, r)``).
+              confidence: float = 0.95, checkpoint: str | Path | None = None) -> Experiment:
+    """Run ``reps`` replications of ``scenario`` (replication r uses streams ``(seed, r)``);
+    ``checkpoint``: a folder to save each replication in and resume from (``run_jobs``).
 
     ``reps="auto"``: run batches of ``batch`` replications until the confidence interval's
     half-width of ``kpi`` is at most ``precision`` x |mean| (e.g. 2% of collections), or
@@ -210,11 +251,12 @@ def replicate(scenario: Scenario, reps: int | str = 30, seed: int = 0,
     """
     if reps == "auto":
         return _replicate_until_precise(scenario, seed, executor, workers, progress, kpi,
-                                        precision, max_reps, batch, confidence)
+                                        precision, max_reps, batch, confidence, checkpoint)
     if not isinstance(reps, int) or reps < 1:
         raise ValueError(f"reps must be a whole number >= 1 or 'auto', got {reps!r}")
     jobs = [(scenario, seed, r) for r in range(reps)]
-    return Experiment.of(scenario, seed, run_jobs(jobs, executor, workers, progress))
+    return Experiment.of(scenario, seed, run_jobs(jobs, executor, workers, progress,
+                                                  checkpoint))
 
 
 def half_width(values: Iterable[float], confidence: float = 0.95) -> float:
@@ -226,7 +268,7 @@ def half_width(values: Iterable[float], confidence: float = 0.95) -> float:
 def _replicate_until_precise(scenario: Scenario, seed: int, executor: Executor,
                              workers: int | None, progress: Callable[[int], None] | None,
                              kpi: str, precision: float, max_reps: int, batch: int,
-                             confidence: float) -> Experiment:
+                             confidence: float, checkpoint: str | Path | None) -> Experiment:
     if precision <= 0 or batch < 2 or max_reps < batch:
         raise ValueError("reps='auto' needs precision > 0, batch >= 2 and max_reps >= batch")
     results: list[Replication] = []
@@ -234,7 +276,8 @@ def _replicate_until_precise(scenario: Scenario, seed: int, executor: Executor,
         start = len(results)
         jobs = [(scenario, seed, r) for r in range(start, min(start + batch, max_reps))]
         results += run_jobs(jobs, executor, workers,
-                            progress and (lambda done, base=start: progress(base + done)))
+                            progress and (lambda done, base=start: progress(base + done)),
+                            checkpoint)
         values = [r.kpis[kpi] for r in results]
         if half_width(values, confidence) <= precision * abs(float(np.mean(values))):
             break
@@ -313,8 +356,8 @@ def _break_even(mean_difference: pd.Series) -> float:
 
 def compare(baseline: Scenario, *scenarios: Scenario, reps: int = 30, seed: int = 0,
             executor: Executor = "processes", workers: int | None = None,
-            independent: bool = False,
-            progress: Callable[[int], None] | None = None) -> Comparison:
+            independent: bool = False, progress: Callable[[int], None] | None = None,
+            checkpoint: str | Path | None = None) -> Comparison:
     """Paired comparison of scenarios against a baseline on replications ``0..reps-1``.
 
     With ``independent=True`` each scenario uses other random streams than the baseline
@@ -336,7 +379,7 @@ def compare(baseline: Scenario, *scenarios: Scenario, reps: int = 30, seed: int 
     for k, scenario in enumerate(scenarios):
         offset = (k + 1) * reps if independent else 0
         jobs += [(scenario, seed, offset + r) for r in range(reps)]
-    results = run_jobs(jobs, executor, workers, progress)
+    results = run_jobs(jobs, executor, workers, progress, checkpoint)
     base = Experiment.of(baseline, seed, results[:reps])
     experiments, diff_frames, cash_frames = {}, [], []
     for k, scenario in enumerate(scenarios):
@@ -368,8 +411,8 @@ def _variant(scenario: Scenario, point: dict[str, Any]) -> Scenario:
 def sweep(scenario: Scenario, grid: dict[str, Sequence[Any]] | None = None, *,
           samples: int | None = None, ranges: dict[str, tuple[float, float]] | None = None,
           reps: int = 10, seed: int = 0, executor: Executor = "processes",
-          workers: int | None = None,
-          progress: Callable[[int], None] | None = None) -> pd.DataFrame:
+          workers: int | None = None, progress: Callable[[int], None] | None = None,
+          checkpoint: str | Path | None = None) -> pd.DataFrame:
     """KPIs over parameter values: a full ``grid`` (key path -> values), or ``samples`` points
     of a Latin hypercube over ``ranges`` (key path -> (low, high)). Every point runs the same
     replications ``0..reps-1`` (common random numbers across points).
@@ -382,7 +425,7 @@ def sweep(scenario: Scenario, grid: dict[str, Sequence[Any]] | None = None, *,
     points = _points(grid, samples, ranges, seed)
     variants = [_variant(scenario, point) for point in points]
     jobs = [(v, seed, r) for v in variants for r in range(reps)]
-    results = run_jobs(jobs, executor, workers, progress)
+    results = run_jobs(jobs, executor, workers, progress, checkpoint)
     rows = []
     for k, point in enumerate(points):
         for result in results[k * reps:(k + 1) * reps]:

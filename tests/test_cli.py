@@ -95,6 +95,7 @@ def test_compare_prints_the_paired_table_and_writes_results(tmp_path):
     assert meta["replications"] == 3
     differences = pd.read_parquet(out / "differences.parquet")
     assert len(differences) == 3
+    assert not (tmp_path / ".cmp.replications").exists(), "checkpoints removed once written"
     assert set(differences["scenario"]) == {"more_billers"}
 
 

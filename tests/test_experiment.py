@@ -154,3 +154,22 @@ def test_best_option_names_the_best_value_with_its_probability():
     assert table.attrs["best"] == 1, "with no biller every workable denial is written off"
     assert table.loc[0, "p_best"] == pytest.approx(1.0)
     assert table["p_best"].sum() == pytest.approx(1.0)
+
+
+def test_an_interrupted_experiment_resumes_without_recomputing(tmp_path, monkeypatch):
+    import practicesim.experiment as experiment
+
+    scenario = build(SHORT)
+    store = tmp_path / "parts"
+    first = replicate(scenario, reps=4, seed=2, executor="serial", checkpoint=store)
+    assert len(list(store.glob("*.pkl"))) == 4
+    sorted(store.glob("*.pkl"))[0].unlink()  # as if interrupted before the last one finished
+    calls = []
+    real = experiment._run_job
+    monkeypatch.setattr(experiment, "_run_job", lambda job: calls.append(job) or real(job))
+    again = replicate(scenario, reps=4, seed=2, executor="serial", checkpoint=store)
+    assert len(calls) == 1, "only the missing replication is run again"
+    pd.testing.assert_frame_equal(first.kpis, again.kpis)
+    more = replicate(scenario, reps=6, seed=2, executor="serial", checkpoint=store)
+    assert len(calls) == 3, "a longer run reuses all four saved replications"
+    pd.testing.assert_frame_equal(more.kpis.iloc[:4], first.kpis)

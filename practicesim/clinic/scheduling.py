@@ -127,7 +127,7 @@ class AppointmentBook:
         if eligible is None:
             if slots == 1:
                 return self._earliest_single(max(first, pointer), min(last, self.n_days - 1))
-            eligible = [(p, 0, self.n_days) for p in range(self.n_providers)]
+            return self._earliest_run(max(first, pointer), min(last, self.n_days - 1), slots)
         pattern = _RUNS[slots] if slots < len(_RUNS) else b"\x01" * slots
         for day in range(max(first, pointer), min(last, self.n_days - 1) + 1):
             if day_free[day] < slots:
@@ -160,6 +160,33 @@ class AppointmentBook:
                 row = rank[day]
                 p = row.index(min(row))
                 return day, p, self.first_position[day][p]
+        return None
+
+    def _earliest_run(self, first: int, last: int, slots: int) -> tuple[int, int, int] | None:
+        """``earliest`` for several slots with every provider eligible: providers in order of
+        their first free slot (a lower bound on where a run can start), stopping as soon as
+        no later provider can start earlier than the best run found."""
+        pattern = _RUNS[slots] if slots < len(_RUNS) else b"\x01" * slots
+        for day in range(first, last + 1):
+            if self.day_free[day] < slots:
+                continue
+            rank, n_free = self.rank[day], self.n_free[day]
+            first_time, free, templates = self.first_time[day], self.free[day], self.templates[day]
+            best, best_time, best_room, best_position = -1, _NEVER, 0, 0
+            for p in sorted(range(self.n_providers), key=rank.__getitem__):
+                if rank[p] >= _NEVER_RANK or first_time[p] > best_time:
+                    break
+                room = n_free[p]
+                if room < slots:
+                    continue
+                position = free[p].find(pattern)
+                if position < 0:
+                    continue
+                time = templates[p].times[position]
+                if (time, -room, p) < (best_time, -best_room, best):
+                    best, best_time, best_room, best_position = p, time, room, position
+            if best >= 0:
+                return day, best, best_position
         return None
 
     def take(self, provider: int, day: int, position: int, slots: int) -> None:

@@ -124,32 +124,15 @@ class AppointmentBook:
         while pointer < self.n_days and day_free[pointer] == 0:
             pointer += 1
         self.pointer = pointer
-        if eligible is None:
-            if slots == 1:
-                return self._earliest_single(max(first, pointer), min(last, self.n_days - 1))
-            return self._earliest_run(max(first, pointer), min(last, self.n_days - 1), slots)
-        pattern = _RUNS[slots] if slots < len(_RUNS) else b"\x01" * slots
-        for day in range(max(first, pointer), min(last, self.n_days - 1) + 1):
-            if day_free[day] < slots:
-                continue
-            n_free, first_time = self.n_free[day], self.first_time[day]
-            best, best_time, best_room, best_position = -1, _NEVER, 0, 0
-            for p, lo, hi in eligible:
-                time = first_time[p]
-                room = n_free[p]
-                if time > best_time or room < slots or not lo <= day < hi:
-                    continue
-                if slots == 1:
-                    position = self.first_position[day][p]
-                else:
-                    position = self.free[day][p].find(pattern)
-                    if position < 0:
-                        continue
-                    time = self.templates[day][p].times[position]
-                if time < best_time or (time == best_time and room > best_room):
-                    best, best_time, best_room, best_position = p, time, room, position
-            if best >= 0:
-                return day, best, best_position
+        first, last = max(first, pointer), min(last, self.n_days - 1)
+        if eligible is None and slots == 1:
+            return self._earliest_single(first, last)
+        windows = None if eligible is None else {p: (lo, hi) for p, lo, hi in eligible}
+        for day in range(first, last + 1):
+            if day_free[day] >= slots:
+                found = self._best_on_day(day, slots, windows)
+                if found is not None:
+                    return day, *found
         return None
 
     def _earliest_single(self, first: int, last: int) -> tuple[int, int, int] | None:
@@ -162,32 +145,34 @@ class AppointmentBook:
                 return day, p, self.first_position[day][p]
         return None
 
-    def _earliest_run(self, first: int, last: int, slots: int) -> tuple[int, int, int] | None:
-        """``earliest`` for several slots with every provider eligible: providers in order of
-        their first free slot (a lower bound on where a run can start), stopping as soon as
-        no later provider can start earlier than the best run found."""
+    def _best_on_day(self, day: int, slots: int,
+                     windows: dict[int, tuple[int, int]] | None) -> tuple[int, int] | None:
+        """(provider, position) of the best place for ``slots`` slots on ``day``, or None.
+
+        Providers are visited in order of their first free slot (a lower bound on where a run
+        of slots can start); the search stops once no later provider can start earlier than
+        the best run found. ``windows``: per provider, the days it may be booked (None: all).
+        """
         pattern = _RUNS[slots] if slots < len(_RUNS) else b"\x01" * slots
-        for day in range(first, last + 1):
-            if self.day_free[day] < slots:
+        rank, n_free = self.rank[day], self.n_free[day]
+        first_time, free, templates = self.first_time[day], self.free[day], self.templates[day]
+        best, best_key = None, (_NEVER, 0, 0)
+        for p in sorted(range(self.n_providers), key=rank.__getitem__):
+            if rank[p] >= _NEVER_RANK or first_time[p] > best_key[0]:
+                break
+            if n_free[p] < slots:
                 continue
-            rank, n_free = self.rank[day], self.n_free[day]
-            first_time, free, templates = self.first_time[day], self.free[day], self.templates[day]
-            best, best_time, best_room, best_position = -1, _NEVER, 0, 0
-            for p in sorted(range(self.n_providers), key=rank.__getitem__):
-                if rank[p] >= _NEVER_RANK or first_time[p] > best_time:
-                    break
-                room = n_free[p]
-                if room < slots:
+            if windows is not None:
+                lo, hi = windows.get(p, (0, 0))
+                if not lo <= day < hi:
                     continue
-                position = free[p].find(pattern)
-                if position < 0:
-                    continue
-                time = templates[p].times[position]
-                if (time, -room, p) < (best_time, -best_room, best):
-                    best, best_time, best_room, best_position = p, time, room, position
-            if best >= 0:
-                return day, best, best_position
-        return None
+            position = free[p].find(pattern)
+            if position < 0:
+                continue
+            key = (templates[p].times[position], -n_free[p], p)
+            if key < best_key:
+                best, best_key = (p, position), key
+        return best
 
     def take(self, provider: int, day: int, position: int, slots: int) -> None:
         row = self.free[day][provider]

@@ -119,16 +119,6 @@ def test_a_dated_hire_adds_biller_payroll_from_its_date():
     assert set(after[after > 0]) == {round(3 * salary / 24 * 100)}
 
 
-def test_medicare_claims_are_never_paid_before_day_14(baseline_run):
-    ledger = baseline_run.ledger
-    medicare = ledger[ledger["payer"] == "medicare"]
-    sent = medicare[medicare["kind"] == "submission"].groupby("claim")["day"].first()
-    paid = medicare[medicare["kind"] == "payer_payment"].groupby("claim")["day"].first()
-    lag = (paid - sent.reindex(paid.index)).dropna()
-    assert len(lag) > 1000
-    assert lag.min() >= 14
-
-
 def test_a_change_dated_inside_the_warmup_stays_in_force():
     run = simulate(build({"changes": [{"date": "2026-11-02",
                                        "set": {"staff.billers.count": 2}}]}), seed=3)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
+import pandas as pd
 import pytest
 
-from practicesim import simulate
+from practicesim import Run, simulate
 from practicesim.engine import Practice
 from practicesim.ledger import claim_totals
 from practicesim.revenue.claims import CLAIM_DRAWS, Claim
@@ -94,16 +95,24 @@ def test_bill_anyway_denies_claims_before_enrollment_as_b7():
     assert (after["initial_denial_reason"] != "B7").all()
 
 
-def test_hold_claims_submits_nothing_before_the_effective_date():
-    scenario = build({"scheduling.uncredentialed_policy": "hold_claims",
-                      "payers[commercial_a].timely_filing_days": 60,
-                      "providers[physician].credentialing": {
-                          "commercial_a": {"effective": "2027-03-01"}}})
-    run = simulate(scenario, seed=4)
+def held_claims_run(payer: str,
+                    updates: dict | None = None) -> tuple[Run, int, pd.DataFrame]:
+    """A run under hold_claims with the physicians enrolled with ``payer`` on 2027-03-01, and
+    the submissions of services before that date."""
+    run = simulate(build({"scheduling.uncredentialed_policy": "hold_claims",
+                          "providers[physician].credentialing": {
+                              payer: {"effective": "2027-03-01"}}, **(updates or {})}), seed=4)
     effective = run.calendar.day(date(2027, 3, 1))
     ledger = run.ledger
-    sent = ledger[(ledger["payer"] == "commercial_a") & (ledger["kind"] == "submission")
+    sent = ledger[(ledger["payer"] == payer) & (ledger["kind"] == "submission")
                   & (ledger["service_day"] < effective)]
+    return run, effective, sent
+
+
+def test_hold_claims_submits_nothing_before_the_effective_date():
+    run, effective, sent = held_claims_run("commercial_a",
+                                           {"payers[commercial_a].timely_filing_days": 60})
+    ledger = run.ledger
     assert len(sent) > 0
     assert (sent["day"] >= effective).all()
     late = sent[sent["day"] - sent["service_day"] > 60]
@@ -182,14 +191,7 @@ def test_medicare_pays_services_within_30_days_before_enrollment():
 
 
 def test_hold_claims_waits_for_the_effective_date_even_for_retroactive_services():
-    scenario = build({"scheduling.uncredentialed_policy": "hold_claims",
-                      "providers[physician].credentialing": {
-                          "medicare": {"effective": "2027-03-01"}}})
-    run = simulate(scenario, seed=4)
-    effective = run.calendar.day(date(2027, 3, 1))
-    ledger = run.ledger
-    sent = ledger[(ledger["payer"] == "medicare") & (ledger["kind"] == "submission")
-                  & (ledger["service_day"] < effective)]
+    run, effective, sent = held_claims_run("medicare")
     assert len(sent) > 0
     assert (sent["day"] >= effective).all()
     retro = run.claims[(run.claims["payer"] == "medicare")

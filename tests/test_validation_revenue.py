@@ -87,19 +87,12 @@ def short_lag_run() -> Run:
     return simulate(sc.validate(data, "tests/short_lag"), seed=4)
 
 
-def test_medicare_floor_in_baseline(baseline_floor_run: Run) -> None:
-    """No Medicare claim is paid or denied fewer than 14 days after its first submission."""
-    lags = _medicare_first_lags(baseline_floor_run)
-    early = lags[~(lags["lag"] >= MEDICARE_FLOOR)]
-    assert early.empty, (
-        f"{len(early)} of {len(lags)} Medicare claims decided < {MEDICARE_FLOOR} days after "
-        f"submission (or with no submission):\n{early.head().to_string()}"
-    )
-
-
-def test_medicare_floor_with_short_lags(short_lag_run: Run) -> None:
-    """With lags mostly under 14 days the floor still holds for every Medicare claim."""
-    lags = _medicare_first_lags(short_lag_run)
+@pytest.mark.parametrize("run_name", ["baseline_floor_run", "short_lag_run"])
+def test_medicare_floor_holds_for_every_claim(run_name: str,
+                                              request: pytest.FixtureRequest) -> None:
+    """No Medicare claim is paid or denied fewer than 14 days after its first submission, with
+    the baseline's lags and with lags mostly under 14 days."""
+    lags = _medicare_first_lags(request.getfixturevalue(run_name))
     early = lags[~(lags["lag"] >= MEDICARE_FLOOR)]
     assert early.empty, (
         f"{len(early)} of {len(lags)} Medicare claims decided < {MEDICARE_FLOOR} days after "

@@ -23,16 +23,17 @@ class PracticeCalendar:
         self.horizon = cal.horizon_days
         self.n_days = cal.warmup_days + cal.horizon_days
         self.day0 = cal.start - timedelta(days=cal.warmup_days)
-        open_weekdays = {d.index for d in cal.clinic_days}
-        holidays = set(cal.holidays)
+        self.open_weekdays = {d.index for d in cal.clinic_days}
+        self.holidays = set(cal.holidays)
         self.weekday = np.array([(self.day0.weekday() + d) % 7 for d in range(self.n_days)])
-        self.is_clinic_day = np.array(
-            [
-                self.weekday[d] in open_weekdays and self.date(d) not in holidays
-                for d in range(self.n_days)
-            ]
-        )
+        self.is_clinic_day = np.array([self.is_open(d) for d in range(self.n_days)])
         self.month = np.array([self.date(d).month for d in range(self.n_days)])
+
+    def is_open(self, day: int) -> bool:
+        """True if the clinic opens on simulation day ``day`` (any day, also past the run's
+        end: a clinic weekday that is not a holiday)."""
+        when = self.date(day)
+        return when.weekday() in self.open_weekdays and when not in self.holidays
 
     def date(self, day: int) -> date:
         """The calendar date of simulation day ``day``."""

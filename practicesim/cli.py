@@ -7,9 +7,7 @@ file and key path of each problem (one line each) and no traceback.
 
 from __future__ import annotations
 
-import contextlib
 import shutil
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -30,7 +28,9 @@ from practicesim.output import (
     write_run,
     write_sweep,
 )
-from practicesim.scenario import ScenarioError, load_scenario
+from practicesim.progress import ReplicationProgress
+from practicesim.scenario import Scenario, ScenarioError, load_scenario
+from practicesim.state import PracticeState, StateError, read_state
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Simulate a medical practice as a business: visits, claims, cash, A/R.")
@@ -59,17 +59,37 @@ def _format(name: str, value: float) -> str:
     return f"{value:,.1f}"
 
 
+StateFolder = Annotated[Path | None, typer.Option(
+    "--state", help="Start from this practice state (a folder with state.json, open_claims.csv "
+    "and booked_appointments.csv, e.g. a previous run's end_state): the scenarios then start "
+    "on its as_of date with no warm-up.")]
+
+
+def _starting(scenarios: list[Scenario], folder: Path | None,
+              ) -> tuple[list[Scenario], PracticeState | None]:
+    """The scenarios moved to the state's date, and the state (None without ``--state``)."""
+    if folder is None:
+        return scenarios, None
+    state = read_state(folder)
+    errors.print(f"starting from the state of {state.as_of} in {folder}: "
+                 f"{len(state.claims):,} open claims (${state.ar_cents / 100:,.0f}), "
+                 f"{len(state.appointments):,} booked appointments", highlight=False)
+    return [state.starting(s) for s in scenarios], state
+
+
 @app.command()
 def run(
     scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
     seed: Annotated[int, typer.Option(min=0, help="Random seed (same seed, same run).")] = 0,
     out: Annotated[Path, typer.Option(help="Folder for the run's tables.")] = Path("output/run"),
     replication: Annotated[int, typer.Option(min=0, help="Replication number.")] = 0,
+    state: StateFolder = None,
 ) -> None:
-    """Simulate SCENARIO, print its KPIs and write its tables (Parquet) and run.json to OUT."""
+    """Simulate SCENARIO, print its KPIs and write its tables (Parquet), run.json and the state
+    it ends in (end_state/, to continue from with --state) to OUT."""
     try:
-        loaded = load_scenario(scenario)
-    except ScenarioError as exc:
+        [loaded], start = _starting([load_scenario(scenario)], state)
+    except (ScenarioError, StateError) as exc:
         raise _fail(str(exc)) from None
     try:
         check_output_folder(out)
@@ -80,11 +100,14 @@ def run(
                   TextColumn("day {task.completed:.0f}/{task.total:.0f}"),
                   TimeRemainingColumn(), console=errors, transient=True) as progress:
         task = progress.add_task(loaded.name, total=n_days)
-        result = simulate(loaded, seed=seed, replication=replication,
-                          progress=lambda day: progress.update(task, completed=day + 1))
+        try:
+            result = simulate(loaded, seed=seed, replication=replication, state=start,
+                              progress=lambda day: progress.update(task, completed=day + 1))
+        except StateError as exc:
+            raise _fail(str(exc)) from None
     kpis = result.kpis()
     try:
-        written = write_run(result, out, source=scenario)
+        written = write_run(result, out, source=scenario, state=start)
     except OutputFolderError as exc:
         raise _fail(str(exc)) from None
     except OSError as exc:
@@ -130,16 +153,6 @@ def _checkpoint(out: Path) -> Path:
     return out.parent / f".{out.name}.replications"
 
 
-@contextlib.contextmanager
-def _replications_progress(total: int) -> Iterator[Callable[[int], None]]:
-    """A progress bar over replications; yields the callback that advances it."""
-    with Progress(TextColumn("[bold]replications[/]"), BarColumn(),
-                  TextColumn("{task.completed:.0f}/{task.total:.0f}"), TimeRemainingColumn(),
-                  console=errors, transient=True) as progress:
-        task = progress.add_task("replications", total=total)
-        yield lambda done: progress.update(task, completed=done)
-
-
 @app.command()
 def compare(
     baseline: Annotated[Path, typer.Argument(help="Baseline scenario YAML file.")],
@@ -149,20 +162,21 @@ def compare(
     workers: Workers = 0,
     out: Annotated[Path, typer.Option(help="Folder for the results.")] = Path("output/compare"),
     scheduler: Scheduler = None,
+    state: StateFolder = None,
 ) -> None:
     """Compare SCENARIOS with BASELINE on the same replications (common random numbers)."""
     try:
-        base = load_scenario(baseline)
-        others = [load_scenario(path) for path in scenarios]
+        [base, *others], start = _starting(
+            [load_scenario(baseline), *(load_scenario(path) for path in scenarios)], state)
         check_output_folder(out)
-    except (ScenarioError, OutputFolderError) as exc:
+    except (ScenarioError, StateError, OutputFolderError) as exc:
         raise _fail(str(exc)) from None
-    with _replications_progress(reps * (1 + len(others))) as advance:
+    with ReplicationProgress(reps * (1 + len(others)), console=errors) as advance:
         try:
             result = experiment.compare(
                 base, *others, reps=reps, seed=seed, workers=workers or None,
                 executor=_executor(scheduler, workers), progress=advance,
-                checkpoint=_checkpoint(out))
+                checkpoint=_checkpoint(out), state=start)
         except ValueError as exc:
             raise _fail(str(exc)) from None
     summary = result.summary()
@@ -210,22 +224,23 @@ def sweep(
     workers: Workers = 0,
     out: Annotated[Path, typer.Option(help="Folder for the results.")] = Path("output/sweep"),
     scheduler: Scheduler = None,
+    state: StateFolder = None,
 ) -> None:
     """Run SCENARIO over a grid of parameter values (same replications at every point)."""
     try:
-        loaded = load_scenario(scenario)
+        [loaded], start = _starting([load_scenario(scenario)], state)
         grid = dict(_parse_param(p) for p in param)
         check_output_folder(out)
-    except (ScenarioError, OutputFolderError) as exc:
+    except (ScenarioError, StateError, OutputFolderError) as exc:
         raise _fail(str(exc)) from None
     points = 1
     for values in grid.values():
         points *= len(values)
-    with _replications_progress(points * reps) as advance:
+    with ReplicationProgress(points * reps, console=errors) as advance:
         try:
             table = experiment.sweep(loaded, grid, reps=reps, seed=seed, workers=workers or None,
                                      executor=_executor(scheduler, workers), progress=advance,
-                                     checkpoint=_checkpoint(out))
+                                     checkpoint=_checkpoint(out), state=start)
         except (ScenarioError, ValueError) as exc:
             raise _fail(str(exc)) from None
     means = table.groupby(list(grid), sort=False)[list(SWEEP_KPIS)].mean().reset_index()

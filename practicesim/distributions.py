@@ -39,6 +39,17 @@ class _Dist(BaseModel):
         """The distribution's mean, in the field's unit."""
         raise NotImplementedError
 
+    def cdf(self, x: float) -> float:
+        """P(value <= x)."""
+        raise NotImplementedError
+
+    def residual(self, age: float, u: float) -> float:
+        """A value drawn with uniform ``u`` given that it exceeds ``age`` (inverse CDF of the
+        conditional distribution): e.g. the payer lag of a claim already ``age`` days at the
+        payer. Never below ``age``."""
+        p = self.cdf(age)
+        return max(age, self.quantile(min(p + u * (1.0 - p), 1.0 - 1e-12)))
+
 
 class Fixed(_Dist):
     """Always ``value``."""
@@ -51,6 +62,9 @@ class Fixed(_Dist):
 
     def quantile(self, u: float) -> float:
         return self.value
+
+    def cdf(self, x: float) -> float:
+        return 1.0 if x >= self.value else 0.0
 
     @property
     def mean(self) -> float:
@@ -68,6 +82,9 @@ class Exponential(_Dist):
 
     def quantile(self, u: float) -> float:
         return -self.mean_ * math.log1p(-u)
+
+    def cdf(self, x: float) -> float:
+        return -math.expm1(-x / self.mean_) if x > 0 else 0.0
 
     @property
     def mean(self) -> float:
@@ -100,6 +117,11 @@ class Lognormal(_Dist):
     def quantile(self, u: float) -> float:
         return self.median * math.exp(self.sigma * float(special.ndtri(u)))
 
+    def cdf(self, x: float) -> float:
+        if x <= 0:
+            return 0.0
+        return float(special.ndtr(math.log(x / self.median) / self.sigma))
+
     @property
     def mean(self) -> float:
         return self.median * math.exp(self.sigma**2 / 2)
@@ -120,6 +142,10 @@ class Gamma(_Dist):
         shape = 1.0 / self.cv**2
         return float(special.gammaincinv(shape, u)) * self.mean_ / shape
 
+    def cdf(self, x: float) -> float:
+        shape = 1.0 / self.cv**2
+        return float(special.gammainc(shape, x * shape / self.mean_)) if x > 0 else 0.0
+
     @property
     def mean(self) -> float:
         return self.mean_
@@ -137,6 +163,11 @@ class Normal(_Dist):
 
     def quantile(self, u: float) -> float:
         return self.mean_ + self.sd * float(special.ndtri(u))
+
+    def cdf(self, x: float) -> float:
+        if self.sd == 0:
+            return 1.0 if x >= self.mean_ else 0.0
+        return float(special.ndtr((x - self.mean_) / self.sd))
 
     @property
     def mean(self) -> float:
@@ -161,6 +192,9 @@ class Uniform(_Dist):
 
     def quantile(self, u: float) -> float:
         return self.low + u * (self.high - self.low)
+
+    def cdf(self, x: float) -> float:
+        return min(1.0, max(0.0, (x - self.low) / (self.high - self.low)))
 
     @property
     def mean(self) -> float:
@@ -195,11 +229,22 @@ class Empirical(_Dist):
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.choice(np.asarray(self.values, dtype=float), size=n, p=self._p())
 
-    def quantile(self, u: float) -> float:
+    def _sorted(self) -> tuple[np.ndarray, np.ndarray]:
+        """Values in increasing order and their probabilities."""
+        v = np.asarray(self.values, dtype=float)
         p = self._p()
-        weights = np.full(len(self.values), 1 / len(self.values)) if p is None else p
+        weights = np.full(len(v), 1 / len(v)) if p is None else p
+        order = np.argsort(v, kind="stable")
+        return v[order], weights[order]
+
+    def quantile(self, u: float) -> float:
+        values, weights = self._sorted()
         index = int(np.searchsorted(np.cumsum(weights), u, side="right"))
-        return float(self.values[min(index, len(self.values) - 1)])
+        return float(values[min(index, len(values) - 1)])
+
+    def cdf(self, x: float) -> float:
+        values, weights = self._sorted()
+        return float(min(1.0, weights[values <= x].sum()))
 
     @property
     def mean(self) -> float:

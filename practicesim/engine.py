@@ -27,7 +27,8 @@ from practicesim.clinic.clinic_day import Clinic
 from practicesim.clinic.demand import DemandModel, PatientPanel
 from practicesim.clinic.scheduling import AppointmentBook
 from practicesim.context import Context
-from practicesim.finance import Finance, cents
+from practicesim.finance import Finance
+from practicesim.opening import open_practice, opening_cash_cents
 from practicesim.results import Run
 from practicesim.revenue.charges import ChargeCapture, CodingQueue
 from practicesim.revenue.claims import Accounts, Claim
@@ -37,6 +38,7 @@ from practicesim.revenue.patients import PatientCollections
 from practicesim.revenue.payers import Adjudication
 from practicesim.revenue.submission import Submission
 from practicesim.scenario import Provider, Scenario
+from practicesim.state import PracticeState
 from practicesim.streams import Streams
 
 
@@ -55,7 +57,8 @@ def provider_seats(scenario: Scenario) -> list[Provider]:
 class Practice:
     """All the parts of one running practice, wired in pipeline order."""
 
-    def __init__(self, scenario: Scenario, seed: int, replication: int) -> None:
+    def __init__(self, scenario: Scenario, seed: int, replication: int,
+                 state: PracticeState | None = None) -> None:
         self.scenario = scenario
         calendar = PracticeCalendar(scenario)
         epochs = [(max(0, calendar.day(when)), s) for when, s in scenario.epochs()[1:]]
@@ -91,6 +94,9 @@ class Practice:
         n = calendar.n_days
         self.denial_backlog = np.zeros(n, dtype=np.int64)
         self.coding_backlog = np.zeros(n, dtype=np.int64)
+        self.opening_cash_cents = opening_cash_cents(state, first.starting_cash)
+        if state is not None:
+            open_practice(self, state)
 
     def _to_payer(self, day: int, claim: Claim) -> None:
         self.payers.receive(day, claim)
@@ -126,17 +132,20 @@ class Practice:
 
 
 def simulate(scenario: Scenario, seed: int = 0, replication: int = 0,
-             progress: Callable[[int], None] | None = None) -> Run:
+             progress: Callable[[int], None] | None = None,
+             state: PracticeState | None = None) -> Run:
     """Run the scenario's whole horizon (warm-up included) and return its tables.
 
     ``seed`` and ``replication`` fix every random stream: the same pair gives the same run,
-    bit for bit. ``progress(day)`` is called after each simulated day.
+    bit for bit. ``progress(day)`` is called after each simulated day. ``state``: start from
+    an existing practice's open claims and booked appointments (``practicesim.state``) instead
+    of an empty one; the scenario must start on the state's ``as_of`` date.
 
     >>> run = simulate(load_scenario("scenarios/baseline.yaml"), seed=1)  # doctest: +SKIP
     >>> run.kpis()["days_in_ar"]  # doctest: +SKIP
     """
     with _cyclic_gc_paused():
-        practice = Practice(scenario, seed, replication)
+        practice = Practice(scenario, seed, replication, state)
         env = simpy.Environment()
         env.process(practice.process(env, progress))
         env.run()
@@ -228,7 +237,7 @@ def _daily_frame(practice: Practice, ledger: pd.DataFrame,
     finance = ctx.finance.frame()
     df = pd.concat([df, finance], axis=1)
     df["net_cash_flow_cents"] = df["collections_cents"] - df["costs_cents"]
-    df["cash_cents"] = cents(practice.scenario.starting_cash) + np.cumsum(
+    df["cash_cents"] = practice.opening_cash_cents + np.cumsum(
         df["net_cash_flow_cents"].to_numpy())
     df["denial_backlog"] = practice.denial_backlog
     df["coding_backlog"] = practice.coding_backlog

@@ -17,6 +17,8 @@ One row per transaction, appended in time order. Columns (the schema the importe
 Kinds and their effect on a claim's open balance:
 
 - ``charge`` (+): the claim's gross charge, posted at charge entry.
+- ``opening_balance`` (+): the open balance of a claim from before the run (a warm start from
+  an existing A/R book, ``practicesim.state``), posted on day 0; not a charge of the run.
 - ``payer_payment`` (-), ``patient_payment`` (-): cash received.
 - ``contractual_adjustment`` (-): charge above the allowed amount (CO-45), self-pay discounts.
 - ``denial_writeoff`` (-): denied dollars written off (CO-<reason>, CO-29 for timely filing).
@@ -27,7 +29,8 @@ Kinds and their effect on a claim's open balance:
   CARC), kept so that the KPIs can be computed from the ledger alone.
 
 Identity, exact for every claim at every moment:
-``charge = payer_payment + patient_payment + contractual_adjustment + write-offs + open balance``
+``charge + opening_balance = payer_payment + patient_payment + contractual_adjustment +
+write-offs + open balance``
 with write-offs = ``denial_writeoff + bad_debt``.
 """
 
@@ -47,13 +50,17 @@ BAD_DEBT = "bad_debt"
 TRANSFER = "transfer_to_patient"
 SUBMISSION = "submission"
 DENIAL = "denial"
+OPENING = "opening_balance"
 
 KINDS = (CHARGE, PAYER_PAYMENT, PATIENT_PAYMENT, CONTRACTUAL, DENIAL_WRITEOFF, BAD_DEBT,
-         TRANSFER, SUBMISSION, DENIAL)
+         TRANSFER, SUBMISSION, DENIAL, OPENING)
+DEBITS = (CHARGE, OPENING)
+"""Kinds that raise a claim's open balance."""
 REDUCING = (PAYER_PAYMENT, PATIENT_PAYMENT, CONTRACTUAL, DENIAL_WRITEOFF, BAD_DEBT)
 """Kinds that lower a claim's open balance."""
 WRITEOFFS = (DENIAL_WRITEOFF, BAD_DEBT)
-SIGN = {CHARGE: 1, **{k: -1 for k in REDUCING}, TRANSFER: 0, SUBMISSION: 0, DENIAL: 0}
+SIGN = {CHARGE: 1, OPENING: 1, **{k: -1 for k in REDUCING}, TRANSFER: 0, SUBMISSION: 0,
+        DENIAL: 0}
 COLUMNS = ("day", "claim", "service_day", "patient", "payer", "kind", "amount_cents", "carc_group",
            "carc_reason")
 
@@ -145,7 +152,8 @@ def claim_totals(ledger: pd.DataFrame) -> pd.DataFrame:
     totals = ledger.pivot_table(index="claim", columns="kind", values="amount_cents",
                                 aggfunc="sum", fill_value=0, observed=False)
     totals = totals.reindex(columns=list(KINDS), fill_value=0).astype("int64")
-    totals["open_balance"] = totals[CHARGE] - totals[list(REDUCING)].sum(axis=1)
+    totals["open_balance"] = (totals[list(DEBITS)].sum(axis=1)
+                              - totals[list(REDUCING)].sum(axis=1))
     return totals
 
 
@@ -154,7 +162,7 @@ def balance_violations(ledger: pd.DataFrame) -> pd.DataFrame:
     the claim's charge: an empty frame means every claim balanced at every moment."""
     running = pd.Series(signed_cents(ledger), index=ledger.index).groupby(
         ledger["claim"].to_numpy()).cumsum()
-    is_charge = (ledger["kind"] == CHARGE).astype("int64")
+    is_charge = ledger["kind"].isin(DEBITS).astype("int64")
     charged = is_charge.groupby(ledger["claim"].to_numpy()).cumsum()
     bad = (running < 0) | ((charged == 0) & (ledger["amount_cents"] > 0))
     return ledger[bad.to_numpy()]

@@ -61,7 +61,7 @@ def ar_aging(ledger: pd.DataFrame, as_of_day: int) -> pd.DataFrame:
     totals = rows.pivot_table(index="claim", columns="kind", values="amount_cents",
                               aggfunc="sum", fill_value=0, observed=False)
     totals = totals.reindex(columns=list(lg.KINDS), fill_value=0)
-    balance = totals[lg.CHARGE] - totals[list(lg.REDUCING)].sum(axis=1)
+    balance = totals[list(lg.DEBITS)].sum(axis=1) - totals[list(lg.REDUCING)].sum(axis=1)
     patient = (totals[lg.TRANSFER] - totals[lg.PATIENT_PAYMENT] - totals[lg.BAD_DEBT]).clip(
         lower=0).clip(upper=balance)
     first = rows.drop_duplicates("claim").set_index("claim")

@@ -20,10 +20,14 @@ from practicesim import __version__
 from practicesim.experiment import Comparison
 from practicesim.results import Run
 from practicesim.scenario import Scenario
+from practicesim.state import APPOINTMENTS_FILE, CLAIMS_FILE, PracticeState, state_from_run
+from practicesim.state import META_FILE as STATE_META
 
 
-def run_metadata(run: Run, source: str | Path | None = None) -> dict[str, object]:
-    """What reproduces the run: the scenario, its hash, the package version and the seed."""
+def run_metadata(run: Run, source: str | Path | None = None,
+                 state: PracticeState | None = None) -> dict[str, object]:
+    """What reproduces the run: the scenario, its hash, the package version, the seed and the
+    state it started from (if any)."""
     return {
         "practicesim_version": __version__,
         "scenario_name": run.scenario.name,
@@ -31,20 +35,28 @@ def run_metadata(run: Run, source: str | Path | None = None) -> dict[str, object
         "scenario_file": str(source) if source is not None else None,
         "seed": run.seed,
         "replication": run.replication,
+        "start_state": None if state is None else {
+            "as_of": state.as_of.isoformat(), "hash": state.hash, "source": state.source},
         "tables": {name: len(getattr(run, name)) for name in Run.TABLES},
         "scenario": run.scenario.model_dump(mode="json", by_alias=True),
     }
 
 
-def write_run(run: Run, out: str | Path, source: str | Path | None = None) -> Path:
-    """Write ``<table>.parquet`` for each table and ``run.json`` to ``out`` atomically."""
+def write_run(run: Run, out: str | Path, source: str | Path | None = None,
+              state: PracticeState | None = None) -> Path:
+    """Write ``<table>.parquet`` for each table, ``run.json`` and ``end_state/`` (the open
+    claims and booked appointments the run leaves, to start another run from) to ``out``
+    atomically. ``state``: the state the run started from, recorded in ``run.json``."""
 
     def fill(staging: Path) -> None:
         for name in Run.TABLES:
             getattr(run, name).to_parquet(staging / f"{name}.parquet", index=False)
-        (staging / "run.json").write_text(json.dumps(run_metadata(run, source), indent=2))
+        (staging / "run.json").write_text(json.dumps(run_metadata(run, source, state),
+                                                     indent=2))
+        (staging / END_STATE).mkdir()
+        state_from_run(run).write_files(staging / END_STATE)
 
-    return _write_atomically(Path(out), fill)
+    return write_atomically(Path(out), fill)
 
 
 def write_comparison(comparison: Comparison, out: str | Path) -> Path:
@@ -79,10 +91,12 @@ def write_comparison(comparison: Comparison, out: str | Path) -> Path:
         }
         (staging / "comparison.json").write_text(json.dumps(meta, indent=2))
 
-    return _write_atomically(Path(out), fill)
+    return write_atomically(Path(out), fill)
 
 
-RESULT_FILES = frozenset({*(f"{name}.parquet" for name in Run.TABLES), "run.json",
+END_STATE = "end_state"
+RESULT_FILES = frozenset({*(f"{name}.parquet" for name in Run.TABLES), "run.json", END_STATE,
+                          STATE_META, CLAIMS_FILE, APPOINTMENTS_FILE,
                           "comparison.json", "kpis.parquet", "monthly.parquet",
                           "differences.parquet", "cash_differences.parquet", "summary.parquet",
                           "decision.parquet", "sweep.parquet", "sweep.json"})
@@ -118,10 +132,10 @@ def write_sweep(table: pd.DataFrame, scenario: Scenario, grid: dict[str, list[ob
                 "scenario": scenario.model_dump(mode="json", by_alias=True)}
         (staging / "sweep.json").write_text(json.dumps(meta, indent=2, default=str))
 
-    return _write_atomically(Path(out), fill)
+    return write_atomically(Path(out), fill)
 
 
-def _write_atomically(out: Path, fill: Callable[[Path], None]) -> Path:
+def write_atomically(out: Path, fill: Callable[[Path], None]) -> Path:
     """Let ``fill`` write into a staging folder beside ``out``, then rename it into place
     (replacing a previous result there, never anything else)."""
     check_output_folder(out)

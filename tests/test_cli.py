@@ -156,3 +156,36 @@ def test_sweep_with_a_bad_path_exits_2(tmp_path):
     assert done.returncode == 2
     assert "bilers" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_run_continues_from_a_previous_runs_end_state(tmp_path):
+    first, second = tmp_path / "first", tmp_path / "second"
+    assert cli("run", str(SMALL), "--seed", "1", "--out", str(first)).returncode == 0
+    end = first / "end_state"
+    assert {p.name for p in end.iterdir()} == {"state.json", "open_claims.csv",
+                                               "booked_appointments.csv"}
+    done = cli("run", str(SMALL), "--seed", "2", "--out", str(second), "--state", str(end))
+    assert done.returncode == 0, done.stderr
+    assert "starting from the state of" in done.stderr
+    meta = json.loads((second / "run.json").read_text())
+    as_of = json.loads((end / "state.json").read_text())["as_of"]
+    assert meta["start_state"]["as_of"] == as_of
+    assert meta["scenario"]["calendar"]["start"] == as_of
+    assert meta["scenario"]["calendar"]["warmup_days"] == 0
+    ledger = pd.read_parquet(second / "ledger.parquet")
+    opening = ledger.loc[ledger["kind"] == "opening_balance", "amount_cents"].sum()
+    first_daily = pd.read_parquet(first / "daily.parquet")
+    assert opening == first_daily["ar_cents"].iloc[-1]
+
+
+def test_a_bad_state_file_exits_2_naming_the_row(tmp_path):
+    end = tmp_path / "state"
+    end.mkdir()
+    (end / "state.json").write_text('{"as_of": "2027-06-01"}')
+    (end / "open_claims.csv").write_text(
+        "claim,payer,provider,service_date,stage,charge,balance\n"
+        "A7,medicare,physician_1,2027-05-01,at_payer,100.00,80.00\n")
+    done = cli("run", str(SMALL), "--out", str(tmp_path / "out"), "--state", str(end))
+    assert done.returncode == 2
+    assert "open_claims.csv: row 2: column submitted_date: expected a value" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -8,7 +8,15 @@ import numpy as np
 import pytest
 
 from practicesim.clinic.noshows import NoShowModel
-from practicesim.distributions import Empirical, Exponential, Gamma, Lognormal
+from practicesim.distributions import (
+    Empirical,
+    Exponential,
+    Fixed,
+    Gamma,
+    Lognormal,
+    Normal,
+    Uniform,
+)
 from practicesim.scenario import NoShows
 from practicesim.streams import Streams
 
@@ -80,3 +88,31 @@ def test_quantile_inverts_the_distribution(dist):
     draws = np.sort(dist.sample(np.random.default_rng(4), 100_000))
     for u in (0.1, 0.5, 0.9):
         assert dist.quantile(u) == pytest.approx(np.quantile(draws, u), rel=0.03, abs=0.01)
+
+
+CONTINUOUS = [Exponential(dist="exponential", mean=3.0),
+              Lognormal(dist="lognormal", median=20, p90=45), Gamma(dist="gamma", mean=4, cv=0.7),
+              Normal(dist="normal", mean=5, sd=2), Uniform(dist="uniform", low=2, high=9)]
+
+
+@pytest.mark.parametrize("dist", [*CONTINUOUS, Fixed(dist="fixed", value=4.0),
+                                  Empirical(dist="empirical", values=[9, 1, 5],
+                                            weights=[1, 2, 1])])
+def test_cdf_is_the_share_of_draws_below(dist):
+    draws = dist.sample(np.random.default_rng(5), 100_000)
+    for x in np.quantile(draws, [0.2, 0.5, 0.8]):
+        assert dist.cdf(float(x)) == pytest.approx((draws <= x).mean(), abs=0.01)
+
+
+@pytest.mark.parametrize("dist", CONTINUOUS)
+def test_residual_is_the_distribution_given_it_exceeds_the_age(dist):
+    """residual(age, u) over uniform u draws from the distribution conditioned on > age
+    (checked against rejection sampling), and is never below the age."""
+    rng = np.random.default_rng(6)
+    draws = dist.sample(rng, 400_000)
+    age = float(np.quantile(draws, 0.6))
+    kept = draws[draws > age]
+    residual = np.array([dist.residual(age, u) for u in rng.random(20_000)])
+    assert residual.min() >= age
+    for q in (0.25, 0.5, 0.9):
+        assert np.quantile(residual, q) == pytest.approx(np.quantile(kept, q), rel=0.03)

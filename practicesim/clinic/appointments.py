@@ -89,16 +89,36 @@ class Scheduler:
             book.take(provider, when, position, slots)
             self._record(day, line, vtype, patient, payer, provider, when, position, fate)
 
+    def book_existing(self, request_day: int, line: int, vtype: int, patient: int, payer: int,
+                      provider: int, when: int, position: int, fate: list[float]) -> None:
+        """An appointment booked on ``request_day`` before the run (a warm start) in its slot
+        (taken unless already taken: an overbooked import); its fate is drawn given that it
+        was not cancelled before day 0."""
+        slots = self._slots[line][vtype]
+        row = self.book.free[when][provider]
+        if row is not None and row[position:position + slots] == b"\x01" * slots:
+            self.book.take(provider, when, position, slots)
+        self._record(request_day, line, vtype, patient, payer, provider, when, position, fate,
+                     first_cancel_day=0)
+
     def _record(self, day: int, line: int, vtype: int, patient: int, payer: int, provider: int,
-                when: int, position: int, fate: list[float]) -> None:
+                when: int, position: int, fate: list[float], first_cancel_day: int = 0) -> None:
+        """Record an appointment booked on ``day`` and draw its fate. Cancellations with notice
+        fall uniformly on the days between booking and visit; none before
+        ``first_cancel_day`` (for appointments booked before the run: the chance is then the
+        conditional one, given no cancellation so far)."""
         rules = self.ctx.scenario
         table = self.table
         lead = when - day
         u_cancel, u_late, u_noshow, u_remind, u_when = fate
         reminded = lead >= 2 and u_remind < rules.no_shows.reminder_share
-        if lead >= 2 and u_cancel < rules.scheduling.early_cancel_rate:
+        cancel_rate = rules.scheduling.early_cancel_rate
+        elapsed = max(0, min(lead - 1, first_cancel_day - day - 1))
+        if elapsed:
+            cancel_rate *= (lead - 1 - elapsed) / (lead - 1 - cancel_rate * elapsed)
+        if lead >= 2 and u_cancel < cancel_rate:
             status = CANCELLED
-            cancel_day = day + 1 + math.floor(u_when * (lead - 1))
+            cancel_day = day + 1 + elapsed + math.floor(u_when * (lead - 1 - elapsed))
             if cancel_day < self.ctx.n_days:
                 self.cancellations[cancel_day].append(len(table))
         elif u_late < rules.no_shows.late_cancel_rate:

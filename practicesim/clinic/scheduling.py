@@ -77,7 +77,7 @@ class AppointmentBook:
         ]
         self.templates: list[list[DayTemplate | None]] = []
         for d in range(self.n_days):
-            open_day = d >= calendar.n_days or bool(calendar.is_clinic_day[d])
+            open_day = calendar.is_open(d)
             weekday = (calendar.day0.weekday() + d) % 7
             self.templates.append([
                 weekly[p][weekday] if open_day and active[p][0] <= d < active[p][1] else None

@@ -102,6 +102,14 @@ class Accounts:
         self.claims.append(claim)
         self._post(day, claim, lg.CHARGE, claim.charge_cents)
 
+    def open_balance(self, claim: Claim, day: int, cents: int) -> None:
+        """Post the open balance of a claim from before the run (a warm start): its balance
+        starts at ``cents``, posted as ``opening_balance`` rather than as a charge."""
+        claim.charge_day = day
+        claim.balance = cents
+        self.claims.append(claim)
+        self._post(day, claim, lg.OPENING, cents)
+
     def event(self, day: int, claim: Claim, kind: str, group: str = "", reason: str = "") -> None:
         """A zero-amount event (submission, denial)."""
         self._post(day, claim, kind, 0, group, reason)
@@ -204,6 +212,7 @@ _CLAIM_INTEGERS = (
     ("claim", "id"), ("patient", "patient"), ("payer_index", "payer"),
     ("provider_index", "provider"), ("visit", "visit"), ("service_day", "service_day"),
     ("charge_day", "charge_day"), ("charge_cents", "charge_cents"),
+    ("medicare_allowed_cents", "medicare_allowed_cents"),
     ("first_attempt_day", "first_attempt_day"),
     ("first_submission_day", "first_submission_day"), ("submissions", "submissions"),
     ("denials", "denials"), ("first_adjudication_day", "first_adjudication_day"),

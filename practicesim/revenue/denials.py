@@ -65,8 +65,9 @@ class DenialQueue:
         actions = self.ctx.scenario.billing.denial_actions
         return actions.get(reason) or DEFAULT_ACTIONS.get(reason, "correct")
 
-    def receive(self, day: int, claim: Claim, reason: str) -> None:
-        """A denial arrived on ``day``: write it off or queue it for rework."""
+    def receive(self, day: int, claim: Claim, reason: str, denied_day: int | None = None) -> None:
+        """A denial arrived on ``day``: write it off or queue it for rework. ``denied_day``: the
+        day of the denial when earlier (an opening claim denied before the run)."""
         minutes = self.minutes()
         action = self.action(reason)
         if claim.denials >= MAX_DENIALS:
@@ -75,7 +76,7 @@ class DenialQueue:
         if action == "correct":
             deadline = claim.service_day + payer.timely_filing_days
         else:
-            deadline = day + payer.appeal_window_days
+            deadline = (day if denied_day is None else denied_day) + payer.appeal_window_days
         if action == "write_off" or deadline < day:
             self._write_off(day, claim, "29" if action == "correct" else reason)
             return
@@ -132,6 +133,17 @@ class DenialQueue:
         claim.appeals += 1
         when = day + max(1, math.ceil(self.appeal_days.quantile(claim.u[k + 1])))
         won = claim.u[k] < self.ctx.scenario.billing.appeal_success_rate
+        if when < self.ctx.n_days:
+            self.appeals[when].append((claim, won))
+
+    def resume_appeal(self, day: int, claim: Claim, filed_day: int) -> None:
+        """An opening claim appealed on ``filed_day`` (before the run), decision pending: the
+        decision time is drawn given that it exceeds the days already waited."""
+        claim.stage = APPEAL
+        claim.appeals = max(claim.appeals, 1)
+        waited = self.appeal_days.residual(max(0, day - filed_day - 1), claim.u[U_APPEALS + 1])
+        when = max(day, filed_day + max(1, math.ceil(waited)))
+        won = claim.u[U_APPEALS] < self.ctx.scenario.billing.appeal_success_rate
         if when < self.ctx.n_days:
             self.appeals[when].append((claim, won))
 

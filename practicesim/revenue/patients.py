@@ -52,21 +52,25 @@ class PatientCollections:
         if claim.balance:
             self.bill(day, claim)
 
-    def bill(self, day: int, claim: Claim) -> None:
-        """A patient balance arose on ``day``: draw its whole collection path."""
+    def bill(self, day: int, claim: Claim, already_sent: int = 0) -> None:
+        """A patient balance arose on ``day``: draw its whole collection path. An opening claim
+        (warm start) that has had ``already_sent`` statements goes on with the next one."""
         rules = self.ctx.scenario.patient_collections
         claim.stage = PATIENT
         cycle = rules.statement_cycle_days
         statement_cost = cents(rules.statement_cost)
         u = claim.u
-        for i, probability in enumerate(rules.pay_probability_per_statement):
-            sent = day + 1 + i * cycle
+        probabilities = rules.pay_probability_per_statement
+        for i in range(min(already_sent, len(probabilities)), len(probabilities)):
+            probability = probabilities[i]
+            sent = day + 1 + (i - already_sent) * cycle
             self.ctx.finance.add(sent, "statement_costs", statement_cost)
             pays, when = u[U_STATEMENTS + 2 * i], u[U_STATEMENTS + 2 * i + 1]
             if pays < probability:
                 self._schedule(sent + 1 + math.floor(when * (cycle - 1)), claim, PAY)
                 return
-        self._schedule(day + 1 + len(rules.pay_probability_per_statement) * cycle, claim, PLACE)
+        unsent = max(0, len(probabilities) - already_sent)
+        self._schedule(day + 1 + unsent * cycle, claim, PLACE)
 
     def _schedule(self, day: int, claim: Claim, action: int) -> None:
         if day < self.ctx.n_days:

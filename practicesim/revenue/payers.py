@@ -78,6 +78,19 @@ class Adjudication:
         if when < self.ctx.n_days:
             self.due[when].append(claim)
 
+    def resume(self, day: int, claim: Claim, submitted_day: int, u_lag: float,
+               u_posting: float) -> None:
+        """An opening claim sent to the payer on ``submitted_day`` (before the run) and not yet
+        decided: its lag is drawn given that it exceeds the days already waited."""
+        payer = self.ctx.scenario.payers[claim.payer]
+        waited = day - submitted_day
+        lag = self.lags[claim.payer].residual(max(0, waited - 1), u_lag)
+        claim.stage = AT_PAYER
+        when = submitted_day + max(payer.floor_days, math.ceil(lag), 1) + max(
+            0, math.ceil(self.posting_lag.quantile(u_posting)))
+        if when < self.ctx.n_days:
+            self.due[max(day, when)].append(claim)
+
     def on_day(self, day: int) -> None:
         for claim in self.due[day]:
             first = claim.first_adjudication_day < 0

@@ -18,20 +18,24 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import math
 import os
 import pickle
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from practicesim.engine import simulate
+from practicesim.progress import ProgressArg, ReplicationProgress, reporting
+from practicesim.results import Run
 from practicesim.scenario import Scenario
+from practicesim.state import PracticeState
 
 HIGHER_IS_BETTER = frozenset({
     "clean_claim_rate", "first_pass_resolution_rate", "net_collection_rate",
@@ -46,11 +50,12 @@ MONTHLY = ("charges", "collections", "costs", "net_cash_flow", "ending_ar", "end
 
 @dataclass(frozen=True)
 class Replication:
-    """What one replication returns: its KPIs and its monthly series (dollars)."""
+    """What one replication returns: its KPIs, its monthly and daily series (dollars)."""
 
     replication: int
     kpis: pd.Series
     monthly: pd.DataFrame
+    daily: pd.DataFrame
 
 
 def monthly_series(daily: pd.DataFrame) -> pd.DataFrame:
@@ -74,14 +79,63 @@ def monthly_series(daily: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def run_replication(scenario: Scenario, seed: int, replication: int) -> Replication:
-    """Simulate one replication and keep only its summaries (small enough to send between
-    processes)."""
-    run = simulate(scenario, seed=seed, replication=replication)
-    return Replication(replication, run.kpis(), monthly_series(run.daily))
+def daily_series(daily: pd.DataFrame) -> pd.DataFrame:
+    """Per reported day (numbered from 1): charges, collections, costs, net cash flow
+    (dollars), A/R and cash at the day's end (dollars), denial backlog (claims), visits
+    completed, and cumulative net cash since the start of reporting (dollars)."""
+    d = daily[daily["reporting"]]
+    out = pd.DataFrame({
+        "charges": d["charge_cents"].to_numpy() / 100,
+        "collections": d["collections_cents"].to_numpy() / 100,
+        "costs": d["costs_cents"].to_numpy() / 100,
+        "net_cash_flow": d["net_cash_flow_cents"].to_numpy() / 100,
+        "ar": d["ar_cents"].to_numpy() / 100,
+        "cash": d["cash_cents"].to_numpy() / 100,
+        "denial_backlog": d["denial_backlog"].to_numpy(dtype=float),
+        "visits_completed": d["visits_completed"].to_numpy(dtype=float),
+    }, index=pd.RangeIndex(1, len(d) + 1, name="day"))
+    out["cumulative_net_cash"] = out["net_cash_flow"].cumsum()
+    return out
 
 
-def _run_job(job: tuple[Scenario, int, int]) -> Replication:
+def run_replication(scenario: Scenario, seed: int, replication: int,
+                    state: PracticeState | None = None,
+                    tables: str | Path | None = None) -> Replication:
+    """Simulate one replication (from ``state`` when given) and keep only its summaries (small
+    enough to send between processes). With ``tables`` (a folder), the run's tables are
+    written there first (``write_replication_tables``); nothing else of the run is kept."""
+    run = simulate(scenario, seed=seed, replication=replication, state=state)
+    if tables is not None:
+        write_replication_tables(run, Path(tables))
+    return Replication(replication, run.kpis(), monthly_series(run.daily),
+                       daily_series(run.daily))
+
+
+def write_replication_tables(run: Run, folder: Path) -> None:
+    """Write each table of ``run`` to ``folder/<table>/r<replication>.parquet`` with a
+    ``replication`` column first, each file atomically (a reader never sees half a file)."""
+    for name in Run.TABLES:
+        table = getattr(run, name)
+        table.insert(0, "replication", np.int32(run.replication))
+        target = folder / name / f"r{run.replication:06d}.parquet"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_suffix(".partial")
+        table.to_parquet(partial, index=False)
+        os.replace(partial, target)
+
+
+class Job(NamedTuple):
+    """One replication to run: its scenario, seed, number and starting state, and the folder
+    its tables go to (None: not kept)."""
+
+    scenario: Scenario
+    seed: int
+    replication: int
+    state: PracticeState | None = None
+    tables: str | Path | None = None
+
+
+def _run_job(job: Job) -> Replication:
     return run_replication(*job)
 
 
@@ -90,13 +144,13 @@ Executor = str | Any
 ``dask.distributed.Client``."""
 
 
-def run_jobs(jobs: Sequence[tuple[Scenario, int, int]], executor: Executor = "processes",
+def run_jobs(jobs: Sequence[Job], executor: Executor = "processes",
              workers: int | None = None, progress: Callable[[int], None] | None = None,
              checkpoint: str | Path | None = None) -> list[Replication]:
-    """Run (scenario, seed, replication) jobs on an executor; results in job order.
+    """Run jobs (scenario, seed, replication, state) on an executor; results in job order.
 
     With ``checkpoint`` (a folder), each finished replication is saved there as it completes,
-    and replications already saved (same scenario hash, seed and number) are read back instead
+    and replications already saved (same scenario, seed, number and state) are read back instead
     of run again: an interrupted experiment started again resumes where it stopped.
     """
     store = Path(checkpoint) if checkpoint is not None else None
@@ -123,9 +177,9 @@ def run_jobs(jobs: Sequence[tuple[Scenario, int, int]], executor: Executor = "pr
     return results  # type: ignore[return-value]
 
 
-def _job_key(job: tuple[Scenario, int, int]) -> str:
-    scenario, seed, replication = job
-    text = f"{scenario.hash}:{seed}:{replication}"
+def _job_key(job: Job) -> str:
+    state = job.state.hash if job.state is not None else ""
+    text = f"{job.scenario.hash}:{job.seed}:{job.replication}:{state}"
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
@@ -135,7 +189,7 @@ def _save_atomically(path: Path, data: bytes) -> None:
     os.replace(partial, path)
 
 
-def _dispatch(indexed: list[tuple[int, tuple[Scenario, int, int]]], executor: Executor,
+def _dispatch(indexed: list[tuple[int, Job]], executor: Executor,
               workers: int | None, finished: Callable[[int, Replication], None]) -> None:
     """Run the jobs and call ``finished(index, result)`` as each completes."""
     if not isinstance(executor, str) or executor.startswith(("tcp://", "tls://", "inproc://")):
@@ -154,7 +208,7 @@ def _dispatch(indexed: list[tuple[int, tuple[Scenario, int, int]]], executor: Ex
             finished(futures[future], future.result())
 
 
-def _run_on_dask(indexed: list[tuple[int, tuple[Scenario, int, int]]], executor: Any,
+def _run_on_dask(indexed: list[tuple[int, Job]], executor: Any,
                  finished: Callable[[int, Replication], None]) -> None:
     """Run the jobs on a Dask cluster (the optional ``practicesim[dask]`` extra)."""
     try:
@@ -190,15 +244,16 @@ def interval(values: Iterable[float], confidence: float = 0.95) -> tuple[float, 
 
 
 def describe(table: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
-    """Per column: mean, sd, confidence interval of the mean, P10, P50, P90."""
-    rows = {}
-    for column in table.columns:
-        x = table[column].astype(float)
-        mean, low, high = interval(x, confidence)
-        rows[column] = {"mean": mean, "sd": x.std(ddof=1), "ci_low": low, "ci_high": high,
-                        "p10": x.quantile(0.1), "p50": x.quantile(0.5),
-                        "p90": x.quantile(0.9)}
-    return pd.DataFrame(rows).T
+    """Per column: mean, sd, Student-t confidence interval of the mean, P10, P50, P90 (NaN
+    values left out)."""
+    x = table.astype(float)
+    n = x.count()
+    mean, sd = x.mean(), x.std(ddof=1)
+    t = pd.Series(stats.t.ppf(0.5 + confidence / 2, (n - 1).clip(lower=1)), index=x.columns)
+    half = (t * sd / np.sqrt(n)).where(n >= 2)
+    bands = x.quantile([0.1, 0.5, 0.9])
+    return pd.DataFrame({"mean": mean, "sd": sd, "ci_low": mean - half, "ci_high": mean + half,
+                         "p10": bands.loc[0.1], "p50": bands.loc[0.5], "p90": bands.loc[0.9]})
 
 
 @dataclass
@@ -206,21 +261,44 @@ class Experiment:
     """Replications of one scenario.
 
     ``kpis``: one row per replication, one column per KPI of ``Run.kpis()``.
-    ``monthly``: one row per (replication, month) with the monthly series.
+    ``monthly``: one row per (replication, month) with the monthly series; ``daily``: one row
+    per (replication, reported day) with the daily series (``daily_series``).
+    ``tables_dir``: where each replication's full tables were written (``tables=`` of
+    ``replicate``), read back with ``table(name)``; None when they were not kept.
     """
 
     scenario: Scenario
     seed: int
     kpis: pd.DataFrame
     monthly: pd.DataFrame = field(repr=False)
+    daily: pd.DataFrame = field(repr=False)
+    tables_dir: Path | None = None
 
     @classmethod
-    def of(cls, scenario: Scenario, seed: int, results: list[Replication]) -> Experiment:
+    def of(cls, scenario: Scenario, seed: int, results: list[Replication],
+           tables_dir: str | Path | None = None) -> Experiment:
         kpis = pd.DataFrame([r.kpis for r in results],
                             index=pd.Index([r.replication for r in results], name="replication"))
-        monthly = pd.concat([r.monthly.assign(replication=r.replication) for r in results])
-        monthly = monthly.reset_index().set_index(["replication", "month"])
-        return cls(scenario, seed, kpis, monthly)
+        return cls(scenario, seed, kpis, _stacked([r.monthly for r in results], results),
+                   _stacked([r.daily for r in results], results),
+                   None if tables_dir is None else Path(tables_dir))
+
+    def table(self, name: str, replications: Sequence[int] | None = None,
+              columns: Sequence[str] | None = None) -> pd.DataFrame:
+        """One of ``Run.TABLES`` of every replication (or of ``replications``), stacked, with
+        a ``replication`` column; read from ``tables_dir``, so the experiment never holds
+        every ledger in memory at once."""
+        if self.tables_dir is None:
+            raise ValueError("this experiment kept no tables: run it with tables=FOLDER")
+        if name not in Run.TABLES:
+            raise ValueError(f"table must be one of {list(Run.TABLES)}, got {name!r}")
+        wanted = self.kpis.index if replications is None else replications
+        files = [self.tables_dir / name / f"r{r:06d}.parquet" for r in wanted]
+        missing = [str(f) for f in files if not f.is_file()]
+        if missing:
+            raise ValueError(f"{missing[0]}: missing ({len(missing)} replication files in all)")
+        cols = None if columns is None else ["replication", *columns]
+        return pd.concat([pd.read_parquet(f, columns=cols) for f in files], ignore_index=True)
 
     def summary(self, confidence: float = 0.95) -> pd.DataFrame:
         """Each KPI's mean, sd, confidence interval and P10/P50/P90 over replications."""
@@ -232,14 +310,31 @@ class Experiment:
         wide = self.monthly[series].unstack("month")
         return describe(wide, confidence)
 
+    def daily_summary(self, series: str = "ar", confidence: float = 0.95) -> pd.DataFrame:
+        """One daily series (a column of ``daily``) summarised per reported day over
+        replications: mean, sd, confidence interval and P10/P50/P90 bands."""
+        wide = self.daily[series].unstack("day")
+        return describe(wide, confidence)
+
+
+def _stacked(frames: list[pd.DataFrame], results: list[Replication]) -> pd.DataFrame:
+    """Per-replication frames (indexed by month or day) stacked under a replication level."""
+    return pd.concat(frames, keys=[r.replication for r in results], names=["replication"])
+
 
 def replicate(scenario: Scenario, reps: int | str = 30, seed: int = 0,
               executor: Executor = "processes", workers: int | None = None,
-              progress: Callable[[int], None] | None = None, *, kpi: str = "collections",
+              progress: ProgressArg = None, *, kpi: str = "collections",
               precision: float = 0.02, max_reps: int = 200, batch: int = 10,
-              confidence: float = 0.95, checkpoint: str | Path | None = None) -> Experiment:
+              confidence: float = 0.95, checkpoint: str | Path | None = None,
+              state: PracticeState | None = None,
+              tables: str | Path | None = None) -> Experiment:
     """Run ``reps`` replications of ``scenario`` (replication r uses streams ``(seed, r)``);
-    ``checkpoint``: a folder to save each replication in and resume from (``run_jobs``).
+    ``checkpoint``: a folder to save each replication in and resume from (``run_jobs``);
+    ``state``: every replication starts from this practice state (``practicesim.state``);
+    ``progress``: ``True`` for a progress bar (terminal or notebook), or a callable given the
+    number of replications done; ``tables``: a folder to stream every replication's full
+    tables to (read back with ``Experiment.table``); without it only summaries are kept.
 
     ``reps="auto"``: run batches of ``batch`` replications until the confidence interval's
     half-width of ``kpi`` is at most ``precision`` x |mean| (e.g. 2% of collections), or
@@ -251,12 +346,14 @@ def replicate(scenario: Scenario, reps: int | str = 30, seed: int = 0,
     """
     if reps == "auto":
         return _replicate_until_precise(scenario, seed, executor, workers, progress, kpi,
-                                        precision, max_reps, batch, confidence, checkpoint)
+                                        precision, max_reps, batch, confidence, checkpoint,
+                                        state, tables)
     if not isinstance(reps, int) or reps < 1:
         raise ValueError(f"reps must be a whole number >= 1 or 'auto', got {reps!r}")
-    jobs = [(scenario, seed, r) for r in range(reps)]
-    return Experiment.of(scenario, seed, run_jobs(jobs, executor, workers, progress,
-                                                  checkpoint))
+    jobs = [Job(scenario, seed, r, state, tables) for r in range(reps)]
+    with reporting(progress, len(jobs)) as report:
+        results = run_jobs(jobs, executor, workers, report, checkpoint)
+    return Experiment.of(scenario, seed, results, tables)
 
 
 def half_width(values: Iterable[float], confidence: float = 0.95) -> float:
@@ -266,22 +363,30 @@ def half_width(values: Iterable[float], confidence: float = 0.95) -> float:
 
 
 def _replicate_until_precise(scenario: Scenario, seed: int, executor: Executor,
-                             workers: int | None, progress: Callable[[int], None] | None,
+                             workers: int | None, progress: ProgressArg,
                              kpi: str, precision: float, max_reps: int, batch: int,
-                             confidence: float, checkpoint: str | Path | None) -> Experiment:
+                             confidence: float, checkpoint: str | Path | None,
+                             state: PracticeState | None,
+                             tables: str | Path | None) -> Experiment:
     if precision <= 0 or batch < 2 or max_reps < batch:
         raise ValueError("reps='auto' needs precision > 0, batch >= 2 and max_reps >= batch")
     results: list[Replication] = []
-    while len(results) < max_reps:
-        start = len(results)
-        jobs = [(scenario, seed, r) for r in range(start, min(start + batch, max_reps))]
-        results += run_jobs(jobs, executor, workers,
-                            progress and (lambda done, base=start: progress(base + done)),
-                            checkpoint)
-        values = [r.kpis[kpi] for r in results]
-        if half_width(values, confidence) <= precision * abs(float(np.mean(values))):
-            break
-    return Experiment.of(scenario, seed, results)
+    with reporting(progress, max_reps) as report:
+        while len(results) < max_reps:
+            start = len(results)
+            jobs = [Job(scenario, seed, r, state, tables)
+                    for r in range(start, min(start + batch, max_reps))]
+            results += run_jobs(jobs, executor, workers,
+                                report and (lambda done, base=start: report(base + done)),
+                                checkpoint)
+            values = [r.kpis[kpi] for r in results]
+            width = half_width(values, confidence)
+            if isinstance(report, ReplicationProgress):
+                report.note(f"{kpi} half-width {width:,.4g} (target "
+                            f"{precision * abs(float(np.mean(values))):,.4g})")
+            if width <= precision * abs(float(np.mean(values))):
+                break
+    return Experiment.of(scenario, seed, results, tables)
 
 
 @dataclass
@@ -356,9 +461,11 @@ def _break_even(mean_difference: pd.Series) -> float:
 
 def compare(baseline: Scenario, *scenarios: Scenario, reps: int = 30, seed: int = 0,
             executor: Executor = "processes", workers: int | None = None,
-            independent: bool = False, progress: Callable[[int], None] | None = None,
-            checkpoint: str | Path | None = None) -> Comparison:
-    """Paired comparison of scenarios against a baseline on replications ``0..reps-1``.
+            independent: bool = False, progress: ProgressArg = None,
+            checkpoint: str | Path | None = None,
+            state: PracticeState | None = None) -> Comparison:
+    """Paired comparison of scenarios against a baseline on replications ``0..reps-1``, all
+    starting from ``state`` when given (a warm start from "today").
 
     With ``independent=True`` each scenario uses other random streams than the baseline
     (replications offset by ``reps``): only for measuring what common random numbers save.
@@ -375,11 +482,12 @@ def compare(baseline: Scenario, *scenarios: Scenario, reps: int = 30, seed: int 
         if scenario.calendar != baseline.calendar:
             raise ValueError(f"scenario {scenario.name!r} has another calendar than the baseline "
                              "(start, horizon, warm-up and clinic days must match to pair months)")
-    jobs = [(baseline, seed, r) for r in range(reps)]
+    jobs = [Job(baseline, seed, r, state) for r in range(reps)]
     for k, scenario in enumerate(scenarios):
         offset = (k + 1) * reps if independent else 0
-        jobs += [(scenario, seed, offset + r) for r in range(reps)]
-    results = run_jobs(jobs, executor, workers, progress, checkpoint)
+        jobs += [Job(scenario, seed, offset + r, state) for r in range(reps)]
+    with reporting(progress, len(jobs)) as report:
+        results = run_jobs(jobs, executor, workers, report, checkpoint)
     base = Experiment.of(baseline, seed, results[:reps])
     experiments, diff_frames, cash_frames = {}, [], []
     for k, scenario in enumerate(scenarios):
@@ -411,8 +519,9 @@ def _variant(scenario: Scenario, point: dict[str, Any]) -> Scenario:
 def sweep(scenario: Scenario, grid: dict[str, Sequence[Any]] | None = None, *,
           samples: int | None = None, ranges: dict[str, tuple[float, float]] | None = None,
           reps: int = 10, seed: int = 0, executor: Executor = "processes",
-          workers: int | None = None, progress: Callable[[int], None] | None = None,
-          checkpoint: str | Path | None = None) -> pd.DataFrame:
+          workers: int | None = None, progress: ProgressArg = None,
+          checkpoint: str | Path | None = None,
+          state: PracticeState | None = None) -> pd.DataFrame:
     """KPIs over parameter values: a full ``grid`` (key path -> values), or ``samples`` points
     of a Latin hypercube over ``ranges`` (key path -> (low, high)). Every point runs the same
     replications ``0..reps-1`` (common random numbers across points).
@@ -424,8 +533,9 @@ def sweep(scenario: Scenario, grid: dict[str, Sequence[Any]] | None = None, *,
     """
     points = _points(grid, samples, ranges, seed)
     variants = [_variant(scenario, point) for point in points]
-    jobs = [(v, seed, r) for v in variants for r in range(reps)]
-    results = run_jobs(jobs, executor, workers, progress, checkpoint)
+    jobs = [Job(v, seed, r, state) for v in variants for r in range(reps)]
+    with reporting(progress, len(jobs)) as report:
+        results = run_jobs(jobs, executor, workers, report, checkpoint)
     rows = []
     for k, point in enumerate(points):
         for result in results[k * reps:(k + 1) * reps]:
@@ -446,14 +556,28 @@ def _points(grid: dict[str, Sequence[Any]] | None, samples: int | None,
         raise ValueError("samples=N needs ranges={path: (low, high)}")
     paths = list(ranges)
     unit = stats.qmc.LatinHypercube(d=len(paths), seed=seed).random(samples)
-    low = np.array([ranges[p][0] for p in paths])
-    high = np.array([ranges[p][1] for p in paths])
-    return [dict(zip(paths, map(float, low + u * (high - low)), strict=True)) for u in unit]
+    return [_scaled(ranges, u) for u in unit]
+
+
+def _is_whole(value: Any) -> bool:
+    return isinstance(value, int | np.integer) and not isinstance(value, bool)
+
+
+def _scaled(ranges: dict[str, tuple[float, float]], unit: Sequence[float]) -> dict[str, Any]:
+    """A point of the unit cube mapped onto the ranges. A range with whole-number bounds (a
+    staff count) gives whole numbers, each equally likely."""
+    point: dict[str, Any] = {}
+    for (path, (low, high)), u in zip(ranges.items(), unit, strict=True):
+        if _is_whole(low) and _is_whole(high):
+            point[path] = int(min(high, low + math.floor(u * (high - low + 1))))
+        else:
+            point[path] = float(low + u * (high - low))
+    return point
 
 
 def tornado(scenario: Scenario, ranges: dict[str, tuple[Any, Any]], kpis: Sequence[str],
             reps: int = 10, seed: int = 0, executor: Executor = "processes",
-            workers: int | None = None) -> pd.DataFrame:
+            workers: int | None = None, state: PracticeState | None = None) -> pd.DataFrame:
     """One-at-a-time sensitivity: each parameter at its low and its high value, the others as
     in the scenario, on the same replications. One row per (parameter, KPI) with the mean KPI
     at low, at the scenario's own value and at high, and the swing |high - low|, largest swing
@@ -461,7 +585,7 @@ def tornado(scenario: Scenario, ranges: dict[str, tuple[Any, Any]], kpis: Sequen
     variants = [scenario]
     for path, (low, high) in ranges.items():
         variants += [_variant(scenario, {path: low}), _variant(scenario, {path: high})]
-    jobs = [(v, seed, r) for v in variants for r in range(reps)]
+    jobs = [Job(v, seed, r, state) for v in variants for r in range(reps)]
     results = run_jobs(jobs, executor, workers)
     means = [pd.DataFrame([r.kpis for r in results[k * reps:(k + 1) * reps]]).mean()
              for k in range(len(variants))]
@@ -476,16 +600,67 @@ def tornado(scenario: Scenario, ranges: dict[str, tuple[Any, Any]], kpis: Sequen
                                           ignore_index=True)
 
 
+def sobol(scenario: Scenario, ranges: dict[str, tuple[float, float]], kpis: Sequence[str],
+          n: int = 64, reps: int = 2, seed: int = 0, executor: Executor = "processes",
+          workers: int | None = None, progress: ProgressArg = None,
+          state: PracticeState | None = None) -> pd.DataFrame:
+    """Global sensitivity (Sobol indices, for the advanced user; the ``sensitivity`` extra,
+    SALib): how much of each KPI's variance over ``ranges`` each parameter explains, alone
+    (first order ``S1``) and with its interactions (total ``ST``), with bootstrap confidence
+    half-widths (``S1_conf``, ``ST_conf``).
+
+    Saltelli's design: ``n`` base samples (a power of two) give ``n x (parameters + 2)`` points;
+    each point's KPI is the mean of ``reps`` replications (the same ones at every point, so the
+    indices measure the parameters, not the luck). One row per (KPI, parameter).
+
+    >>> sobol(base, {"staff.billers.count": (1, 4),
+    ...              "payers[medicaid].denial.rate": (0.05, 0.2)},
+    ...       ["net_cash_flow"], n=32, reps=2)  # doctest: +SKIP
+    """
+    try:
+        from SALib.analyze import sobol as sobol_analysis
+        from SALib.sample import sobol as sobol_sample
+    except ImportError:
+        raise ValueError("sobol needs the sensitivity extra: pip install "
+                         "'practicesim[sensitivity]'") from None
+    if n < 2 or n & (n - 1):
+        raise ValueError(f"n must be a power of two >= 2 (Sobol sequence), got {n}")
+    if not ranges:
+        raise ValueError("sobol needs ranges={path: (low, high)} with at least one parameter")
+    paths = list(ranges)
+    problem = {"num_vars": len(paths), "names": paths,
+               "bounds": [[0.0, 1.0] for _ in paths]}
+    unit = sobol_sample.sample(problem, n, calc_second_order=False, scramble=True, seed=seed)
+    variants = [_variant(scenario, _scaled(ranges, u)) for u in unit]
+    jobs = [Job(v, seed, r, state) for v in variants for r in range(reps)]
+    with reporting(progress, len(jobs), "Sobol points") as report:
+        results = run_jobs(jobs, executor, workers, report)
+    means = pd.DataFrame([pd.DataFrame([r.kpis for r in results[k * reps:(k + 1) * reps]]
+                                       ).mean() for k in range(len(variants))])
+    rows = []
+    for kpi in kpis:
+        indices = sobol_analysis.analyze(problem, means[kpi].to_numpy(dtype=float),
+                                         calc_second_order=False, seed=seed)
+        for i, path in enumerate(paths):
+            rows.append({"kpi": kpi, "parameter": path, "low": ranges[path][0],
+                         "high": ranges[path][1], "S1": indices["S1"][i],
+                         "S1_conf": indices["S1_conf"][i], "ST": indices["ST"][i],
+                         "ST_conf": indices["ST_conf"][i]})
+    return pd.DataFrame(rows).sort_values(["kpi", "ST"], ascending=[True, False],
+                                          ignore_index=True)
+
+
 def best_option(scenario: Scenario, path: str, values: Sequence[Any],
                 kpi: str = "net_cash_flow", reps: int = 20, seed: int = 0,
-                executor: Executor = "processes", workers: int | None = None) -> pd.DataFrame:
+                executor: Executor = "processes", workers: int | None = None,
+                state: PracticeState | None = None) -> pd.DataFrame:
     """The small optimizer for "how many billers (or front-desk staff) maximise 12-month net
     cash": every value of ``path`` on the same replications; per value the mean ``kpi`` with
     its interval and the probability that it is the best option (share of replications in
     which it gives the highest ``kpi``, or the lowest where lower is better). Sorted best
     first; ``attrs["best"]`` holds the chosen value."""
     table = sweep(scenario, {path: list(values)}, reps=reps, seed=seed, executor=executor,
-                  workers=workers)
+                  workers=workers, state=state)
     wide = table.pivot(index="replication", columns=path, values=kpi)
     winners = wide.idxmax(axis=1) if kpi in HIGHER_IS_BETTER else wide.idxmin(axis=1)
     rows = []

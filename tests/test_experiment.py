@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,9 +15,11 @@ from practicesim.experiment import (
     half_width,
     interval,
     replicate,
+    sobol,
     sweep,
     tornado,
 )
+from practicesim.progress import ReplicationProgress
 from tests.conftest import build
 
 SHORT = {"calendar.horizon_days": 120, "calendar.warmup_days": 60}
@@ -35,6 +39,37 @@ def test_replications_are_identical_on_every_executor():
     pd.testing.assert_frame_equal(serial.kpis, pooled.kpis)
     pd.testing.assert_frame_equal(serial.monthly, pooled.monthly)
     assert serial.kpis["collections"].nunique() == 4, "replications must differ"
+
+
+def test_daily_series_and_their_bands():
+    exp = replicate(build(SHORT), reps=3, seed=2, executor="serial")
+    assert exp.daily.index.names == ["replication", "day"]
+    assert len(exp.daily) == 3 * 120
+    bands = exp.daily_summary("ar")
+    assert len(bands) == 120
+    assert (bands["p10"] <= bands["p50"]).all() and (bands["p50"] <= bands["p90"]).all()
+    last = exp.daily.xs(120, level="day")["cumulative_net_cash"]
+    assert np.allclose(last.to_numpy(), exp.kpis["net_cash_flow"].to_numpy(), atol=0.01)
+
+
+def test_tables_stream_to_disk_and_read_back_per_replication(tmp_path):
+    from practicesim import simulate
+
+    scenario = build(SHORT)
+    exp = replicate(scenario, reps=3, seed=2, executor="processes", workers=2,
+                    tables=tmp_path / "tables")
+    assert sorted(p.name for p in (tmp_path / "tables" / "ledger").iterdir()) == [
+        "r000000.parquet", "r000001.parquet", "r000002.parquet"]
+    ledger = exp.table("ledger")
+    assert ledger.columns[0] == "replication"
+    assert sorted(ledger["replication"].unique()) == [0, 1, 2]
+    one = exp.table("ledger", replications=[1]).drop(columns="replication")
+    pd.testing.assert_frame_equal(one, simulate(scenario, seed=2, replication=1).ledger,
+                                  check_categorical=False)
+    claims = exp.table("claims", columns=["claim", "status"])
+    assert list(claims.columns) == ["replication", "claim", "status"]
+    with pytest.raises(ValueError, match="kept no tables"):
+        replicate(scenario, reps=1, executor="serial").table("ledger")
 
 
 def test_summary_has_interval_and_bands(small_comparison):
@@ -136,6 +171,61 @@ def test_latin_hypercube_samples_stay_in_their_ranges():
                   reps=1, seed=4, executor="serial")
     assert table["point"].nunique() == 4
     assert table["billing.claim_error_rate"].between(0.05, 0.25).all()
+
+
+def test_whole_number_ranges_sample_whole_numbers_evenly():
+    table = sweep(build(SHORT), samples=8, ranges={"staff.billers.count": (1, 2)}, reps=1,
+                  seed=4, executor="serial")
+    counts = table["staff.billers.count"]
+    assert counts.map(type).eq(int).all()
+    assert sorted(counts.value_counts().tolist()) == [4, 4]
+
+
+def test_sobol_indices_find_the_parameter_that_matters():
+    """Denials follow the claim error rate; the clearinghouse fee has no effect on them: its
+    total index is near zero and the error rate's near one."""
+    pytest.importorskip("SALib")
+    table = sobol(build({"calendar.horizon_days": 60, "calendar.warmup_days": 30}),
+                  {"billing.claim_error_rate": (0.02, 0.4),
+                   "costs.clearinghouse_fee_per_claim": (0.2, 0.4)},
+                  kpis=["initial_denial_rate"], n=8, reps=1, seed=1, executor="processes",
+                  workers=2)
+    rows = table.set_index("parameter")
+    assert list(table["parameter"]) == ["billing.claim_error_rate",
+                                        "costs.clearinghouse_fee_per_claim"]
+    assert rows.loc["billing.claim_error_rate", "ST"] > 0.8
+    assert abs(rows.loc["costs.clearinghouse_fee_per_claim", "ST"]) < 0.05
+    with pytest.raises(ValueError, match="power of two"):
+        sobol(build(SHORT), {"billing.claim_error_rate": (0.02, 0.4)}, ["charges"], n=6)
+
+
+def test_progress_bar_reports_replications_and_the_half_width(monkeypatch):
+    """``progress=True`` draws a rich bar; under reps='auto' its note is the half-width."""
+    from rich.console import Console
+
+    seen = []
+
+    class Recording(ReplicationProgress):
+        def __init__(self, total: int, label: str = "replications") -> None:
+            super().__init__(total, label, console=Console(file=io.StringIO()))
+
+        def __call__(self, done: int) -> None:
+            seen.append(("done", done))
+            super().__call__(done)
+
+        def note(self, text: str) -> None:
+            seen.append(("note", text))
+            super().note(text)
+
+    import practicesim.progress as progress_module
+
+    monkeypatch.setattr(progress_module, "ReplicationProgress", Recording)
+    exp = replicate(build(SHORT), reps="auto", seed=3, executor="serial", precision=0.05,
+                    batch=2, max_reps=6, progress=True)
+    done = [n for kind, n in seen if kind == "done"]
+    assert done == list(range(1, len(exp.kpis) + 1))
+    notes = [text for kind, text in seen if kind == "note"]
+    assert notes and notes[0].startswith("collections half-width")
 
 
 def test_tornado_ranks_parameters_by_swing():

@@ -108,7 +108,7 @@ def run(
     kpis = result.kpis()
     try:
         written = write_run(result, out, source=scenario, state=start)
-    except OutputFolderError as exc:
+    except (OutputFolderError, StateError) as exc:
         raise _fail(str(exc)) from None
     except OSError as exc:
         raise _fail(f"{out}: cannot write output ({exc.strerror or exc})") from None

@@ -175,6 +175,7 @@ def _collect(practice: Practice, seed: int, replication: int) -> Run:
         "payer": [p.name for p in scenario.payers],
         "provider": [s.name for s in ctx.seats],
         "visit_type": [[v.name for v in line.visit_types] for line in scenario.service_lines],
+        "line": [line.name for line in scenario.service_lines],
     }
     ledger = ctx.accounts.book.frame()
     ctx.accounts.book.rows = array("q")

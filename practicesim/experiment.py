@@ -115,7 +115,7 @@ def write_replication_tables(run: Run, folder: Path) -> None:
     """Write each table of ``run`` to ``folder/<table>/r<replication>.parquet`` with a
     ``replication`` column first, each file atomically (a reader never sees half a file)."""
     for name in Run.TABLES:
-        table = getattr(run, name)
+        table = getattr(run, name).copy(deep=False)
         table.insert(0, "replication", np.int32(run.replication))
         target = folder / name / f"r{run.replication:06d}.parquet"
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -177,9 +177,16 @@ def run_jobs(jobs: Sequence[Job], executor: Executor = "processes",
     return results  # type: ignore[return-value]
 
 
+CHECKPOINT_FORMAT = 2
+"""Version of the saved ``Replication`` (2: with daily series); part of every checkpoint key,
+so that files of an older format are never read back."""
+
+
 def _job_key(job: Job) -> str:
     state = job.state.hash if job.state is not None else ""
-    text = f"{job.scenario.hash}:{job.seed}:{job.replication}:{state}"
+    tables = str(Path(job.tables).resolve()) if job.tables is not None else ""
+    text = (f"v{CHECKPOINT_FORMAT}:{job.scenario.hash}:{job.seed}:{job.replication}:{state}:"
+            f"{tables}")
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 

@@ -6,13 +6,15 @@ open balance posted as ``opening_balance`` on day 0, and their own uniform draws
 ``opening_claims`` stream. By stage:
 
 - ``unbilled``: queued for coding on day 0 (self-pay: billed to the patient).
+- ``coded``: to the scrubber and clearinghouse on day 0 (a credentialing hold applies as usual).
 - ``at_payer``: the payer's decision comes after a lag drawn from the payer's distribution given
   that it exceeds the days already waited since ``submitted_date``, then as any claim.
 - ``denied``: queued for rework on day 0 (appeal deadlines count from ``denied_date``; the
   timely-filing limit from the date of service).
 - ``appeal``: decided after the appeal decision time given the days waited since
   ``denied_date`` (the filing date is not in the state).
-- ``patient``: statements go on from ``statements_sent + 1``, the next one on day 1.
+- ``patient``: statements go on from ``statements_sent + 1``, the next one a statement cycle
+  after ``last_statement_date`` (on day 1 when it is not given).
 - ``agency``: placed with the agency again on day 1 (recovery time drawn afresh).
 
 Booked appointments go in their slot; each gets a new patient of its payer and a fate drawn as
@@ -103,19 +105,27 @@ def _day(practice: Practice, when: date | None) -> int:
 def _resume(practice: Practice, claim: Claim, row: dict[str, Any], u: np.ndarray) -> None:
     """Hand an opening claim to the part of the practice that holds its stage."""
     stage = row["stage"]
-    if stage == "unbilled":
+    if stage in ("unbilled", "coded"):
         claim.first_lag = practice.payers.lags[claim.payer].quantile(u[U_OPENING_LAG])
         claim.first_posting_lag = practice.payers.posting_lag.quantile(u[U_OPENING_POSTING])
         if claim.payer in practice.ctx.self_pay_index:
             practice.patients.self_pay(0, claim)
+        elif stage == "coded":
+            practice.submission.prepare(0, claim)
         else:
             practice.coding.receive(0, claim)
         return
     if stage in ("patient", "agency"):
         claim.patient_balance = claim.balance
         claim.submissions = int(claim.payer not in practice.ctx.self_pay_index)
-        sent = row["statements_sent"] if stage == "patient" else 1 << 30
-        practice.patients.bill(0, claim, already_sent=sent)
+        if stage == "agency":
+            practice.patients.bill(0, claim, already_sent=1 << 30)
+            return
+        last = row["last_statement_date"]
+        cycle = practice.ctx.scenario.patient_collections.statement_cycle_days
+        following = None if last is None else max(0, _day(practice, last) + cycle)
+        practice.patients.bill(0, claim, already_sent=row["statements_sent"],
+                               next_statement_day=following)
         return
     claim.patient_balance = row["patient_balance_cents"]
     if stage == "at_payer":

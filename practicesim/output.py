@@ -20,8 +20,7 @@ from practicesim import __version__
 from practicesim.experiment import Comparison
 from practicesim.results import Run
 from practicesim.scenario import Scenario
-from practicesim.state import APPOINTMENTS_FILE, CLAIMS_FILE, PracticeState, state_from_run
-from practicesim.state import META_FILE as STATE_META
+from practicesim.state import PracticeState, state_from_run
 
 
 def run_metadata(run: Run, source: str | Path | None = None,
@@ -96,7 +95,6 @@ def write_comparison(comparison: Comparison, out: str | Path) -> Path:
 
 END_STATE = "end_state"
 RESULT_FILES = frozenset({*(f"{name}.parquet" for name in Run.TABLES), "run.json", END_STATE,
-                          STATE_META, CLAIMS_FILE, APPOINTMENTS_FILE,
                           "comparison.json", "kpis.parquet", "monthly.parquet",
                           "differences.parquet", "cash_differences.parquet", "summary.parquet",
                           "decision.parquet", "sweep.parquet", "sweep.json"})
@@ -106,13 +104,14 @@ class OutputFolderError(ValueError):
     """The output folder holds something other than a previous result."""
 
 
-def check_output_folder(out: Path) -> None:
-    """Only an empty folder or one holding a previous result may be replaced."""
+def check_output_folder(out: Path, result_files: frozenset[str] = RESULT_FILES) -> None:
+    """Only an empty folder or one holding a previous result (files named in
+    ``result_files``) may be replaced."""
     if not out.exists():
         return
     if not out.is_dir():
         raise OutputFolderError(f"{out}: exists and is not a folder")
-    foreign = sorted(p.name for p in out.iterdir() if p.name not in RESULT_FILES)
+    foreign = sorted(p.name for p in out.iterdir() if p.name not in result_files)
     if foreign:
         raise OutputFolderError(
             f"{out}: holds files that are not a practicesim result ({', '.join(foreign[:3])}"
@@ -135,10 +134,11 @@ def write_sweep(table: pd.DataFrame, scenario: Scenario, grid: dict[str, list[ob
     return write_atomically(Path(out), fill)
 
 
-def write_atomically(out: Path, fill: Callable[[Path], None]) -> Path:
+def write_atomically(out: Path, fill: Callable[[Path], None],
+                     result_files: frozenset[str] = RESULT_FILES) -> Path:
     """Let ``fill`` write into a staging folder beside ``out``, then rename it into place
     (replacing a previous result there, never anything else)."""
-    check_output_folder(out)
+    check_output_folder(out, result_files)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     staging.chmod(0o755)

@@ -10,16 +10,18 @@ files, the same files ``PracticeState.write`` produces).
 
 Files in a state folder:
 
-- ``state.json``: ``{"as_of": "YYYY-MM-DD", "cash": dollars or null}``.
+- ``state.json``: ``{"as_of": "YYYY-MM-DD", "cash": dollars (may be negative) or null}``.
 - ``open_claims.csv``: one row per open claim. Columns: ``claim`` (the practice's claim number,
   kept only to name rows in errors), ``payer``, ``provider`` (names in the scenario),
   ``service_date``, ``stage`` (one of ``STAGES``), ``charge`` and ``balance`` (dollars, the
   gross charge and what is still open, 0 < balance <= charge); by stage: ``submitted_date``
   (``at_payer``: the last submission), ``denied_date`` and ``denial_reason`` (``denied``,
   ``appeal``: the last denial and its CARC); optional: ``patient_balance`` (dollars; for
-  ``patient`` and ``agency`` it is the whole balance), ``statements_sent`` (``patient``),
-  ``denials`` (times denied so far), ``medicare_allowed`` (dollars; default: the charge times
-  the fee schedule's average ratio of Medicare allowed to charge).
+  ``patient`` and ``agency`` it is the whole balance), ``statements_sent`` and
+  ``last_statement_date`` (``patient``: the next statement follows one cycle after the last,
+  or on the first day when it is not given), ``denials`` (times denied so far),
+  ``medicare_allowed`` (dollars; default: the charge times the fee schedule's average ratio
+  of Medicare allowed to charge).
 - ``booked_appointments.csv``: one row per appointment on the book: ``provider``, ``date``,
   ``time`` (HH:MM, a slot of the provider's template), ``visit_type`` (a name, or
   ``service_line/visit_type``), ``payer`` and ``booked_on`` (date, on or before ``as_of``).
@@ -46,22 +48,25 @@ import pandas as pd
 from practicesim import ledger as lg
 from practicesim.revenue import claims as cl
 
-STAGES = ("unbilled", "at_payer", "denied", "appeal", "patient", "agency")
-"""Where an open claim is: not yet submitted; submitted and awaiting the payer; denied and
-waiting for rework; appealed and awaiting the decision; owed by the patient (statements);
-placed with the collection agency."""
+STAGES = ("unbilled", "coded", "at_payer", "denied", "appeal", "patient", "agency")
+"""Where an open claim is: not yet coded; coded and not yet submitted (scrubber, clearinghouse
+or a credentialing hold next); submitted and awaiting the payer; denied and waiting for rework;
+appealed and awaiting the decision; owed by the patient (statements); placed with the
+collection agency."""
 
 _FROM_RUN_STAGE = {
-    cl.CODING: "unbilled", cl.SUBMISSION: "unbilled", cl.HELD: "unbilled",
+    cl.CODING: "unbilled", cl.SUBMISSION: "coded", cl.HELD: "coded",
     cl.AT_PAYER: "at_payer", cl.DENIED: "denied", cl.APPEAL: "appeal",
     cl.PATIENT: "patient", cl.AGENCY: "agency",
 }
 
 CLAIMS_FILE, APPOINTMENTS_FILE, META_FILE = ("open_claims.csv", "booked_appointments.csv",
                                              "state.json")
+STATE_FILES = frozenset({CLAIMS_FILE, APPOINTMENTS_FILE, META_FILE})
+"""The files of a state folder (the only ones ``PracticeState.write`` may replace)."""
 CLAIM_COLUMNS = ("claim", "payer", "provider", "service_date", "stage", "charge", "balance",
                  "submitted_date", "denied_date", "denial_reason", "patient_balance",
-                 "statements_sent", "denials", "medicare_allowed")
+                 "statements_sent", "last_statement_date", "denials", "medicare_allowed")
 REQUIRED_CLAIM_COLUMNS = ("claim", "payer", "provider", "service_date", "stage", "charge",
                           "balance")
 APPOINTMENT_COLUMNS = ("provider", "date", "time", "visit_type", "payer", "booked_on")
@@ -102,7 +107,7 @@ class PracticeState:
                 appointments if appointments is not None else _empty(APPOINTMENT_COLUMNS),
                 as_of, appointments_file),
             cash_cents=None if cash is None else _cents_of(cash, f"{source}/{META_FILE}",
-                                                           None, "cash"),
+                                                           None, "cash", signed=True),
             source=source,
         )
 
@@ -131,7 +136,7 @@ class PracticeState:
         ``folder`` atomically (amounts in dollars, exact to the cent)."""
         from practicesim.output import write_atomically
 
-        return write_atomically(Path(folder), self.write_files)
+        return write_atomically(Path(folder), self.write_files, STATE_FILES)
 
     def write_files(self, folder: Path) -> None:
         """Write the state's three files into an existing ``folder`` (see ``write``)."""
@@ -170,9 +175,15 @@ def read_state(folder: str | Path) -> PracticeState:
         if not path.is_file():
             return None
         try:
-            return pd.read_csv(path, dtype=str, keep_default_na=False)
+            table = pd.read_csv(path, dtype=str, keep_default_na=False,
+                                skip_blank_lines=False)
+        except pd.errors.EmptyDataError:
+            raise StateError(f"{path}: empty (expected a header line with the columns "
+                             f"{list(columns)})") from None
         except (pd.errors.ParserError, UnicodeDecodeError) as exc:
             raise StateError(f"{path}: cannot be read as CSV ({exc})") from None
+        blank = (table == "").all(axis=1)
+        return table[~blank]
 
     return PracticeState.from_tables(as_of, table(CLAIMS_FILE, CLAIM_COLUMNS),
                                      table(APPOINTMENTS_FILE, APPOINTMENT_COLUMNS),
@@ -185,8 +196,9 @@ def state_from_run(run: Any) -> PracticeState:
     after its end, and its ending cash. A run continued from this state picks up where the
     first one stopped.
 
-    Not carried over: appointments whose cancellation (drawn in the first run) falls after its
-    end (they are left out rather than kept), and visits whose charge was not yet entered.
+    Appointments still on the book include those whose cancellation, drawn in the first run,
+    falls after its end (the new run draws their fate again, given no cancellation so far).
+    Not carried over: visits whose charge was not yet entered.
     """
     cal = run.calendar
     n = cal.n_days
@@ -202,7 +214,10 @@ def state_from_run(run: Any) -> PracticeState:
     cycle = run.scenario.patient_collections.statement_cycle_days
     max_statements = len(run.scenario.patient_collections.pay_probability_per_statement)
     billed = last[lg.TRANSFER].reindex(ids).fillna(claims["charge_day"].set_axis(ids))
-    sent = np.clip((n - 2 - billed.to_numpy()) // cycle + 1, 0, max_statements)
+    # statement i goes out on billed + 1 + i * cycle (revenue/patients.py)
+    sent = np.clip((n - 2 - billed.to_numpy()) // cycle + 1, 0, max_statements).astype(int)
+    last_statement = pd.Series(np.where(sent > 0, billed.to_numpy() + 1 + (sent - 1) * cycle,
+                                        np.nan), index=ids)
 
     def dates(days: pd.Series) -> list[date | None]:
         return [None if pd.isna(d) else cal.date(int(d)) for d in days]
@@ -220,18 +235,21 @@ def state_from_run(run: Any) -> PracticeState:
         "denial_reason": reason.reindex(ids).fillna("").to_numpy(),
         "patient_balance": claims["patient_balance_cents"].to_numpy() / 100,
         "statements_sent": np.where(stage == "patient", sent, 0),
+        "last_statement_date": dates(last_statement.where((stage == "patient").to_numpy())),
         "denials": claims["denials"].to_numpy(),
         "medicare_allowed": claims["medicare_allowed_cents"].to_numpy() / 100,
     })
     table.loc[~table["stage"].isin(["at_payer"]), "submitted_date"] = None
     table.loc[~table["stage"].isin(["denied", "appeal"]), ["denied_date", "denial_reason"]] = (
         None, "")
-    booked = run.appointments[run.appointments["status"] == "scheduled"]
+    booked = run.appointments[(run.appointments["status"] == "scheduled")
+                              | (run.appointments["cancel_day"] >= n)]
     appointments = pd.DataFrame({
         "provider": booked["provider"].astype(str).to_numpy(),
         "date": dates(booked["day"]),
         "time": [f"{m // 60:02d}:{m % 60:02d}" for m in booked["time_minutes"].tolist()],
-        "visit_type": booked["visit_type"].astype(str).to_numpy(),
+        "visit_type": (booked["service_line"].astype(str) + "/"
+                       + booked["visit_type"].astype(str)).to_numpy(),
         "payer": booked["payer"].astype(str).to_numpy(),
         "booked_on": dates(booked["request_day"]),
     })
@@ -268,25 +286,28 @@ def _date_of(value: object, file: str, row: int | None, column: str) -> date:
                          f"got {value!r}") from None
 
 
-def _cents_of(value: object, file: str, row: int | None, column: str) -> int:
-    """Dollars (text or number) to integer cents, refusing fractions of a cent."""
+def _cents_of(value: object, file: str, row: int | None, column: str,
+              signed: bool = False) -> int:
+    """Dollars (text or number) to integer cents, refusing fractions of a cent (and negative
+    amounts unless ``signed``)."""
     try:
         amount = Decimal(str(value).strip()) * 100
     except InvalidOperation:
         amount = Decimal("NaN")
-    if not amount.is_finite() or amount < 0 or abs(amount - amount.to_integral_value()) > Decimal(
-            "0.000001"):
-        raise StateError(f"{_where(file, row, column)}: expected an amount in dollars >= 0 with "
-                         f"at most 2 decimals, got {value!r}")
+    if (not amount.is_finite() or (amount < 0 and not signed)
+            or abs(amount - amount.to_integral_value()) > Decimal("0.000001")):
+        sign = "" if signed else " >= 0"
+        raise StateError(f"{_where(file, row, column)}: expected an amount in dollars{sign} "
+                         f"with at most 2 decimals, got {value!r}")
     return int(amount.to_integral_value())
 
 
 def _int_of(value: object, file: str, row: int | None, column: str) -> int:
     try:
-        number = float(str(value).strip())
-    except ValueError:
-        number = -1.0
-    if number < 0 or number != int(number):
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        number = Decimal(-1)
+    if not number.is_finite() or number < 0 or number != number.to_integral_value():
         raise StateError(f"{_where(file, row, column)}: expected a whole number >= 0, "
                          f"got {value!r}")
     return int(number)
@@ -305,15 +326,23 @@ def _check_columns(table: pd.DataFrame, file: str, allowed: tuple[str, ...],
 def _claims(table: pd.DataFrame, as_of: date, file: str) -> pd.DataFrame:
     """The open-claims table checked row by row, amounts in cents."""
     _check_columns(table, file, CLAIM_COLUMNS, REQUIRED_CLAIM_COLUMNS)
-    rows = []
-    for i, record in enumerate(table.to_dict("records")):
-        rows.append(_claim_row(record, i, as_of, file))
+    rows = [_claim_row(record, i, as_of, file)
+            for i, record in zip(_line_index(table), table.to_dict("records"), strict=True)]
     return pd.DataFrame(rows, columns=list(_CLAIM_FIELDS))
+
+
+def _line_index(table: pd.DataFrame) -> list[int]:
+    """Each row's position in its file (``row + 2`` is its line, after the header), kept from
+    the file through dropped blank lines; positions for a table with another index."""
+    if pd.api.types.is_integer_dtype(table.index.dtype):
+        return [int(i) for i in table.index]
+    return list(range(len(table)))
 
 
 _CLAIM_FIELDS = ("claim", "payer", "provider", "service_date", "stage", "charge_cents",
                  "balance_cents", "submitted_date", "denied_date", "denial_reason",
-                 "patient_balance_cents", "statements_sent", "denials", "medicare_allowed_cents")
+                 "patient_balance_cents", "statements_sent", "last_statement_date", "denials",
+                 "medicare_allowed_cents")
 
 
 def _claim_row(record: dict[str, Any], i: int, as_of: date, file: str) -> dict[str, Any]:
@@ -340,7 +369,8 @@ def _claim_row(record: dict[str, Any], i: int, as_of: date, file: str) -> dict[s
     if not 0 < balance <= charge:
         raise StateError(f"{_where(file, i, 'balance')}: expected 0 < balance <= charge "
                          f"({charge / 100:.2f}), got {balance / 100:.2f}")
-    dated = {"submitted_date": stage == "at_payer", "denied_date": stage in ("denied", "appeal")}
+    dated = {"submitted_date": stage == "at_payer",
+             "denied_date": stage in ("denied", "appeal"), "last_statement_date": False}
     when: dict[str, date | None] = {}
     for column, required in dated.items():
         value = need(column) if required else get(column)
@@ -382,7 +412,7 @@ def _appointments(table: pd.DataFrame, as_of: date, file: str) -> pd.DataFrame:
     """The booked-appointments table checked row by row."""
     _check_columns(table, file, APPOINTMENT_COLUMNS, APPOINTMENT_COLUMNS)
     rows = []
-    for i, record in enumerate(table.to_dict("records")):
+    for i, record in zip(_line_index(table), table.to_dict("records"), strict=True):
         for column in APPOINTMENT_COLUMNS:
             if _missing(record.get(column)):
                 raise StateError(f"{_where(file, i, column)}: expected a value, got an empty "

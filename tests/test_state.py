@@ -57,9 +57,11 @@ def test_state_from_run_holds_the_open_book_and_the_calendar(first_and_state):
     assert state.as_of == run.calendar.date(run.calendar.n_days)
     assert state.ar_cents == int(run.daily["ar_cents"].iloc[-1])
     assert state.cash_cents == int(run.daily["cash_cents"].iloc[-1])
-    assert len(state.appointments) == int((run.appointments["status"] == "scheduled").sum())
-    assert set(state.claims["stage"]) <= {"unbilled", "at_payer", "denied", "appeal", "patient",
-                                          "agency"}
+    on_book = (run.appointments["status"] == "scheduled") | (
+        run.appointments["cancel_day"] >= run.calendar.n_days)
+    assert len(state.appointments) == int(on_book.sum())
+    assert set(state.claims["stage"]) <= {"unbilled", "coded", "at_payer", "denied", "appeal",
+                                          "patient", "agency"}
     at_payer = state.claims[state.claims["stage"] == "at_payer"]
     assert at_payer["submitted_date"].notna().all()
 
@@ -123,29 +125,110 @@ def test_warm_start_approaches_a_warmed_up_run():
     assert empty.kpis()["collections"] < 0.9 * warm["collections"].mean()
 
 
-def test_claims_at_the_payer_wait_at_least_the_payment_floor():
-    """Medicare never pays a clean claim before day 14 from submission: an opening claim sent
-    3 days before the start waits at least 11 more days."""
-    scenario = starting(build(), AS_OF)
+NO_POSTING_LAG = {"billing.posting_lag_days": 0}
+
+
+def test_claims_at_the_payer_wait_the_payment_floor_from_their_submission():
+    """Medicare never pays a clean claim before day 14 from submission: claims sent 3 days
+    before the start are decided from day 11, the floor counted from their submission."""
+    scenario = starting(build(NO_POSTING_LAG), AS_OF)
     rows = [claim(claim=f"M{i}", payer="medicare", submitted_date="2026-08-29")
             for i in range(200)]
     run = simulate(scenario, seed=1, state=state_of(*rows))
     decided = run.ledger[(run.ledger["claim"] < 0) & run.ledger["kind"].isin(DECISIONS)]
     assert decided["claim"].nunique() == 200
-    assert decided["day"].min() >= 14 - 3
+    assert decided["day"].min() == 14 - 3
 
 
 def test_residual_lag_is_conditioned_on_the_wait_so_far():
-    """Claims already 60 days at a payer with a median lag of 16 days are decided soon, not a
-    full lag later: the conditional lag is just above the age."""
-    scenario = starting(build(), AS_OF)
+    """Claims already 45 days at a payer whose lag rarely exceeds 30 days are decided after a
+    lag drawn given that it exceeds 44 days: decision days match rejection sampling from the
+    payer's lag distribution (unconditioned, most would come due at once on day 0)."""
+    scenario = starting(build(NO_POSTING_LAG), AS_OF)
     rows = [claim(claim=f"C{i}", service_date="2026-06-20",
-                  submitted_date=str(AS_OF - timedelta(days=60))) for i in range(100)]
+                  submitted_date=str(AS_OF - timedelta(days=45))) for i in range(300)]
     run = simulate(scenario, seed=1, state=state_of(*rows))
     decided = run.ledger[(run.ledger["claim"] < 0) & run.ledger["kind"].isin(
         DECISIONS)].groupby("claim")["day"].min()
-    assert len(decided) == 100
-    assert decided.median() < 16
+    assert len(decided) == 300
+    lag = {p.name: p.lag_days for p in scenario.payers}["commercial_a"]
+    draws = lag.sample(np.random.default_rng(0), 4_000_000)
+    expected = np.ceil(draws[draws > 44]) - 45
+    assert len(expected) > 5000
+    assert decided.mean() == pytest.approx(expected.mean(), abs=4 * expected.std() / 300**0.5)
+    assert (decided == 0).mean() == pytest.approx((expected == 0).mean(), abs=0.1)
+
+
+def test_imported_appointments_are_cancelled_with_the_conditional_chance():
+    """Booked 20 days before the start for day 10 (lead 30): 19 of the 29 possible
+    cancellation days have passed, so the chance left is c x 10 / (29 - c x 19)."""
+    rate = 0.3
+    scenario = starting(build({"scheduling.early_cancel_rate": rate}), AS_OF)
+    booked = [{"provider": f"physician_{1 + i % 2}", "date": "2026-09-11", "time": "09:00",
+               "visit_type": "established", "payer": "medicaid", "booked_on": "2026-08-12"}
+              for i in range(3000)]
+    run = simulate(scenario, seed=1, state=state_of(appointments=booked))
+    imported = run.appointments[run.appointments["request_day"] < 0]
+    cancelled = imported["status"] == "cancelled"
+    expected = rate * 10 / (29 - rate * 19)
+    assert cancelled.mean() == pytest.approx(expected, abs=3 * (expected / 3000) ** 0.5)
+    assert imported.loc[cancelled, "cancel_day"].between(0, 9).all()
+
+
+def test_a_double_booked_import_does_not_free_the_other_appointments_slot():
+    from practicesim.engine import Practice
+
+    scenario = starting(build({"scheduling.early_cancel_rate": 1.0}), AS_OF)
+    booked = [{"provider": "physician_1", "date": "2026-09-11", "time": "09:00",
+               "visit_type": "established", "payer": "medicaid", "booked_on": "2026-08-30"}] * 2
+    practice = Practice(scenario, 1, 0, state_of(appointments=booked))
+    assert practice.scheduler.unslotted == {1}
+    day = 10
+    position = next(p for p, t in enumerate(practice.book.templates[day][0].times) if t == 540)
+    assert practice.book.free[day][0][position] == 0
+    second = practice.scheduler.table[1]
+    assert second.status == "cancelled"
+    practice.scheduler.release_cancellations(second.cancel_day)
+    first = practice.scheduler.table[0]
+    if first.cancel_day != second.cancel_day:
+        assert practice.book.free[day][0][position] == 0, "the first still holds its slot"
+
+
+def test_patient_statements_follow_the_last_one_by_a_cycle():
+    """One statement sent 10 days before the start with a 30-day cycle: the next goes out on
+    day 20, and its cost is booked then."""
+    scenario = starting(build({"patient_collections.statement_cost": 1.0}), AS_OF)
+    row = claim(stage="patient", balance="40.00", submitted_date=None, statements_sent=1,
+                last_statement_date=str(AS_OF - timedelta(days=10)))
+    run = simulate(scenario, seed=1, state=state_of(row))
+    own = simulate(scenario, seed=1)  # the same practice without the opening claim
+    extra = run.daily["statement_costs_cents"] - own.daily["statement_costs_cents"]
+    days = extra[extra != 0].index.tolist()
+    assert days[0] == 20 and extra[20] == 100
+    assert all((d - 20) % 30 == 0 for d in days)
+
+
+def test_negative_cash_is_a_state_too(tmp_path):
+    state = state_of(claim(), cash=-1234.56)
+    assert state.cash_cents == -123456
+    state.write(tmp_path / "s")
+    assert read_state(tmp_path / "s").cash_cents == -123456
+    run = simulate(starting(build(), AS_OF), seed=1, state=state)
+    first = run.daily.iloc[0]
+    assert first["cash_cents"] == -123456 + first["collections_cents"] - first["costs_cents"]
+
+
+def test_blank_lines_and_bad_numbers_in_state_files(tmp_path):
+    (tmp_path / "state.json").write_text('{"as_of": "2026-09-01"}')
+    header = "claim,payer,provider,service_date,stage,charge,balance,submitted_date,denials\n"
+    good = "A1,medicare,physician_1,2026-08-01,at_payer,100.00,100.00,2026-08-03,0\n"
+    (tmp_path / "open_claims.csv").write_text(
+        header + good + "\n" + good.replace("A1", "A2").replace(",0\n", ",nan\n"))
+    with pytest.raises(StateError, match=r"row 4: column denials: expected a whole number"):
+        read_state(tmp_path)
+    (tmp_path / "open_claims.csv").write_text("")
+    with pytest.raises(StateError, match=r"open_claims\.csv: empty"):
+        read_state(tmp_path)
 
 
 def test_denied_claims_past_their_appeal_window_are_written_off_at_once():
@@ -239,7 +322,8 @@ def test_state_folder_errors_name_the_file(tmp_path):
         read_state(tmp_path)
 
 
-STAGES = st.sampled_from(["unbilled", "at_payer", "denied", "appeal", "patient", "agency"])
+STAGES = st.sampled_from(["unbilled", "coded", "at_payer", "denied", "appeal", "patient",
+                          "agency"])
 
 
 @st.composite

@@ -39,6 +39,8 @@ class Appointment(NamedTuple):
     session_start: int
     reminded: bool
     status: str
+    cancel_day: int
+    """The day a cancellation with notice frees the slot (-1: not cancelled with notice)."""
 
 
 class Scheduler:
@@ -55,6 +57,8 @@ class Scheduler:
         self.requested: list[int] = [0] * ctx.n_days
         self.lost: list[int] = [0] * ctx.n_days
         self._slots = [[t.slots for t in line.visit_types] for line in ctx.scenario.service_lines]
+        self.unslotted: set[int] = set()
+        """Appointments holding no slot of their own (imported double bookings)."""
 
     def eligible(self, payer: int) -> list[tuple[int, int, int]] | None:
         """(provider, first day, end day) each provider may see this payer's patients; None
@@ -98,6 +102,8 @@ class Scheduler:
         row = self.book.free[when][provider]
         if row is not None and row[position:position + slots] == b"\x01" * slots:
             self.book.take(provider, when, position, slots)
+        else:
+            self.unslotted.add(len(self.table))
         self._record(request_day, line, vtype, patient, payer, provider, when, position, fate,
                      first_cancel_day=0)
 
@@ -114,11 +120,14 @@ class Scheduler:
         reminded = lead >= 2 and u_remind < rules.no_shows.reminder_share
         cancel_rate = rules.scheduling.early_cancel_rate
         elapsed = max(0, min(lead - 1, first_cancel_day - day - 1))
+        remaining = lead - 1 - elapsed
         if elapsed:
-            cancel_rate *= (lead - 1 - elapsed) / (lead - 1 - cancel_rate * elapsed)
+            cancel_rate = (cancel_rate * remaining / (lead - 1 - cancel_rate * elapsed)
+                           if remaining > 0 else 0.0)
+        cancel_day = -1
         if lead >= 2 and u_cancel < cancel_rate:
             status = CANCELLED
-            cancel_day = day + 1 + elapsed + math.floor(u_when * (lead - 1 - elapsed))
+            cancel_day = day + 1 + elapsed + math.floor(u_when * remaining)
             if cancel_day < self.ctx.n_days:
                 self.cancellations[cancel_day].append(len(table))
         elif u_late < rules.no_shows.late_cancel_rate:
@@ -130,18 +139,21 @@ class Scheduler:
         time, session_start = self.book.time_of(provider, when, position)
         self.by_day[when].append(len(table))
         table.append(Appointment(day, patient, payer, provider, line, vtype, when, position,
-                                 time, session_start, reminded, status))
+                                 time, session_start, reminded, status, cancel_day))
 
     def release_cancellations(self, day: int) -> None:
         """Slots of appointments cancelled today go back to the book."""
         for a in self.cancellations[day]:
+            if a in self.unslotted:
+                continue
             appt = self.table[a]
             slots = self._slots[appt.line][appt.visit_type]
             self.book.release(appt.provider, appt.day, appt.position, slots)
         self.cancellations[day] = []
 
     def frame(self, names: dict[str, list]) -> pd.DataFrame:
-        """One row per appointment; appointments after the run's end are ``scheduled``."""
+        """One row per appointment; appointments after the run's end are ``scheduled``;
+        ``cancel_day``: when a cancellation with notice freed the slot (-1: none)."""
         t = frame_from_rows(self.table, Appointment._fields)
         n_days = self.ctx.n_days
         status = t["status"].where((t["day"] < n_days) | (t["status"] == CANCELLED), "scheduled")
@@ -154,9 +166,11 @@ class Scheduler:
             "patient": t["patient"],
             "payer": pd.Categorical.from_codes(t["payer"], categories=names["payer"]),
             "provider": pd.Categorical.from_codes(t["provider"], categories=names["provider"]),
+            "service_line": pd.Categorical.from_codes(t["line"], categories=names["line"]),
             "visit_type": visit_type_labels(names["visit_type"], t["line"], t["visit_type"]),
             "reminded": t["reminded"].astype(bool),
             "status": pd.Categorical(status, categories=STATUSES),
+            "cancel_day": t["cancel_day"],
         })
 
 

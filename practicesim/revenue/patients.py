@@ -52,25 +52,28 @@ class PatientCollections:
         if claim.balance:
             self.bill(day, claim)
 
-    def bill(self, day: int, claim: Claim, already_sent: int = 0) -> None:
+    def bill(self, day: int, claim: Claim, already_sent: int = 0,
+             next_statement_day: int | None = None) -> None:
         """A patient balance arose on ``day``: draw its whole collection path. An opening claim
-        (warm start) that has had ``already_sent`` statements goes on with the next one."""
+        (warm start) that has had ``already_sent`` statements goes on with the next one, sent on
+        ``next_statement_day`` (default: the day after ``day``)."""
         rules = self.ctx.scenario.patient_collections
         claim.stage = PATIENT
         cycle = rules.statement_cycle_days
         statement_cost = cents(rules.statement_cost)
         u = claim.u
         probabilities = rules.pay_probability_per_statement
-        for i in range(min(already_sent, len(probabilities)), len(probabilities)):
+        already_sent = min(already_sent, len(probabilities))
+        first = day + 1 if next_statement_day is None else next_statement_day
+        for i in range(already_sent, len(probabilities)):
             probability = probabilities[i]
-            sent = day + 1 + (i - already_sent) * cycle
+            sent = first + (i - already_sent) * cycle
             self.ctx.finance.add(sent, "statement_costs", statement_cost)
             pays, when = u[U_STATEMENTS + 2 * i], u[U_STATEMENTS + 2 * i + 1]
             if pays < probability:
                 self._schedule(sent + 1 + math.floor(when * (cycle - 1)), claim, PAY)
                 return
-        unsent = max(0, len(probabilities) - already_sent)
-        self._schedule(day + 1 + unsent * cycle, claim, PLACE)
+        self._schedule(first + (len(probabilities) - already_sent) * cycle, claim, PLACE)
 
     def _schedule(self, day: int, claim: Claim, action: int) -> None:
         if day < self.ctx.n_days:

@@ -81,13 +81,20 @@ class Adjudication:
     def resume(self, day: int, claim: Claim, submitted_day: int, u_lag: float,
                u_posting: float) -> None:
         """An opening claim sent to the payer on ``submitted_day`` (before the run) and not yet
-        decided: its lag is drawn given that it exceeds the days already waited."""
+        posted. Its remittance is posted ``max(floor, ceil(lag), 1) + ceil(posting)`` days
+        after submission, as for any claim; given that this is not before ``day``, the lag is
+        drawn conditioned on ``ceil(lag) >= day - submitted_day - ceil(posting)`` unless the
+        payer's floor alone already holds the claim that long."""
         payer = self.ctx.scenario.payers[claim.payer]
-        waited = day - submitted_day
-        lag = self.lags[claim.payer].residual(max(0, waited - 1), u_lag)
+        posting = max(0, math.ceil(self.posting_lag.quantile(u_posting)))
+        needed = day - submitted_day - posting
+        dist = self.lags[claim.payer]
+        if max(payer.floor_days, 1) >= needed:
+            lag = dist.quantile(u_lag)
+        else:
+            lag = dist.residual(needed - 1, u_lag)
         claim.stage = AT_PAYER
-        when = submitted_day + max(payer.floor_days, math.ceil(lag), 1) + max(
-            0, math.ceil(self.posting_lag.quantile(u_posting)))
+        when = submitted_day + max(payer.floor_days, math.ceil(lag), 1) + posting
         if when < self.ctx.n_days:
             self.due[max(day, when)].append(claim)
 

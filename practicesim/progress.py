@@ -3,8 +3,8 @@
 ``replicate``, ``compare`` and ``sweep`` take ``progress=True`` to show one (or any callable
 ``progress(done)`` of their own). The bar shows replications done out of the total, elapsed
 time, the estimated time left and a note: under ``reps="auto"`` the current confidence-interval
-half-width against its target. rich draws it in place in a terminal and as a live output in a
-notebook cell.
+half-width against its target. rich draws it in place in a terminal and as a live ipywidgets
+output in a notebook cell (the ``notebook`` extra installs ipywidgets).
 """
 
 from __future__ import annotations

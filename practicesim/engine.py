@@ -72,7 +72,8 @@ class Practice:
         self.ctx = ctx = Context(
             scenario=first, calendar=calendar, streams=streams,
             accounts=Accounts([p.name for p in first.payers]),
-            finance=Finance(calendar, seats), coverage=Coverage(first, seats, calendar),
+            finance=Finance(calendar, seats),
+            coverage=Coverage(first, seats, calendar, streams),
             seats=seats,
             self_pay_index=frozenset(i for i, p in enumerate(first.payers)
                                      if p.kind == "self_pay"),

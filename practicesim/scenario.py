@@ -135,15 +135,30 @@ class Session(_Model):
 class Enrollment(_Model):
     """A provider's enrollment with one payer.
 
-    ``effective``: the date the enrollment takes effect (None = always enrolled). The payer
-    pays for services from ``covers_from`` (default: the effective date; for Medicare 30 days
-    before it, 42 CFR 424.520(d)). ``lapses``: first date of service no longer covered
-    (re-credentialing missed), None = never.
+    ``effective``: the date the enrollment takes effect (None = always enrolled). Or, when the
+    date is not known in advance: ``applied``, the date the application went in, and
+    ``processing_days``, the payer's processing time (a distribution, days): the enrollment
+    takes effect ``ceil(processing_days)`` after ``applied``, drawn per replication from a
+    stream keyed by provider and payer (so the same provider and payer get the same draw in
+    every scenario of a comparison). The payer pays for services from ``covers_from`` (default:
+    the effective date; for Medicare 30 days before it, 42 CFR 424.520(d)). ``lapses``: first
+    date of service no longer covered (re-credentialing missed), None = never.
     """
 
     effective: date | None = None
+    applied: date | None = None
+    processing_days: Dist | None = None
     covers_from: date | None = None
     lapses: date | None = None
+
+    @model_validator(mode="after")
+    def _one_way_to_take_effect(self) -> Enrollment:
+        if (self.applied is None) != (self.processing_days is None):
+            raise ValueError("applied and processing_days go together (the effective date is "
+                             "applied + processing_days)")
+        if self.applied is not None and self.effective is not None:
+            raise ValueError("give either effective, or applied with processing_days, not both")
+        return self
 
 
 class Provider(_Model):

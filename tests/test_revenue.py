@@ -11,6 +11,7 @@ from practicesim import Run, simulate
 from practicesim.engine import Practice
 from practicesim.ledger import claim_totals
 from practicesim.revenue.claims import CLAIM_DRAWS, Claim
+from practicesim.scenario import ScenarioError
 from tests.conftest import build
 
 
@@ -200,3 +201,42 @@ def test_hold_claims_waits_for_the_effective_date_even_for_retroactive_services(
                        & (run.claims["first_adjudication_day"] >= 0)]
     assert len(retro) > 10
     assert (retro["initial_denial_reason"] != "B7").all(), "30-day retroactive window is paid"
+
+
+def test_enrollment_takes_effect_a_drawn_processing_time_after_the_application():
+    """applied + processing_days: each replication draws its own processing time per
+    provider and payer; a scenario that applies 60 days later takes effect exactly 60 days
+    later in the same replication (common random numbers); B7 before it, none after."""
+    def enrolled(applied: str) -> dict:
+        return {"scheduling.uncredentialed_policy": "bill_anyway",
+                "providers[physician].credentialing": {"commercial_a": {
+                    "applied": applied,
+                    "processing_days": {"dist": "uniform", "low": 20, "high": 90}}}}
+
+    early, late = build(enrolled("2026-12-01")), build(enrolled("2027-01-30"))
+    days = {r: [Practice(s, 4, r).ctx.coverage.effective_day(0, 3) for s in (early, late)]
+            for r in range(6)}
+    assert all(later - first == 60 for first, later in days.values())
+    assert len({first for first, _ in days.values()}) > 3, "processing time varies by replication"
+    applied = Practice(early, 4, 0).ctx.calendar.day(date(2026, 12, 1))
+    assert all(20 <= d - applied <= 90 for d, _ in days.values())
+    coverage = Practice(late, 4, 2).ctx.coverage
+    run = simulate(late, seed=4, replication=2)
+    claims = run.claims[(run.claims["payer"] == "commercial_a")
+                        & (run.claims["first_adjudication_day"] >= 0)]
+    seat = claims["provider"].astype(str).map({"physician_1": 0, "physician_2": 1})
+    effective = seat.map(lambda p: coverage.effective_day(p, 3))
+    assert effective.nunique() == 2, "each provider has its own processing time"
+    before = claims["service_day"] < effective
+    assert before.sum() > 20 and (claims.loc[before, "initial_denial_reason"] == "B7").all()
+    assert (claims.loc[~before, "initial_denial_reason"] != "B7").all()
+
+
+@pytest.mark.parametrize(("enrollment", "message"), [
+    ({"applied": "2027-01-01"}, "applied and processing_days go together"),
+    ({"effective": "2027-01-01", "applied": "2026-11-01", "processing_days": 30},
+     "either effective, or applied"),
+])
+def test_enrollment_dates_are_checked(enrollment, message):
+    with pytest.raises(ScenarioError, match=message):
+        build({"providers[physician].credentialing": {"commercial_a": enrollment}})

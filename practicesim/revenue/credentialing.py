@@ -3,13 +3,20 @@
 A provider enrolled with a payer from ``effective`` (and, after a missed re-credentialing, until
 ``lapses``) may bill that payer for services in ``[effective, lapses)``. Medicare also pays for
 services up to 30 days before the effective date (42 CFR 424.520(d), 424.521(a)); a payer that
-backdates enrollment further is given ``covers_from``.
+backdates enrollment further is given ``covers_from``. An enrollment given as ``applied`` plus
+``processing_days`` takes effect ``ceil(processing_days)`` days after the application, the
+processing time drawn once per run from the stream ``("credentialing", provider, payer)``.
 """
 
 from __future__ import annotations
 
+import math
+from datetime import date as date_type
+from datetime import timedelta
+
 from practicesim.calendar import PracticeCalendar
-from practicesim.scenario import Provider, Scenario
+from practicesim.scenario import Enrollment, Provider, Scenario
+from practicesim.streams import Streams
 
 MEDICARE_RETROACTIVE_DAYS = 30
 
@@ -18,7 +25,8 @@ class Coverage:
     """Enrollment in simulation days, per (provider seat, payer): the day it takes effect and
     the window of service days the payer pays for."""
 
-    def __init__(self, scenario: Scenario, seats: list[Provider], calendar: PracticeCalendar):
+    def __init__(self, scenario: Scenario, seats: list[Provider], calendar: PracticeCalendar,
+                 streams: Streams | None = None):
         big = 10**9
         self.windows: list[list[tuple[int, int]]] = []
         self.effective: list[list[int]] = []
@@ -28,8 +36,9 @@ class Coverage:
                 enrollment = provider.credentialing.get(payer.name)
                 first, end, effective = -big, big, -big
                 if enrollment is not None:
-                    if enrollment.effective is not None:
-                        effective = first = calendar.day(enrollment.effective)
+                    takes_effect = effective_date(enrollment, provider.name, payer.name, streams)
+                    if takes_effect is not None:
+                        effective = first = calendar.day(takes_effect)
                         if payer.kind == "medicare":
                             first -= MEDICARE_RETROACTIVE_DAYS
                     if enrollment.covers_from is not None:
@@ -57,3 +66,15 @@ class Coverage:
     def window(self, provider: int, payer: int) -> tuple[int, int]:
         """``[first, end)`` service days the payer pays this provider for."""
         return self.windows[provider][payer]
+
+
+def effective_date(enrollment: Enrollment, provider: str, payer: str,
+                   streams: Streams | None) -> date_type | None:
+    """When the enrollment takes effect: its ``effective`` date, or ``applied`` plus the
+    payer's processing time drawn from the stream ``("credentialing", provider, payer)``."""
+    if enrollment.applied is None or enrollment.processing_days is None:
+        return enrollment.effective
+    if streams is None:
+        raise ValueError(f"{provider}/{payer}: a drawn enrollment date needs random streams")
+    days = enrollment.processing_days.sample(streams.get("credentialing", provider, payer), 1)
+    return enrollment.applied + timedelta(days=max(0, math.ceil(float(days[0]))))

@@ -1,0 +1,37 @@
+"""Charts for notebooks and reports: the cumulative cash difference of a comparison as a fan
+(``cash_difference_fan``), A/R by aging bucket over time (``ar_aging_over_time``, a table, and
+``ar_aging_area``), where a period's gross charges went (``waterfall_table``, a table, and
+``revenue_waterfall``), one-at-a-time sensitivity (``tornado_chart``) and an experiment's
+monthly collections, costs and net cash flow (``monthly_cash``). Plots use matplotlib only and
+return a ``matplotlib.figure.Figure`` built without pyplot (safe under the Agg backend); each
+takes an optional ``ax`` to draw into. Money is in dollars; colours are the colour-blind safe
+Okabe-Ito palette, with hatching or line styles so that prints in grey stay readable.
+"""
+
+from practicesim.report.plots import (
+    AGING_STYLE,
+    OKABE_ITO,
+    WATERFALL_STEPS,
+    DollarFormatter,
+    ar_aging_area,
+    ar_aging_over_time,
+    cash_difference_fan,
+    monthly_cash,
+    revenue_waterfall,
+    tornado_chart,
+    waterfall_table,
+)
+
+__all__ = [
+    "AGING_STYLE",
+    "OKABE_ITO",
+    "WATERFALL_STEPS",
+    "DollarFormatter",
+    "ar_aging_area",
+    "ar_aging_over_time",
+    "cash_difference_fan",
+    "monthly_cash",
+    "revenue_waterfall",
+    "tornado_chart",
+    "waterfall_table",
+]

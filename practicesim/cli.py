@@ -119,7 +119,7 @@ def run(
     for name, value in kpis.items():
         table.add_row(name, _format(str(name), float(value)))
     console.print(table)
-    console.print(f"tables and run.json written to [bold]{written}[/]")
+    console.print(f"tables, run.json and end_state/ written to [bold]{written}[/]")
 
 
 @app.command()

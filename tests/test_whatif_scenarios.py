@@ -3,13 +3,15 @@ credentialing pair isolates lateness."""
 
 from __future__ import annotations
 
+import copy
 from datetime import date
 
 import pytest
 
-from practicesim import load_scenario
+from practicesim import Scenario, load_scenario, simulate
 from practicesim.engine import Practice
-from tests.conftest import ROOT
+from practicesim.scenario import load_raw, set_path, validate
+from tests.conftest import ROOT, SMALL
 
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
 
@@ -37,3 +39,69 @@ def test_late_credentialing_shifts_every_enrollment_by_the_application_delay():
             shift = (b.ctx.coverage.effective_day(seat, payer)
                      - a.ctx.coverage.effective_day(seat, payer))
             assert shift == delay, terms.name
+
+
+def simple_practice(credentialing: dict) -> Scenario:
+    """Three physicians with full schedules, one established visit type billed 99213, every
+    patient keeping the appointment, commercial_a paying the whole allowed amount with no
+    denials: a practice whose lost revenue can be worked out by hand. The third physician,
+    ``new_physician``, starts on the first reported day with ``credentialing``."""
+    raw = copy.deepcopy(load_raw(SMALL))
+    raw["providers"].append({"name": "new_physician", "start_date": "2027-01-01",
+                             "sessions": [{"start": "08:00", "end": "12:00"},
+                                          {"start": "13:00", "end": "17:00"}],
+                             "credentialing": credentialing})
+    raw["service_lines"] = [{"name": "primary_care", "visit_types": [
+        {"name": "new_patient", "new_patient": True, "codes": {"99213": 1.0},
+         "provider_minutes": 12},
+        {"name": "established", "codes": {"99213": 1.0}, "provider_minutes": 12}]}]
+    for key, value in {
+        "demand[primary_care].requests_per_day": 120,
+        "demand[primary_care].new_patient_share": 0.0,
+        "demand[primary_care].walk_ins_per_hour": {},
+        "scheduling.uncredentialed_policy": "bill_anyway",
+        "scheduling.early_cancel_rate": 0.0,
+        "scheduling.patient_tolerance_days": 1000,
+        "no_shows.base_rate": 0.0, "no_shows.late_cancel_rate": 0.0,
+        "billing.missed_charge_rate": 0.0, "billing.claim_error_rate": 0.0,
+        "payers[commercial_a].denial.rate": 0.0,
+        "payers[commercial_a].cost_sharing": {"copay": 0, "coinsurance": 0.0,
+                                              "deductible_probability": 0.0},
+    }.items():
+        set_path(raw, key, value)
+    return validate(raw, "simple practice")
+
+
+def test_lost_revenue_of_late_credentialing_matches_a_hand_calculation():
+    """Billing anyway while commercial_a's enrollment is 60 days late: every claim of the new
+    physician's commercial_a patients in those 60 days is denied B7 and written off. By hand:
+    lost payments = visits per day x commercial_a's share of patients x allowed amount x clinic
+    days late = 24 x 0.25 x (Medicare allowed for 99213 x 1.30) x clinic days. The simulated
+    difference (same replications, so the same visits) falls within three binomial standard
+    deviations of it."""
+    late_days = 60
+    on_time = simple_practice({})
+    late = simple_practice({"commercial_a": {"effective": str(date(2027, 3, 2))}})
+    a, b = simulate(on_time, seed=3), simulate(late, seed=3)
+    cal = a.calendar
+    start = cal.day(date(2027, 1, 1))
+    clinic_days = int(cal.is_clinic_day[start:start + late_days].sum())
+    payer = {p.name: p for p in on_time.payers}["commercial_a"]
+    allowed = round(on_time.fee_schedule["99213"].medicare_allowed * 100
+                    * payer.allowed_pct_of_medicare) / 100
+    share = payer.share / sum(p.share for p in on_time.payers)
+    slots = 24
+    by_hand = slots * share * allowed * clinic_days
+    paid = [run.ledger.loc[(run.ledger["kind"] == "payer_payment")
+                           & (run.ledger["payer"] == "commercial_a"), "amount_cents"].sum() / 100
+            for run in (a, b)]
+    lost = paid[0] - paid[1]
+    visits = slots * clinic_days
+    tolerance = 3 * allowed * (visits * share * (1 - share)) ** 0.5
+    assert lost == pytest.approx(by_hand, abs=tolerance)
+    written_off = b.ledger[(b.ledger["kind"] == "denial_writeoff")
+                           & (b.ledger["carc_reason"] == "B7")]
+    assert len(written_off) * allowed == pytest.approx(lost, abs=0.01), (
+        "each denied claim loses exactly its allowed amount")
+    charge = on_time.fee_schedule["99213"].charge
+    assert written_off["amount_cents"].sum() / 100 == pytest.approx(len(written_off) * charge)

@@ -11,6 +11,7 @@ from practicesim.revenue.claims import Accounts
 from practicesim.revenue.credentialing import Coverage
 from practicesim.scenario import Provider, Scenario
 from practicesim.streams import Streams
+from practicesim.workforce import Workforce
 
 
 @dataclass(slots=True)
@@ -28,6 +29,8 @@ class Context:
     coverage: Coverage
     seats: list[Provider]
     """One entry per provider (a ``count: n`` group expanded to n seats)."""
+    workforce: Workforce
+    """Staff present and their output per role and day (turnover, vacancies, ramp-up)."""
     self_pay_index: frozenset[int]
     """Indices of self-pay payers (no claim goes to a payer)."""
 

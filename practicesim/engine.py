@@ -40,6 +40,7 @@ from practicesim.revenue.submission import Submission
 from practicesim.scenario import Provider, Scenario
 from practicesim.state import PracticeState
 from practicesim.streams import Streams
+from practicesim.workforce import Workforce
 
 
 def provider_seats(scenario: Scenario) -> list[Provider]:
@@ -69,10 +70,11 @@ class Practice:
         self.changes = {start: changed for start, changed in epochs if start > 0}
         seats = provider_seats(first)
         streams = Streams(seed, replication)
+        workforce = Workforce([(0, first), *sorted(self.changes.items())], calendar, streams)
         self.ctx = ctx = Context(
             scenario=first, calendar=calendar, streams=streams,
             accounts=Accounts([p.name for p in first.payers]),
-            finance=Finance(calendar, seats),
+            finance=Finance(calendar, seats, workforce), workforce=workforce,
             coverage=Coverage(first, seats, calendar, streams),
             seats=seats,
             self_pay_index=frozenset(i for i, p in enumerate(first.payers)

@@ -2,9 +2,10 @@
 
 Every cost is booked in integer cents on the day it is paid: salaries and provider compensation
 semi-monthly (the 15th and the last day of each month, 1/24 of the annual figure for each person
-on the payroll that day), overhead and software on the 1st of each month, clearinghouse fees per
-claim sent, statement costs when statements go out, agency and vendor fees as collections come
-in. Cash on day d = starting cash + collections up to d - costs up to d.
+on the payroll that day: vacant positions are not paid), hiring costs on each hire's first day,
+overhead and software on the 1st of each month, clearinghouse fees per claim sent, statement
+costs when statements go out, agency and vendor fees as collections come in. Cash on day d =
+starting cash + collections up to d - costs up to d.
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ import pandas as pd
 
 from practicesim.calendar import PracticeCalendar
 from practicesim.scenario import Provider, Scenario
+from practicesim.workforce import Workforce
 
 COST_CATEGORIES = (
     "provider_compensation", "front_office_payroll", "clinical_staff_payroll",
     "coding_payroll", "billing_payroll", "other_payroll", "overhead", "rcm_software",
-    "clearinghouse_fees", "statement_costs", "agency_fees", "vendor_fees",
+    "clearinghouse_fees", "statement_costs", "agency_fees", "vendor_fees", "hiring_costs",
 )
 REVENUE_CYCLE_COSTS = (
     "coding_payroll", "billing_payroll", "rcm_software", "clearinghouse_fees",
@@ -43,9 +45,11 @@ def cents(dollars: float) -> int:
 class Finance:
     """The practice's costs by category and day (integer cents)."""
 
-    def __init__(self, calendar: PracticeCalendar, seats: list[Provider]) -> None:
+    def __init__(self, calendar: PracticeCalendar, seats: list[Provider],
+                 workforce: Workforce) -> None:
         self.calendar = calendar
         self.seats = seats
+        self.workforce = workforce
         self.costs = {c: np.zeros(calendar.n_days, dtype=np.int64) for c in COST_CATEGORIES}
         self.collections = np.zeros(calendar.n_days, dtype=np.int64)
 
@@ -67,11 +71,17 @@ class Finance:
         if when.day == 1:
             self.add(day, "overhead", cents(scenario.costs.fixed_overhead_per_month))
             self.add(day, "rcm_software", cents(scenario.costs.rcm_software_per_month))
+        for role in _ROLE_CATEGORY:
+            hired = self.workforce.hires(role, day)
+            if hired:
+                self.add(day, "hiring_costs",
+                         cents(hired * getattr(scenario.staff, role).hiring_cost))
         if when.day not in (15, last):
             return
         for role, category in _ROLE_CATEGORY.items():
             staff = getattr(scenario.staff, role)
-            self.add(day, category, cents(staff.count * staff.annual_salary / 24))
+            paid = self.workforce.present(role, day)
+            self.add(day, category, cents(paid * staff.annual_salary / 24))
         for seat in self.seats:
             active = (seat.start_date is None or seat.start_date <= when) and (
                 seat.end_date is None or when < seat.end_date)

@@ -183,9 +183,21 @@ class Provider(_Model):
 
 
 class StaffRole(_Model):
+    """``count`` positions of one role, and its turnover (``practicesim/workforce.py``)."""
+
     count: int = Field(default=0, ge=0)
     hours_per_day: float = Field(default=8.0, gt=0, le=24)
     annual_salary: Money = 0.0
+    turnover_per_year: NonNegative = 0.0
+    """Departures per position per year (a Poisson rate; 0.3 = 30% annual turnover)."""
+    vacancy_days: Dist = Field(default_factory=lambda: as_dist(0.0))
+    """Days a position stays empty after a departure."""
+    ramp_up_days: int = Field(default=0, ge=0)
+    """Days a new hire takes to reach full output."""
+    ramp_up_productivity: Fraction = 1.0
+    """A new hire's output on the first day, as a share of full output."""
+    hiring_cost: Money = 0.0
+    """Recruiting and training cost of each hire (dollars)."""
 
 
 class Staff(_Model):

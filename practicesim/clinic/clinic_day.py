@@ -136,12 +136,19 @@ class Clinic:
         patients, who = self._arrivals(day)
         if not who:
             return
-        staff = self.ctx.scenario.staff
         opens = min(a for s in sessions for a, _ in s) - 30.0
-        result = flow.run_day(patients, sessions, staff.front_desk.count,
-                              staff.medical_assistants.count, staff.checkout.count, opens)
+        at_work = [self._at_work(role, day) for role in
+                   ("front_desk", "medical_assistants", "checkout")]
+        result = flow.run_day(patients, sessions, *at_work, opens)
         self.sessions.extend((day, s) for s in flow.session_stats(result, sessions))
         self._record(day, patients, result, who)
+
+    def _at_work(self, role: str, day: int) -> int:
+        """Servers of a flow stage today: the staff present, at least one when the role has
+        positions (someone covers a stage whose staff are all absent); 0 skips the stage."""
+        if getattr(self.ctx.scenario.staff, role).count == 0:
+            return 0
+        return max(1, self.ctx.workforce.present(role, day))
 
     def _arrivals(self, day: int) -> tuple[flow.DayPatients, list[tuple[int, int, int, int]]]:
         """Today's patients, and per patient (appointment or -1, patient, line, visit type)."""

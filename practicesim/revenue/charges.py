@@ -94,7 +94,7 @@ class CodingQueue:
         if coders.count == 0:
             capacity = math.inf
         elif self.ctx.calendar.is_clinic_day[day]:
-            capacity = coders.count * coders.hours_per_day * 60.0
+            capacity = self.ctx.workforce.output("coders", day) * coders.hours_per_day * 60.0
         else:
             return
         queue = self.queue

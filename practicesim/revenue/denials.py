@@ -106,7 +106,7 @@ class DenialQueue:
         billers = self.ctx.scenario.staff.billers
         if not self.ctx.calendar.is_clinic_day[day] or billers.count == 0:
             return
-        capacity = (billers.count * billers.hours_per_day * 60.0
+        capacity = (self.ctx.workforce.output("billers", day) * billers.hours_per_day * 60.0
                     * self.ctx.scenario.billing.denial_share_of_biller_time)
         queue = self.queue
         while queue and capacity > 0:

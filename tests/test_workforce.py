@@ -1,0 +1,84 @@
+"""Staff turnover, vacancies and ramp-up (practicesim/workforce.py) against renewal theory, and
+their effect on the revenue cycle."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from practicesim import simulate
+from practicesim.calendar import PracticeCalendar
+from practicesim.engine import Practice
+from practicesim.streams import Streams
+from practicesim.workforce import Workforce
+from tests.conftest import build
+
+TURNOVER = {"turnover_per_year": 0.5, "vacancy_days": 30, "ramp_up_days": 60,
+            "ramp_up_productivity": 0.5, "hiring_cost": 4000}
+
+
+def billers(count: int, years: int, **terms: object):
+    scenario = build({"staff.billers": {"count": count, "hours_per_day": 8,
+                                        "annual_salary": 47000, **terms},
+                      "calendar.horizon_days": 365 * years, "calendar.warmup_days": 0})
+    calendar = PracticeCalendar(scenario)
+    return scenario, calendar, Workforce([(0, scenario)], calendar, Streams(1, 0))
+
+
+def test_without_turnover_everyone_is_present_at_full_output():
+    _, calendar, workforce = billers(3, 1)
+    days = range(calendar.n_days)
+    assert {workforce.present("billers", d) for d in days} == {3}
+    assert {workforce.output("billers", d) for d in days} == {3.0}
+    assert sum(workforce.hires("billers", d) for d in days) == 0
+
+
+def test_turnover_matches_renewal_theory():
+    """Tenure ~ exponential(mean 730 days), then 30 days vacant, then a hire ramping from half
+    output to full over 60 days: in the long run a position is filled 730 / 760 of the time,
+    its output is (730 - 15) / 760 of full, and it hires 365 / 760 times a year."""
+    positions, years = 200, 10
+    _, calendar, workforce = billers(positions, years, **TURNOVER)
+    late = range(2 * 365, calendar.n_days)  # past the tenured start
+    present = np.mean([workforce.present("billers", d) for d in late]) / positions
+    output = np.mean([workforce.output("billers", d) for d in late]) / positions
+    hires = sum(workforce.hires("billers", d) for d in late) / positions / (len(late) / 365)
+    assert present == pytest.approx(730 / 760, abs=0.01)
+    assert output == pytest.approx(715 / 760, abs=0.01)
+    assert hires == pytest.approx(365 / 760, rel=0.08)
+
+
+def test_a_position_added_by_a_dated_change_is_a_hire_that_ramps_up():
+    scenario = build({"staff.billers": {"count": 1, "ramp_up_days": 10,
+                                        "ramp_up_productivity": 0.2, "hiring_cost": 3000},
+                      "changes": [{"date": "2027-01-01", "set": {"staff.billers.count": 2}}]})
+    practice = Practice(scenario, 1, 0)
+    workforce, day = practice.ctx.workforce, practice.ctx.calendar.day(
+        scenario.calendar.start)
+    assert workforce.output("billers", day - 1) == 1.0
+    assert workforce.hires("billers", day) == 1
+    assert workforce.output("billers", day) == pytest.approx(1.2)
+    assert workforce.output("billers", day + 5) == pytest.approx(1.6)
+    assert workforce.output("billers", day + 10) == pytest.approx(2.0)
+    run = simulate(scenario, seed=1)
+    assert run.daily["hiring_costs_cents"].sum() == 300000
+    assert run.daily.loc[day, "hiring_costs_cents"] == 300000
+
+
+def test_turnover_costs_hires_saves_vacant_pay_and_slows_denial_rework():
+    """Same replication with and without biller turnover: the staff's comings and goings are
+    the only difference (their own stream), so payroll falls by the vacancies, hiring costs are
+    booked per hire, and the denial backlog is larger."""
+    stable = build({"staff.billers.count": 2})
+    churn = build({"staff.billers.count": 2,
+                   **{f"staff.billers.{k}": v for k, v in TURNOVER.items()},
+                   "staff.billers.turnover_per_year": 3.0, "staff.billers.vacancy_days": 60})
+    a, b = simulate(stable, seed=2), simulate(churn, seed=2)
+    practice = Practice(churn, 2, 0)
+    hires = sum(practice.ctx.workforce.hires("billers", d) for d in range(a.calendar.n_days))
+    assert hires > 0
+    assert b.daily["hiring_costs_cents"].sum() == hires * 400000
+    assert b.daily["billing_payroll_cents"].sum() < a.daily["billing_payroll_cents"].sum()
+    assert b.daily["denial_backlog"].mean() > a.daily["denial_backlog"].mean()
+    assert (a.visits["provider_start_minutes"].to_numpy()
+            == b.visits["provider_start_minutes"].to_numpy()).all(), "the clinic is untouched"

@@ -435,6 +435,25 @@ class PatientCollections(_Model):
     statement_cost: Money = 1.0
 
 
+class FrontOffice(_Model):
+    """Front-office work before the visit (the practice management checklist)."""
+
+    eligibility_check_share: Fraction = 0.0
+    """Share of appointments booked at least two days ahead whose coverage is verified 48 hours
+    before the visit."""
+    eligibility_fix_rate: Fraction = 0.8
+    """Share of a verified visit's eligibility problems that the check finds and fixes before
+    the claim goes out."""
+    eligibility_reasons: list[str] = Field(
+        default_factory=lambda: ["22", "26", "27", "31", "109"])
+    """CARC reasons of eligibility problems: coordination of benefits, coverage not yet in
+    force or ended, patient not identified as insured, not covered by this payer."""
+    eligibility_check_cost: Money = 0.0
+    """Dollars per check: the real-time eligibility transaction and the front desk's time."""
+    reminder_cost: Money = 0.0
+    """Dollars per appointment reminder sent (e.g. a text message service)."""
+
+
 class Costs(_Model):
     """Operating costs besides salaries (dollars)."""
 
@@ -472,6 +491,7 @@ class Scenario(_Model):
     billing: Billing = Billing()
     patient_collections: PatientCollections = PatientCollections()
     costs: Costs = Costs()
+    front_office: FrontOffice = FrontOffice()
     starting_cash: float = 0.0
     changes: list[Change] = Field(default_factory=list)
 

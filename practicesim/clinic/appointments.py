@@ -18,6 +18,7 @@ from practicesim.clinic.demand import Requests
 from practicesim.clinic.noshows import NoShowModel
 from practicesim.clinic.scheduling import AppointmentBook
 from practicesim.context import Context, day_buckets
+from practicesim.finance import cents
 from practicesim.results import frame_from_rows
 
 KEPT, NO_SHOW, LATE_CANCEL, CANCELLED = "completed", "no_show", "late_cancel", "cancelled"
@@ -41,6 +42,8 @@ class Appointment(NamedTuple):
     status: str
     cancel_day: int
     """The day a cancellation with notice frees the slot (-1: not cancelled with notice)."""
+    verified: bool
+    """Coverage verified 48 hours before the visit (``front_office.eligibility_check_share``)."""
 
 
 class Scheduler:
@@ -53,6 +56,7 @@ class Scheduler:
         self.by_day: list[list[int]] = day_buckets(book.n_days)
         self.cancellations: list[list[int]] = day_buckets(ctx.n_days)
         self.fate = ctx.streams.get("appointment_fate")
+        self.check = ctx.streams.buffer("eligibility_check")
         self.noshow = NoShowModel(ctx.scenario.no_shows)
         self.requested: list[int] = [0] * ctx.n_days
         self.lost: list[int] = [0] * ctx.n_days
@@ -136,10 +140,26 @@ class Scheduler:
             status = NO_SHOW
         else:
             status = KEPT
+        verified = self._front_office(day, when, lead, reminded, cancel_day)
         time, session_start = self.book.time_of(provider, when, position)
         self.by_day[when].append(len(table))
         table.append(Appointment(day, patient, payer, provider, line, vtype, when, position,
-                                 time, session_start, reminded, status, cancel_day))
+                                 time, session_start, reminded, status, cancel_day, verified))
+
+    def _front_office(self, day: int, when: int, lead: int, reminded: bool,
+                      cancel_day: int) -> bool:
+        """Whether the appointment's coverage is verified 48 hours ahead, and the cost of that
+        check and of its reminder, paid then (nothing for one cancelled before)."""
+        office = self.ctx.scenario.front_office
+        checked = lead >= 2 and self.check() < office.eligibility_check_share
+        due = max(day, when - 2)
+        if 0 <= cancel_day <= due:
+            return False
+        cost = (office.eligibility_check_cost if checked else 0.0) + (
+            office.reminder_cost if reminded else 0.0)
+        if cost:
+            self.ctx.finance.add(due, "front_office_costs", cents(cost))
+        return checked
 
     def release_cancellations(self, day: int) -> None:
         """Slots of appointments cancelled today go back to the book."""
@@ -171,6 +191,7 @@ class Scheduler:
             "reminded": t["reminded"].astype(bool),
             "status": pd.Categorical(status, categories=STATUSES),
             "cancel_day": t["cancel_day"],
+            "verified": t["verified"].astype(bool),
         })
 
 

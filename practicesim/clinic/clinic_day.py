@@ -186,6 +186,7 @@ class Clinic:
                 continue
             payer = payers[patient]
             claim = self._bill(day, len(visits), patient, payer, provider, line, vtype)
+            claim.verified = appointment >= 0 and self.scheduler.table[appointment].verified
             visits.append(Visit(day, appointment, patient, payer, provider, line, vtype,
                                 patients.arrival[i], result.provider_start[i],
                                 result.provider_end[i], result.departure[i], to_provider[i],

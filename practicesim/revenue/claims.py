@@ -85,6 +85,8 @@ class Claim:
     """Days from that decision's remittance to its posting, drawn at charge entry."""
     u: Sequence[float] | None = None
     """The claim's own uniform draws (a compact ``array('d')``), indexed by ``U_*``."""
+    verified: bool = False
+    """The patient's coverage was verified before the visit (front-office eligibility check)."""
 
 
 class Accounts:

@@ -14,7 +14,9 @@ either denied with a CARC reason, or paid:
 Denials on a first submission: a claim with an error the scrubber missed is denied with one of
 ``billing.error_denial_reasons``; otherwise with probability ``denial.rate`` and a reason from
 ``denial.reasons``. A provider not enrolled with the payer on the date of service is denied
-B7. A corrected claim is denied again with ``denial.resubmission_denial_rate``.
+B7. A corrected claim is denied again with ``denial.resubmission_denial_rate``. A first-pass
+eligibility denial (``front_office.eligibility_reasons``) of a visit whose coverage was verified
+before it is avoided with ``front_office.eligibility_fix_rate``.
 """
 
 from __future__ import annotations
@@ -127,7 +129,13 @@ class Adjudication:
         if claim.has_error:
             return pick(self.ctx.scenario.billing.error_denial_reasons, mix)
         if draw < payer.denial.rate:
-            return pick(payer.denial.reasons, mix)
+            reason = pick(payer.denial.reasons, mix)
+            office = self.ctx.scenario.front_office
+            # given a denial, draw / rate is a fresh uniform, independent of the reason's draw
+            if (claim.verified and reason in office.eligibility_reasons
+                    and draw / payer.denial.rate < office.eligibility_fix_rate):
+                return ""
+            return reason
         return ""
 
     def pay(self, day: int, claim: Claim) -> None:

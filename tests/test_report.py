@@ -22,6 +22,7 @@ from practicesim.report import (
     ar_aging_area,
     ar_aging_over_time,
     cash_difference_fan,
+    effect_ranking,
     monthly_cash,
     revenue_waterfall,
     tornado_chart,
@@ -208,3 +209,21 @@ def test_dollar_ticks_stay_distinct_when_close():
     labels = DollarFormatter().format_ticks([-46_700, -46_650, -46_600, 0])
     assert len(set(labels)) == 4 and labels[-1] == "$0"
     assert DollarFormatter().format_ticks([0, 250_000, 1_250_000]) == ["$0", "$0.25M", "$1.25M"]
+
+
+# --- effect ranking ----------------------------------------------------------------------------
+
+
+def test_effect_ranking_puts_the_best_scenario_on_top(tmp_path):
+    base = build({**SHORT, "name": "base"})
+    others = [build({**SHORT, "name": "no_billers", "staff.billers.count": 0}),
+              build({**SHORT, "name": "two_billers", "staff.billers.count": 2})]
+    cmp = compare(base, *others, reps=3, seed=5, executor="serial")
+    fig = effect_ranking(cmp, month=3)
+    assert_real_picture(fig, tmp_path / "ranking.png")
+    ax = fig.axes[0]
+    names = [t.get_text() for t in ax.get_yticklabels()]
+    means = cmp.cash_differences.xs(3, level="month").groupby(level="scenario").mean()
+    assert names == list(means.sort_values().index), "best (largest) on top"
+    widths = [p.get_width() for p in ax.patches]
+    assert widths == pytest.approx(list(means.sort_values()))

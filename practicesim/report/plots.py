@@ -456,3 +456,45 @@ def monthly_cash(experiment: Experiment, ax: Axes | None = None) -> Figure:
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize="small", ncols=2,
               frameon=False)
     return _finish(fig, new)
+
+
+# --- 6. Ranked effects of several scenarios ---------------------------------------------------
+
+
+def effect_ranking(comparison: Comparison, month: int = 12, confidence: float = 0.90,
+                   ax: Axes | None = None) -> Figure:
+    """Each scenario's cumulative net cash difference from the baseline at ``month`` (dollars):
+    a horizontal bar at the mean over paired replications with its ``confidence`` interval as
+    an error bar, best on top ("where should the practice spend its next dollar?"). Bars whose
+    interval lies above zero are filled, the others hatched."""
+    from practicesim.experiment import interval
+
+    differences = comparison.cash_differences
+    if isinstance(differences, pd.DataFrame):
+        differences = differences.iloc[:, 0]
+    at = differences.xs(month, level="month")
+    rows = []
+    for name in dict.fromkeys(at.index.get_level_values("scenario")):
+        mean, low, high = interval(at.xs(name, level="scenario"), confidence)
+        rows.append((name, mean, low, high))
+    rows.sort(key=lambda r: r[1])
+    fig, ax, new = _figure(ax, (8, 1.0 + 0.6 * len(rows)))
+    positions = np.arange(len(rows))
+    for y, (_, mean, low, high) in zip(positions, rows, strict=True):
+        sure = low > 0
+        ax.barh(y, mean, color=OKABE_ITO["bluish_green" if sure else "orange"],
+                hatch="" if sure else "//", edgecolor=OKABE_ITO["black"], linewidth=0.6)
+        ax.errorbar(mean, y, xerr=[[mean - low], [high - mean]], color=OKABE_ITO["black"],
+                    capsize=4, linewidth=1.2)
+        ax.annotate(money(mean), (max(high, 0), y), xytext=(6, 0), textcoords="offset points",
+                    va="center", fontsize="small")
+    ax.set_yticks(positions, [name for name, *_ in rows])
+    ax.set_ylabel("scenario")
+    ax.axvline(0, color=OKABE_ITO["black"], linewidth=1)
+    ax.set_xlabel(f"cumulative net cash difference at month {month} ($), "
+                  f"{confidence:.0%} interval")
+    ax.set_title(f"Effect on {month}-month net cash vs {comparison.baseline.scenario.name} "
+                 f"({len(at.xs(rows[0][0], level='scenario'))} paired replications)")
+    _dollar_axis(ax.xaxis)
+    ax.grid(axis="x", color=OKABE_ITO["grey"], alpha=0.3)
+    return _finish(fig, new)

@@ -715,6 +715,10 @@ def validate(data: dict[str, Any], source: str | Path) -> Scenario:
     return scenario
 
 
+_WORKFORCE_TERMS = ("turnover_per_year", "vacancy_days", "ramp_up_days", "ramp_up_productivity")
+"""Staff terms the workforce timeline is drawn from when a run starts."""
+
+
 def _structural_change(before: Scenario, after: Scenario) -> str:
     """Why a dated change cannot apply mid-run ("" if it can). Staff counts and hours, payer
     terms (allowed amounts, denial rates, cost sharing, filing limits), demand rates, no-show
@@ -744,6 +748,9 @@ def _structural_change(before: Scenario, after: Scenario) -> str:
         "scheduling.{overbook_per_session, booking_horizon_days, panel_size}": lambda s: (
             s.scheduling.overbook_per_session, s.scheduling.booking_horizon_days,
             s.scheduling.panel_size),
+        f"staff.<role>.{{{', '.join(_WORKFORCE_TERMS)}}}": lambda s: [
+            tuple(getattr(getattr(s.staff, role), k) for k in _WORKFORCE_TERMS)
+            for role in type(s.staff).model_fields],
     }
     for what, part in fixed.items():
         if part(before) != part(after):

@@ -82,3 +82,14 @@ def test_turnover_costs_hires_saves_vacant_pay_and_slows_denial_rework():
     assert b.daily["denial_backlog"].mean() > a.daily["denial_backlog"].mean()
     assert (a.visits["provider_start_minutes"].to_numpy()
             == b.visits["provider_start_minutes"].to_numpy()).all(), "the clinic is untouched"
+
+
+def test_turnover_terms_cannot_change_mid_run():
+    """The staff timeline is drawn when the run starts: a dated change of turnover is refused
+    rather than silently ignored; a dated change of the hiring cost is fine."""
+    from practicesim.scenario import ScenarioError
+
+    with pytest.raises(ScenarioError, match=r"turnover_per_year.*cannot change mid-run"):
+        build({"changes": [{"date": "2027-02-01",
+                            "set": {"staff.billers.turnover_per_year": 0.3}}]})
+    build({"changes": [{"date": "2027-02-01", "set": {"staff.billers.hiring_cost": 500}}]})

@@ -445,9 +445,11 @@ class FrontOffice(_Model):
     """Share of a verified visit's eligibility problems that the check finds and fixes before
     the claim goes out."""
     eligibility_reasons: list[str] = Field(
-        default_factory=lambda: ["22", "26", "27", "31", "109"])
-    """CARC reasons of eligibility problems: coordination of benefits, coverage not yet in
-    force or ended, patient not identified as insured, not covered by this payer."""
+        default_factory=lambda: ["22", "24", "26", "27", "31", "32", "33", "109", "177", "200"])
+    """CARC reasons of eligibility problems: coordination of benefits, capitated plan, coverage
+    not yet in force or ended, patient not identified as insured or not an eligible dependent,
+    no dependent coverage, not covered by this payer, eligibility requirements not met, lapse
+    in coverage."""
     eligibility_check_cost: Money = 0.0
     """Dollars per check: the real-time eligibility transaction and the front desk's time."""
     reminder_cost: Money = 0.0

@@ -39,15 +39,24 @@ def test_eligibility_checks_avoid_the_share_of_eligibility_denials_they_fix():
     assert denied.mean() == pytest.approx(0.12, abs=3 * (0.12 * 0.88 / len(checked)) ** 0.5)
     eligibility = (checked["initial_denial_reason"].astype(str) == "27").mean()
     assert eligibility == pytest.approx(0.02, abs=0.015)
+    unchecked = medicaid[~medicaid["verified"]]
+    assert len(unchecked) > 100
+    rate = (unchecked["initial_denial_reason"].astype(str) != "").mean()
+    assert rate == pytest.approx(0.2, abs=3 * (0.2 * 0.8 / len(unchecked)) ** 0.5)
 
 
-def test_without_checks_nothing_changes():
-    """A share of 0 leaves every result as before the feature: same ledger, no cost."""
+def test_checks_that_fix_nothing_move_no_other_draw():
+    """Checking every visit with a fix rate of 0 changes nothing but the checks' cost: the
+    same ledger as with no checks at all (the check draws its own stream, and the fix uses the
+    denial's own uniform)."""
     base = simulate(build(MEDICAID_DENIALS), seed=3)
-    costed = simulate(build({**MEDICAID_DENIALS, "front_office.eligibility_check_cost": 5.0}),
-                      seed=3)
-    assert base.ledger.equals(costed.ledger)
-    assert costed.daily["front_office_costs_cents"].sum() == 0
+    checked = simulate(build({**MEDICAID_DENIALS, "front_office.eligibility_check_share": 1.0,
+                              "front_office.eligibility_fix_rate": 0.0,
+                              "front_office.eligibility_check_cost": 5.0}), seed=3)
+    assert base.ledger.equals(checked.ledger)
+    assert checked.appointments["verified"].any()
+    assert checked.daily["front_office_costs_cents"].sum() > 0
+    assert base.daily["front_office_costs_cents"].sum() == 0
 
 
 def test_checks_and_reminders_are_paid_two_days_before_the_visit():
@@ -63,5 +72,7 @@ def test_checks_and_reminders_are_paid_two_days_before_the_visit():
     assert run.daily["front_office_costs_cents"].sum() == expected
     assert appts.loc[appts["lead_days"] < 2, "verified"].sum() == 0
     ahead = appts[(appts["lead_days"] >= 2) & ~cancelled_first]
-    assert ahead["verified"].mean() == pytest.approx(0.5, abs=0.02)
+    insured = ahead["payer"] != "self_pay"
+    assert ahead.loc[insured, "verified"].mean() == pytest.approx(0.5, abs=0.02)
+    assert not ahead.loc[~insured, "verified"].any(), "self-pay patients are not checked"
     assert lg.balance_violations(run.ledger).empty

@@ -240,3 +240,20 @@ def test_enrollment_takes_effect_a_drawn_processing_time_after_the_application()
 def test_enrollment_dates_are_checked(enrollment, message):
     with pytest.raises(ScenarioError, match=message):
         build({"providers[physician].credentialing": {"commercial_a": enrollment}})
+
+
+@pytest.mark.parametrize(("applied", "first"), [("2026-12-01", "2027-01-31"),
+                                                ("2027-03-15", "2027-02-13")])
+def test_medicare_billing_dates_from_the_later_of_application_and_start(applied, first):
+    """42 CFR 424.520(d): billing privileges take effect on the later of the filing date and
+    the date services begin, with 30 retroactive days; the approval (applied + processing) is
+    when held claims may go out."""
+    scenario = build({"providers[physician].start_date": "2027-03-02",
+                      "providers[physician].credentialing": {"medicare": {
+                          "applied": applied, "processing_days": 50}}})
+    practice = Practice(scenario, 1, 0)
+    cal = practice.ctx.calendar
+    window = practice.ctx.coverage.window(0, 0)
+    assert window[0] == cal.day(date.fromisoformat(first))
+    approved = cal.day(date.fromisoformat(applied)) + 50
+    assert practice.ctx.coverage.effective_day(0, 0) == approved

@@ -24,12 +24,12 @@ def test_each_scenario_states_its_question_and_validates(path):
     assert load_scenario(path).name == path.stem
 
 
-def test_late_credentialing_shifts_every_enrollment_by_the_application_delay():
+def test_late_credentialing_shifts_every_approval_by_the_application_delay():
     """Same processing-time draws in both files (common random numbers), so each payer's
-    enrollment takes effect exactly as much later as the application went in."""
+    approval comes exactly as much later as the application went in."""
     on_time = load_scenario(ROOT / "scenarios" / "hire_provider.yaml")
     late = load_scenario(ROOT / "scenarios" / "late_credentialing.yaml")
-    delay = (date(2027, 2, 1) - date(2026, 11, 1)).days
+    delay = (date(2027, 1, 1) - date(2026, 9, 1)).days
     for replication in range(3):
         a, b = Practice(on_time, 1, replication), Practice(late, 1, replication)
         seat = [s.name for s in a.ctx.seats].index("new_physician")

@@ -3,6 +3,8 @@ their effect on the revenue cycle."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
 import pytest
 
@@ -92,4 +94,9 @@ def test_turnover_terms_cannot_change_mid_run():
     with pytest.raises(ScenarioError, match=r"turnover_per_year.*cannot change mid-run"):
         build({"changes": [{"date": "2027-02-01",
                             "set": {"staff.billers.turnover_per_year": 0.3}}]})
-    build({"changes": [{"date": "2027-02-01", "set": {"staff.billers.hiring_cost": 500}}]})
+    scenario = build({"staff.billers.ramp_up_days": 5, "changes": [
+        {"date": "2027-02-01", "set": {"staff.billers.hiring_cost": 500}},
+        {"date": "2027-03-01", "set": {"staff.billers.count": 2}}]})
+    run = simulate(scenario, seed=1)
+    hired = run.calendar.day(date(2027, 3, 1))
+    assert run.daily.loc[hired, "hiring_costs_cents"] == 50000

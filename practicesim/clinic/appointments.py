@@ -140,18 +140,21 @@ class Scheduler:
             status = NO_SHOW
         else:
             status = KEPT
-        verified = self._front_office(day, when, lead, reminded, cancel_day)
+        verified = self._front_office(day, when, lead, reminded, cancel_day,
+                                      payer in self.ctx.self_pay_index)
         time, session_start = self.book.time_of(provider, when, position)
         self.by_day[when].append(len(table))
         table.append(Appointment(day, patient, payer, provider, line, vtype, when, position,
                                  time, session_start, reminded, status, cancel_day, verified))
 
     def _front_office(self, day: int, when: int, lead: int, reminded: bool,
-                      cancel_day: int) -> bool:
-        """Whether the appointment's coverage is verified 48 hours ahead, and the cost of that
-        check and of its reminder, paid then (nothing for one cancelled before)."""
+                      cancel_day: int, self_pay: bool) -> bool:
+        """Whether the appointment's coverage is verified 48 hours ahead (never for a self-pay
+        patient), and the cost of that check and of its reminder, paid then (nothing for one
+        cancelled before)."""
         office = self.ctx.scenario.front_office
-        checked = lead >= 2 and self.check() < office.eligibility_check_share
+        drawn = self.check()
+        checked = lead >= 2 and not self_pay and drawn < office.eligibility_check_share
         due = max(day, when - 2)
         if 0 <= cancel_day <= due:
             return False

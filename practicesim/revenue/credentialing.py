@@ -5,7 +5,9 @@ A provider enrolled with a payer from ``effective`` (and, after a missed re-cred
 services up to 30 days before the effective date (42 CFR 424.520(d), 424.521(a)); a payer that
 backdates enrollment further is given ``covers_from``. An enrollment given as ``applied`` plus
 ``processing_days`` takes effect ``ceil(processing_days)`` days after the application, the
-processing time drawn once per run from the stream ``("credentialing", provider, payer)``.
+processing time drawn once per run from the stream ``("credentialing", provider, payer)``; for
+Medicare, billing privileges then date from the later of the application and the provider's
+start (30 days earlier with the retroactive rule), and the approval only releases held claims.
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ class Coverage:
                     if takes_effect is not None:
                         effective = first = calendar.day(takes_effect)
                         if payer.kind == "medicare":
+                            first = calendar.day(_medicare_billing_start(enrollment, provider,
+                                                                         takes_effect))
                             first -= MEDICARE_RETROACTIVE_DAYS
                     if enrollment.covers_from is not None:
                         first = calendar.day(enrollment.covers_from)
@@ -78,3 +82,15 @@ def effective_date(enrollment: Enrollment, provider: str, payer: str,
         raise ValueError(f"{provider}/{payer}: a drawn enrollment date needs random streams")
     days = enrollment.processing_days.sample(streams.get("credentialing", provider, payer), 1)
     return enrollment.applied + timedelta(days=max(0, math.ceil(float(days[0]))))
+
+
+def _medicare_billing_start(enrollment: Enrollment, provider: Provider,
+                            approved: date_type) -> date_type:
+    """Medicare's effective date of billing privileges (42 CFR 424.520(d)): the later of the
+    filing date of the application later approved and the date the provider began furnishing
+    services. With a known ``effective`` date, that date; with ``applied``, the later of
+    ``applied`` and the provider's ``start_date`` (the approval, ``approved``, only lets the
+    claims go out: claims held under ``hold_claims`` wait for it)."""
+    if enrollment.applied is None:
+        return approved
+    return max(enrollment.applied, provider.start_date or enrollment.applied)

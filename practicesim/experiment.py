@@ -594,8 +594,7 @@ def tornado(scenario: Scenario, ranges: dict[str, tuple[Any, Any]], kpis: Sequen
         variants += [_variant(scenario, {path: low}), _variant(scenario, {path: high})]
     jobs = [Job(v, seed, r, state) for v in variants for r in range(reps)]
     results = run_jobs(jobs, executor, workers)
-    means = [pd.DataFrame([r.kpis for r in results[k * reps:(k + 1) * reps]]).mean()
-             for k in range(len(variants))]
+    means = [row for _, row in _variant_means(results, reps).iterrows()]
     rows = []
     for i, (path, (low, high)) in enumerate(ranges.items()):
         at_low, at_high = means[1 + 2 * i], means[2 + 2 * i]
@@ -642,8 +641,7 @@ def sobol(scenario: Scenario, ranges: dict[str, tuple[float, float]], kpis: Sequ
     jobs = [Job(v, seed, r, state) for v in variants for r in range(reps)]
     with reporting(progress, len(jobs), "Sobol points") as report:
         results = run_jobs(jobs, executor, workers, report)
-    means = pd.DataFrame([pd.DataFrame([r.kpis for r in results[k * reps:(k + 1) * reps]]
-                                       ).mean() for k in range(len(variants))])
+    means = _variant_means(results, reps)
     rows = []
     for kpi in kpis:
         indices = sobol_analysis.analyze(problem, means[kpi].to_numpy(dtype=float),
@@ -655,6 +653,12 @@ def sobol(scenario: Scenario, ranges: dict[str, tuple[float, float]], kpis: Sequ
                          "ST_conf": indices["ST_conf"][i]})
     return pd.DataFrame(rows).sort_values(["kpi", "ST"], ascending=[True, False],
                                           ignore_index=True)
+
+
+def _variant_means(results: list[Replication], reps: int) -> pd.DataFrame:
+    """Mean KPIs of consecutive runs of ``reps`` replications (one row per variant, in order)."""
+    kpis = pd.DataFrame([r.kpis for r in results])
+    return kpis.groupby(np.arange(len(kpis)) // reps).mean()
 
 
 def best_option(scenario: Scenario, path: str, values: Sequence[Any],

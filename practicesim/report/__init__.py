@@ -2,10 +2,12 @@
 (``cash_difference_fan``), A/R by aging bucket over time (``ar_aging_over_time``, a table, and
 ``ar_aging_area``), where a period's gross charges went (``waterfall_table``, a table, and
 ``revenue_waterfall``), one-at-a-time sensitivity (``tornado_chart``) and an experiment's
-monthly collections, costs and net cash flow (``monthly_cash``). Plots use matplotlib only and
-return a ``matplotlib.figure.Figure`` built without pyplot (safe under the Agg backend); each
-takes an optional ``ax`` to draw into. Money is in dollars; colours are the colour-blind safe
-Okabe-Ito palette, with hatching or line styles so that prints in grey stay readable.
+monthly collections, costs and net cash flow (``monthly_cash``), scenarios ranked by their cash
+effect (``effect_ranking``), and ``money`` to write dollars (``-$1,235``). Plots use matplotlib
+only and return a ``matplotlib.figure.Figure`` built without pyplot (safe under the Agg
+backend); each takes an optional ``ax`` to draw into. Money is in dollars; colours are the
+colour-blind safe Okabe-Ito palette, with hatching or line styles so that prints in grey stay
+readable.
 """
 
 from practicesim.report.plots import (
@@ -17,6 +19,7 @@ from practicesim.report.plots import (
     ar_aging_over_time,
     cash_difference_fan,
     effect_ranking,
+    money,
     monthly_cash,
     revenue_waterfall,
     tornado_chart,
@@ -32,6 +35,7 @@ __all__ = [
     "ar_aging_over_time",
     "cash_difference_fan",
     "effect_ranking",
+    "money",
     "monthly_cash",
     "revenue_waterfall",
     "tornado_chart",

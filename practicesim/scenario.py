@@ -142,7 +142,11 @@ class Enrollment(_Model):
     stream keyed by provider and payer (so the same provider and payer get the same draw in
     every scenario of a comparison). The payer pays for services from ``covers_from`` (default:
     the effective date; for Medicare 30 days before it, 42 CFR 424.520(d)). ``lapses``: first
-    date of service no longer covered (re-credentialing missed), None = never.
+    date of service no longer covered (re-credentialing or revalidation missed), None = never.
+    ``renewed``: first date of service covered again after the lapse (None = never renewed);
+    services in ``[lapses, renewed)`` are never paid (Medicare reactivates billing privileges
+    from the day the new application is received, leaving a gap: 42 CFR 424.555(b); HHS
+    Departmental Appeals Board decision CR5613, 2020).
     """
 
     effective: date | None = None
@@ -150,9 +154,13 @@ class Enrollment(_Model):
     processing_days: Dist | None = None
     covers_from: date | None = None
     lapses: date | None = None
+    renewed: date | None = None
 
     @model_validator(mode="after")
     def _one_way_to_take_effect(self) -> Enrollment:
+        if self.renewed is not None and (self.lapses is None or self.renewed <= self.lapses):
+            raise ValueError(f"renewed ({self.renewed}) needs a lapses date before it, got "
+                             f"lapses {self.lapses}")
         if (self.applied is None) != (self.processing_days is None):
             raise ValueError("applied and processing_days go together (the effective date is "
                              "applied + processing_days)")

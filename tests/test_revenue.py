@@ -254,6 +254,6 @@ def test_medicare_billing_dates_from_the_later_of_application_and_start(applied,
     practice = Practice(scenario, 1, 0)
     cal = practice.ctx.calendar
     window = practice.ctx.coverage.window(0, 0)
-    assert window[0] == cal.day(date.fromisoformat(first))
+    assert window[0][0] == cal.day(date.fromisoformat(first))
     approved = cal.day(date.fromisoformat(applied)) + 50
     assert practice.ctx.coverage.effective_day(0, 0) == approved

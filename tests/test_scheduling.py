@@ -30,7 +30,7 @@ def test_overbooking_adds_appointments_at_session_start():
 
 def test_earliest_slot_is_first_day_then_earliest_time():
     book, calendar = make_book()
-    everyone = [(p, 0, book.n_days) for p in range(book.n_providers)]
+    everyone = {p: ((0, book.n_days),) for p in range(book.n_providers)}
     day, provider, position = book.earliest(everyone, 1, 60, 1)
     assert calendar.is_clinic_day[day]
     assert book.time_of(provider, day, position)[0] == 480
@@ -42,7 +42,7 @@ def test_earliest_slot_is_first_day_then_earliest_time():
 
 def test_multi_slot_visit_never_spans_the_gap_between_sessions():
     book, _ = make_book({"providers[physician].count": 1})
-    everyone = [(0, 0, book.n_days)]
+    everyone = {0: ((0, book.n_days),)}
     first_day = book.earliest(everyone, 1, 60, 1)[0]
     free = book.free[first_day][0]
     morning = free.index(2)
@@ -54,7 +54,7 @@ def test_multi_slot_visit_never_spans_the_gap_between_sessions():
 
 def test_released_slots_are_offered_again():
     book, _ = make_book({"providers[physician].count": 1})
-    everyone = [(0, 0, book.n_days)]
+    everyone = {0: ((0, book.n_days),)}
     day, _, position = book.earliest(everyone, 1, 60, 1)
     book.take(0, day, position, 1)
     book.release(0, day, position, 1)
@@ -63,6 +63,13 @@ def test_released_slots_are_offered_again():
 
 def test_eligibility_window_limits_booking_days():
     book, _ = make_book()
-    only_later = [(0, 20, book.n_days), (1, 20, book.n_days)]
+    only_later = {0: ((20, book.n_days),), 1: ((20, book.n_days),)}
     assert book.earliest(only_later, 1, 60, 1)[0] >= 20
-    assert book.earliest([(0, 0, 5)], 6, 60, 1) is None
+    assert book.earliest({0: ((0, 5),)}, 6, 60, 1) is None
+
+
+def test_a_lapse_in_enrollment_leaves_a_gap_in_booking_days():
+    book, _ = make_book({"providers[physician].count": 1})
+    gap = {0: ((0, 5), (30, book.n_days))}
+    assert book.earliest(gap, 6, 60, 1)[0] >= 30
+    assert book.earliest(gap, 1, 60, 1)[0] < 5

@@ -105,3 +105,37 @@ def test_lost_revenue_of_late_credentialing_matches_a_hand_calculation():
         "each denied claim loses exactly its allowed amount")
     charge = on_time.fee_schedule["99213"].charge
     assert written_off["amount_cents"].sum() / 100 == pytest.approx(len(written_off) * charge)
+
+
+@pytest.mark.parametrize("policy", ["bill_anyway", "do_not_book"])
+def test_a_lapsed_enrollment_stops_billing_until_renewed(policy):
+    """commercial_a's enrollment of the new physician lapses on 2027-02-01 and is renewed on
+    2027-03-15 (not retroactively). Billing anyway, every claim for a service in the gap is
+    denied B7 and none outside it is; not booking, the physician sees no commercial_a patient in
+    the gap but does before and after it."""
+    lapsed = simple_practice({"commercial_a": {"lapses": "2027-02-01", "renewed": "2027-03-15"}})
+    lapsed = lapsed.with_changes({"scheduling.uncredentialed_policy": policy,
+                                  "calendar.horizon_days": 120})
+    run = simulate(lapsed, seed=2)
+    cal = run.calendar
+    gap = (cal.day(date(2027, 2, 1)), cal.day(date(2027, 3, 15)))
+    if policy == "bill_anyway":
+        claims = run.claims[(run.claims["provider"] == "new_physician")
+                            & (run.claims["payer"] == "commercial_a")
+                            & (run.claims["first_adjudication_day"] >= 0)]
+        in_gap = claims["service_day"].between(gap[0], gap[1] - 1)
+        assert in_gap.sum() > 50 and (~in_gap).sum() > 50
+        assert (claims.loc[in_gap, "initial_denial_reason"] == "B7").all()
+        assert (claims.loc[~in_gap, "initial_denial_reason"] != "B7").all()
+        assert (claims.loc[in_gap, "status"] == "written_off").all()
+        return
+    seen = run.appointments[(run.appointments["provider"] == "new_physician")
+                            & (run.appointments["payer"] == "commercial_a")
+                            & (run.appointments["status"] == "completed")]["day"]
+    assert not seen.between(gap[0], gap[1] - 1).any()
+    assert (seen < gap[0]).sum() > 50 and (seen >= gap[1]).sum() > 50
+
+
+def test_renewal_needs_a_lapse_before_it():
+    with pytest.raises(ValueError, match="renewed"):
+        simple_practice({"commercial_a": {"renewed": "2027-03-15"}})

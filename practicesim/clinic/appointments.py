@@ -20,6 +20,7 @@ from practicesim.clinic.scheduling import AppointmentBook
 from practicesim.context import Context, day_buckets
 from practicesim.finance import cents
 from practicesim.results import frame_from_rows
+from practicesim.revenue.credentialing import Window
 
 KEPT, NO_SHOW, LATE_CANCEL, CANCELLED = "completed", "no_show", "late_cancel", "cancelled"
 STATUSES = [KEPT, NO_SHOW, LATE_CANCEL, CANCELLED, "scheduled"]
@@ -64,14 +65,14 @@ class Scheduler:
         self.unslotted: set[int] = set()
         """Appointments holding no slot of their own (imported double bookings)."""
 
-    def eligible(self, payer: int) -> list[tuple[int, int, int]] | None:
-        """(provider, first day, end day) each provider may see this payer's patients; None
-        when every provider may see them on every day."""
+    def eligible(self, payer: int) -> dict[int, Window] | None:
+        """Per provider, the days (``[first, end)`` intervals) it may see this payer's
+        patients; None when every provider may see them on every day."""
         coverage = self.ctx.coverage
         if (self.ctx.scenario.scheduling.uncredentialed_policy != "do_not_book"
                 or len(coverage.unrestricted[payer]) == self.book.n_providers):
             return None
-        return [(p, *coverage.window(p, payer)) for p in range(self.book.n_providers)]
+        return {p: coverage.window(p, payer) for p in range(self.book.n_providers)}
 
     def book_requests(self, day: int, requests: Requests) -> None:
         """Offer each request the earliest slot; book it if within the patient's tolerance."""

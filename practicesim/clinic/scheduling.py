@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from practicesim.calendar import PracticeCalendar, session_slots
+from practicesim.revenue.credentialing import Window, covered
 from practicesim.scenario import Provider, clock_minutes
 
 FREE, TAKEN, GAP = 1, 0, 2
@@ -110,14 +111,15 @@ class AppointmentBook:
     def _rank(time: int, room: int) -> int:
         return _NEVER_RANK if room == 0 or time >= _NEVER else time * 1024 - room
 
-    def earliest(self, eligible: list[tuple[int, int, int]] | None, first: int, last: int,
+    def earliest(self, eligible: dict[int, Window] | None, first: int, last: int,
                  slots: int) -> tuple[int, int, int] | None:
         """The first open place for a visit of ``slots`` slots: (day, provider, position).
 
-        ``eligible``: (provider, first day, end day) of each provider who may be booked, or
-        None when every provider may be booked on every day. Days ``first..last`` are searched
-        in order; within the first day with room, the earliest slot time wins, then the
-        provider with more free slots that day, then the lower provider index.
+        ``eligible``: per provider, the ``[first, end)`` day intervals it may be booked
+        (providers absent: never), or None when every provider may be booked on every day.
+        Days ``first..last`` are searched in order; within the first day with room, the
+        earliest slot time wins, then the provider with more free slots that day, then the
+        lower provider index.
         """
         day_free = self.day_free
         pointer = self.pointer
@@ -127,10 +129,9 @@ class AppointmentBook:
         first, last = max(first, pointer), min(last, self.n_days - 1)
         if eligible is None and slots == 1:
             return self._earliest_single(first, last)
-        windows = None if eligible is None else {p: (lo, hi) for p, lo, hi in eligible}
         for day in range(first, last + 1):
             if day_free[day] >= slots:
-                found = self._best_on_day(day, slots, windows)
+                found = self._best_on_day(day, slots, eligible)
                 if found is not None:
                     return day, *found
         return None
@@ -146,7 +147,7 @@ class AppointmentBook:
         return None
 
     def _best_on_day(self, day: int, slots: int,
-                     windows: dict[int, tuple[int, int]] | None) -> tuple[int, int] | None:
+                     windows: dict[int, Window] | None) -> tuple[int, int] | None:
         """(provider, position) of the best place for ``slots`` slots on ``day``, or None.
 
         Providers are visited in order of their first free slot (a lower bound on where a run
@@ -162,10 +163,8 @@ class AppointmentBook:
                 break
             if n_free[p] < slots:
                 continue
-            if windows is not None:
-                lo, hi = windows.get(p, (0, 0))
-                if not lo <= day < hi:
-                    continue
+            if windows is not None and not covered(windows.get(p, ()), day):
+                continue
             position = free[p].find(pattern)
             if position < 0:
                 continue

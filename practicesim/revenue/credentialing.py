@@ -1,13 +1,14 @@
 """Provider enrollment with payers: who may bill whom for which dates of service.
 
 A provider enrolled with a payer from ``effective`` (and, after a missed re-credentialing, until
-``lapses``) may bill that payer for services in ``[effective, lapses)``. Medicare also pays for
+``lapses``, then again from ``renewed``) may bill that payer for services in ``[effective, lapses)``
+and ``[renewed, ...)``: a coverage window is a tuple of such intervals. Medicare also pays for
 services up to 30 days before the effective date (42 CFR 424.520(d), 424.521(a)); a payer that
 backdates enrollment further is given ``covers_from``. An enrollment given as ``applied`` plus
 ``processing_days`` takes effect ``ceil(processing_days)`` days after the application, the
 processing time drawn once per run from the stream ``("credentialing", provider, payer)``; for
-Medicare, billing privileges then date from the later of the application and the provider's
-start (30 days earlier with the retroactive rule), and the approval only releases held claims.
+Medicare, billing privileges then date from the later of the application and the provider's start
+(30 days earlier with the retroactive rule), and the approval only releases held claims.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from practicesim.scenario import Enrollment, Provider, Scenario
 from practicesim.streams import Streams
 
 MEDICARE_RETROACTIVE_DAYS = 30
+Window = tuple[tuple[int, int], ...]
+"""Service days a payer pays a provider for: ``[first, end)`` intervals in day order."""
 
 
 class Coverage:
@@ -30,7 +33,7 @@ class Coverage:
     def __init__(self, scenario: Scenario, seats: list[Provider], calendar: PracticeCalendar,
                  streams: Streams | None = None):
         big = 10**9
-        self.windows: list[list[tuple[int, int]]] = []
+        self.windows: list[list[Window]] = []
         self.effective: list[list[int]] = []
         for provider in seats:
             row, effective_row = [], []
@@ -49,27 +52,34 @@ class Coverage:
                         first = calendar.day(enrollment.covers_from)
                     if enrollment.lapses is not None:
                         end = calendar.day(enrollment.lapses)
-                row.append((first, end))
+                window: Window = ((first, end),)
+                if enrollment is not None and enrollment.renewed is not None:
+                    window = ((first, end), (calendar.day(enrollment.renewed), big))
+                row.append(window)
                 effective_row.append(effective)
             self.windows.append(row)
             self.effective.append(effective_row)
         self.unrestricted = [
-            [p for p, row in enumerate(self.windows) if row[j] == (-big, big)]
+            [p for p, row in enumerate(self.windows) if row[j] == ((-big, big),)]
             for j in range(len(scenario.payers))
         ]
 
     def covers(self, provider: int, payer: int, day: int) -> bool:
         """True if the payer pays this provider for a service on ``day``."""
-        first, end = self.windows[provider][payer]
-        return first <= day < end
+        return covered(self.windows[provider][payer], day)
 
     def effective_day(self, provider: int, payer: int) -> int:
         """The day the enrollment takes effect (claims held for it go out then)."""
         return self.effective[provider][payer]
 
-    def window(self, provider: int, payer: int) -> tuple[int, int]:
-        """``[first, end)`` service days the payer pays this provider for."""
+    def window(self, provider: int, payer: int) -> Window:
+        """The ``[first, end)`` intervals of service days the payer pays this provider for."""
         return self.windows[provider][payer]
+
+
+def covered(window: Window, day: int) -> bool:
+    """True if ``day`` falls in one of the window's ``[first, end)`` intervals."""
+    return any(first <= day < end for first, end in window)
 
 
 def effective_date(enrollment: Enrollment, provider: str, payer: str,

@@ -9,6 +9,7 @@ from practicesim.calendar import PracticeCalendar
 from practicesim.finance import Finance
 from practicesim.revenue.claims import Accounts
 from practicesim.revenue.credentialing import Coverage
+from practicesim.revenue.vendor import Vendor
 from practicesim.scenario import Provider, Scenario
 from practicesim.streams import Streams
 from practicesim.workforce import Workforce
@@ -33,6 +34,8 @@ class Context:
     """Staff present and their output per role and day (turnover, vacancies, ramp-up)."""
     self_pay_index: frozenset[int]
     """Indices of self-pay payers (no claim goes to a payer)."""
+    vendor: Vendor
+    """The outsourced revenue-cycle vendor, if any (``scenario.outsourcing``)."""
 
     @property
     def n_days(self) -> int:

@@ -27,7 +27,7 @@ from practicesim.clinic.clinic_day import Clinic
 from practicesim.clinic.demand import DemandModel, PatientPanel
 from practicesim.clinic.scheduling import AppointmentBook
 from practicesim.context import Context
-from practicesim.finance import Finance
+from practicesim.finance import Finance, cents
 from practicesim.opening import open_practice, opening_cash_cents
 from practicesim.results import Run
 from practicesim.revenue.charges import ChargeCapture, CodingQueue
@@ -37,6 +37,7 @@ from practicesim.revenue.denials import DenialQueue
 from practicesim.revenue.patients import PatientCollections
 from practicesim.revenue.payers import Adjudication
 from practicesim.revenue.submission import Submission
+from practicesim.revenue.vendor import Vendor
 from practicesim.scenario import Provider, Scenario
 from practicesim.state import PracticeState
 from practicesim.streams import Streams
@@ -79,7 +80,11 @@ class Practice:
             seats=seats,
             self_pay_index=frozenset(i for i, p in enumerate(first.payers)
                                      if p.kind == "self_pay"),
+            vendor=Vendor(first, calendar),
         )
+        if first.outsourcing.start is not None:
+            ctx.finance.add(max(0, calendar.day(first.outsourcing.start)), "vendor_fees",
+                            cents(first.outsourcing.setup_fee))
         rules = first.scheduling
         self.book = AppointmentBook(seats, calendar, rules.overbook_per_session,
                                     rules.booking_horizon_days)

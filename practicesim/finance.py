@@ -4,7 +4,8 @@ Every cost is booked in integer cents on the day it is paid: salaries and provid
 semi-monthly (the 15th and the last day of each month, 1/24 of the annual figure for each person
 on the payroll that day: vacant positions are not paid), hiring costs on each hire's first day,
 overhead and software on the 1st of each month, clearinghouse fees per claim sent, statement
-costs when statements go out, agency and vendor fees as collections come in. Cash on day d =
+costs when statements go out, agency and vendor fees as collections come in (a vendor's
+setup fee on its start). Cash on day d =
 starting cash + collections up to d - costs up to d.
 """
 
@@ -59,8 +60,9 @@ class Finance:
         if 0 <= day < self.calendar.n_days:
             self.costs[category][day] += amount_cents
 
-    def collected(self, day: int, amount_cents: int, vendor_fee_rate: float) -> None:
-        """Cash received on ``day``; an outsourced biller's fee is due on it."""
+    def collected(self, day: int, amount_cents: int, vendor_fee_rate: float = 0.0) -> None:
+        """Cash received on ``day``; an outsourced vendor's fee (``vendor_fee_rate`` of it) is
+        due on it."""
         self.collections[day] += amount_cents
         if vendor_fee_rate:
             self.add(day, "vendor_fees", round(amount_cents * vendor_fee_rate))

@@ -470,8 +470,43 @@ class Costs(_Model):
     fixed_overhead_per_month: Money = 0.0
     rcm_software_per_month: Money = 0.0
     clearinghouse_fee_per_claim: Money = 0.0
-    vendor_fee_rate: Fraction = 0.0
-    """Outsourced billing fee as a share of collections."""
+
+
+class Outsourcing(_Model):
+    """A revenue-cycle vendor that takes over work from ``start`` (``practicesim/revenue/
+    vendor.py``). ``scope``: ``coding`` (coding, scrubbing and claim submission) and/or
+    ``denials`` (denial management). The vendor's performance terms left unset are the
+    practice's own (``billing``): a vendor is assumed no better and no worse unless the file
+    says so. Its capacity rises linearly from ``transition_productivity`` to full over
+    ``transition_days`` after ``start``: work that arrives faster waits, a transition backlog."""
+
+    start: date | None = None
+    """First day the vendor does the work (None: everything stays in-house)."""
+    scope: list[Literal["coding", "denials"]] = Field(
+        default_factory=lambda: ["coding", "denials"], min_length=1)
+    fee_rate: Fraction = 0.06
+    """The vendor's fee, a share of the collections in ``fee_base``."""
+    fee_base: Literal["collections", "recovered_denials"] = "collections"
+    """``collections``: payer payments and patient statement payments from ``start`` on (desk
+    copays excluded); ``recovered_denials``: only payer payments on claims whose denial the
+    vendor worked (a contingency fee, usual for denial-management-only contracts)."""
+    setup_fee: Money = 0.0
+    """One-time dollars paid on ``start`` (implementation, interfaces, training)."""
+    transition_days: int = Field(default=60, ge=0)
+    transition_productivity: Fraction = 0.5
+    claims_coded_per_day: float | None = Field(default=None, gt=0)
+    """Claims the vendor codes and sends per business day at full capacity (None: no limit)."""
+    submit_lag_days: int = Field(default=1, ge=0)
+    """Days from charge entry until the vendor can code a claim (its turnaround)."""
+    claim_error_rate: Fraction | None = None
+    scrubber_catch_rate: Fraction | None = None
+    denial_rate_factor: float = Field(default=1.0, ge=0)
+    """Multiplies the payers' denial rates on claims the vendor sends (its front-end edits and
+    payer-specific rules: below 1 for a vendor that prevents denials)."""
+    denials_worked_per_day: float | None = Field(default=None, gt=0)
+    """Denials the vendor works (corrects or appeals) per business day at full capacity (None:
+    no limit)."""
+    appeal_success_rate: Fraction | None = None
 
 
 # --- dated changes and the whole scenario -----------------------------------------------------
@@ -502,6 +537,7 @@ class Scenario(_Model):
     patient_collections: PatientCollections = PatientCollections()
     costs: Costs = Costs()
     front_office: FrontOffice = FrontOffice()
+    outsourcing: Outsourcing = Outsourcing()
     starting_cash: float = 0.0
     changes: list[Change] = Field(default_factory=list)
 
@@ -755,6 +791,9 @@ def _structural_change(before: Scenario, after: Scenario) -> str:
         "flow": lambda s: s.flow,
         "calendar": lambda s: s.calendar,
         "starting_cash": lambda s: s.starting_cash,
+        "outsourcing.{start, scope, transition_days, transition_productivity}": lambda s: (
+            s.outsourcing.start, s.outsourcing.scope, s.outsourcing.transition_days,
+            s.outsourcing.transition_productivity),
         "scheduling.{overbook_per_session, booking_horizon_days, panel_size}": lambda s: (
             s.scheduling.overbook_per_session, s.scheduling.booking_horizon_days,
             s.scheduling.panel_size),

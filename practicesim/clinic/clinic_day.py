@@ -212,7 +212,7 @@ class Clinic:
         desk_rate = self.ctx.scenario.patient_collections.desk_collection_rate
         collected = due if self.desk() < desk_rate else 0
         if collected:
-            self.ctx.finance.collected(day, collected, self.ctx.scenario.costs.vendor_fee_rate)
+            self.ctx.finance.collected(day, collected)
         return Claim(id=visit, patient=patient, payer=payer, provider=provider, visit=visit,
                      service_day=day, charge_cents=charge, medicare_allowed_cents=medicare,
                      copay_collected_cents=collected)

@@ -5,7 +5,8 @@ share of charges is never captured (missed charges: revenue that never exists). 
 each claim draws its own random numbers (``Claim.u``) and its first payer lag. Entered charges
 wait for a coder: coders have ``count * hours_per_day * 60`` minutes each clinic day and code
 claims first come, first served, each taking ``coding_minutes_per_claim``. Self-pay visits need
-no claim to a payer and go straight to patient billing.
+no claim to a payer and go straight to patient billing. From an outsourcing vendor's start
+(``revenue/vendor.py``) the vendor codes the queue instead, within its own daily capacity.
 """
 
 from __future__ import annotations
@@ -83,13 +84,19 @@ class CodingQueue:
         self.ctx = ctx
         self.to_submission = to_submission
         self.queue: deque[list] = deque()
+        """[claim, coding minutes left, entry day] in order of entry."""
+        self.vendor_carry = 0.0
+        """A fraction of a claim the vendor's capacity left over (carried to its next day)."""
         self.minutes = ctx.streams.buffer("coding_minutes",
                                           dist=ctx.scenario.billing.coding_minutes_per_claim)
 
     def receive(self, day: int, claim: Claim) -> None:
-        self.queue.append([claim, max(0.0, self.minutes())])
+        self.queue.append([claim, max(0.0, self.minutes()), day])
 
     def on_day(self, day: int) -> None:
+        if self.ctx.vendor.codes(day):
+            self._vendor_codes(day)
+            return
         coders = self.ctx.scenario.staff.coders
         if coders.count == 0:
             capacity = math.inf
@@ -108,6 +115,24 @@ class CodingQueue:
             claim = item[0]
             claim.stage = SUBMISSION
             self.to_submission(day, claim)
+
+    def _vendor_codes(self, day: int) -> None:
+        """The vendor codes, in order of entry, the claims entered at least its
+        ``submit_lag_days`` ago, up to its capacity today."""
+        terms = self.ctx.scenario.outsourcing
+        capacity = self.ctx.vendor.capacity(day, terms.claims_coded_per_day)
+        if capacity == 0:
+            return
+        capacity += self.vendor_carry
+        ready = day - terms.submit_lag_days
+        queue = self.queue
+        while queue and capacity >= 1 and queue[0][2] <= ready:
+            claim = queue.popleft()[0]
+            capacity -= 1
+            claim.vendor_coded = True
+            claim.stage = SUBMISSION
+            self.to_submission(day, claim)
+        self.vendor_carry = capacity if capacity < 1 else 0.0
 
     def __len__(self) -> int:
         return len(self.queue)

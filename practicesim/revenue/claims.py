@@ -62,6 +62,10 @@ class Claim:
     has_error: bool = False
     scrubber_caught: bool = False
     rejected: bool = False
+    vendor_coded: bool = False
+    """Coded and sent by an outsourced vendor (``revenue/vendor.py``)."""
+    vendor_reworked: bool = False
+    """A denial of it was worked by an outsourced vendor."""
     first_attempt_day: int = -1
     """The day the claim left coding for the scrubber and clearinghouse (its first attempt)."""
     first_submission_day: int = -1
@@ -222,4 +226,4 @@ _CLAIM_INTEGERS = (
     ("patient_balance_cents", "patient_balance"), ("payer_paid_cents", "paid_by_payer"),
     ("patient_paid_cents", "paid_by_patient"), ("written_off_cents", "written_off"),
 )
-_CLAIM_FLAGS = ("has_error", "scrubber_caught", "rejected")
+_CLAIM_FLAGS = ("has_error", "scrubber_caught", "rejected", "vendor_coded", "vendor_reworked")

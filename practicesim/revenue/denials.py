@@ -10,7 +10,9 @@ queue each clinic day, taking items in the order of ``queue_priority``; each ite
 denial): the deadline day itself still counts, and an item unworked after it is written off
 (CO-29 for timely filing). An appeal is decided after ``appeal_decision_days`` and succeeds with
 ``appeal_success_rate``. A corrected claim denied again is corrected again; a claim denied three
-times is written off.
+times is written off. From an outsourcing vendor's start (``revenue/vendor.py``), if denials are
+in its scope, the vendor works the queue instead, a number of denials a day (its capacity), in
+the same priority order and with its own appeal success rate.
 """
 
 from __future__ import annotations
@@ -56,6 +58,8 @@ class DenialQueue:
         self.deadlines: list[tuple[int, int, Rework]] = []
         self.appeals: list[list[tuple[Claim, bool]]] = day_buckets(ctx.n_days)
         self.backlog = 0
+        self.vendor_carry = 0.0
+        """A fraction of a denial the vendor's capacity left over (carried to its next day)."""
         self._seq = 0
         billing = ctx.scenario.billing
         self.minutes = ctx.streams.buffer("rework_minutes", dist=billing.rework_minutes_per_denial)
@@ -103,6 +107,9 @@ class DenialQueue:
     def on_day(self, day: int) -> None:
         self._decide_appeals(day)
         self._expire(day)
+        if self.ctx.vendor.works_denials(day):
+            self._vendor_works(day)
+            return
         billers = self.ctx.scenario.staff.billers
         if not self.ctx.calendar.is_clinic_day[day] or billers.count == 0:
             return
@@ -121,6 +128,23 @@ class DenialQueue:
             heapq.heappop(queue)
             self._work(day, item)
 
+    def _vendor_works(self, day: int) -> None:
+        """The vendor works the queue in its priority order, up to its capacity today."""
+        capacity = self.ctx.vendor.capacity(day, self.ctx.scenario.outsourcing
+                                            .denials_worked_per_day)
+        if capacity == 0:
+            return
+        capacity += self.vendor_carry
+        queue = self.queue
+        while queue and capacity >= 1:
+            item = heapq.heappop(queue)[2]
+            if item.done:
+                continue
+            capacity -= 1
+            item.claim.vendor_reworked = True
+            self._work(day, item)
+        self.vendor_carry = capacity if capacity < 1 else 0.0
+
     def _work(self, day: int, item: Rework) -> None:
         item.done = True
         self.backlog -= 1
@@ -132,7 +156,11 @@ class DenialQueue:
         k = U_APPEALS + 2 * min(claim.appeals, 1)
         claim.appeals += 1
         when = day + max(1, math.ceil(self.appeal_days.quantile(claim.u[k + 1])))
-        won = claim.u[k] < self.ctx.scenario.billing.appeal_success_rate
+        success = self.ctx.scenario.billing.appeal_success_rate
+        vendor_rate = self.ctx.scenario.outsourcing.appeal_success_rate
+        if self.ctx.vendor.works_denials(day) and vendor_rate is not None:
+            success = vendor_rate
+        won = claim.u[k] < success
         if when < self.ctx.n_days:
             self.appeals[when].append((claim, won))
 

@@ -82,7 +82,7 @@ class PatientCollections:
     def on_day(self, day: int) -> None:
         rules = self.ctx.scenario.patient_collections
         accounts, finance = self.ctx.accounts, self.ctx.finance
-        fee_rate = self.ctx.scenario.costs.vendor_fee_rate
+        fee_rate = self.ctx.vendor.fee_rate(day, self.ctx.scenario.outsourcing)
         for claim, action in self.due[day]:
             amount = claim.patient_balance
             if action == PLACE:

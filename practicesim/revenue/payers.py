@@ -128,12 +128,15 @@ class Adjudication:
         draw, mix = claim.u[U_DENY], claim.u[U_REASON]
         if claim.has_error:
             return pick(self.ctx.scenario.billing.error_denial_reasons, mix)
-        if draw < payer.denial.rate:
+        rate = payer.denial.rate
+        if claim.vendor_coded:
+            rate = min(1.0, rate * self.ctx.scenario.outsourcing.denial_rate_factor)
+        if draw < rate:
             reason = pick(payer.denial.reasons, mix)
             office = self.ctx.scenario.front_office
             # given a denial, draw / rate is a fresh uniform, independent of the reason's draw
             if (claim.verified and reason in office.eligibility_reasons
-                    and draw / payer.denial.rate < office.eligibility_fix_rate):
+                    and draw / rate < office.eligibility_fix_rate):
                 return ""
             return reason
         return ""
@@ -158,6 +161,7 @@ class Adjudication:
         payer_paid = allowed - copay - deductible - coinsurance
         accounts.remit(day, claim, claim.charge_cents - allowed, copay, deductible, coinsurance,
                        payer_paid)
-        self.ctx.finance.collected(day, payer_paid, self.ctx.scenario.costs.vendor_fee_rate)
+        fee_rate = self.ctx.vendor.fee_rate(day, self.ctx.scenario.outsourcing, claim)
+        self.ctx.finance.collected(day, payer_paid, fee_rate)
         if claim.balance:
             self.to_patient(day, claim)

@@ -1,13 +1,14 @@
 """Scrubbing, clearinghouse and submission of claims to payers.
 
-A coded claim carries an error a scrubber edit could catch with ``claim_error_rate``; the
-scrubber catches ``scrubber_catch_rate`` of those, and the claim goes out after a fix
-(``scrub_fix_days``). Errors it misses are denied by the payer. The clearinghouse rejects
-``clearinghouse_rejection_rate`` of first submissions as malformed (a rejection is not a
-denial: the claim never reached the payer); it is fixed and sent again. A claim is *clean* when
-it needed neither. A claim reaching the payer after its timely-filing limit is denied (CO-29).
-Under the ``hold_claims`` policy, claims of a provider not yet enrolled with the payer wait for
-the enrollment to take effect, then go out (the payer pays those whose service dates it covers).
+A coded claim carries an error a scrubber edit could catch with ``claim_error_rate``; the scrubber
+catches ``scrubber_catch_rate`` of those, and the claim goes out after a fix (``scrub_fix_days``).
+Errors it misses are denied by the payer. The clearinghouse rejects ``clearinghouse_rejection_rate``
+of first submissions as malformed (a rejection is not a denial: the claim never reached the payer);
+it is fixed and sent again. A claim is *clean* when it needed neither. Claims an outsourced vendor
+coded use its error and catch rates (``outsourcing``; unset: the practice's). A claim reaching the
+payer after its timely-filing limit is denied (CO-29). Under the ``hold_claims`` policy, claims of a
+provider not yet enrolled with the payer wait for the enrollment to take effect, then go out (the
+payer pays those whose service dates it covers).
 """
 
 from __future__ import annotations
@@ -37,9 +38,14 @@ class Submission:
         counts as the first attempt, today)."""
         claim.first_attempt_day = day
         billing = self.ctx.scenario.billing
+        error_rate, catch_rate = billing.claim_error_rate, billing.scrubber_catch_rate
+        if claim.vendor_coded:
+            vendor = self.ctx.scenario.outsourcing
+            error_rate = _either(vendor.claim_error_rate, error_rate)
+            catch_rate = _either(vendor.scrubber_catch_rate, catch_rate)
         u = claim.u
-        has_error = u[U_ERROR] < billing.claim_error_rate
-        caught = u[U_CATCH] < billing.scrubber_catch_rate
+        has_error = u[U_ERROR] < error_rate
+        caught = u[U_CATCH] < catch_rate
         fix = self.fix()
         if has_error and caught:
             claim.scrubber_caught = True
@@ -95,3 +101,8 @@ class Submission:
             accounts.reduce(day, claim, lg.DENIAL_WRITEOFF, claim.balance, "CO", "29")
             return
         self.to_payer(day, claim)
+
+
+def _either(own: float | None, practice: float) -> float:
+    """A vendor's own rate where the scenario gives one, else the practice's."""
+    return practice if own is None else own

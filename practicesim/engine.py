@@ -82,6 +82,7 @@ class Practice:
                                      if p.kind == "self_pay"),
             vendor=Vendor(first, calendar),
         )
+        ctx.finance.book_one_time(first)
         if first.outsourcing.start is not None:
             ctx.finance.add(max(0, calendar.day(first.outsourcing.start)), "vendor_fees",
                             cents(first.outsourcing.setup_fee))
@@ -226,6 +227,7 @@ def _daily_frame(practice: Practice, ledger: pd.DataFrame,
     df["clinic_day"] = ctx.calendar.is_clinic_day
     df["requests"] = practice.scheduler.requested
     df["requests_lost"] = practice.scheduler.lost
+    df["requests_refused_authorization"] = practice.scheduler.refused
     due = appointments[appointments["day"] < n]
     for status in ("completed", "no_show", "late_cancel"):
         df[f"appointments_{status}"] = np.bincount(

@@ -5,7 +5,8 @@ semi-monthly (the 15th and the last day of each month, 1/24 of the annual figure
 on the payroll that day: vacant positions are not paid), hiring costs on each hire's first day,
 overhead and software on the 1st of each month, clearinghouse fees per claim sent, statement
 costs when statements go out, agency and vendor fees as collections come in (a vendor's
-setup fee on its start). Cash on day d =
+setup fee on its start), prior authorization requests' cost on the request day, supplies on the
+visit day, one-time costs on their dates. Cash on day d =
 starting cash + collections up to d - costs up to d.
 """
 
@@ -24,7 +25,7 @@ COST_CATEGORIES = (
     "provider_compensation", "front_office_payroll", "clinical_staff_payroll",
     "coding_payroll", "billing_payroll", "other_payroll", "overhead", "rcm_software",
     "clearinghouse_fees", "statement_costs", "agency_fees", "vendor_fees", "hiring_costs",
-    "front_office_costs",
+    "front_office_costs", "supplies", "one_time_costs",
 )
 REVENUE_CYCLE_COSTS = (
     "coding_payroll", "billing_payroll", "rcm_software", "clearinghouse_fees",
@@ -54,6 +55,11 @@ class Finance:
         self.workforce = workforce
         self.costs = {c: np.zeros(calendar.n_days, dtype=np.int64) for c in COST_CATEGORIES}
         self.collections = np.zeros(calendar.n_days, dtype=np.int64)
+
+    def book_one_time(self, scenario: Scenario) -> None:
+        """Book the scenario's one-time costs on their dates (those before the run: day 0)."""
+        for cost in scenario.costs.one_time:
+            self.add(max(0, self.calendar.day(cost.date)), "one_time_costs", cents(cost.amount))
 
     def add(self, day: int, category: str, amount_cents: int) -> None:
         """Book a cost paid on ``day``."""

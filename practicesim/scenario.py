@@ -23,6 +23,7 @@ import datetime as dt
 import difflib
 import hashlib
 import json
+import math
 import re
 from datetime import date
 from enum import StrEnum
@@ -234,11 +235,29 @@ class VisitFlow(_Model):
 # --- service lines, fee schedule, demand ------------------------------------------------------
 
 
+class PriorAuthorization(_Model):
+    """Payers that must authorize a visit type before it happens (``clinic/appointments.py``).
+
+    A request from a patient of one of ``payers`` waits ``days`` (drawn) for the decision
+    before it can be booked; the payer refuses ``refusal_rate`` of requests (no visit). Of the
+    visits done, ``missing_rate`` go out without a valid authorization (expired, wrong code or
+    units) and are denied CO-197. Each request costs ``cost`` dollars of staff time.
+    """
+
+    payers: list[str] = Field(min_length=1)
+    days: Dist = Field(default_factory=lambda: {"dist": "lognormal", "median": 5, "p90": 14})
+    refusal_rate: Fraction = 0.0
+    missing_rate: Fraction = 0.0
+    cost: Money = 0.0
+
+
 class VisitType(_Model):
     """A kind of visit: its slots, the provider's minutes, and the codes billed.
 
     ``codes``: one evaluation-and-management (or main) code per visit, drawn with these
     probabilities (must sum to 1). ``add_ons``: each code billed too with its probability.
+    ``units``: units billed of a code (default 1): its charge and allowed amount are the fee
+    schedule's per-unit figures times the units.
     """
 
     name: str
@@ -249,11 +268,23 @@ class VisitType(_Model):
     provider_minutes: Dist
     codes: dict[str, float] = Field(min_length=1)
     add_ons: dict[str, Fraction] = Field(default_factory=dict)
+    units: dict[str, Annotated[int, Field(ge=1)]] = Field(default_factory=dict)
+    supply_cost: Money = 0.0
+    """Dollars of supplies used per visit (e.g. allergen extracts), paid on the visit day."""
+    prior_authorization: PriorAuthorization | None = None
 
     @field_validator("codes")
     @classmethod
     def _sums_to_one(cls, value: dict[str, float]) -> dict[str, float]:
         return _shares(value)
+
+    @model_validator(mode="after")
+    def _units_of_billed_codes(self) -> VisitType:
+        for code in self.units:
+            if code not in self.codes and code not in self.add_ons:
+                raise ValueError(f"units: code {code} is not among the visit type's codes or "
+                                 f"add_ons {sorted({*self.codes, *self.add_ons})}")
+        return self
 
 
 class ServiceLine(_Model):
@@ -268,11 +299,36 @@ class FeeScheduleEntry(_Model):
     medicare_allowed: Money
 
 
+class Ramp(_Model):
+    """Demand growing along a logistic curve from ``start`` (a new service line): on day t
+    after ``start`` the rate is ``1 / (1 + exp(-k (t - days_to_half)))`` of the full rate,
+    ``k = ln 9 / (days_to_90pct - days_to_half)``; before ``start`` there is none."""
+
+    start: date
+    days_to_half: float = Field(gt=0)
+    days_to_90pct: float = Field(gt=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Ramp:
+        if self.days_to_90pct <= self.days_to_half:
+            raise ValueError(f"days_to_90pct must be above days_to_half ({self.days_to_half:g}),"
+                             f" got {self.days_to_90pct:g}")
+        return self
+
+    def share(self, days_since_start: float) -> float:
+        """Share of the full rate ``days_since_start`` days after ``start``."""
+        if days_since_start < 0:
+            return 0.0
+        k = math.log(9.0) / (self.days_to_90pct - self.days_to_half)
+        return 1.0 / (1.0 + math.exp(-k * (days_since_start - self.days_to_half)))
+
+
 class Demand(_Model):
     """Appointment requests for one service line.
 
-    Requests on a clinic day ~ Poisson(requests_per_day * weekday factor * month factor * G),
-    G ~ Gamma(mean 1, cv ``dispersion``) (``dispersion`` 0: plain Poisson).
+    Requests on a clinic day ~ Poisson(requests_per_day * weekday factor * month factor *
+    ramp share * G), G ~ Gamma(mean 1, cv ``dispersion``) (``dispersion`` 0: plain Poisson;
+    no ``ramp``: share 1).
     """
 
     service_line: str
@@ -285,6 +341,7 @@ class Demand(_Model):
     walk_ins_per_hour: dict[Annotated[int, Field(ge=0, le=23)], NonNegative] = Field(
         default_factory=dict)
     """Poisson walk-in rate by clock hour (0-23) on clinic days, e.g. ``{8: 0.5, 9: 1.0}``."""
+    ramp: Ramp | None = None
 
     @property
     def name(self) -> str:
@@ -464,12 +521,22 @@ class FrontOffice(_Model):
     """Dollars per appointment reminder sent (e.g. a text message service)."""
 
 
+class OneTimeCost(_Model):
+    """A cost paid once (dollars), e.g. equipment or training for a new service line."""
+
+    date: dt.date
+    amount: Money
+    note: str = ""
+
+
 class Costs(_Model):
     """Operating costs besides salaries (dollars)."""
 
     fixed_overhead_per_month: Money = 0.0
     rcm_software_per_month: Money = 0.0
     clearinghouse_fee_per_claim: Money = 0.0
+    one_time: list[OneTimeCost] = Field(default_factory=list)
+    """Costs paid once on their dates (booked as ``one_time_costs``)."""
 
 
 class Outsourcing(_Model):
@@ -569,6 +636,12 @@ class Scenario(_Model):
                             f"service_lines[{s}].visit_types[{v}]: code {code} is not in "
                             "fee_schedule"
                         )
+                authorization = visit_type.prior_authorization
+                for payer in authorization.payers if authorization else []:
+                    if payer not in payer_names:
+                        raise ValueError(
+                            f"service_lines[{s}].visit_types[{v}].prior_authorization.payers: "
+                            f"unknown payer {payer!r}, expected one of {sorted(payer_names)}")
         return self
 
     @property
@@ -791,6 +864,7 @@ def _structural_change(before: Scenario, after: Scenario) -> str:
         "flow": lambda s: s.flow,
         "calendar": lambda s: s.calendar,
         "starting_cash": lambda s: s.starting_cash,
+        "costs.one_time": lambda s: s.costs.one_time,
         "outsourcing.{start, scope, transition_days, transition_productivity}": lambda s: (
             s.outsourcing.start, s.outsourcing.scope, s.outsourcing.transition_days,
             s.outsourcing.transition_productivity),

@@ -3,12 +3,15 @@
 Each request is offered the first open slot of an eligible provider (``scheduling.py``). Under
 the ``do_not_book`` credentialing policy a provider is eligible for a payer's patient only on
 days the payer would pay that provider. A booked appointment's fate is drawn when it is booked
-(it depends on the lead time): cancelled with notice, cancelled late, a no-show, or kept.
+(it depends on the lead time): cancelled with notice, cancelled late, a no-show, or kept. A
+request for a visit type the patient's payer must authorize first is booked no earlier than the
+payer's decision, or not at all if the payer refuses (``PriorAuthorizations``).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
@@ -21,6 +24,7 @@ from practicesim.context import Context, day_buckets
 from practicesim.finance import cents
 from practicesim.results import frame_from_rows
 from practicesim.revenue.credentialing import Window
+from practicesim.scenario import PriorAuthorization
 
 KEPT, NO_SHOW, LATE_CANCEL, CANCELLED = "completed", "no_show", "late_cancel", "cancelled"
 STATUSES = [KEPT, NO_SHOW, LATE_CANCEL, CANCELLED, "scheduled"]
@@ -47,6 +51,43 @@ class Appointment(NamedTuple):
     """Coverage verified 48 hours before the visit (``front_office.eligibility_check_share``)."""
 
 
+class PriorAuthorizations:
+    """Payers' prior authorization of visit types (``visit_types[].prior_authorization``):
+    which requests need one, how long the decision takes, whether it is refused."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        payers = {p.name: j for j, p in enumerate(ctx.scenario.payers)}
+        self.payers: dict[tuple[int, int], frozenset[int]] = {}
+        self.days: dict[tuple[int, int], Callable[[], float]] = {}
+        for i, line in enumerate(ctx.scenario.service_lines):
+            for v, vtype in enumerate(line.visit_types):
+                terms = vtype.prior_authorization
+                if terms is None:
+                    continue
+                self.payers[i, v] = frozenset(payers[name] for name in terms.payers)
+                self.days[i, v] = ctx.streams.buffer("prior_auth_days", line.name, vtype.name,
+                                                     dist=terms.days, minimum=0.0)
+        self.refusal = ctx.streams.buffer("prior_auth_refusal")
+
+    def needed(self, line: int, vtype: int, payer: int) -> bool:
+        """True if the payer must authorize this visit type first."""
+        return payer in self.payers.get((line, vtype), ())
+
+    def terms(self, line: int, vtype: int) -> PriorAuthorization:
+        terms = self.ctx.scenario.service_lines[line].visit_types[vtype].prior_authorization
+        assert terms is not None
+        return terms
+
+    def request(self, day: int, line: int, vtype: int) -> int | None:
+        """Ask for an authorization on ``day`` (its cost is paid then): the whole days until
+        the decision, or None if the payer refuses."""
+        terms = self.terms(line, vtype)
+        self.ctx.finance.add(day, "front_office_costs", cents(terms.cost))
+        wait = math.ceil(self.days[line, vtype]())
+        return None if self.refusal() < terms.refusal_rate else wait
+
+
 class Scheduler:
     """Books each day's requests and releases cancelled slots."""
 
@@ -61,7 +102,10 @@ class Scheduler:
         self.noshow = NoShowModel(ctx.scenario.no_shows)
         self.requested: list[int] = [0] * ctx.n_days
         self.lost: list[int] = [0] * ctx.n_days
+        self.refused: list[int] = [0] * ctx.n_days
+        """Requests whose prior authorization the payer refused (no visit)."""
         self._slots = [[t.slots for t in line.visit_types] for line in ctx.scenario.service_lines]
+        self.authorizations = PriorAuthorizations(ctx)
         self.unslotted: set[int] = set()
         """Appointments holding no slot of their own (imported double bookings)."""
 
@@ -86,11 +130,19 @@ class Scheduler:
         book = self.book
         fates = self.fate.random((len(requests.line), 5)).tolist()
         self.requested[day] += len(fates)
+        authorizations = self.authorizations
         for line, vtype, patient, payer, tolerance, fate in zip(
                 requests.line, requests.visit_type, requests.patient, requests.payer,
                 requests.tolerance, fates, strict=True):
             slots = self._slots[line][vtype]
-            found = book.earliest(eligible[payer], earliest, latest, slots)
+            first = earliest
+            if authorizations.needed(line, vtype, payer):
+                wait = authorizations.request(day, line, vtype)
+                if wait is None:
+                    self.refused[day] += 1
+                    continue
+                first = max(earliest, day + wait)
+            found = book.earliest(eligible[payer], first, latest, slots)
             if found is None or found[0] - day > tolerance:
                 self.lost[day] += 1
                 continue

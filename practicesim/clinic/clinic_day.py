@@ -3,9 +3,11 @@
 Kept appointments arrive at their slot time plus a punctuality draw; walk-ins at their own
 times. ``flow.run_day`` gives every stage's times; each completed visit gets its codes (one main
 code drawn from the visit type's mix, each add-on with its probability), priced from the fee
-schedule, and its copay asked at the desk (collected with ``desk_collection_rate``: cash on the
-day of the visit, posted to the claim when its charge is entered). The visit then goes to
-charge capture.
+schedule (per unit, times the visit type's ``units``), and its copay asked at the desk (collected
+with ``desk_collection_rate``: cash on the day of the visit, posted to the claim when its charge
+is entered). Its supplies are paid that day; a visit its payer had to authorize goes out without
+a valid authorization with the authorization's ``missing_rate``. The visit then goes to charge
+capture.
 """
 
 from __future__ import annotations
@@ -40,8 +42,8 @@ class Pricing:
     def of(cls, scenario: Scenario) -> Pricing:
         fees = scenario.fee_schedule
 
-        def priced(code: str) -> tuple[int, int]:
-            return cents(fees[code].charge), cents(fees[code].medicare_allowed)
+        def priced(code: str, units: int) -> tuple[int, int]:
+            return (units * cents(fees[code].charge), units * cents(fees[code].medicare_allowed))
 
         codes, add_ons = [], []
         for line in scenario.service_lines:
@@ -50,9 +52,10 @@ class Pricing:
                 acc, cumulative = 0.0, []
                 for code, share in vt.codes.items():
                     acc += share
-                    cumulative.append((acc, *priced(code)))
+                    cumulative.append((acc, *priced(code, vt.units.get(code, 1))))
                 line_codes.append(cumulative)
-                line_adds.append([(p, *priced(code)) for code, p in vt.add_ons.items()])
+                line_adds.append([(p, *priced(code, vt.units.get(code, 1)))
+                                  for code, p in vt.add_ons.items()])
             codes.append(line_codes)
             add_ons.append(line_adds)
         return cls(codes, add_ons)
@@ -120,6 +123,8 @@ class Clinic:
         ]
         self.coding = streams.buffer("visit_codes")
         self.desk = streams.buffer("desk_collection")
+        self.authorization = streams.buffer("prior_auth_missing")
+        self.authorizations = scheduler.authorizations
 
     def _refresh(self) -> None:
         if self._scenario is not self.ctx.scenario:
@@ -213,9 +218,14 @@ class Clinic:
         collected = due if self.desk() < desk_rate else 0
         if collected:
             self.ctx.finance.collected(day, collected)
+        visit_type = self.ctx.scenario.service_lines[line].visit_types[vtype]
+        if visit_type.supply_cost:
+            self.ctx.finance.add(day, "supplies", cents(visit_type.supply_cost))
+        missing = (self.authorizations.needed(line, vtype, payer) and self.authorization()
+                   < self.authorizations.terms(line, vtype).missing_rate)
         return Claim(id=visit, patient=patient, payer=payer, provider=provider, visit=visit,
                      service_day=day, charge_cents=charge, medicare_allowed_cents=medicare,
-                     copay_collected_cents=collected)
+                     copay_collected_cents=collected, authorization_missing=missing)
 
     def frame(self, names: dict[str, list]) -> pd.DataFrame:
         """One row per completed visit; ``visit`` is also the id of its claim (a visit whose

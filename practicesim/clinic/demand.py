@@ -1,11 +1,13 @@
 """Demand: appointment requests and walk-ins, and the patients who make them.
 
 On a clinic day a service line receives ``N ~ Poisson(requests_per_day x weekday factor x month
-factor x G)`` requests, ``G ~ Gamma(mean 1, cv = dispersion)`` (day-to-day over-dispersion; 1
-when ``dispersion`` is below 1e-6). Each request is a new patient with ``new_patient_share`` (a new
-patient id, payer drawn from the payer mix) or an established patient drawn uniformly from the
-panel; its visit type is drawn by ``share`` among the line's new or established types. Walk-ins
-arrive as a Poisson process by clock hour and are established patients.
+factor x ramp share x G)`` requests, ``G ~ Gamma(mean 1, cv = dispersion)`` (day-to-day
+over-dispersion; 1 when ``dispersion`` is below 1e-6; ramp share: the logistic share of the full
+rate of a new line's ``ramp``, else 1). Each request is a new patient with ``new_patient_share``
+(a new patient id, payer drawn from the payer mix) or an established patient drawn uniformly from
+the panel; its visit type is drawn by ``share`` among the line's new or established types.
+Walk-ins arrive as a Poisson process by clock hour (times the ramp share) and are established
+patients.
 """
 
 from __future__ import annotations
@@ -73,6 +75,10 @@ class DemandModel:
             rng = streams.get("demand_count", demand.service_line)
             mean = (demand.requests_per_day * demand.weekday_factors.get(weekday, 1.0)
                     * demand.month_factors.get(int(calendar.month[day]), 1.0))
+            if demand.ramp is not None:
+                mean *= demand.ramp.share(day - calendar.day(demand.ramp.start))
+                if mean == 0.0:
+                    continue
             if demand.dispersion > 1e-6:
                 shape = 1.0 / demand.dispersion**2
                 mean *= rng.gamma(shape, 1.0 / shape)
@@ -104,9 +110,13 @@ class DemandModel:
         for demand, line in zip(self.ctx.scenario.demand, self.line_of, strict=True):
             if not demand.walk_ins_per_hour:
                 continue
+            share = 1.0 if demand.ramp is None else demand.ramp.share(
+                day - calendar.day(demand.ramp.start))
+            if share == 0.0:
+                continue
             rng = self.ctx.streams.get("walk_ins", demand.service_line)
             hours = sorted(demand.walk_ins_per_hour)
-            counts = rng.poisson([demand.walk_ins_per_hour[h] for h in hours])
+            counts = rng.poisson([demand.walk_ins_per_hour[h] * share for h in hours])
             visit_type = _type_choices(self.ctx.scenario, line)[False][0][0]
             for hour, count in zip(hours, counts.tolist(), strict=True):
                 for minute, u in rng.random((count, 2)).tolist():

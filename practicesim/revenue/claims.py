@@ -66,6 +66,8 @@ class Claim:
     """Coded and sent by an outsourced vendor (``revenue/vendor.py``)."""
     vendor_reworked: bool = False
     """A denial of it was worked by an outsourced vendor."""
+    authorization_missing: bool = False
+    """The payer required a prior authorization the claim lacks (denied CO-197)."""
     first_attempt_day: int = -1
     """The day the claim left coding for the scrubber and clearinghouse (its first attempt)."""
     first_submission_day: int = -1
@@ -226,4 +228,5 @@ _CLAIM_INTEGERS = (
     ("patient_balance_cents", "patient_balance"), ("payer_paid_cents", "paid_by_payer"),
     ("patient_paid_cents", "paid_by_patient"), ("written_off_cents", "written_off"),
 )
-_CLAIM_FLAGS = ("has_error", "scrubber_caught", "rejected", "vendor_coded", "vendor_reworked")
+_CLAIM_FLAGS = ("has_error", "scrubber_caught", "rejected", "vendor_coded", "vendor_reworked",
+               "authorization_missing")

@@ -120,6 +120,8 @@ class Adjudication:
         payer = self.ctx.scenario.payers[claim.payer]
         if not self.ctx.coverage.covers(claim.provider, claim.payer, claim.service_day):
             return "B7"
+        if claim.authorization_missing and claim.submissions == 1:
+            return "197"
         if claim.submissions > 1:
             if claim.u[_resubmission(claim)] < payer.denial.resubmission_denial_rate:
                 return claim.initial_denial_reason or pick(payer.denial.reasons,

@@ -48,9 +48,17 @@ class PracticeCalendar:
         return pd.Series(pd.Timestamp(self.day0) + pd.to_timedelta(np.asarray(days), unit="D"))
 
 
-def session_slots(session: Session, slot_minutes: int, overbook: int) -> list[int]:
-    """Slot start times (minutes after midnight) in a session; ``overbook`` extra appointments
-    share the session's first slot time."""
+def session_slots(session: Session, slot_minutes: int, overbook: int,
+                  miss_rate: float = 0.0) -> list[int]:
+    """Slot start times (minutes after midnight) in a session, in time order: ``overbook``
+    extra appointments share the session's first slot time, and ``round(n x miss_rate)`` more
+    (``n`` slots; overbooking by expected no-shows) each share the time of slot
+    ``floor((i + 1/2) n / extra)``, spread evenly through the session."""
     start, end = clock_minutes(session.start), clock_minutes(session.end)
     slots = list(range(start, end - slot_minutes + 1, slot_minutes))
-    return [start] * min(overbook, len(slots)) + slots if slots else []
+    if not slots:
+        return []
+    n = len(slots)
+    extra = min(n, round(n * miss_rate))
+    doubled = [slots[int((i + 0.5) * n / extra)] for i in range(extra)]
+    return sorted([start] * min(overbook, n) + slots + doubled)

@@ -88,7 +88,7 @@ class Practice:
                             cents(first.outsourcing.setup_fee))
         rules = first.scheduling
         self.book = AppointmentBook(seats, calendar, rules.overbook_per_session,
-                                    rules.booking_horizon_days)
+                                    rules.booking_horizon_days, rules.overbook_no_show_rate)
         self.panel = PatientPanel(first, rules.panel_size, streams.get("panel"))
         self.demand = DemandModel(ctx, self.panel)
         self.scheduler = Scheduler(ctx, self.book)

@@ -360,7 +360,11 @@ class Scheduling(_Model):
     """Longest lead time a patient accepts; beyond it the request is lost (booked elsewhere)."""
     uncredentialed_policy: Literal["do_not_book", "hold_claims", "bill_anyway"] = "do_not_book"
     overbook_per_session: int = Field(default=0, ge=0)
-    """Extra appointments booked in each session on top of its slots."""
+    """Extra appointments booked in each session on top of its slots, at its first slot time."""
+    overbook_no_show_rate: Fraction = 0.0
+    """Overbooking by expected no-shows: the share of appointments the practice expects to be
+    missed (no-shows and late cancellations); each session of n slots gets ``round(n x rate)``
+    extra appointments, each doubling a slot spread evenly through the session."""
     early_cancel_rate: Fraction = 0.05
     """Cancelled with notice (at least a day); the slot returns to the book."""
     panel_size: int = Field(default=20000, ge=1)
@@ -868,9 +872,10 @@ def _structural_change(before: Scenario, after: Scenario) -> str:
         "outsourcing.{start, scope, transition_days, transition_productivity}": lambda s: (
             s.outsourcing.start, s.outsourcing.scope, s.outsourcing.transition_days,
             s.outsourcing.transition_productivity),
-        "scheduling.{overbook_per_session, booking_horizon_days, panel_size}": lambda s: (
-            s.scheduling.overbook_per_session, s.scheduling.booking_horizon_days,
-            s.scheduling.panel_size),
+        "scheduling.{overbook_per_session, overbook_no_show_rate, booking_horizon_days, "
+        "panel_size}": lambda s: (
+            s.scheduling.overbook_per_session, s.scheduling.overbook_no_show_rate,
+            s.scheduling.booking_horizon_days, s.scheduling.panel_size),
         f"staff.<role>.{{{', '.join(_WORKFORCE_TERMS)}}}": lambda s: [
             tuple(getattr(getattr(s.staff, role), k) for k in _WORKFORCE_TERMS)
             for role in type(s.staff).model_fields],

@@ -28,6 +28,19 @@ def test_overbooking_adds_appointments_at_session_start():
     assert template.times[:4] == [480, 480, 480, 500]
 
 
+def test_overbooking_by_expected_no_shows_doubles_slots_spread_through_each_session():
+    """12 slots a session (08:00-12:00 every 20 minutes) and 17% expected missed: round(2.04)
+    = 2 extra appointments a session, doubling slots floor(0.5 x 12 / 2) = 3 and
+    floor(1.5 x 12 / 2) = 9, i.e. 09:00 and 11:00 (14:00 and 16:00 in the afternoon)."""
+    template = day_templates(build().providers[0], overbook=0, miss_rate=0.17)[0]
+    morning = template.times[:template.times.index(-1)]
+    assert len(morning) == 14
+    assert sorted(t for t in set(morning) if morning.count(t) == 2) == [540, 660]
+    afternoon = template.times[template.times.index(-1) + 1:]
+    assert sorted(t for t in set(afternoon) if afternoon.count(t) == 2) == [840, 960]
+    assert morning == sorted(morning)
+
+
 def test_earliest_slot_is_first_day_then_earliest_time():
     book, calendar = make_book()
     everyone = {p: ((0, book.n_days),) for p in range(book.n_providers)}

@@ -139,3 +139,23 @@ def test_a_lapsed_enrollment_stops_billing_until_renewed(policy):
 def test_renewal_needs_a_lapse_before_it():
     with pytest.raises(ValueError, match="renewed"):
         simple_practice({"commercial_a": {"renewed": "2027-03-15"}})
+
+
+def test_overbooking_by_expected_no_shows_adds_the_hand_calculated_visits():
+    """Three physicians with two 12-slot sessions a day and far more requests than slots: an
+    overbooking rate of 0.1 adds round(12 x 0.1) = 1 appointment a session, exactly 6 more
+    appointments due each clinic day (the book is full either way). With a 10% no-show chance
+    (no lead-time effect), completed visits rise by 0.9 x those, within three standard
+    deviations of the difference of the two runs' binomial no-show counts."""
+    plain = simple_practice({}).with_changes({"no_shows.base_rate": 0.1,
+                                              "calendar.horizon_days": 90})
+    overbooked = plain.with_changes({"scheduling.overbook_no_show_rate": 0.1})
+    a, b = simulate(plain, seed=8), simulate(overbooked, seed=8)
+    reported = a.daily["reporting"] & a.daily["clinic_day"]
+    due = {name: run.daily.loc[reported, ["appointments_completed", "appointments_no_show"]]
+           .to_numpy().sum() for name, run in (("plain", a), ("overbooked", b))}
+    assert due["overbooked"] - due["plain"] == 6 * int(reported.sum())
+    extra = (b.daily.loc[reported, "visits_completed"].sum()
+             - a.daily.loc[reported, "visits_completed"].sum())
+    sd = (0.9 * 0.1 * (due["plain"] + due["overbooked"])) ** 0.5
+    assert extra == pytest.approx(0.9 * (due["overbooked"] - due["plain"]), abs=3 * sd)

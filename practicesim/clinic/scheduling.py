@@ -1,7 +1,9 @@
 """The appointment book: providers' session templates, slots, and booking into them.
 
 Each provider has, per weekday, a template of slots (``slot_minutes`` apart through each
-session, plus ``overbook_per_session`` extra appointments at each session's start). A request
+session, plus ``overbook_per_session`` extra appointments at each session's start and, when
+overbooking by expected no-shows, ``round(slots x overbook_no_show_rate)`` more spread evenly
+through the session). A request
 is booked into the *first open slot of an eligible provider* no earlier than
 ``min_lead_days`` ahead and within ``booking_horizon_days``: the earliest day, then the earliest
 time; ties go to the provider with more free slots that day. A visit type taking ``k`` slots
@@ -34,7 +36,8 @@ class DayTemplate:
     """FREE at slot positions, GAP between sessions."""
 
 
-def day_templates(provider: Provider, overbook: int) -> list[DayTemplate | None]:
+def day_templates(provider: Provider, overbook: int,
+                  miss_rate: float = 0.0) -> list[DayTemplate | None]:
     """Per weekday (Monday = 0) the provider's template, None on days without sessions."""
     out: list[DayTemplate | None] = []
     for weekday in range(7):
@@ -46,7 +49,7 @@ def day_templates(provider: Provider, overbook: int) -> list[DayTemplate | None]
         starts: list[int] = []
         spans = []
         for session in sessions:
-            slots = session_slots(session, provider.slot_minutes, overbook)
+            slots = session_slots(session, provider.slot_minutes, overbook, miss_rate)
             if times:
                 times.append(-1)
                 starts.append(-1)
@@ -67,10 +70,10 @@ class AppointmentBook:
     so that the search for the earliest slot stops at the first day with room."""
 
     def __init__(self, seats: list[Provider], calendar: PracticeCalendar, overbook: int,
-                 horizon: int) -> None:
+                 horizon: int, miss_rate: float = 0.0) -> None:
         self.n_days = calendar.n_days + horizon
         self.n_providers = len(seats)
-        weekly = [day_templates(seat, overbook) for seat in seats]
+        weekly = [day_templates(seat, overbook, miss_rate) for seat in seats]
         active = [
             (calendar.day(seat.start_date) if seat.start_date else 0,
              calendar.day(seat.end_date) if seat.end_date else self.n_days)

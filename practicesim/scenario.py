@@ -205,6 +205,10 @@ class StaffRole(_Model):
     """Days a new hire takes to reach full output."""
     ramp_up_productivity: Fraction = 1.0
     """A new hire's output on the first day, as a share of full output."""
+    ramp_up_error_factor: float = Field(default=1.0, ge=1)
+    """A new hire's error rate on the first day as a multiple of the usual one, falling
+    linearly to 1 over ``ramp_up_days`` (coders: claim errors; billers: corrected claims denied
+    again)."""
     hiring_cost: Money = 0.0
     """Recruiting and training cost of each hire (dollars)."""
 
@@ -838,7 +842,8 @@ def validate(data: dict[str, Any], source: str | Path) -> Scenario:
     return scenario
 
 
-_WORKFORCE_TERMS = ("turnover_per_year", "vacancy_days", "ramp_up_days", "ramp_up_productivity")
+_WORKFORCE_TERMS = ("turnover_per_year", "vacancy_days", "ramp_up_days", "ramp_up_productivity",
+                    "ramp_up_error_factor")
 """Staff terms the workforce timeline is drawn from when a run starts."""
 
 

@@ -100,3 +100,67 @@ def test_turnover_terms_cannot_change_mid_run():
     run = simulate(scenario, seed=1)
     hired = run.calendar.day(date(2027, 3, 1))
     assert run.daily.loc[hired, "hiring_costs_cents"] == 50000
+
+
+def test_a_new_hire_makes_more_errors_until_ramped_up():
+    """A tenured coder and a second hired on 2027-01-01 at three quarters of full output and
+    five times the usual error rate, both ramping linearly over 40 days: on day t of the hire
+    the team's error factor is (1 + p(t) f(t)) / (1 + p(t)), p(t) = 0.75 + 0.25 t / 40,
+    f(t) = 5 - 4 t / 40; then 1. Claims the team codes on the hire's first ten days are caught
+    by the scrubber at about that multiple of the usual 12% x 75%."""
+    scenario = build({"staff.coders": {"count": 1, "hours_per_day": 8, "ramp_up_days": 40,
+                                       "ramp_up_productivity": 0.75,
+                                       "ramp_up_error_factor": 5.0},
+                      "changes": [{"date": "2027-01-01", "set": {"staff.coders.count": 2}}]})
+    practice = Practice(scenario, 1, 0)
+    workforce, hired = practice.ctx.workforce, practice.ctx.calendar.day(date(2027, 1, 1))
+    for t in (0, 10, 39):
+        p, f = 0.75 + 0.25 * t / 40, 5 - 4 * t / 40
+        assert workforce.error_factor("coders", hired + t) == pytest.approx((1 + p * f) / (1 + p))
+    assert workforce.error_factor("coders", hired - 1) == 1.0
+    assert workforce.error_factor("coders", hired + 40) == 1.0
+    run = simulate(scenario, seed=1)
+    claims = run.claims[run.claims["first_attempt_day"] >= 0]
+    days = claims["first_attempt_day"]
+    first = days.between(hired, hired + 9)
+    factor = np.array([workforce.error_factor("coders", d) for d in days[first]])
+    expected = (0.12 * factor * 0.75).mean()
+    caught = claims.loc[first, "scrubber_caught"].mean()
+    assert expected > 2.5 * 0.12 * 0.75
+    noise = (expected * (1 - expected) / first.sum()) ** 0.5
+    assert caught == pytest.approx(expected, abs=3 * noise)
+    before = claims.loc[days < hired, "scrubber_caught"].mean()
+    assert before == pytest.approx(0.12 * 0.75, abs=0.015)
+
+
+def test_a_new_billers_corrections_are_denied_again_more_often():
+    """A tenured biller and a second hired on 2027-01-01 at full output but six times the usual
+    errors, falling to 1 over 60 days; payers deny 30% of claims for missing information
+    (corrected and resubmitted) and 10% of corrections again: corrections sent in the hire's
+    first 20 days are denied again at about the team factor (1 + f(t)) / 2 times the payers'
+    10% rate; those sent before the hire at about 10%."""
+    scenario = build({"staff.billers": {"count": 1, "hours_per_day": 8, "ramp_up_days": 60,
+                                        "ramp_up_error_factor": 6.0},
+                      **{f"payers[{p}].denial": {"rate": 0.3, "reasons": {"16": 1.0},
+                                                 "resubmission_denial_rate": 0.1}
+                         for p in ("medicare", "medicaid", "medicare_advantage",
+                                   "commercial_a", "commercial_b")},
+                      "changes": [{"date": "2027-01-01", "set": {"staff.billers.count": 2}}]})
+    run = simulate(scenario, seed=2)
+    hired = run.calendar.day(date(2027, 1, 1))
+    ledger = run.ledger[run.ledger["kind"].isin(["submission", "denial", "payer_payment"])]
+    outcomes = []
+    for _, events in ledger.groupby("claim", observed=True):
+        kinds, days = events["kind"].tolist(), events["day"].tolist()
+        for i in range(1, len(kinds) - 1):
+            if kinds[i] == "submission" and kinds[i - 1] == "denial":
+                outcomes.append((days[i], kinds[i + 1] == "denial"))
+    sent = np.array([day for day, _ in outcomes])
+    again = np.array([denied for _, denied in outcomes])
+    window = (sent > hired) & (sent <= hired + 20)
+    assert window.sum() > 40
+    factor = np.mean([(1 + 6 - 5 * (d - 1 - hired) / 60) / 2 for d in sent[window]])
+    assert again[window].mean() == pytest.approx(
+        0.1 * factor, abs=3 * (0.1 * factor * (1 - 0.1 * factor) / window.sum()) ** 0.5)
+    early = sent <= hired
+    assert again[early].mean() == pytest.approx(0.1, abs=3 * (0.09 / early.sum()) ** 0.5)

@@ -68,6 +68,8 @@ class Claim:
     """A denial of it was worked by an outsourced vendor."""
     authorization_missing: bool = False
     """The payer required a prior authorization the claim lacks (denied CO-197)."""
+    correction_error_factor: float = 1.0
+    """Multiplies the chance its last correction is denied again (a new biller's errors)."""
     first_attempt_day: int = -1
     """The day the claim left coding for the scrubber and clearinghouse (its first attempt)."""
     first_submission_day: int = -1

@@ -150,6 +150,8 @@ class DenialQueue:
         self.backlog -= 1
         claim = item.claim
         if item.action == "correct":
+            claim.correction_error_factor = (
+                1.0 if claim.vendor_reworked else self.ctx.workforce.error_factor("billers", day))
             self.resubmit(day, claim)
             return
         claim.stage = APPEAL

@@ -123,7 +123,8 @@ class Adjudication:
         if claim.authorization_missing and claim.submissions == 1:
             return "197"
         if claim.submissions > 1:
-            if claim.u[_resubmission(claim)] < payer.denial.resubmission_denial_rate:
+            again = payer.denial.resubmission_denial_rate * claim.correction_error_factor
+            if claim.u[_resubmission(claim)] < again:
                 return claim.initial_denial_reason or pick(payer.denial.reasons,
                                                            claim.u[U_REASON])
             return ""

@@ -43,6 +43,8 @@ class Submission:
             vendor = self.ctx.scenario.outsourcing
             error_rate = _either(vendor.claim_error_rate, error_rate)
             catch_rate = _either(vendor.scrubber_catch_rate, catch_rate)
+        elif self.ctx.scenario.staff.coders.count:
+            error_rate = min(1.0, error_rate * self.ctx.workforce.error_factor("coders", day))
         u = claim.u
         has_error = u[U_ERROR] < error_rate
         caught = u[U_CATCH] < catch_rate

@@ -1,13 +1,13 @@
 """Costs and cash: payroll, overhead, revenue-cycle costs, and the practice's cash balance.
 
 Every cost is booked in integer cents on the day it is paid: salaries and provider compensation
-semi-monthly (the 15th and the last day of each month, 1/24 of the annual figure for each person
-on the payroll that day: vacant positions are not paid), hiring costs on each hire's first day,
-overhead and software on the 1st of each month, clearinghouse fees per claim sent, statement
-costs when statements go out, agency and vendor fees as collections come in (a vendor's
-setup fee on its start), prior authorization requests' cost on the request day, supplies on the
-visit day, one-time costs on their dates. Cash on day d =
-starting cash + collections up to d - costs up to d.
+semi-monthly (the 15th and the last day of each month, 1/24 of the annual figure for each person on
+the payroll that day, each role's total rounded to the cent: vacant positions are not paid), hiring
+costs on each hire's first day, overhead and software on the 1st of each month, clearinghouse fees
+per claim sent, statement costs when statements go out, agency and vendor fees as collections come
+in (a vendor's setup fee on its start), prior authorization requests' cost on the request day,
+supplies on the visit day, one-time costs on their dates. Cash on day d = starting cash +
+collections up to d - costs up to d.
 """
 
 from __future__ import annotations

@@ -7,11 +7,12 @@ only once the new one is complete).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -149,6 +150,22 @@ def write_atomically(out: Path, fill: Callable[[Path], None],
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return out
+
+
+@contextlib.contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """A temporary file beside ``path`` to write; renamed onto ``path`` when the block ends
+    without an error, removed otherwise."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        tmp.chmod(0o644)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _replace_dir(new: Path, target: Path) -> None:

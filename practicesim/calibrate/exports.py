@@ -1,0 +1,57 @@
+"""A simulated run written as a practice's exports, in the formats the readers take, so that a
+round trip (simulate, export, calibrate, compare) is possible and a user can see what the readers
+expect. ``calibration/practicesim_appointments_mapping.yaml`` maps the appointment export.
+
+The identifiers written are the simulation's own (synthetic patients), never a real practice's.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from practicesim.output import atomic_path
+from practicesim.results import Run
+
+BOOKING_MINUTES = 9 * 60
+"""Bookings are written at 09:00 of their day (the model books by day, not by hour)."""
+
+
+def appointments_export(run: Run) -> pd.DataFrame:
+    """The run's appointments (scheduled ones beyond its end left out) as a practice
+    management system would list them: ids, provider, visit type, payer, booking and
+    appointment times, status, reminder, and the check-in, start and end times of kept ones."""
+    a = run.appointments[run.appointments["status"] != "scheduled"]
+    dates = run.calendar.dates(a["day"].to_numpy())
+    booked = run.calendar.dates(a["request_day"].to_numpy())
+    visits = run.visits[run.visits["appointment"] >= 0].set_index("appointment")
+    seen = visits.reindex(a["appointment"].to_numpy())
+
+    def at(minutes: pd.Series) -> np.ndarray:
+        offset = pd.to_timedelta(np.asarray(minutes, dtype=float), unit="min")
+        return (dates + offset).dt.floor("s").to_numpy()
+
+    return pd.DataFrame({
+        "appointment_id": a["appointment"].to_numpy(),
+        "patient_id": a["patient"].to_numpy(),
+        "provider": a["provider"].astype(str).to_numpy(),
+        "visit_type": a["visit_type"].astype(str).to_numpy(),
+        "payer": a["payer"].astype(str).to_numpy(),
+        "booked_at": (booked + pd.Timedelta(minutes=BOOKING_MINUTES)).to_numpy(),
+        "appointment_at": at(a["time_minutes"]),
+        "status": a["status"].astype(str).to_numpy(),
+        "reminder_sent": np.where(a["reminded"].to_numpy(), "yes", "no"),
+        "checked_in_at": at(seen["arrival_minutes"]),
+        "started_at": at(seen["provider_start_minutes"]),
+        "ended_at": at(seen["provider_end_minutes"]),
+    })
+
+
+def write_appointments_csv(run: Run, path: str | Path) -> Path:
+    """Write ``appointments_export(run)`` as CSV (atomically); return the path."""
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        appointments_export(run).to_csv(tmp, index=False, date_format="%Y-%m-%d %H:%M:%S")
+    return path

@@ -1,6 +1,7 @@
 """A simulated run written as a practice's exports, in the formats the readers take, so that a
 round trip (simulate, export, calibrate, compare) is possible and a user can see what the readers
-expect. ``calibration/practicesim_appointments_mapping.yaml`` maps the appointment export.
+expect. ``calibration/practicesim_appointments_mapping.yaml`` and
+``calibration/practicesim_transactions_mapping.yaml`` map the appointment and ledger exports.
 
 The identifiers written are the simulation's own (synthetic patients), never a real practice's.
 """
@@ -47,6 +48,32 @@ def appointments_export(run: Run) -> pd.DataFrame:
         "started_at": at(seen["provider_start_minutes"]),
         "ended_at": at(seen["provider_end_minutes"]),
     })
+
+
+def ledger_export(run: Run) -> pd.DataFrame:
+    """The run's ledger as a practice management system's transaction report: one row per
+    transaction with claim and patient ids, payer, date of service, posting date, type (the
+    ledger kind), amount in dollars and the adjustment reason codes."""
+    ledger = run.ledger
+    return pd.DataFrame({
+        "claim_id": ledger["claim"].to_numpy(),
+        "patient_id": ledger["patient"].to_numpy(),
+        "payer": ledger["payer"].astype(str).to_numpy(),
+        "service_date": run.calendar.dates(ledger["service_day"].to_numpy()).dt.date.to_numpy(),
+        "posted_date": ledger["date"].dt.date.to_numpy(),
+        "type": ledger["kind"].astype(str).to_numpy(),
+        "amount": [f"{c // 100}.{c % 100:02d}" for c in ledger["amount_cents"].tolist()],
+        "adjustment_group": ledger["carc_group"].astype(str).to_numpy(),
+        "adjustment_reason": ledger["carc_reason"].astype(str).to_numpy(),
+    })
+
+
+def write_ledger_csv(run: Run, path: str | Path) -> Path:
+    """Write ``ledger_export(run)`` as CSV (atomically); return the path."""
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        ledger_export(run).to_csv(tmp, index=False)
+    return path
 
 
 def write_appointments_csv(run: Run, path: str | Path) -> Path:

@@ -1,0 +1,268 @@
+"""Per-payer revenue-cycle parameters fitted to a ledger (``read_transactions``, or a simulated
+run's ledger): payment lag, denials, allowed amounts, patient responsibility and payer mix.
+
+From the ledger each claim's path is read: its charge, first submission, first decision (the
+first payer payment or denial: a remittance), the reason of a first denial, its contractual
+adjustments and its transfers to the patient by reason (PR-1 deductible, PR-2 coinsurance,
+PR-3 copay). Then per payer:
+
+- **lag** from submission to the first remittance (the simulator's ``lag_days``), fitted as a
+  lognormal by maximum likelihood with censoring: a claim whose remittance posts ``T`` days
+  after submission had ``ceil(lag) = T`` (interval-censored on ``(T - 1, T]``); a claim still
+  waiting at the data's end is right-censored at its wait so far (not dropped); when at least
+  5% of remittances post on the same, earliest day, that day is the payer's floor (Medicare's
+  14 days) and those claims are left-censored there (the lag was at most the floor). The
+  Kaplan-Meier curve (statsmodels) is kept beside it. Without submission rows the lag counts
+  from the charge entry;
+- **initial denial rate**: denied first remittances / first remittances, with a Wilson 95%
+  interval, and the CARC mix of those denials;
+- **allowed share of charges**: (charges - contractual adjustments) / charges over adjudicated
+  claims;
+- **cost sharing**: median PR-3 copay, share of claims with a PR-1 deductible, mean PR-2
+  coinsurance as a share of (allowed - copay) over claims without a deductible;
+- **rework outcome**: the share of initially denied claims later paid;
+- **share** of the practice's claims.
+
+Privacy: a payer seen for fewer than ``MIN_PATIENTS`` (11) patients is not fitted on its own
+(its claims count in the pooled figures only), and a denial reason seen for fewer than 11
+patients is left out of the mix; both are listed in ``PayerFits.suppressed``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, stats
+from statsmodels.duration.survfunc import SurvfuncRight
+
+MIN_PATIENTS = 11
+"""Cells built from fewer patients are merged or suppressed (HIPAA-style small-cell rule)."""
+Z95 = 1.959964
+
+
+@dataclass
+class LagFit:
+    """A lognormal lag (days) with its 95% intervals, fitted with censoring."""
+
+    median: float
+    median_low: float
+    median_high: float
+    p90: float
+    sigma: float
+    floor: int
+    n_decided: int
+    n_censored: int
+    curve: pd.DataFrame = field(repr=False)
+    """Kaplan-Meier: ``days`` and ``share_decided`` (1 - survival)."""
+
+    def cdf(self, days: np.ndarray) -> np.ndarray:
+        """Fitted share decided within ``days`` (the floor applied)."""
+        days = np.asarray(days, dtype=float)
+        fitted = stats.lognorm.cdf(np.ceil(days), self.sigma, scale=self.median)
+        return np.where(days < self.floor, 0.0, fitted)
+
+
+@dataclass
+class PayerFits:
+    """Fitted parameters per payer: ``table`` has one row per (payer, parameter) with
+    ``value``, ``low``, ``high`` (95%), ``n`` (claims) and ``patients``; ``lags`` the fitted
+    lags; ``reasons`` the CARC mix of initial denials per payer; ``suppressed`` the cells left
+    out for having fewer than 11 patients."""
+
+    table: pd.DataFrame
+    lags: dict[str, LagFit]
+    reasons: dict[str, dict[str, float]]
+    suppressed: pd.DataFrame
+    claims: pd.DataFrame = field(repr=False)
+
+    def value(self, payer: str, parameter: str) -> float:
+        return float(self.table.loc[(payer, parameter), "value"])
+
+
+def claim_paths(ledger: pd.DataFrame) -> pd.DataFrame:
+    """One row per claim with a charge: payer, patient, service and charge days, first
+    submission, first remittance and whether it was a denial, its reason, charge, contractual
+    adjustments, payer payments and transfers to the patient by reason. ``paid_day``: the first
+    remittance that adjudicated the claim (a payer payment, a contractual adjustment or a
+    transfer to the patient: a claim whose allowed amount all goes to the deductible is paid
+    nothing, yet adjudicated)."""
+    kind = ledger["kind"].astype(str)
+    first = ledger.groupby("claim", sort=False)
+
+    def first_day(mask: pd.Series) -> pd.Series:
+        return ledger.loc[mask].groupby("claim")["day"].min()
+
+    def total(mask: pd.Series) -> pd.Series:
+        return ledger.loc[mask].groupby("claim")["amount_cents"].sum()
+
+    charges = ledger.loc[kind == "charge"]
+    out = pd.DataFrame({
+        "payer": charges.groupby("claim")["payer"].first().astype(str),
+        "patient": charges.groupby("claim")["patient"].first(),
+        "service_day": charges.groupby("claim")["service_day"].first(),
+        "charge_day": charges.groupby("claim")["day"].min(),
+        "charge_cents": charges.groupby("claim")["amount_cents"].sum(),
+    })
+    out["submitted_day"] = first_day(kind == "submission")
+    remitted = kind.isin(["payer_payment", "contractual_adjustment", "transfer_to_patient"])
+    denials = ledger.loc[kind == "denial"]
+    first_denial = denials.groupby("claim")[["day", "carc_reason"]].first()
+    out["paid_day"] = first_day(remitted)
+    out["denied_day"] = first_denial["day"]
+    out["denial_reason"] = first_denial["carc_reason"].astype(str)
+    decided = pd.concat([out["paid_day"], out["denied_day"]], axis=1).min(axis=1)
+    out["decided_day"] = decided
+    out["first_denied"] = out["denied_day"].notna() & ~(out["paid_day"] < out["denied_day"])
+    out["contractual_cents"] = total(kind == "contractual_adjustment")
+    out["payer_paid_cents"] = total(kind == "payer_payment")
+    pr = ledger.loc[kind == "transfer_to_patient"]
+    for reason in ("1", "2", "3"):
+        out[f"pr{reason}_cents"] = pr.loc[pr["carc_reason"].astype(str) == reason].groupby(
+            "claim")["amount_cents"].sum()
+    out["last_day"] = first["day"].max()
+    money = [c for c in out.columns if c.endswith("_cents")]
+    out[money] = out[money].fillna(0).astype("int64")
+    return out
+
+
+def fit_payers(ledger: pd.DataFrame, self_pay: set[str] | None = None) -> PayerFits:
+    """Fit every payer's parameters (see the module docstring). ``self_pay``: payer names
+    that are self-pay (no claims to a payer; only their share is fitted)."""
+    claims = claim_paths(ledger)
+    end_day = int(ledger["day"].max())
+    self_pay = self_pay or set()
+    rows, lags, reasons, suppressed = [], {}, {}, []
+    total = len(claims)
+    for payer, group in claims.groupby("payer"):
+        patients = group["patient"].nunique()
+        share = len(group) / total
+        rows.append((payer, "share", share, *_wilson(len(group), total), len(group), patients))
+        if patients < MIN_PATIENTS:
+            suppressed.append((payer, "all parameters", patients))
+            continue
+        if payer in self_pay:
+            continue
+        lag = fit_lag(group, end_day)
+        lags[payer] = lag
+        rows.append((payer, "lag_median_days", lag.median, lag.median_low, lag.median_high,
+                     lag.n_decided + lag.n_censored, patients))
+        rows.append((payer, "lag_p90_days", lag.p90, np.nan, np.nan, lag.n_decided, patients))
+        rows.append((payer, "floor_days", lag.floor, np.nan, np.nan, lag.n_decided, patients))
+        rows.extend(_denials(payer, group, reasons, suppressed))
+        rows.extend(_money(payer, group))
+    table = pd.DataFrame(rows, columns=["payer", "parameter", "value", "low", "high", "n",
+                                        "patients"]).set_index(["payer", "parameter"])
+    return PayerFits(table=table, lags=lags, reasons=reasons,
+                     suppressed=pd.DataFrame(suppressed, columns=["payer", "cell", "patients"]),
+                     claims=claims)
+
+
+def fit_lag(claims: pd.DataFrame, end_day: int) -> LagFit:
+    """The censored lognormal lag of these claims (module docstring)."""
+    start = claims["submitted_day"].fillna(claims["charge_day"])
+    decided = claims["decided_day"].notna()
+    waited = np.where(decided, claims["decided_day"] - start, end_day - start).astype(float)
+    keep = waited >= 0
+    t, event = waited[keep], decided.to_numpy()[keep]
+    observed = t[event]
+    floor = 0
+    if observed.size:
+        low = observed.min()
+        if low > 1 and np.mean(observed == low) >= 0.05:
+            floor = int(low)
+    mu, sigma, se_mu = _lognormal_mle(t, event, floor)
+    km = SurvfuncRight(t, event.astype(int))
+    curve = pd.DataFrame({"days": km.surv_times, "share_decided": 1 - km.surv_prob})
+    return LagFit(median=math.exp(mu), median_low=math.exp(mu - Z95 * se_mu),
+                  median_high=math.exp(mu + Z95 * se_mu),
+                  p90=math.exp(mu + stats.norm.ppf(0.9) * sigma), sigma=sigma, floor=floor,
+                  n_decided=int(event.sum()), n_censored=int((~event).sum()), curve=curve)
+
+
+def _lognormal_mle(t: np.ndarray, event: np.ndarray, floor: int) -> tuple[float, float, float]:
+    """(mu, sigma, standard error of mu) of a lognormal lag: decided at whole day T means
+    lag in (T - 1, T]; at the floor, lag <= floor; waiting at T means lag > T."""
+    at_floor = event & (t <= floor)
+    interval = event & ~at_floor
+    upper = np.maximum(t[interval], 1e-9)
+    lower = np.maximum(t[interval] - 1, 1e-9)
+    floor_n = int(at_floor.sum())
+    censored = np.maximum(t[~event], 1e-9)
+
+    def nll(theta: np.ndarray) -> float:
+        mu, log_sigma = theta
+        sigma = math.exp(log_sigma)
+        z = lambda x: (np.log(x) - mu) / sigma  # noqa: E731
+        p = stats.norm.cdf(z(upper)) - np.where(t[interval] > 1, stats.norm.cdf(z(lower)), 0)
+        ll = np.log(np.maximum(p, 1e-300)).sum()
+        if floor_n:
+            ll += floor_n * stats.norm.logcdf((math.log(floor) - mu) / sigma)
+        ll += stats.norm.logsf(z(censored)).sum()
+        return -ll
+
+    guess = np.log(np.maximum(t[event], 1)) if event.any() else np.log(np.maximum(t, 1))
+    start = np.array([guess.mean(), math.log(max(guess.std(), 0.1))])
+    fit = optimize.minimize(nll, start, method="Nelder-Mead",
+                            options={"xatol": 1e-6, "fatol": 1e-8, "maxiter": 2000})
+    mu, log_sigma = fit.x
+    step = np.array([1e-4, 0.0])
+    second = (nll(fit.x + step) - 2 * fit.fun + nll(fit.x - step)) / step[0] ** 2
+    se_mu = 1 / math.sqrt(second) if second > 0 else float("nan")
+    return float(mu), float(math.exp(log_sigma)), se_mu
+
+
+def _denials(payer: str, group: pd.DataFrame, reasons: dict[str, dict[str, float]],
+             suppressed: list) -> list[tuple]:
+    decided = group[group["decided_day"].notna()]
+    patients = decided["patient"].nunique()
+    denied = decided[decided["first_denied"]]
+    rows = [(payer, "initial_denial_rate", len(denied) / max(len(decided), 1),
+             *_wilson(len(denied), len(decided)), len(decided), patients)]
+    by_reason = denied.groupby("denial_reason")["patient"].agg(["size", "nunique"])
+    small = by_reason[by_reason["nunique"] < MIN_PATIENTS]
+    suppressed.extend((payer, f"denial reason {r}", int(n)) for r, n in small["nunique"].items())
+    kept = by_reason[by_reason["nunique"] >= MIN_PATIENTS]["size"]
+    if kept.sum():
+        reasons[payer] = (kept / kept.sum()).round(4).to_dict()
+    later_paid = (denied["payer_paid_cents"] > 0).sum()
+    rows.append((payer, "denied_later_paid", later_paid / max(len(denied), 1),
+                 *_wilson(later_paid, len(denied)), len(denied), denied["patient"].nunique()))
+    return rows
+
+
+def _money(payer: str, group: pd.DataFrame) -> list[tuple]:
+    paid = group[group["paid_day"].notna()]
+    patients = paid["patient"].nunique()
+    if paid.empty:
+        return []
+    allowed = paid["charge_cents"] - paid["contractual_cents"]
+    ratio = allowed.sum() / paid["charge_cents"].sum()
+    per_claim = allowed / paid["charge_cents"]
+    se = per_claim.std(ddof=1) / math.sqrt(len(paid)) if len(paid) > 1 else float("nan")
+    rows = [(payer, "allowed_share_of_charge", ratio, ratio - Z95 * se, ratio + Z95 * se,
+             len(paid), patients)]
+    copays = paid.loc[paid["pr3_cents"] > 0, "pr3_cents"] / 100
+    rows.append((payer, "copay_dollars", float(copays.median()) if len(copays) else 0.0,
+                 np.nan, np.nan, len(copays), patients))
+    deductible = int((paid["pr1_cents"] > 0).sum())
+    rows.append((payer, "deductible_probability", deductible / len(paid),
+                 *_wilson(deductible, len(paid)), len(paid), patients))
+    rest = (allowed - paid["pr3_cents"])[paid["pr1_cents"] == 0]
+    coinsurance = (paid.loc[rest.index, "pr2_cents"] / rest.where(rest > 0)).dropna()
+    rows.append((payer, "coinsurance", float(coinsurance.mean()) if len(coinsurance) else 0.0,
+                 np.nan, np.nan, len(coinsurance), patients))
+    return rows
+
+
+def _wilson(k: int, n: int) -> tuple[float, float]:
+    """Wilson 95% interval of a proportion k / n."""
+    if n == 0:
+        return (float("nan"), float("nan"))
+    p = k / n
+    denom = 1 + Z95**2 / n
+    centre = (p + Z95**2 / (2 * n)) / denom
+    half = Z95 * math.sqrt(p * (1 - p) / n + Z95**2 / (4 * n * n)) / denom
+    return (centre - half, centre + half)

@@ -1,0 +1,170 @@
+"""Reading a practice's charge and transaction export into the simulator's ledger schema.
+
+A transaction report (one row per charge, payment, adjustment, write-off...) is read through a
+column mapping (YAML, ``TransactionMapping``) into the ledger the simulator writes
+(``practicesim/ledger.py``), so that ``practicesim.metrics`` runs on it unchanged. Days are
+counted from the earliest date of service in the file (``frame.attrs["origin"]``); ``date`` and
+``service_date`` keep the calendar dates. Claim and patient identifiers are pseudonymized on
+read (``calibrate.privacy``). Amounts are read as decimal dollars into integer cents exactly; the
+sign in the export is ignored (the kind gives it: systems differ in how they sign payments).
+
+Optional columns: ``carc_group`` and ``carc_reason`` (adjustment reason codes), ``code`` (the
+CPT/HCPCS code of a charge line, kept as an extra ``code`` column for allowed-amount fits).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from practicesim import ledger as lg
+from practicesim.calibrate.errors import DataError
+from practicesim.calibrate.privacy import SESSION, Pseudonymizer
+
+Kind = Literal["charge", "payer_payment", "patient_payment", "contractual_adjustment",
+               "denial_writeoff", "bad_debt", "transfer_to_patient", "submission", "denial"]
+REQUIRED = ("claim", "patient", "payer", "service_date", "posted_at", "type", "amount")
+
+
+class TransactionMapping(BaseModel):
+    """Which source column feeds each ledger column, and how transaction types translate.
+
+    ``columns``: ledger column -> source column (required: claim, patient, payer,
+    service_date, posted_at, type, amount; optional: carc_group, carc_reason, code).
+    ``type_values``: source transaction type -> ledger kind. ``skip_types``: source types that
+    carry no money movement of a claim (e.g. notes) and are dropped. ``payer_kinds``: payer
+    name -> its kind (medicare, medicaid, commercial, medicare_advantage, self_pay) for the
+    calibrated scenario; payers not listed are guessed from their names.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    source: str = ""
+    columns: dict[str, str]
+    type_values: dict[str, Kind] = Field(min_length=1)
+    skip_types: list[str] = Field(default_factory=list)
+    payer_kinds: dict[str, Literal["medicare", "medicaid", "commercial", "medicare_advantage",
+                                   "self_pay"]] = Field(default_factory=dict)
+    date_format: str | None = None
+
+
+def read_mapping(path: str | Path) -> TransactionMapping:
+    """Load a transaction mapping YAML file; errors name the file and the key."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise DataError(path, "", "a readable mapping YAML file", str(exc)) from None
+    except yaml.YAMLError as exc:
+        raise DataError(path, "", "valid YAML", exc.__class__.__name__) from None
+    try:
+        mapping = TransactionMapping.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key = ".".join(str(p) for p in err["loc"])
+        raise DataError(path, key, err["msg"].lower(), err.get("input")) from None
+    missing = [c for c in REQUIRED if c not in mapping.columns]
+    if missing:
+        raise DataError(path, "columns", f"a source column for each of {list(REQUIRED)}",
+                        f"none for {missing}")
+    return mapping
+
+
+def read_transactions(path: str | Path, mapping: TransactionMapping | str | Path,
+                      pseudonymizer: Pseudonymizer = SESSION) -> pd.DataFrame:
+    """A transaction export as a ledger (the simulator's schema plus ``date``,
+    ``service_date`` and, when mapped, ``code``), in posting order.
+
+    >>> mapping = "calibration/practicesim_transactions_mapping.yaml"
+    >>> ledger = read_transactions("transactions.csv", mapping)  # doctest: +SKIP
+    """
+    path = Path(path)
+    if not isinstance(mapping, TransactionMapping):
+        mapping = read_mapping(mapping)
+    raw = _read_csv(path, mapping)
+    cols = mapping.columns
+    types = raw[cols["type"]].astype("string").str.strip()
+    raw = raw[~types.isin(mapping.skip_types)]
+    types = types[raw.index]
+    unknown = ~types.isin(list(mapping.type_values))
+    if unknown.any():
+        row = int(unknown.idxmax())
+        raise DataError(path, f"row {row}, column {cols['type']!r}",
+                        f"one of the mapped types {sorted(mapping.type_values)} (or skip_types)",
+                        raw.at[row, cols["type"]])
+    posted = _dates(raw, cols["posted_at"], path, mapping.date_format)
+    service = _dates(raw, cols["service_date"], path, mapping.date_format)
+    origin = service.min()
+    ledger = lg.ledger_frame({
+        "day": (posted - origin).dt.days.to_numpy(),
+        "claim": pseudonymizer.column(raw[cols["claim"]]).to_numpy(),
+        "service_day": (service - origin).dt.days.to_numpy(),
+        "patient": pseudonymizer.column(raw[cols["patient"]]).to_numpy(),
+        "payer": raw[cols["payer"]].astype("string").fillna("unknown").to_numpy(),
+        "kind": types.map(mapping.type_values).to_numpy(),
+        "amount_cents": _cents(raw, cols["amount"], path),
+        "carc_group": _codes(raw, cols.get("carc_group")),
+        "carc_reason": _codes(raw, cols.get("carc_reason")),
+    })
+    ledger.insert(1, "date", posted.to_numpy())
+    ledger.insert(4, "service_date", service.to_numpy())
+    if "code" in cols:
+        ledger["code"] = raw[cols["code"]].astype("string").fillna("").to_numpy()
+    ledger = ledger.sort_values(["day", "claim"], kind="stable").reset_index(drop=True)
+    ledger.attrs["origin"] = origin
+    ledger.attrs["payer_kinds"] = dict(mapping.payer_kinds)
+    ledger.attrs["source"] = str(path)
+    return ledger
+
+
+def _read_csv(path: Path, mapping: TransactionMapping) -> pd.DataFrame:
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=True)
+    except FileNotFoundError:
+        raise DataError(path, "", "a transaction export (CSV)", "no such file") from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise DataError(path, "", "a CSV file", str(exc).splitlines()[0]) from None
+    missing = [src for src in mapping.columns.values() if src not in raw.columns]
+    if missing:
+        raise DataError(path, f"column {missing[0]!r}",
+                        f"the columns the mapping names {sorted(mapping.columns.values())}",
+                        list(raw.columns))
+    raw.index = pd.RangeIndex(2, len(raw) + 2, name="row")
+    return raw
+
+
+def _dates(raw: pd.DataFrame, column: str, path: Path, fmt: str | None) -> pd.Series:
+    text = raw[column]
+    parsed = pd.to_datetime(text, format=fmt if fmt else "mixed", errors="coerce", utc=True)
+    if parsed.isna().any():
+        row = int(parsed.isna().idxmax())
+        raise DataError(path, f"row {row}, column {column!r}",
+                        f"a date{f' in format {fmt}' if fmt else ''}", raw.at[row, column])
+    return parsed.dt.tz_localize(None).dt.normalize()
+
+
+def _cents(raw: pd.DataFrame, column: str, path: Path) -> np.ndarray:
+    """Decimal dollars to integer cents, exactly; the sign is dropped."""
+    out = np.empty(len(raw), dtype=np.int64)
+    for i, (row, text) in enumerate(raw[column].items()):
+        try:
+            value = Decimal(str(text).strip().replace(",", "").replace("$", ""))
+        except InvalidOperation:
+            value = None
+        if value is None or not value.is_finite() or value != value.quantize(Decimal("0.01")):
+            raise DataError(path, f"row {row}, column {column!r}",
+                            "an amount in dollars with at most two decimals", text)
+        out[i] = int(abs(value) * 100)
+    return out
+
+
+def _codes(raw: pd.DataFrame, column: str | None) -> np.ndarray:
+    if column is None:
+        return np.full(len(raw), "", dtype=object)
+    return raw[column].astype("string").fillna("").str.strip().to_numpy(dtype=object)

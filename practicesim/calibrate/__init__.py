@@ -1,7 +1,12 @@
 """Calibration from a practice's own data: readers of its exports, fits of the model's
 parameters, and a backtest (docs/calibration.md)."""
 
+from practicesim.calibrate.appointments import read_appointments
 from practicesim.calibrate.errors import DataError
+from practicesim.calibrate.noshow import NoShowModel, fit_noshow
 from practicesim.calibrate.privacy import Pseudonymizer
+from practicesim.calibrate.remittance import Remittances, read_835
+from practicesim.calibrate.transactions import read_transactions
 
-__all__ = ["DataError", "Pseudonymizer"]
+__all__ = ["DataError", "NoShowModel", "Pseudonymizer", "Remittances", "fit_noshow",
+           "read_835", "read_appointments", "read_transactions"]

@@ -80,18 +80,22 @@ def monthly_series(daily: pd.DataFrame) -> pd.DataFrame:
 
 
 def daily_series(daily: pd.DataFrame) -> pd.DataFrame:
-    """Per reported day (numbered from 1): charges, collections, costs, net cash flow
-    (dollars), A/R and cash at the day's end (dollars), denial backlog (claims), visits
-    completed, and cumulative net cash since the start of reporting (dollars)."""
+    """Per reported day (numbered from 1): charges, collections, costs, revenue-cycle costs,
+    vendor fees, net cash flow (dollars), A/R and cash at the day's end (dollars), denial and
+    coding backlogs (claims), visits completed, and cumulative net cash since the start of
+    reporting (dollars)."""
     d = daily[daily["reporting"]]
     out = pd.DataFrame({
         "charges": d["charge_cents"].to_numpy() / 100,
         "collections": d["collections_cents"].to_numpy() / 100,
         "costs": d["costs_cents"].to_numpy() / 100,
+        "revenue_cycle_costs": d["revenue_cycle_costs_cents"].to_numpy() / 100,
+        "vendor_fees": d["vendor_fees_cents"].to_numpy() / 100,
         "net_cash_flow": d["net_cash_flow_cents"].to_numpy() / 100,
         "ar": d["ar_cents"].to_numpy() / 100,
         "cash": d["cash_cents"].to_numpy() / 100,
         "denial_backlog": d["denial_backlog"].to_numpy(dtype=float),
+        "coding_backlog": d["coding_backlog"].to_numpy(dtype=float),
         "visits_completed": d["visits_completed"].to_numpy(dtype=float),
     }, index=pd.RangeIndex(1, len(d) + 1, name="day"))
     out["cumulative_net_cash"] = out["net_cash_flow"].cumsum()
@@ -177,7 +181,7 @@ def run_jobs(jobs: Sequence[Job], executor: Executor = "processes",
     return results  # type: ignore[return-value]
 
 
-CHECKPOINT_FORMAT = 2
+CHECKPOINT_FORMAT = 3
 """Version of the saved ``Replication`` (2: with daily series); part of every checkpoint key,
 so that files of an older format are never read back."""
 

@@ -1,5 +1,5 @@
-"""Command line: ``practicesim run``, ``validate``, ``compare`` and ``sweep``, a thin layer over
-the Python API.
+"""Command line: ``practicesim run``, ``validate``, ``compare``, ``sweep`` and ``calibrate``, a
+thin layer over the Python API.
 
 Exit codes: 0 success, 2 user error (bad scenario, bad arguments), with a message naming the
 file and key path of each problem (one line each) and no traceback.
@@ -273,6 +273,69 @@ def _decision_line(d: pd.Series) -> str:
     even = d["break_even_month"]
     return line + (f"; break-even month {even:.0f}" if even == even
                    else "; no break-even within the horizon")
+
+
+@app.command()
+def calibrate(
+    out: Annotated[Path, typer.Option(help="Folder for scenario.yaml, parameters.csv, "
+                                           "excluded.csv, suppressed.csv and report.html.")],
+    appointments: Annotated[Path | None, typer.Option(
+        help="Appointment export (CSV).")] = None,
+    appointments_mapping: Annotated[Path | None, typer.Option(
+        help="Column mapping of the appointment export (YAML; see calibration/).")] = None,
+    transactions: Annotated[Path | None, typer.Option(
+        help="Charge and transaction report (CSV).")] = None,
+    transactions_mapping: Annotated[Path | None, typer.Option(
+        help="Column mapping of the transaction report (YAML).")] = None,
+    remittances: Annotated[Path | None, typer.Option(
+        help="Folder of X12 835 remittance files (used for payers without --transactions).")
+    ] = None,
+    base: Annotated[Path, typer.Option(
+        help="Scenario whose figures stand where the data say nothing.")] = Path(
+        "scenarios/baseline.yaml"),
+) -> None:
+    """Fit a scenario of the practice to its exports (any subset of sources) and write it with
+    its parameters, sources and intervals, the excluded rows and a report."""
+    from practicesim.calibrate import calibration as cal
+    from practicesim.calibrate import read_835, read_appointments, read_transactions
+    from practicesim.calibrate.errors import DataError
+
+    if (appointments is None) != (appointments_mapping is None):
+        raise _fail("--appointments and --appointments-mapping go together")
+    if (transactions is None) != (transactions_mapping is None):
+        raise _fail("--transactions and --transactions-mapping go together")
+    if appointments is None and transactions is None and remittances is None:
+        raise _fail("give at least one source: --appointments, --transactions or "
+                    "--remittances")
+    try:
+        check_output_folder(out, cal.RESULT_FILES)
+        visits = (read_appointments(appointments, appointments_mapping)
+                  if appointments else None)
+        ledger = (read_transactions(transactions, transactions_mapping)
+                  if transactions else None)
+        remitted = None
+        if remittances is not None and ledger is None:
+            era = read_835(remittances)
+            origin = era.claims["service_date"].min()
+            remitted = era.ledger(origin.date())
+            remitted.attrs["origin"] = origin
+        result = cal.calibrate(appointments=visits, transactions=ledger, remittances=remitted,
+                               base=load_scenario(base))
+        written = result.write(out)
+    except (DataError, ScenarioError, OutputFolderError) as exc:
+        raise _fail(str(exc)) from None
+    except ValueError as exc:
+        raise _fail(f"cannot calibrate: {exc}") from None
+    used = [name for name, given in (("appointments", visits is not None),
+                                     ("transactions", ledger is not None),
+                                     ("remittances", remitted is not None)) if given]
+    kept = sorted({"appointments", "transactions"} - set(used))
+    console.print(f"calibrated {len(result.parameters)} parameters from {', '.join(used)}; "
+                  f"the base scenario's figures kept for what "
+                  f"{' and '.join(kept) or 'the sources'} would inform")
+    console.print(f"{len(result.excluded)} rows excluded as data errors, "
+                  f"{len(result.suppressed)} cells suppressed (fewer than 11 patients)")
+    console.print(f"scenario.yaml, parameters.csv and report.html written to [bold]{written}[/]")
 
 
 @app.command()

@@ -13,6 +13,9 @@ history + weekday + visit type + age band``, each term present when the data var
   whether there is any history;
 - the appointment's weekday, visit type and age band (0-17, 18-39, 40-64, 65+) as categories.
 
+Each category's first level present in the data is the reference (e.g. same-day bookings, or
+1-7 days where the practice books nothing the same day).
+
 Only appointments that came to an end are fitted: kept or missed (``completed``, ``no_show``);
 cancellations are not no-shows. ``engine_parameters`` condenses the fit into the simulator's
 own no-show form (``scenario.NoShows``: a base rate, an odds ratio per week of lead time and one
@@ -105,6 +108,7 @@ def fit_noshow(appointments: pd.DataFrame) -> NoShowModel:
                          f"{ended['status'].value_counts().to_dict()}")
     history = _history_table(ended)
     categories = {
+        "lead": [b for b in LEAD_LABELS if b in set(lead_bucket(ended["lead_days"]).dropna())],
         "weekday": sorted(ended["weekday"].unique().tolist()),
         "visit_type": sorted(ended["visit_type"].unique().tolist()),
         "age_band": [b for b in AGE_LABELS if b in set(age_band(ended["age"]).dropna())],
@@ -202,7 +206,7 @@ def _features(appointments: pd.DataFrame, history: pd.DataFrame,
     out = pd.DataFrame(index=appointments.index)
     out["const"] = 1.0
     bucket = lead_bucket(lead)
-    for label in LEAD_LABELS[1:]:
+    for label in categories["lead"][1:]:
         out[f"lead {label}"] = (bucket == label).astype(float)
     out["reminded"] = appointments["reminded"].astype(float)
     has = history["prior"] > 0

@@ -54,8 +54,8 @@ PAYMENTS = {"file": _STR, "transaction": _STR, "payer_name": _STR, "payer_id": _
 CLAIMS = {"file": _STR, "claim_row": "int64", "check_number": _STR, "claim": "int64",
           "status": _STR, "charge_cents": "int64", "paid_cents": "int64",
           "patient_responsibility_cents": "int64", "filing_indicator": _STR,
-          "payer_claim": "int64", "service_date": _DATE, "received_date": _DATE,
-          "payment_date": _DATE, "payer_name": _STR}
+          "payer_claim": "int64", "patient": "int64", "service_date": _DATE,
+          "received_date": _DATE, "payment_date": _DATE, "payer_name": _STR}
 SERVICE_LINES = {"file": _STR, "claim_row": "int64", "claim": "int64", "line": "int64",
                  "qualifier": _STR, "procedure": _STR, "modifiers": _STR,
                  "charge_cents": "int64", "paid_cents": "int64", "units": "float64",
@@ -102,7 +102,9 @@ class Remittances:
     processed as primary, secondary, tertiary; 4 denied; 22 reversal; ...), ``charge_cents``
     (CLP03), ``paid_cents`` (CLP04), ``patient_responsibility_cents`` (CLP05, 0 if absent),
     ``filing_indicator`` (CLP06: MB, MC, 12, CI, ...; "" if absent), ``payer_claim`` (pseudonym
-    of CLP07, -1 if absent), ``service_date`` (DTM*232, else the earliest service-line date,
+    of CLP07, -1 if absent), ``patient`` (pseudonym of the patient's member id, NM1*QC NM109,
+    else the insured's, NM1*IL NM109; -1 if neither: the names are never read),
+    ``service_date`` (DTM*232, else the earliest service-line date,
     else NaT), ``received_date`` (DTM*050), ``payment_date`` and ``payer_name`` (its payment's).
 
     ``service_lines``: one row per SVC: ``claim_row``, ``claim``, ``line`` (1, 2, ... within the
@@ -160,7 +162,8 @@ class Remittances:
         ``submission`` are on the received date (DTM*050) when it is earlier. ``service_day``:
         days from ``origin`` to the service date (the charge's day when there is none). ``claim``
         = ``claim_row`` (one ledger claim per CLP: a claim adjudicated by two payers, or twice,
-        is two ledger claims; ``claims.claim`` links them). ``patient`` = -1. ``payer``: the
+        is two ledger claims; ``claims.claim`` links them). ``patient``: the claim's (pseudonym of
+        the member id; -1 if unknown). ``payer``: the
         payer name, renamed by ``payer_names`` (which must then name every payer).
 
         Per claim: ``charge`` (CLP03), ``submission``, a ``denial`` event per denial CARC,
@@ -284,7 +287,7 @@ class _FileReader:
         self.line: _Line | None = None
         self.handlers: dict[str, Callable[[Segment], None]] = {
             "ST": self._st, "BPR": self._bpr, "TRN": self._trn, "DTM": self._dtm,
-            "N1": self._n1, "REF": self._ref, "LX": self._lx, "CLP": self._clp,
+            "N1": self._n1, "NM1": self._nm1, "REF": self._ref, "LX": self._lx, "CLP": self._clp,
             "CAS": self._cas, "SVC": self._svc, "PLB": self._plb, "SE": self._se}
 
     # -- reading ---------------------------------------------------------------------------
@@ -473,6 +476,15 @@ class _FileReader:
             txn.payer_name = self._required(segment, 2, "payer name")
             txn.payer_id = self._text(segment, 4)
 
+    def _nm1(self, segment: Segment) -> None:
+        """The patient's (QC) or else the insured's (IL) member id, pseudonymized: the claim's
+        patient for the small-cell rule. Names (NM103-NM107) are never read."""
+        if self.claim is None or self.line is not None:
+            return
+        entity, member = self._text(segment, 1), self._text(segment, 9)
+        if member and (entity == "QC" or (entity == "IL" and self.claim.row["patient"] < 0)):
+            self.claim.row["patient"] = self.pseudo.one(f"member:{member}")
+
     def _ref(self, segment: Segment) -> None:
         txn = self._in_transaction()
         if txn.loop == "payer" and self._text(segment, 1) == "2U" and not txn.payer_id:
@@ -513,7 +525,7 @@ class _FileReader:
             "patient_responsibility_cents": self._optional_amount(
                 segment, 5, "patient responsibility amount"),
             "filing_indicator": self._text(segment, 6),
-            "payer_claim": self._pseudonym(self._text(segment, 7)),
+            "payer_claim": self._pseudonym(self._text(segment, 7)), "patient": -1,
             "service_date": pd.NaT, "received_date": pd.NaT,
         }
         self.next_row += 1
@@ -781,7 +793,7 @@ def _ledger_rows(c: Any, postings: list[Posting], origin: dt.date,
     received = c.received_date
     billed_day = paid_day if pd.isna(received) else min(paid_day, _day(received, origin))
     service = c.service_date
-    head = {"claim": c.claim_row, "patient": -1, "payer": names(c.payer_name),
+    head = {"claim": c.claim_row, "patient": c.patient, "payer": names(c.payer_name),
             "service_day": billed_day if pd.isna(service) else _day(service, origin)}
     first = [(lg.CHARGE, int(c.charge_cents), "", ""), (lg.SUBMISSION, 0, "", "")]
     rows = [{**head, "day": billed_day, "kind": k, "amount_cents": cents, "carc_group": g,

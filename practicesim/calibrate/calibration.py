@@ -1,0 +1,353 @@
+"""``calibrate``: a practice's exports in, a scenario of that practice out.
+
+Each source given replaces the base scenario's figures it informs; everything else keeps the
+base scenario's values, and ``Calibration.parameters`` says which is which (``source``:
+``appointments``, ``transactions``, or ``base scenario``):
+
+- appointments: the no-show model in the simulator's form (base rate, odds ratios per week of
+  lead time and for reminders, reminder share), late and early cancellation rates, demand
+  (booked appointments per clinic day, weekday and month factors, day-to-day over-dispersion)
+  and, where start and end times are present, each visit type's provider minutes (a lognormal
+  with a Kolmogorov-Smirnov goodness of fit);
+- transactions: the payers found (kind from the mapping's ``payer_kinds`` or guessed from the
+  name), their mix, remittance lag and floor, initial denial rate net of the claim errors the
+  base scenario's scrubber misses, CARC mix, allowed amounts (as a share of Medicare's, through
+  the base fee schedule's charge-to-Medicare ratio), cost sharing; the charge lag.
+
+The scenario starts on the first day of the month after the data end. Calibrated figures are
+aggregates: no identifier and no cell of fewer than 11 patients reaches them or any file that
+``Calibration.write`` produces.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+from scipy import stats
+
+from practicesim.calibrate.noshow import NoShowModel, engine_parameters, fit_noshow
+from practicesim.calibrate.payers import MIN_PATIENTS, PayerFits, fit_payers
+from practicesim.output import write_atomically
+from practicesim.scenario import Scenario, load_scenario
+
+DEFAULT_BASE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.yaml"
+RESULT_FILES = frozenset({"scenario.yaml", "parameters.csv", "excluded.csv", "suppressed.csv",
+                          "report.html"})
+_KIND_WORDS = (("advantage", "medicare_advantage"), ("medicare", "medicare"),
+               ("medicaid", "medicaid"), ("self", "self_pay"), ("no_insurance", "self_pay"),
+               ("uninsured", "self_pay"), ("cash", "self_pay"))
+
+
+@dataclass
+class Calibration:
+    """A calibrated scenario, every parameter with its source and interval, what was left out.
+
+    ``parameters``: one row per scenario key path: ``value``, ``low``, ``high`` (95%, where a
+    fit gives one), ``n`` (observations), ``source``. ``excluded``: input rows left out as data
+    errors (file, row, reason). ``suppressed``: cells of fewer than 11 patients left out."""
+
+    scenario: Scenario
+    parameters: pd.DataFrame
+    excluded: pd.DataFrame
+    suppressed: pd.DataFrame
+    noshow: NoShowModel | None = None
+    payers: PayerFits | None = None
+    figures: dict[str, Any] = field(default_factory=dict, repr=False)
+    """Observed-vs-fitted data for the report's plots (aggregates only)."""
+
+    def write(self, folder: str | Path) -> Path:
+        """Write ``scenario.yaml``, ``parameters.csv``, ``excluded.csv``, ``suppressed.csv``
+        and ``report.html`` into ``folder``, all or nothing."""
+        from practicesim.calibrate.report import calibration_report
+
+        def fill(staging: Path) -> None:
+            header = ("# Calibrated by practicesim calibrate: figures from the practice's data"
+                      " where\n# parameters.csv says so, the base scenario's elsewhere.\n")
+            data = self.scenario.model_dump(mode="json", by_alias=True)
+            (staging / "scenario.yaml").write_text(
+                header + yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+            self.parameters.to_csv(staging / "parameters.csv", index_label="key")
+            self.excluded.to_csv(staging / "excluded.csv", index=False)
+            self.suppressed.to_csv(staging / "suppressed.csv", index=False)
+            (staging / "report.html").write_text(calibration_report(self), encoding="utf-8")
+
+        return write_atomically(Path(folder), fill, RESULT_FILES)
+
+
+def calibrate(appointments: pd.DataFrame | None = None,
+              transactions: pd.DataFrame | None = None,
+              remittances: pd.DataFrame | None = None,
+              base: Scenario | str | Path = DEFAULT_BASE) -> Calibration:
+    """Calibrate ``base`` (a scenario or its file) to the sources given: an appointments table
+    (``read_appointments``) and a ledger (``read_transactions``; ``remittances``: a ledger made
+    from 835 files, ``Remittances.ledger``, used when no transaction report is given).
+
+    >>> calibration = calibrate(appointments=read_appointments(path, mapping))  # doctest: +SKIP
+    >>> calibration.write("output/calibrated")  # doctest: +SKIP
+    """
+    if not isinstance(base, Scenario):
+        base = load_scenario(base)
+    data: dict[str, Any] = base.model_dump(mode="json", by_alias=True)
+    data["changes"] = []
+    rows: dict[str, tuple] = {}
+    excluded, suppressed = [], []
+    figures: dict[str, Any] = {}
+    noshow = payers = None
+    ends = []
+    if appointments is not None:
+        noshow = _from_appointments(appointments, data, rows, figures)
+        excluded.append(appointments.attrs.get("excluded", pd.DataFrame()).assign(
+            file=appointments.attrs.get("source", "appointments")))
+        ends.append(appointments["appointment_at"].max())
+    ledger = transactions if transactions is not None else remittances
+    if ledger is not None:
+        source = "transactions" if transactions is not None else "remittances"
+        payers = _from_ledger(ledger, base, data, rows, figures)
+        rows.update({key: (*row[:4], row[4].replace("transactions", source))
+                     for key, row in rows.items() if row[4].startswith("transactions")})
+        suppressed.append(payers.suppressed)
+        origin = pd.Timestamp(ledger.attrs.get("origin", "1970-01-01"))
+        ends.append(origin + pd.Timedelta(days=int(ledger["day"].max())))
+    if ends:
+        end = max(ends)
+        start = (end + pd.offsets.MonthBegin(1)).date()
+        data["calendar"]["start"] = start.isoformat()
+        data["calendar"]["holidays"] = [d for d in data["calendar"]["holidays"]
+                                        if dt.date.fromisoformat(str(d)) >= start
+                                        - dt.timedelta(days=data["calendar"]["warmup_days"])]
+        rows["calendar.start"] = (np.nan, np.nan, np.nan, np.nan,
+                                  f"data end: the next month's first day, {start.isoformat()}")
+    data["name"] = f"{base.name}_calibrated"
+    data["description"] = "Calibrated from the practice's data (parameters.csv)."
+    scenario = Scenario.model_validate(data)
+    parameters = _parameter_table(rows, base)
+    return Calibration(
+        scenario=scenario, parameters=parameters,
+        excluded=(pd.concat(excluded, ignore_index=True) if excluded
+                  else pd.DataFrame(columns=["row", "reason", "file"])),
+        suppressed=(pd.concat(suppressed, ignore_index=True) if suppressed
+                    else pd.DataFrame(columns=["payer", "cell", "patients"])),
+        noshow=noshow, payers=payers, figures=figures)
+
+
+def _from_appointments(appointments: pd.DataFrame, data: dict, rows: dict,
+                       figures: dict) -> NoShowModel:
+    model = fit_noshow(appointments)
+    params, table = engine_parameters(appointments)
+    n = int(appointments["status"].isin(["completed", "no_show"]).sum())
+    for key, row in table.iterrows():
+        rows[key] = (float(row["value"]), float(row["low"]), float(row["high"]), n,
+                     "appointments")
+    section = data["no_shows"]
+    section.update(base_rate=params.base_rate,
+                   lead_time_odds_ratio_per_week=params.lead_time_odds_ratio_per_week,
+                   reminder_share=params.reminder_share,
+                   reminder_odds_ratio=params.reminder_odds_ratio)
+    status = appointments["status"]
+    late = int((status == "late_cancel").sum())
+    not_cancelled = int((status != "cancelled").sum())
+    cancelled = int((status == "cancelled").sum())
+    section["late_cancel_rate"] = late / max(not_cancelled, 1)
+    rows["no_shows.late_cancel_rate"] = (section["late_cancel_rate"],
+                                         *_wilson(late, not_cancelled), not_cancelled,
+                                         "appointments")
+    early = cancelled / max(len(appointments), 1)
+    data["scheduling"]["early_cancel_rate"] = early
+    rows["scheduling.early_cancel_rate"] = (early, *_wilson(cancelled, len(appointments)),
+                                            len(appointments), "appointments")
+    _demand(appointments, data, rows, figures)
+    _durations(appointments, data, rows, figures)
+    figures["noshow_by_lead"] = model.by_lead_bucket(appointments)
+    figures["noshow_calibration"] = model.calibration_curve(appointments)
+    return model
+
+
+def _demand(appointments: pd.DataFrame, data: dict, rows: dict, figures: dict) -> None:
+    """Booked appointments per clinic day of the first demand line, by weekday and month."""
+    booked = appointments.groupby(appointments["appointment_at"].dt.normalize()).size()
+    days = pd.date_range(booked.index.min(), booked.index.max(), freq="D")
+    clinic = set(data["calendar"]["clinic_days"])
+    names = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    open_days = [d for d in days if names[d.weekday()] in clinic]
+    counts = booked.reindex(open_days, fill_value=0)
+    mean = float(counts.mean())
+    demand = data["demand"][0]
+    demand["requests_per_day"] = mean
+    sem = float(counts.std(ddof=1) / math.sqrt(len(counts))) if len(counts) > 1 else np.nan
+    rows[f"demand[{demand['service_line']}].requests_per_day"] = (
+        mean, mean - 1.96 * sem, mean + 1.96 * sem, len(counts), "appointments")
+    weekday = counts.groupby(counts.index.day_of_week).mean() / mean
+    demand["weekday_factors"] = {names[d]: round(float(f), 4) for d, f in weekday.items()}
+    months = counts.index.month.nunique()
+    if months >= 12:
+        month = counts.groupby(counts.index.month).mean() / mean
+        demand["month_factors"] = {int(m): round(float(f), 4) for m, f in month.items()}
+    expected = counts.index.day_of_week.map(weekday).to_numpy() * mean
+    excess = float(np.mean((counts.to_numpy() - expected) ** 2 - expected))
+    demand["dispersion"] = math.sqrt(excess) / mean if excess > 0 else 0.0
+    rows[f"demand[{demand['service_line']}].dispersion"] = (
+        demand["dispersion"], np.nan, np.nan, len(counts), "appointments")
+    figures["demand_by_weekday"] = pd.DataFrame({"observed": counts.groupby(
+        counts.index.day_of_week).mean()}).rename(index=dict(enumerate(names)))
+
+
+def _durations(appointments: pd.DataFrame, data: dict, rows: dict, figures: dict) -> None:
+    """Provider minutes per visit type from start and end times (lognormal, KS test)."""
+    if "start_at" not in appointments or "end_at" not in appointments:
+        return
+    minutes = (appointments["end_at"] - appointments["start_at"]).dt.total_seconds() / 60
+    fits = {}
+    for line in data["service_lines"]:
+        for vtype in line["visit_types"]:
+            sample = minutes[(appointments["visit_type"] == vtype["name"])
+                             & (minutes > 0)].dropna()
+            patients = appointments.loc[sample.index, "patient"].nunique()
+            if patients < MIN_PATIENTS or len(sample) < 30:
+                continue
+            sigma, _, scale = stats.lognorm.fit(sample, floc=0)
+            ks = stats.kstest(sample, "lognorm", args=(sigma, 0, scale))
+            p90 = float(scale * math.exp(sigma * stats.norm.ppf(0.9)))
+            vtype["provider_minutes"] = {"dist": "lognormal", "median": float(scale),
+                                         "p90": p90}
+            key = f"service_lines[{line['name']}].visit_types[{vtype['name']}].provider_minutes"
+            rows[key + ".median"] = (float(scale), np.nan, np.nan, len(sample), "appointments")
+            rows[key + ".ks_statistic"] = (float(ks.statistic), np.nan, float(ks.pvalue),
+                                           len(sample), "appointments (goodness of fit)")
+            fits[vtype["name"]] = (sample.quantile([0.1, 0.25, 0.5, 0.75, 0.9]).to_numpy(),
+                                   stats.lognorm.ppf([0.1, 0.25, 0.5, 0.75, 0.9], sigma,
+                                                     scale=scale))
+    figures["durations"] = fits
+
+
+def _from_ledger(ledger: pd.DataFrame, base: Scenario, data: dict, rows: dict,
+                 figures: dict) -> PayerFits:
+    kinds = dict(ledger.attrs.get("payer_kinds", {}))
+    names = ledger["payer"].astype(str).unique().tolist()
+    kinds = {name: kinds.get(name) or _guess_kind(name) for name in names}
+    fits = fit_payers(ledger, {n for n, k in kinds.items() if k == "self_pay"})
+    template = {p.kind: p.model_dump(mode="json", by_alias=True) for p in base.payers}
+    error_share = base.billing.claim_error_rate * (1 - base.billing.scrubber_catch_rate)
+    ratio = _charge_to_medicare(base)
+    payers = []
+    for name in names:
+        if (name, "share") not in fits.table.index or name in set(fits.suppressed["payer"]):
+            continue
+        kind = kinds[name]
+        payer = dict(template.get(kind) or template.get("commercial") or
+                     next(iter(template.values())))
+        payer.update(name=name, kind=kind, share=fits.value(name, "share"))
+        rows[f"payers[{name}].share"] = _row(fits, name, "share")
+        if kind != "self_pay" and (name, "lag_median_days") in fits.table.index:
+            _payer_terms(payer, name, fits, error_share, ratio, rows)
+        payers.append(payer)
+    if payers:
+        data["payers"] = payers
+        for provider in data["providers"]:
+            provider["credentialing"] = {k: v for k, v in provider["credentialing"].items()
+                                         if k in {p["name"] for p in payers}}
+        data["billing"]["posting_lag_days"] = 0.0
+        rows["billing.posting_lag_days"] = (0.0, np.nan, np.nan, np.nan,
+                                            "transactions (posting is inside the fitted lag)")
+    _charge_lag(fits, data, rows)
+    figures["lags"] = fits.lags
+    parameters = fits.table.index.get_level_values("parameter")
+    if "initial_denial_rate" in set(parameters):
+        figures["denials"] = fits.table.xs("initial_denial_rate", level="parameter")
+    return fits
+
+
+def _payer_terms(payer: dict, name: str, fits: PayerFits, error_share: float, ratio: float,
+                 rows: dict) -> None:
+    lag = fits.lags[name]
+    payer["lag_days"] = {"dist": "lognormal", "median": lag.median, "p90": lag.p90}
+    payer["floor_days"] = lag.floor
+    rows[f"payers[{name}].lag_days.median"] = _row(fits, name, "lag_median_days")
+    rows[f"payers[{name}].lag_days.p90"] = _row(fits, name, "lag_p90_days")
+    rows[f"payers[{name}].floor_days"] = _row(fits, name, "floor_days")
+    observed = fits.value(name, "initial_denial_rate")
+    payer["denial"]["rate"] = max(0.0, (observed - error_share) / (1 - error_share))
+    value, low, high, n, _ = _row(fits, name, "initial_denial_rate")
+    net = [max(0.0, (x - error_share) / (1 - error_share)) for x in (value, low, high)]
+    rows[f"payers[{name}].denial.rate"] = (*net, n, "transactions (net of scrubber misses)")
+    if fits.reasons.get(name):
+        payer["denial"]["reasons"] = _normalised(fits.reasons[name])
+    allowed = fits.value(name, "allowed_share_of_charge") * ratio
+    payer["allowed_pct_of_medicare"] = allowed
+    value, low, high, n, _ = _row(fits, name, "allowed_share_of_charge")
+    rows[f"payers[{name}].allowed_pct_of_medicare"] = (
+        allowed, low * ratio, high * ratio, n, "transactions (x base charge/Medicare ratio)")
+    sharing = payer["cost_sharing"]
+    sharing["copay"] = fits.value(name, "copay_dollars")
+    sharing["deductible_probability"] = fits.value(name, "deductible_probability")
+    sharing["coinsurance"] = min(1.0, max(0.0, fits.value(name, "coinsurance")))
+    for key, parameter in (("copay", "copay_dollars"),
+                           ("deductible_probability", "deductible_probability"),
+                           ("coinsurance", "coinsurance")):
+        rows[f"payers[{name}].cost_sharing.{key}"] = _row(fits, name, parameter)
+
+
+def _charge_lag(fits: PayerFits, data: dict, rows: dict) -> None:
+    """Charge entry lag: days from service to charge, as a gamma with the observed mean
+    (less half a day: the engine enters charges ``ceil(lag)`` days after the visit) and cv."""
+    lag = (fits.claims["charge_day"] - fits.claims["service_day"]).astype(float)
+    lag = lag[lag >= 0]
+    if fits.claims.loc[lag.index, "patient"].nunique() < MIN_PATIENTS or len(lag) < 2:
+        return
+    mean = max(float(lag.mean()) - 0.5, 0.0)
+    if mean <= 0.05:
+        data["billing"]["charge_lag_days"] = 0.0
+    else:
+        cv = float(lag.std(ddof=1) / lag.mean())
+        data["billing"]["charge_lag_days"] = {"dist": "gamma", "mean": mean, "cv": max(cv, 0.01)}
+    sem = float(lag.std(ddof=1) / math.sqrt(len(lag)))
+    rows["billing.charge_lag_days.mean"] = (mean, mean - 1.96 * sem, mean + 1.96 * sem,
+                                            len(lag), "transactions")
+
+
+def _row(fits: PayerFits, payer: str, parameter: str) -> tuple:
+    r = fits.table.loc[(payer, parameter)]
+    return (float(r["value"]), float(r["low"]), float(r["high"]), int(r["n"]), "transactions")
+
+
+def _normalised(mix: dict[str, float]) -> dict[str, float]:
+    total = sum(mix.values())
+    shares = {k: round(v / total, 6) for k, v in mix.items()}
+    first = next(iter(shares))
+    shares[first] = round(1.0 - sum(v for k, v in shares.items() if k != first), 6)
+    return shares
+
+
+def _guess_kind(name: str) -> str:
+    lowered = name.lower().replace(" ", "_")
+    for word, kind in _KIND_WORDS:
+        if word in lowered:
+            return kind
+    return "commercial"
+
+
+def _charge_to_medicare(base: Scenario) -> float:
+    """Mean charge / Medicare allowed over the base fee schedule (turns an allowed share of
+    charges into a share of Medicare's allowed amount)."""
+    ratios = [e.charge / e.medicare_allowed for e in base.fee_schedule.values()
+              if e.medicare_allowed > 0]
+    return float(np.mean(ratios))
+
+
+def _parameter_table(rows: dict[str, tuple], base: Scenario) -> pd.DataFrame:
+    table = pd.DataFrame.from_dict(rows, orient="index",
+                                   columns=["value", "low", "high", "n", "source"])
+    table.index.name = "key"
+    return table.sort_index()
+
+
+def _wilson(k: int, n: int) -> tuple[float, float]:
+    from practicesim.calibrate.payers import _wilson as wilson
+
+    return wilson(k, n)

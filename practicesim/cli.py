@@ -1,5 +1,5 @@
-"""Command line: ``practicesim run``, ``validate``, ``compare``, ``sweep`` and ``calibrate``, a
-thin layer over the Python API.
+"""Command line: ``practicesim run``, ``validate``, ``compare``, ``sweep``, ``calibrate`` and
+``backtest``, a thin layer over the Python API.
 
 Exit codes: 0 success, 2 user error (bad scenario, bad arguments), with a message naming the
 file and key path of each problem (one line each) and no traceback.
@@ -290,6 +290,10 @@ def calibrate(
     remittances: Annotated[Path | None, typer.Option(
         help="Folder of X12 835 remittance files (used for payers without --transactions).")
     ] = None,
+    synthea: Annotated[Path | None, typer.Option(
+        help="Folder of a Synthea CSV export (encounters, claims, claims_transactions, "
+             "payers, patients): its visits and ledger stand in for the sources not given.")
+    ] = None,
     base: Annotated[Path, typer.Option(
         help="Scenario whose figures stand where the data say nothing.")] = Path(
         "scenarios/baseline.yaml"),
@@ -297,22 +301,31 @@ def calibrate(
     """Fit a scenario of the practice to its exports (any subset of sources) and write it with
     its parameters, sources and intervals, the excluded rows and a report."""
     from practicesim.calibrate import calibration as cal
-    from practicesim.calibrate import read_835, read_appointments, read_transactions
+    from practicesim.calibrate import (
+        read_835,
+        read_appointments,
+        read_synthea,
+        read_transactions,
+    )
     from practicesim.calibrate.errors import DataError
 
     if (appointments is None) != (appointments_mapping is None):
         raise _fail("--appointments and --appointments-mapping go together")
     if (transactions is None) != (transactions_mapping is None):
         raise _fail("--transactions and --transactions-mapping go together")
-    if appointments is None and transactions is None and remittances is None:
-        raise _fail("give at least one source: --appointments, --transactions or "
-                    "--remittances")
+    if all(x is None for x in (appointments, transactions, remittances, synthea)):
+        raise _fail("give at least one source: --appointments, --transactions, --remittances "
+                    "or --synthea")
     try:
         check_output_folder(out, cal.RESULT_FILES)
         visits = (read_appointments(appointments, appointments_mapping)
                   if appointments else None)
         ledger = (read_transactions(transactions, transactions_mapping)
                   if transactions else None)
+        if synthea is not None:
+            export = read_synthea(synthea)
+            visits = export.appointments if visits is None else visits
+            ledger = export.ledger if ledger is None else ledger
         remitted = None
         if remittances is not None and ledger is None:
             era = read_835(remittances)
@@ -329,13 +342,78 @@ def calibrate(
     used = [name for name, given in (("appointments", visits is not None),
                                      ("transactions", ledger is not None),
                                      ("remittances", remitted is not None)) if given]
-    kept = sorted({"appointments", "transactions"} - set(used))
+    used += ["synthea"] if synthea is not None else []
+    missing = sorted({"appointments", "transactions"} - set(used)) if synthea is None else []
     console.print(f"calibrated {len(result.parameters)} parameters from {', '.join(used)}; "
-                  f"the base scenario's figures kept for what "
-                  f"{' and '.join(kept) or 'the sources'} would inform")
+                  "the base scenario's figures stand for everything else"
+                  + (f" (no {' or '.join(missing)} given)" if missing else ""))
     console.print(f"{len(result.excluded)} rows excluded as data errors, "
                   f"{len(result.suppressed)} cells suppressed (fewer than 11 patients)")
     console.print(f"scenario.yaml, parameters.csv and report.html written to [bold]{written}[/]")
+
+
+@app.command()
+def backtest(
+    split: Annotated[str, typer.Option(help="Date (YYYY-MM-DD): calibrate on the data before "
+                                            "it, simulate from it to the data's end.")],
+    out: Annotated[Path, typer.Option(help="Folder for backtest.csv, coverage.csv, "
+                                           "skipped.csv and backtest.png.")],
+    appointments: Annotated[Path | None, typer.Option(help="Appointment export (CSV).")] = None,
+    appointments_mapping: Annotated[Path | None, typer.Option(
+        help="Column mapping of the appointment export (YAML).")] = None,
+    transactions: Annotated[Path | None, typer.Option(
+        help="Charge and transaction report (CSV).")] = None,
+    transactions_mapping: Annotated[Path | None, typer.Option(
+        help="Column mapping of the transaction report (YAML).")] = None,
+    synthea: Annotated[Path | None, typer.Option(
+        help="Folder of a Synthea CSV export, standing in for the sources not given.")] = None,
+    base: Annotated[Path, typer.Option(help="Base scenario.")] = Path("scenarios/baseline.yaml"),
+    reps: Annotated[int, typer.Option(min=2, help="Replications.")] = 20,
+    seed: Seed = 1,
+) -> None:
+    """Check the calibrated model against the practice's own history after SPLIT: monthly
+    visits, no-show rate, charges, collections, A/R and days in A/R against the simulated 90%
+    bands."""
+    import datetime as dt
+
+    from practicesim.calibrate import backtest as bt
+    from practicesim.calibrate import read_appointments, read_synthea, read_transactions
+    from practicesim.calibrate.errors import DataError
+
+    try:
+        when = dt.date.fromisoformat(split)
+    except ValueError:
+        raise _fail(f"--split: expected a date YYYY-MM-DD, found {split!r}") from None
+    if (appointments is None) != (appointments_mapping is None) or (
+            (transactions is None) != (transactions_mapping is None)):
+        raise _fail("each export goes with its mapping (--appointments-mapping, "
+                    "--transactions-mapping)")
+    try:
+        check_output_folder(out, bt.RESULT_FILES)
+        visits = (read_appointments(appointments, appointments_mapping)
+                  if appointments else None)
+        ledger = (read_transactions(transactions, transactions_mapping)
+                  if transactions else None)
+        if synthea is not None:
+            export = read_synthea(synthea)
+            visits = export.appointments if visits is None else visits
+            ledger = export.ledger if ledger is None else ledger
+        if visits is None or ledger is None:
+            raise _fail("a backtest needs appointments and transactions (or --synthea)")
+        result = bt.backtest(visits, ledger, when, base=load_scenario(base), reps=reps,
+                             seed=seed)
+        written = result.write(out)
+    except (DataError, ScenarioError, OutputFolderError, StateError) as exc:
+        raise _fail(str(exc)) from None
+    except ValueError as exc:
+        raise _fail(f"cannot backtest: {exc}") from None
+    table = Table(title=f"backtest from {when}: share of months inside the simulated 90% band")
+    table.add_column("measure")
+    table.add_column("inside", justify="right")
+    for measure, share in result.coverage.items():
+        table.add_row(str(measure), f"{share:.0%}")
+    console.print(table)
+    console.print(f"backtest.csv, coverage.csv and backtest.png written to [bold]{written}[/]")
 
 
 @app.command()

@@ -10,7 +10,7 @@ import pytest
 
 from practicesim import simulate
 from practicesim.calibrate import DataError
-from practicesim.calibrate.appointments import read_appointments, read_mapping
+from practicesim.calibrate.appointments import excluded_rows, read_appointments, read_mapping
 from practicesim.calibrate.exports import write_appointments_csv
 from tests.conftest import ROOT, SHARED_DATA, build
 
@@ -38,7 +38,7 @@ def test_a_small_export_reads_into_the_schema(tmp_path):
     assert df["reminded"].tolist() == [True, False]
     assert df["weekday"].tolist() == [0, 0]
     assert (df[["provider", "visit_type", "payer"]] == "unknown").all().all()
-    assert df.attrs["excluded"].empty
+    assert excluded_rows(df).empty
 
 
 def test_identifiers_are_pseudonymized_consistently_and_never_kept(tmp_path):
@@ -80,7 +80,7 @@ def test_plain_data_errors_are_counted_and_excluded_not_fatal(tmp_path):
                   "5003,900003,2016-05-02T10:00:00Z,2016-05-09T00:00:00Z,No,0,-1")
     df = read_appointments(path, VITORIA_MAPPING)
     assert len(df) == 1
-    excluded = df.attrs["excluded"]
+    excluded = excluded_rows(df)
     assert excluded.to_dict("records") == [
         {"row": 3, "reason": "booked after the appointment day"},
         {"row": 4, "reason": "negative age"}]
@@ -116,8 +116,8 @@ def test_a_simulated_run_round_trips_through_its_export(tmp_path):
 def test_the_vitoria_export_reads_with_its_shipped_mapping():
     """SOURCE.md: 67,365 rows, 5 with a negative lead time, no-show rate 21.10%."""
     df = read_appointments(VITORIA, VITORIA_MAPPING)
-    assert len(df) + len(df.attrs["excluded"]) == 67_365
-    assert len(df.attrs["excluded"]) == 5
+    assert len(df) + len(excluded_rows(df)) == 67_365
+    assert len(excluded_rows(df)) == 5
     assert (df["status"] == "no_show").sum() / 67_365 == pytest.approx(0.2110, abs=0.0002)
     raw = pd.read_csv(VITORIA, usecols=["PatientId"], dtype=str, nrows=50)
     text = df.head(1000).to_csv()

@@ -130,3 +130,17 @@ def test_calibrating_from_the_vitoria_export_reports_its_excluded_rows(tmp_path)
     for path in out.iterdir():
         text = path.read_text(encoding="utf-8")
         assert not any(pid in text for pid in patients if len(pid) >= 8), path.name
+
+
+@pytest.mark.skipif(not (SHARED_DATA / "synthea_ohdsi").exists(),
+                    reason="../shared/data (Synthea export) absent")
+def test_the_cli_calibrates_from_a_synthea_export(tmp_path):
+    """Visits alone (no no-shows in Synthea) inform demand, not the no-show model; the claims
+    Synthea's data cannot balance are listed as excluded."""
+    out = tmp_path / "synthea"
+    done = cli("calibrate", "--out", str(out), "--synthea", str(SHARED_DATA / "synthea_ohdsi"))
+    assert done.returncode == 0, done.stderr
+    table = pd.read_csv(out / "parameters.csv", index_col="key")
+    assert "no_shows.base_rate" not in table.index
+    assert table.index.str.startswith("payers[").any()
+    assert len(pd.read_csv(out / "excluded.csv")) == 239

@@ -6,7 +6,8 @@ from practicesim.calibrate.errors import DataError
 from practicesim.calibrate.noshow import NoShowModel, fit_noshow
 from practicesim.calibrate.privacy import Pseudonymizer
 from practicesim.calibrate.remittance import Remittances, read_835
+from practicesim.calibrate.synthea import SyntheaData, read_synthea
 from practicesim.calibrate.transactions import read_transactions
 
-__all__ = ["DataError", "NoShowModel", "Pseudonymizer", "Remittances", "fit_noshow",
-           "read_835", "read_appointments", "read_transactions"]
+__all__ = ["DataError", "NoShowModel", "Pseudonymizer", "Remittances", "SyntheaData",
+           "fit_noshow", "read_835", "read_appointments", "read_synthea", "read_transactions"]

@@ -22,7 +22,8 @@ appointment:
 
 Identifiers are pseudonymized as they are read: the raw ids never leave this module. Rows that
 are plainly data errors (booked after the appointment day, a negative age) are excluded and
-reported in ``frame.attrs["excluded"]`` (CSV row number and reason; row 1 is the header); any
+reported in ``frame.attrs["excluded"]`` (records of the CSV row number and reason, row 1 being
+the header; ``excluded_rows(frame)`` gives them as a table); any
 other problem (a missing column, a date that does not parse, an unknown status) is a
 ``DataError`` naming the file, row and column.
 """
@@ -93,7 +94,7 @@ def read_appointments(path: str | Path, mapping: AppointmentMapping | str | Path
     """An appointment export in the schema above (see the module docstring).
 
     >>> df = read_appointments("export.csv", "calibration/vitoria_mapping.yaml")  # doctest: +SKIP
-    >>> df.attrs["excluded"]  # rows left out as data errors, with their reasons  # doctest: +SKIP
+    >>> excluded_rows(df)  # rows left out as data errors, with their reasons  # doctest: +SKIP
     """
     path = Path(path)
     if not isinstance(mapping, AppointmentMapping):
@@ -182,5 +183,11 @@ def _exclude_errors(df: pd.DataFrame) -> pd.DataFrame:
         columns=["row", "reason"])
     keep = ~np.logical_or.reduce(list(reasons.values()))
     out = df.loc[keep].reset_index(drop=True)
-    out.attrs["excluded"] = excluded.drop_duplicates("row").reset_index(drop=True)
+    out.attrs["excluded"] = excluded.drop_duplicates("row").to_dict("records")
     return out
+
+
+def excluded_rows(appointments: pd.DataFrame) -> pd.DataFrame:
+    """The rows a reader left out as data errors (``row``, ``reason``), as a table. They are
+    kept in ``attrs`` as plain records, which pandas can carry through slices and joins."""
+    return pd.DataFrame(appointments.attrs.get("excluded", []), columns=["row", "reason"])

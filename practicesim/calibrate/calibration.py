@@ -32,6 +32,7 @@ import pandas as pd
 import yaml
 from scipy import stats
 
+from practicesim.calibrate.appointments import excluded_rows
 from practicesim.calibrate.noshow import NoShowModel, engine_parameters, fit_noshow
 from practicesim.calibrate.payers import MIN_PATIENTS, PayerFits, fit_payers
 from practicesim.output import write_atomically
@@ -103,7 +104,7 @@ def calibrate(appointments: pd.DataFrame | None = None,
     ends = []
     if appointments is not None:
         noshow = _from_appointments(appointments, data, rows, figures)
-        excluded.append(appointments.attrs.get("excluded", pd.DataFrame()).assign(
+        excluded.append(excluded_rows(appointments).assign(
             file=appointments.attrs.get("source", "appointments")))
         ends.append(appointments["appointment_at"].max())
     ledger = transactions if transactions is not None else remittances
@@ -113,6 +114,11 @@ def calibrate(appointments: pd.DataFrame | None = None,
         rows.update({key: (*row[:4], row[4].replace("transactions", source))
                      for key, row in rows.items() if row[4].startswith("transactions")})
         suppressed.append(payers.suppressed)
+        claims_left_out = pd.DataFrame(ledger.attrs.get("excluded_claims", []))
+        if len(claims_left_out):
+            excluded.append(pd.DataFrame({"row": claims_left_out["row"],
+                                          "reason": claims_left_out["reason"],
+                                          "file": claims_left_out["file"]}))
         origin = pd.Timestamp(ledger.attrs.get("origin", "1970-01-01"))
         ends.append(origin + pd.Timedelta(days=int(ledger["day"].max())))
     if ends:
@@ -138,32 +144,42 @@ def calibrate(appointments: pd.DataFrame | None = None,
 
 
 def _from_appointments(appointments: pd.DataFrame, data: dict, rows: dict,
-                       figures: dict) -> NoShowModel:
+                       figures: dict) -> NoShowModel | None:
+    """No-shows and cancellations, demand and durations (the no-show fit only when the data
+    have both kept and missed appointments: an export of visits alone informs demand only)."""
+    status = appointments["status"]
+    model = None
+    if (status == "no_show").any() and (status == "completed").any():
+        model = _no_shows(appointments, data, rows, figures)
+    late = int((status == "late_cancel").sum())
+    not_cancelled = int((status != "cancelled").sum())
+    cancelled = int((status == "cancelled").sum())
+    if late or cancelled:
+        data["no_shows"]["late_cancel_rate"] = late / max(not_cancelled, 1)
+        rows["no_shows.late_cancel_rate"] = (data["no_shows"]["late_cancel_rate"],
+                                             *_wilson(late, not_cancelled), not_cancelled,
+                                             "appointments")
+        early = cancelled / max(len(appointments), 1)
+        data["scheduling"]["early_cancel_rate"] = early
+        rows["scheduling.early_cancel_rate"] = (early, *_wilson(cancelled, len(appointments)),
+                                                len(appointments), "appointments")
+    _demand(appointments, data, rows, figures)
+    _durations(appointments, data, rows, figures)
+    return model
+
+
+def _no_shows(appointments: pd.DataFrame, data: dict, rows: dict,
+              figures: dict) -> NoShowModel:
     model = fit_noshow(appointments)
     params, table = engine_parameters(appointments)
     n = int(appointments["status"].isin(["completed", "no_show"]).sum())
     for key, row in table.iterrows():
         rows[key] = (float(row["value"]), float(row["low"]), float(row["high"]), n,
                      "appointments")
-    section = data["no_shows"]
-    section.update(base_rate=params.base_rate,
-                   lead_time_odds_ratio_per_week=params.lead_time_odds_ratio_per_week,
-                   reminder_share=params.reminder_share,
-                   reminder_odds_ratio=params.reminder_odds_ratio)
-    status = appointments["status"]
-    late = int((status == "late_cancel").sum())
-    not_cancelled = int((status != "cancelled").sum())
-    cancelled = int((status == "cancelled").sum())
-    section["late_cancel_rate"] = late / max(not_cancelled, 1)
-    rows["no_shows.late_cancel_rate"] = (section["late_cancel_rate"],
-                                         *_wilson(late, not_cancelled), not_cancelled,
-                                         "appointments")
-    early = cancelled / max(len(appointments), 1)
-    data["scheduling"]["early_cancel_rate"] = early
-    rows["scheduling.early_cancel_rate"] = (early, *_wilson(cancelled, len(appointments)),
-                                            len(appointments), "appointments")
-    _demand(appointments, data, rows, figures)
-    _durations(appointments, data, rows, figures)
+    data["no_shows"].update(base_rate=params.base_rate,
+                            lead_time_odds_ratio_per_week=params.lead_time_odds_ratio_per_week,
+                            reminder_share=params.reminder_share,
+                            reminder_odds_ratio=params.reminder_odds_ratio)
     figures["noshow_by_lead"] = model.by_lead_bucket(appointments)
     figures["noshow_calibration"] = model.calibration_curve(appointments)
     return model
@@ -237,7 +253,8 @@ def _from_ledger(ledger: pd.DataFrame, base: Scenario, data: dict, rows: dict,
     ratio = _charge_to_medicare(base)
     payers = []
     for name in names:
-        if (name, "share") not in fits.table.index or name in set(fits.suppressed["payer"]):
+        whole = fits.suppressed[fits.suppressed["cell"] == "all parameters"]
+        if (name, "share") not in fits.table.index or name in set(whole["payer"]):
             continue
         kind = kinds[name]
         payer = dict(template.get(kind) or template.get("commercial") or

@@ -184,10 +184,11 @@ def fit_lag(claims: pd.DataFrame, end_day: int) -> LagFit:
 
 def _lognormal_mle(t: np.ndarray, event: np.ndarray, floor: int) -> tuple[float, float, float]:
     """(mu, sigma, standard error of mu) of a lognormal lag: decided at whole day T means
-    lag in (T - 1, T]; at the floor, lag <= floor; waiting at T means lag > T."""
-    at_floor = event & (t <= floor)
+    lag in (T - 1, T] (a same-day remittance, T = 0, counts as within a day); at the floor,
+    lag <= floor; waiting at T means lag > T."""
+    at_floor = event & (t <= floor) if floor > 0 else np.zeros_like(event)
     interval = event & ~at_floor
-    upper = np.maximum(t[interval], 1e-9)
+    upper = np.maximum(t[interval], 1.0)
     lower = np.maximum(t[interval] - 1, 1e-9)
     floor_n = int(at_floor.sum())
     censored = np.maximum(t[~event], 1e-9)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -144,3 +145,22 @@ def test_the_cli_calibrates_from_a_synthea_export(tmp_path):
     assert "no_shows.base_rate" not in table.index
     assert table.index.str.startswith("payers[").any()
     assert len(pd.read_csv(out / "excluded.csv")) == 239
+
+
+def test_parameter_uncertainty_draws_match_the_fitted_intervals(calibrated):
+    """Drawn scenarios spread each parameter over its 95% interval: the 2.5th and 97.5th
+    percentiles of 400 draws fall within a tenth of the interval's width of its ends; the
+    other parameters stay the calibrated ones."""
+    _, result, _ = calibrated
+    drawn = result.sample(400, seed=3)
+    for key, get in (("no_shows.base_rate", lambda s: s.no_shows.base_rate),
+                     ("payers[medicaid].denial.rate",
+                      lambda s: next(p for p in s.payers if p.name == "medicaid").denial.rate)):
+        values = np.array([get(s) for s in drawn])
+        row = result.parameters.loc[key]
+        width = row["high"] - row["low"]
+        low, high = np.percentile(values, [2.5, 97.5])
+        assert low == pytest.approx(row["low"], abs=width / 10), key
+        assert high == pytest.approx(row["high"], abs=width / 10), key
+    assert {s.scheduling.panel_size for s in drawn} == {result.scenario.scheduling.panel_size}
+    assert result.sample(2, seed=3)[1].hash == drawn[1].hash, "same seed, same draws"

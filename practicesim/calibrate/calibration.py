@@ -63,6 +63,29 @@ class Calibration:
     figures: dict[str, Any] = field(default_factory=dict, repr=False)
     """Observed-vs-fitted data for the report's plots (aggregates only)."""
 
+    def sample(self, n: int, seed: int = 0) -> list[Scenario]:
+        """``n`` scenarios with the fitted parameters drawn from their uncertainty (parameter
+        uncertainty beside the simulation's own): each parameter with a 95% interval is drawn
+        from a normal on the scale where its interval is symmetric enough (log for positive
+        quantities, logit for shares), independently of the others; a lag's p90 keeps its ratio
+        to the drawn median. Run one or more replications of each and pool them.
+
+        >>> runs = [simulate(s, seed=1, replication=i)  # doctest: +SKIP
+        ...         for i, s in enumerate(calibration.sample(40))]
+        """
+        rng = np.random.default_rng(seed)
+        drawn = self.parameters.dropna(subset=["low", "high"])
+        drawn = drawn[(drawn["high"] > drawn["low"]) & ~drawn.index.str.endswith(
+            (".p90", ".ks_statistic"))]
+        scenarios = []
+        for _ in range(n):
+            updates: dict[str, Any] = {}
+            for key, row in drawn.iterrows():
+                value = _draw(rng, float(row["value"]), float(row["low"]), float(row["high"]))
+                _set_drawn(updates, self.scenario, str(key), value, self.parameters)
+            scenarios.append(self.scenario.with_changes(updates))
+        return scenarios
+
     def write(self, folder: str | Path) -> Path:
         """Write ``scenario.yaml``, ``parameters.csv``, ``excluded.csv``, ``suppressed.csv``
         and ``report.html`` into ``folder``, all or nothing."""
@@ -326,6 +349,36 @@ def _charge_lag(fits: PayerFits, data: dict, rows: dict) -> None:
     sem = float(lag.std(ddof=1) / math.sqrt(len(lag)))
     rows["billing.charge_lag_days.mean"] = (mean, mean - 1.96 * sem, mean + 1.96 * sem,
                                             len(lag), "transactions")
+
+
+def _draw(rng: np.random.Generator, value: float, low: float, high: float) -> float:
+    """One draw: on the logit scale for a share in (0, 1), the log scale for a positive
+    quantity, else as it is; the standard deviation from the 95% interval."""
+    if low > 0 and high < 1 and 0 < value < 1:
+        forward, back = (lambda x: math.log(x / (1 - x))), (lambda z: 1 / (1 + math.exp(-z)))
+    elif low > 0:
+        forward, back = math.log, math.exp
+    else:
+        return float(np.clip(rng.normal(value, (high - low) / (2 * 1.959964)), 0, None))
+    sd = (forward(high) - forward(low)) / (2 * 1.959964)
+    return float(back(rng.normal(forward(value), sd)))
+
+
+def _set_drawn(updates: dict, scenario: Scenario, key: str, value: float,
+               parameters: pd.DataFrame) -> None:
+    """Put a drawn value at its key path (a lag median as a whole lognormal, its p90 scaled)."""
+    if key.endswith(".lag_days.median"):
+        base = key.removesuffix(".median")
+        ratio = float(parameters.loc[f"{base}.p90", "value"]) / float(
+            parameters.loc[key, "value"])
+        updates[base] = {"dist": "lognormal", "median": value, "p90": value * ratio}
+    elif key == "billing.charge_lag_days.mean":
+        lag = scenario.billing.charge_lag_days.model_dump(mode="json", by_alias=True)
+        if isinstance(lag, dict) and "mean" in lag:
+            updates["billing.charge_lag_days"] = {**lag, "mean": value}
+    else:
+        updates[key] = min(value, 1.0) if key.endswith(("rate", "probability", "share",
+                                                         "coinsurance")) else value
 
 
 def _row(fits: PayerFits, payer: str, parameter: str) -> tuple:

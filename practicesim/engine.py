@@ -84,7 +84,7 @@ class Practice:
         )
         ctx.finance.book_one_time(first)
         if first.outsourcing.start is not None:
-            ctx.finance.add(max(0, calendar.day(first.outsourcing.start)), "vendor_fees",
+            ctx.finance.add(calendar.day(first.outsourcing.start), "vendor_fees",
                             cents(first.outsourcing.setup_fee))
         rules = first.scheduling
         self.book = AppointmentBook(seats, calendar, rules.overbook_per_session,

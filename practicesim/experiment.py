@@ -182,7 +182,8 @@ def run_jobs(jobs: Sequence[Job], executor: Executor = "processes",
 
 
 CHECKPOINT_FORMAT = 3
-"""Version of the saved ``Replication`` (2: with daily series); part of every checkpoint key,
+"""Version of the saved ``Replication`` (2: with daily series; 3: with revenue-cycle costs,
+vendor fees and coding backlog in them); part of every checkpoint key,
 so that files of an older format are never read back."""
 
 

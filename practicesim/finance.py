@@ -57,9 +57,10 @@ class Finance:
         self.collections = np.zeros(calendar.n_days, dtype=np.int64)
 
     def book_one_time(self, scenario: Scenario) -> None:
-        """Book the scenario's one-time costs on their dates (those before the run: day 0)."""
+        """Book the scenario's one-time costs on their dates (those before the run's first day
+        were paid before it, as a warm start's state already reflects, and are not booked)."""
         for cost in scenario.costs.one_time:
-            self.add(max(0, self.calendar.day(cost.date)), "one_time_costs", cents(cost.amount))
+            self.add(self.calendar.day(cost.date), "one_time_costs", cents(cost.amount))
 
     def add(self, day: int, category: str, amount_cents: int) -> None:
         """Book a cost paid on ``day``."""

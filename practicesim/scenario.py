@@ -562,9 +562,10 @@ class Outsourcing(_Model):
     fee_rate: Fraction = 0.06
     """The vendor's fee, a share of the collections in ``fee_base``."""
     fee_base: Literal["collections", "recovered_denials"] = "collections"
-    """``collections``: payer payments and patient statement payments from ``start`` on (desk
-    copays excluded); ``recovered_denials``: only payer payments on claims whose denial the
-    vendor worked (a contingency fee, usual for denial-management-only contracts)."""
+    """``collections``: payer payments, patient statement payments and collection-agency
+    recoveries from ``start`` on (desk copays excluded); ``recovered_denials``: only payer
+    payments on claims whose denial the vendor worked (a contingency fee, usual for
+    denial-management-only contracts)."""
     setup_fee: Money = 0.0
     """One-time dollars paid on ``start`` (implementation, interfaces, training)."""
     transition_days: int = Field(default=60, ge=0)

@@ -16,7 +16,7 @@ from practicesim import ledger as lg
 from practicesim.calibrate import DataError
 from practicesim.calibrate.appointments import excluded_rows
 from practicesim.calibrate.calibration import calibrate
-from practicesim.calibrate.payers import MIN_PATIENTS, fit_payers
+from practicesim.calibrate.payers import SMALL_CELL, fit_payers
 from practicesim.calibrate.privacy import Pseudonymizer
 from practicesim.calibrate.synthea import SyntheaData, payer_kind, read_synthea
 from tests.conftest import SHARED_DATA
@@ -131,7 +131,7 @@ def test_payer_fits_run_and_small_payers_are_suppressed(seed: SyntheaData) -> No
     fits = fit_payers(seed.ledger, self_pay)
     suppressed = fits.suppressed.set_index("payer")
     assert {"Medicaid", "Medicare"} <= set(suppressed.index)
-    assert (suppressed["patients"] < MIN_PATIENTS).all()
+    assert (suppressed["patients"] == SMALL_CELL).all()
     assert (suppressed["cell"] == "all parameters").all()
     fitted = set(fits.lags)
     assert fitted and not fitted & (set(suppressed.index) | self_pay)

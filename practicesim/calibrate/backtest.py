@@ -42,6 +42,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from practicesim import ledger as lg
+from practicesim.calendar import session_slots
 from practicesim.calibrate.calibration import Calibration, calibrate
 from practicesim.engine import simulate
 from practicesim.output import write_atomically
@@ -231,10 +232,19 @@ def _booked(appointments: pd.DataFrame, split: pd.Timestamp,
                         & (appointments["status"] != "cancelled")]
     rows, skipped = [], []
     types = {v.name for line in scenario.service_lines for v in line.visit_types}
+    payers = {p.name for p in scenario.payers}
     for a in book.itertuples(index=False):
-        if a.provider not in seats or a.visit_type not in types:
-            skipped.append(("appointment", str(a.provider), "provider or visit type not in "
-                                                             "the scenario"))
+        if a.provider not in seats or a.visit_type not in types or a.payer not in payers:
+            skipped.append(("appointment", str(a.provider), "provider, visit type or payer "
+                                                             "not in the scenario"))
+            continue
+        minutes = a.appointment_at.hour * 60 + a.appointment_at.minute
+        slots = {t for session in seats[a.provider].sessions
+                 if any(d.index == a.appointment_at.weekday() for d in session.days)
+                 for t in session_slots(session, seats[a.provider].slot_minutes, 0)}
+        if minutes not in slots:
+            skipped.append(("appointment", str(a.provider), "time not a slot of the provider's "
+                                                             "template"))
             continue
         rows.append({"provider": a.provider, "date": a.appointment_at.date(),
                      "time": a.appointment_at.strftime("%H:%M"), "visit_type": a.visit_type,

@@ -21,6 +21,7 @@ aggregates: no identifier and no cell of fewer than 11 patients reaches them or 
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import math
 from dataclasses import dataclass, field
@@ -176,16 +177,18 @@ def _from_appointments(appointments: pd.DataFrame, data: dict, rows: dict,
         model = _no_shows(appointments, data, rows, figures)
     late = int((status == "late_cancel").sum())
     not_cancelled = int((status != "cancelled").sum())
-    cancelled = int((status == "cancelled").sum())
+    ahead = appointments["lead_days"] >= 2
+    cancelled = int((status[ahead] == "cancelled").sum())
     if late or cancelled:
         data["no_shows"]["late_cancel_rate"] = late / max(not_cancelled, 1)
         rows["no_shows.late_cancel_rate"] = (data["no_shows"]["late_cancel_rate"],
                                              *_wilson(late, not_cancelled), not_cancelled,
                                              "appointments")
-        early = cancelled / max(len(appointments), 1)
+        early = cancelled / max(int(ahead.sum()), 1)
         data["scheduling"]["early_cancel_rate"] = early
-        rows["scheduling.early_cancel_rate"] = (early, *_wilson(cancelled, len(appointments)),
-                                                len(appointments), "appointments")
+        rows["scheduling.early_cancel_rate"] = (early, *_wilson(cancelled, int(ahead.sum())),
+                                                int(ahead.sum()), "appointments (booked 2+ "
+                                                "days ahead: the only ones cancelled early)")
     _demand(appointments, data, rows, figures)
     _durations(appointments, data, rows, figures)
     return model
@@ -209,12 +212,13 @@ def _no_shows(appointments: pd.DataFrame, data: dict, rows: dict,
 
 
 def _demand(appointments: pd.DataFrame, data: dict, rows: dict, figures: dict) -> None:
-    """Booked appointments per clinic day of the first demand line, by weekday and month."""
+    """Booked appointments per clinic day of the first demand line, by weekday and month (days
+    with no appointment at all, holidays and closures, are not clinic days)."""
     booked = appointments.groupby(appointments["appointment_at"].dt.normalize()).size()
     days = pd.date_range(booked.index.min(), booked.index.max(), freq="D")
     clinic = set(data["calendar"]["clinic_days"])
     names = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-    open_days = [d for d in days if names[d.weekday()] in clinic]
+    open_days = [d for d in days if names[d.weekday()] in clinic and booked.get(d, 0) > 0]
     counts = booked.reindex(open_days, fill_value=0)
     mean = float(counts.mean())
     demand = data["demand"][0]
@@ -268,7 +272,7 @@ def _durations(appointments: pd.DataFrame, data: dict, rows: dict, figures: dict
 def _from_ledger(ledger: pd.DataFrame, base: Scenario, data: dict, rows: dict,
                  figures: dict) -> PayerFits:
     kinds = dict(ledger.attrs.get("payer_kinds", {}))
-    names = ledger["payer"].astype(str).unique().tolist()
+    names = sorted(ledger["payer"].astype(str).unique().tolist())
     kinds = {name: kinds.get(name) or _guess_kind(name) for name in names}
     fits = fit_payers(ledger, {n for n, k in kinds.items() if k == "self_pay"})
     template = {p.kind: p.model_dump(mode="json", by_alias=True) for p in base.payers}
@@ -280,8 +284,8 @@ def _from_ledger(ledger: pd.DataFrame, base: Scenario, data: dict, rows: dict,
         if (name, "share") not in fits.table.index or name in set(whole["payer"]):
             continue
         kind = kinds[name]
-        payer = dict(template.get(kind) or template.get("commercial") or
-                     next(iter(template.values())))
+        payer = copy.deepcopy(template.get(kind) or template.get("commercial") or
+                              next(iter(template.values())))
         payer.update(name=name, kind=kind, share=fits.value(name, "share"))
         rows[f"payers[{name}].share"] = _row(fits, name, "share")
         if kind != "self_pay" and (name, "lag_median_days") in fits.table.index:
@@ -318,6 +322,8 @@ def _payer_terms(payer: dict, name: str, fits: PayerFits, error_share: float, ra
     rows[f"payers[{name}].denial.rate"] = (*net, n, "transactions (net of scrubber misses)")
     if fits.reasons.get(name):
         payer["denial"]["reasons"] = _normalised(fits.reasons[name])
+    if (name, "allowed_share_of_charge") not in fits.table.index:
+        return
     allowed = fits.value(name, "allowed_share_of_charge") * ratio
     payer["allowed_pct_of_medicare"] = allowed
     value, low, high, n, _ = _row(fits, name, "allowed_share_of_charge")

@@ -9,23 +9,27 @@ PR-3 copay). Then per payer:
 - **lag** from submission to the first remittance (the simulator's ``lag_days``), fitted as a
   lognormal by maximum likelihood with censoring: a claim whose remittance posts ``T`` days
   after submission had ``ceil(lag) = T`` (interval-censored on ``(T - 1, T]``); a claim still
-  waiting at the data's end is right-censored at its wait so far (not dropped); when at least
-  5% of remittances post on the same, earliest day, that day is the payer's floor (Medicare's
-  14 days) and those claims are left-censored there (the lag was at most the floor). The
+  open and waiting at the data's end is right-censored at its wait so far (not dropped; a claim
+  closed without any remittance, e.g. written off for timely filing, tells nothing of the lag
+  and is left out); when at least 20 remittances, and 5% of them, post on the same, earliest
+  day, that day is the payer's floor (Medicare's 14 days) and those claims are left-censored
+  there (the lag was at most the floor). The
   Kaplan-Meier curve (statsmodels) is kept beside it. Without submission rows the lag counts
   from the charge entry;
 - **initial denial rate**: denied first remittances / first remittances, with a Wilson 95%
   interval, and the CARC mix of those denials;
 - **allowed share of charges**: (charges - contractual adjustments) / charges over adjudicated
   claims;
-- **cost sharing**: median PR-3 copay, share of claims with a PR-1 deductible, mean PR-2
+- **cost sharing**: mean PR-3 copay over adjudicated claims (the simulator asks one copay of
+  every visit), share of claims with a PR-1 deductible, mean PR-2
   coinsurance as a share of (allowed - copay) over claims without a deductible;
 - **rework outcome**: the share of initially denied claims later paid;
 - **share** of the practice's claims.
 
-Privacy: a payer seen for fewer than ``MIN_PATIENTS`` (11) patients is not fitted on its own
-(its claims count in the pooled figures only), and a denial reason seen for fewer than 11
-patients is left out of the mix; both are listed in ``PayerFits.suppressed``.
+Privacy: a payer seen for fewer than ``MIN_PATIENTS`` (11) patients is not fitted (only its
+share of claims is kept, so the calibrated scenario leaves it out and spreads its share over
+the others), and a denial reason seen for fewer than 11 patients is left out of the mix; both
+are listed in ``PayerFits.suppressed`` with their count given only as "fewer than 11".
 """
 
 from __future__ import annotations
@@ -38,9 +42,15 @@ import pandas as pd
 from scipy import optimize, stats
 from statsmodels.duration.survfunc import SurvfuncRight
 
+from practicesim import ledger as lg
+
 MIN_PATIENTS = 11
 """Cells built from fewer patients are merged or suppressed (HIPAA-style small-cell rule)."""
+SMALL_CELL = "fewer than 11"
+"""What a suppressed cell's patient count is reported as (never the count itself)."""
 Z95 = 1.959964
+FLOOR_MIN_CLAIMS = 20
+"""Remittances on the earliest day needed (besides 5% of all) to call that day a floor."""
 
 
 @dataclass
@@ -90,7 +100,6 @@ def claim_paths(ledger: pd.DataFrame) -> pd.DataFrame:
     transfer to the patient: a claim whose allowed amount all goes to the deductible is paid
     nothing, yet adjudicated)."""
     kind = ledger["kind"].astype(str)
-    first = ledger.groupby("claim", sort=False)
 
     def first_day(mask: pd.Series) -> pd.Series:
         return ledger.loc[mask].groupby("claim")["day"].min()
@@ -122,7 +131,8 @@ def claim_paths(ledger: pd.DataFrame) -> pd.DataFrame:
     for reason in ("1", "2", "3"):
         out[f"pr{reason}_cents"] = pr.loc[pr["carc_reason"].astype(str) == reason].groupby(
             "claim")["amount_cents"].sum()
-    out["last_day"] = first["day"].max()
+    signed = pd.Series(lg.signed_cents(ledger), index=ledger.index)
+    out["open_cents"] = signed.groupby(ledger["claim"]).sum()
     money = [c for c in out.columns if c.endswith("_cents")]
     out[money] = out[money].fillna(0).astype("int64")
     return out
@@ -141,7 +151,7 @@ def fit_payers(ledger: pd.DataFrame, self_pay: set[str] | None = None) -> PayerF
         share = len(group) / total
         rows.append((payer, "share", share, *_wilson(len(group), total), len(group), patients))
         if patients < MIN_PATIENTS:
-            suppressed.append((payer, "all parameters", patients))
+            suppressed.append((payer, "all parameters", SMALL_CELL))
             continue
         if payer in self_pay:
             continue
@@ -165,13 +175,15 @@ def fit_lag(claims: pd.DataFrame, end_day: int) -> LagFit:
     start = claims["submitted_day"].fillna(claims["charge_day"])
     decided = claims["decided_day"].notna()
     waited = np.where(decided, claims["decided_day"] - start, end_day - start).astype(float)
-    keep = waited >= 0
+    closed = ~decided & (claims["open_cents"] == 0)
+    keep = (waited >= 0) & ~closed.to_numpy()
     t, event = waited[keep], decided.to_numpy()[keep]
     observed = t[event]
     floor = 0
     if observed.size:
         low = observed.min()
-        if low > 1 and np.mean(observed == low) >= 0.05:
+        at_low = int(np.sum(observed == low))
+        if low > 1 and at_low >= FLOOR_MIN_CLAIMS and at_low >= 0.05 * observed.size:
             floor = int(low)
     mu, sigma, se_mu = _lognormal_mle(t, event, floor)
     km = SurvfuncRight(t, event.astype(int))
@@ -224,7 +236,7 @@ def _denials(payer: str, group: pd.DataFrame, reasons: dict[str, dict[str, float
              *_wilson(len(denied), len(decided)), len(decided), patients)]
     by_reason = denied.groupby("denial_reason")["patient"].agg(["size", "nunique"])
     small = by_reason[by_reason["nunique"] < MIN_PATIENTS]
-    suppressed.extend((payer, f"denial reason {r}", int(n)) for r, n in small["nunique"].items())
+    suppressed.extend((payer, f"denial reason {r}", SMALL_CELL) for r in small.index)
     kept = by_reason[by_reason["nunique"] >= MIN_PATIENTS]["size"]
     if kept.sum():
         reasons[payer] = (kept / kept.sum()).round(4).to_dict()
@@ -245,9 +257,9 @@ def _money(payer: str, group: pd.DataFrame) -> list[tuple]:
     se = per_claim.std(ddof=1) / math.sqrt(len(paid)) if len(paid) > 1 else float("nan")
     rows = [(payer, "allowed_share_of_charge", ratio, ratio - Z95 * se, ratio + Z95 * se,
              len(paid), patients)]
-    copays = paid.loc[paid["pr3_cents"] > 0, "pr3_cents"] / 100
-    rows.append((payer, "copay_dollars", float(copays.median()) if len(copays) else 0.0,
-                 np.nan, np.nan, len(copays), patients))
+    copays = paid["pr3_cents"] / 100
+    rows.append((payer, "copay_dollars", float(copays.mean()), np.nan, np.nan, len(copays),
+                 patients))
     deductible = int((paid["pr1_cents"] > 0).sum())
     rows.append((payer, "deductible_probability", deductible / len(paid),
                  *_wilson(deductible, len(paid)), len(paid), patients))

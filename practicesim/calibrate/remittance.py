@@ -746,15 +746,14 @@ Posting = tuple[str, int, str, str]
 """(ledger kind, cents >= 0, CARC group, CARC reason)."""
 
 
-def _postings(claim: Any, adjustments: pd.DataFrame) -> list[Posting] | str:
+def _postings(claim: Any, net: list[tuple[str, str, int]]) -> list[Posting] | str:
     """The ledger postings of ``claim`` (a ``claims`` row, from ``itertuples``) after its
-    ``charge`` and ``submission``: denial events first, then its adjustments (summed by group
-    and reason, negatives netted) by kind, then the payer's payment; or why it cannot be
-    posted."""
-    net = adjustments.groupby(["group", "reason"], sort=False)["amount_cents"].sum()
+    ``charge`` and ``submission``: denial events first, then its adjustments (``net``: summed by
+    group and reason, in order of first appearance; negatives netted) by kind, then the payer's
+    payment; or why it cannot be posted."""
     by_kind: dict[str, list[list]] = {lg.CONTRACTUAL: [], lg.TRANSFER: [],
                                       lg.DENIAL_WRITEOFF: []}
-    for (group, reason), cents in net.items():
+    for group, reason, cents in net:
         by_kind[ledger_kind(group, reason)].append([int(cents), group, reason])
     for kind, entries in by_kind.items():
         if not _net_negatives(entries):
@@ -821,8 +820,11 @@ def _plan(claims: pd.DataFrame, adjustments: pd.DataFrame,
           ) -> tuple[dict[int, list[Posting]], dict[int, str]]:
     """Per claim_row: its postings, or why the ledger leaves the claim out."""
     reasons = _reversal_reasons(claims)
-    by_claim = dict(iter(adjustments.groupby("claim_row", sort=False)))
-    empty = adjustments.iloc[:0]
+    summed = adjustments.groupby(["claim_row", "group", "reason"], sort=False)[
+        "amount_cents"].sum()
+    by_claim: dict[int, list[tuple[str, str, int]]] = {}
+    for (row, group, reason), cents in summed.items():
+        by_claim.setdefault(int(row), []).append((group, reason, int(cents)))
     postings: dict[int, list[Posting]] = {}
     for claim in claims.itertuples(index=False):
         row = int(claim.claim_row)
@@ -834,7 +836,7 @@ def _plan(claims: pd.DataFrame, adjustments: pd.DataFrame,
         if claim.charge_cents < 0 or claim.paid_cents < 0:
             reasons[row] = "negative charge or payment outside a reversal"
             continue
-        planned = _postings(claim, by_claim.get(row, empty))
+        planned = _postings(claim, by_claim.get(row, []))
         if isinstance(planned, str):
             reasons[row] = planned
         else:

@@ -566,6 +566,6 @@ def _ledger_frame(postings: list[tuple]) -> pd.DataFrame:
     })
     ledger.insert(1, "date", posted.to_numpy())
     ledger.insert(4, "service_date", service.to_numpy())
-    ledger = ledger.sort_values(["day", "claim"], kind="stable").reset_index(drop=True)
+    ledger = ledger.sort_values("day", kind="stable").reset_index(drop=True)
     ledger.attrs["origin"] = origin
     return ledger

@@ -79,7 +79,8 @@ def read_mapping(path: str | Path) -> TransactionMapping:
 def read_transactions(path: str | Path, mapping: TransactionMapping | str | Path,
                       pseudonymizer: Pseudonymizer = SESSION) -> pd.DataFrame:
     """A transaction export as a ledger (the simulator's schema plus ``date``,
-    ``service_date`` and, when mapped, ``code``), in posting order.
+    ``service_date`` and, when mapped, ``code``), in posting order (file order within a day:
+    never by pseudonym, whose key changes from process to process).
 
     >>> mapping = "calibration/practicesim_transactions_mapping.yaml"
     >>> ledger = read_transactions("transactions.csv", mapping)  # doctest: +SKIP
@@ -116,7 +117,7 @@ def read_transactions(path: str | Path, mapping: TransactionMapping | str | Path
     ledger.insert(4, "service_date", service.to_numpy())
     if "code" in cols:
         ledger["code"] = raw[cols["code"]].astype("string").fillna("").to_numpy()
-    ledger = ledger.sort_values(["day", "claim"], kind="stable").reset_index(drop=True)
+    ledger = ledger.sort_values("day", kind="stable").reset_index(drop=True)
     ledger.attrs["origin"] = origin
     ledger.attrs["payer_kinds"] = dict(mapping.payer_kinds)
     ledger.attrs["source"] = str(path)

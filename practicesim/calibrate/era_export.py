@@ -1,0 +1,313 @@
+"""A simulated run's payer remittances written as X12 835 files (5010 X221A1), the format
+``practicesim.calibrate.remittance.read_835`` reads, so that a round trip (simulate, export,
+calibrate, compare) is possible. Self-pay has no 835.
+
+One CLP (claim payment) per payer decision in the run's ledger:
+
+- a **paid** remittance (the ledger's ``contractual_adjustment`` CO-45, ``transfer_to_patient``
+  PR-1/2/3 and ``payer_payment`` of one claim on one day): CLP02 = 1 (processed as primary),
+  CLP03 the claim's charge, CLP04 the payment, CLP05 the patient responsibility (sum of PR),
+  and CAS segments with the CO-45 and PR amounts. A payment of 0 (all to the deductible) is
+  still CLP02 = 1.
+- a **denial** (the ledger's ``denial`` event): CLP02 = 4 (denied), CLP04 = 0, CLP05 = 0 and
+  one CAS with the denial's group and CARC (CO-16, CO-197, CO-29, ...) for the whole charge,
+  as payers deny a whole claim. What the practice then does (write the balance off, correct,
+  appeal) is its own posting, not the payer's, and is not in the 835.
+- a claim **paid after a correction or a won appeal** is a second CLP with the same CLP01 in a
+  later 835, with CLP09 = 7 (replacement of a prior claim) when it answers a resubmission.
+  It is not a reversal (CLP02 = 22) of the denial: the denial paid nothing, and ``read_835``
+  leaves a reversal and its original out of the ledger. So read back, a denied-then-paid claim
+  is two ledger claims (``Remittances.claims.claim`` links them): the denial, written off in
+  full, and the payment; the payer totals, the first decisions and the CARCs are the run's.
+
+Each CLP carries: CLP01 the simulation's claim id (``SIM<claim>``), CLP06 the filing indicator of
+the payer's kind (MB Medicare, MC Medicaid, 12 commercial (PPO; the 835 code list has no CI), 16 HMO
+Medicare risk for Medicare Advantage), CLP07 a synthetic payer claim number (``P<claim>R<n>``, the
+claim's n-th remittance), CLP08 11 (office), CLP09 1 (original) or 7 (replacement); NM1*QC with the
+placeholder last name ``PATIENT`` and the synthetic member id ``M<patient>`` (no names); DTM*232/233
+the date of service; DTM*050 the date the payer received the submission the CLP answers (the latest
+``submission`` event on or before it: the first submission for a first remittance, the corrected
+claim's for a later one; omitted for a claim submitted before the run). Claims are priced at the
+claim level, as the simulator prices them, so there are no service lines (SVC, loop 2110): the TR3
+requires them only for claims priced by line.
+
+Envelope, per transaction (one check, ST..SE): BPR (I, the total paid, C, CHK, the payment
+date in BPR16; H and NON when it pays nothing), TRN*1 (trace number: payer number and date),
+DTM*405 (production date = payment date), N1*PR (the payer's name in the run, N3/N4, PER*BL,
+REF*2U payer id ``SIMPAYER<nn>``), N1*PE (the payee: scenario name, NPI 1234567893, the CMS
+example NPI), LX*1, the CLPs, SE. Files hold one interchange (ISA, one GS, IEA) and are written
+atomically. Amounts are dollars with two decimals, converted exactly from integer cents.
+
+``checks`` chooses the files, never the dates: ``"daily"`` writes one file per payer per
+payment date (one transaction); ``"weekly"`` one file per payer per week, Monday to Sunday,
+with one transaction per payment date in it (a payer's weekly batch of checks, as a
+clearinghouse delivers them). Either way every payment date (BPR16) is the ledger's day of the
+remittance, so the lags read back are the run's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from practicesim import ledger as lg
+from practicesim.output import atomic_path
+from practicesim.results import Run
+
+Checks = Literal["daily", "weekly"]
+CHECKS: tuple[str, ...] = ("daily", "weekly")
+
+FILING_INDICATORS = {"medicare": "MB", "medicaid": "MC", "commercial": "12",
+                     "medicare_advantage": "16"}
+"""CLP06 claim filing indicator by payer kind: MB Medicare Part B, MC Medicaid, 16 health
+maintenance organization Medicare risk (Medicare Advantage), 12 preferred provider organization
+for commercial plans: the 835's code list (X221A1) has no CI (commercial insurance, an 837
+SBR09 code)."""
+PROCESSED_AS_PRIMARY = "1"
+DENIED = "4"
+ORIGINAL, REPLACEMENT = "1", "7"
+"""CLP09 claim frequency: the first submission, or a corrected claim replacing it."""
+OFFICE = "11"
+"""CLP08: place of service 11, office."""
+PAYEE_NPI = "1234567893"
+"""The example NPI of CMS's check-digit documentation (valid Luhn check digit), synthetic."""
+ELEMENT, COMPONENT, REPETITION, SEGMENT = "*", ":", "^", "~"
+_RESERVED = re.compile(r"[*:^~]|[^\x20-\x7e]")
+"""The delimiters written, and anything but printable ASCII."""
+_REMITTED = (lg.CONTRACTUAL, lg.TRANSFER, lg.PAYER_PAYMENT)
+
+
+@dataclass
+class ClaimPayment:
+    """One CLP: a payer's decision on one claim, posted on ``day`` (amounts in cents)."""
+
+    claim: int
+    patient: int
+    payer: str
+    day: int
+    """Simulation day of the remittance: the payment date (BPR16)."""
+    service_day: int
+    received_day: int
+    """Simulation day of the submission it answers (DTM*050); -1 if not in the run."""
+    submission: int
+    """Which submission of the claim it answers (1 = the first; 0 = before the run)."""
+    remittance: int
+    """The claim's n-th remittance (1, 2, ...)."""
+    denied: bool
+    charge_cents: int
+    paid_cents: int = 0
+    adjustments: dict[tuple[str, str], int] = field(default_factory=dict)
+    """(CAS group, CARC) -> cents, in the order the ledger posted them."""
+
+    @property
+    def patient_responsibility_cents(self) -> int:
+        """CLP05: the sum of the PR adjustments."""
+        return sum(c for (group, _), c in self.adjustments.items() if group == "PR")
+
+
+def claim_payments(run: Run) -> list[ClaimPayment]:
+    """Every payer decision of the run's ledger as a CLP, in ledger order (module docstring):
+    self-pay left out. Raises ``ValueError`` if a paid remittance does not balance (CLP03 -
+    CLP04 = sum of CAS), which would be a bug of the simulator."""
+    insured = {p.name for p in run.scenario.payers if p.kind != "self_pay"}
+    charges = dict(zip(run.claims["claim"].tolist(), run.claims["charge_cents"].tolist(),
+                       strict=True))
+    ledger = run.ledger
+    kind = ledger["kind"].astype(str)
+    keep = (kind.isin([*_REMITTED, lg.DENIAL, lg.SUBMISSION])
+            & ledger["payer"].astype(str).isin(insured)).to_numpy()
+    rows = ledger[keep]
+    submissions: dict[int, list[int]] = defaultdict(list)
+    remittances: dict[int, int] = defaultdict(int)
+    paid: dict[tuple[int, int], ClaimPayment] = {}
+    out: list[ClaimPayment] = []
+
+    def start(claim: int, day: int, patient: int, payer: str, service_day: int,
+              denied: bool) -> ClaimPayment:
+        sent = submissions.get(claim, [])
+        remittances[claim] += 1
+        payment = ClaimPayment(claim=claim, patient=patient, payer=payer, day=day,
+                               service_day=service_day, received_day=sent[-1] if sent else -1,
+                               submission=len(sent), remittance=remittances[claim],
+                               denied=denied, charge_cents=charges[claim])
+        out.append(payment)
+        return payment
+
+    for claim, day, patient, payer, service_day, k, cents, group, reason in zip(
+            rows["claim"].tolist(), rows["day"].tolist(), rows["patient"].tolist(),
+            rows["payer"].astype(str).tolist(), rows["service_day"].tolist(),
+            kind[keep].tolist(), rows["amount_cents"].tolist(),
+            rows["carc_group"].astype(str).tolist(), rows["carc_reason"].astype(str).tolist(),
+            strict=True):
+        if k == lg.SUBMISSION:
+            submissions[claim].append(day)
+        elif k == lg.DENIAL:
+            denial = start(claim, day, patient, payer, service_day, denied=True)
+            denial.adjustments[(group or "CO", reason)] = denial.charge_cents
+        else:
+            payment = paid.get((claim, day))
+            if payment is None:
+                payment = paid[(claim, day)] = start(claim, day, patient, payer, service_day,
+                                                     denied=False)
+            if k == lg.PAYER_PAYMENT:
+                payment.paid_cents += cents
+            elif cents:
+                key = (group, reason)
+                payment.adjustments[key] = payment.adjustments.get(key, 0) + cents
+    for payment in paid.values():
+        if payment.charge_cents - payment.paid_cents != sum(payment.adjustments.values()):
+            raise ValueError(f"claim {payment.claim}: its remittance on day {payment.day} does "
+                             f"not balance (charge {payment.charge_cents} - paid "
+                             f"{payment.paid_cents} != adjustments {payment.adjustments})")
+    return out
+
+
+def write_835(run: Run, folder: str | Path, checks: Checks = "weekly", *,
+              start: dt.date | None = None, end: dt.date | None = None) -> list[Path]:
+    """Write the run's payer remittances as X12 835 files (5010 X221A1) into ``folder``, each
+    file atomically, and return their paths, sorted.
+
+    ``checks``: ``"daily"`` (one file per payer and payment date) or ``"weekly"`` (one file
+    per payer and Monday-to-Sunday week, one transaction per payment date). ``start``, ``end``:
+    only payment dates in ``[start, end]`` (inclusive; default: the whole run). Files are named
+    ``<payer>_<YYYY-MM-DD>.835`` or ``<payer>_<YYYY>-W<ww>.835`` (ISO week). The folder may
+    hold other files, but no other ``.835`` file: ``read_835`` would read it with these.
+    Formats and choices: the module docstring.
+    """
+    if checks not in CHECKS:
+        raise ValueError(f"checks must be one of {', '.join(CHECKS)}, got {checks!r}")
+    folder = Path(folder)
+    calendar = run.calendar
+    payers = [p for p in run.scenario.payers if p.kind != "self_pay"]
+    for text in [p.name for p in payers] + [run.scenario.name]:
+        if not text or _RESERVED.search(text):
+            raise ValueError(f"{text!r} cannot be written in an X12 835 (empty, or holds one "
+                             f"of the delimiters {ELEMENT}{COMPONENT}{REPETITION}{SEGMENT}, a "
+                             "control or a non-ASCII character)")
+    number = {p.name: i + 1 for i, p in enumerate(payers)}
+    kinds = {p.name: p.kind for p in payers}
+    slugs = _slugs([p.name for p in payers])
+    files: dict[tuple[str, str], dict[dt.date, list[ClaimPayment]]] = defaultdict(
+        lambda: defaultdict(list))
+    for payment in claim_payments(run):
+        date = calendar.date(payment.day)
+        if (start is not None and date < start) or (end is not None and date > end):
+            continue
+        if checks == "daily":
+            period = date.isoformat()
+        else:
+            year, week, _ = date.isocalendar()
+            period = f"{year}-W{week:02d}"
+        files[(payment.payer, period)][date].append(payment)
+    targets = {folder / f"{slugs[payer]}_{period}.835": (payer, period)
+               for payer, period in files}
+    stray = sorted(p.name for p in folder.glob("*.835") if p not in targets)
+    if stray:
+        raise FileExistsError(f"{folder}: holds other 835 files ({', '.join(stray[:3])}"
+                              f"{', ...' if len(stray) > 3 else ''}); write into an empty or "
+                              "new folder")
+    written = []
+    for control, path in enumerate(sorted(targets), start=1):
+        payer, _ = targets[path]
+        text = _interchange(files[targets[path]], payer, number[payer], kinds[payer],
+                            run.scenario.name, control, calendar.date)
+        with atomic_path(path) as tmp:
+            tmp.write_text(text, encoding="ascii")
+        written.append(path)
+    return written
+
+
+def _slugs(names: list[str]) -> dict[str, str]:
+    """File-name parts for payer names: lower case letters, digits and ``-``, unique."""
+    out: dict[str, str] = {}
+    for i, name in enumerate(names, start=1):
+        slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "payer"
+        while slug in out.values():
+            slug = f"{slug}-{i}"
+        out[name] = slug
+    return out
+
+
+def _interchange(days: dict[dt.date, list[ClaimPayment]], payer: str, payer_number: int,
+                 payer_kind: str, practice: str, control: int,
+                 date_of: Callable[[int], dt.date]) -> str:
+    """One ISA..IEA interchange with one transaction per payment date (dates in order)."""
+    created = max(days)
+    sender, receiver = f"SIMPAYER{payer_number:02d}", "SIMPRACTICE"
+    isa = ["ISA", "00", " " * 10, "00", " " * 10, "ZZ", f"{sender:<15}", "ZZ",
+           f"{receiver:<15}", f"{created:%y%m%d}", "1200", REPETITION, "00501",
+           f"{control:09d}", "0", "T", COMPONENT]
+    segments = [isa, ["GS", "HP", sender, receiver, f"{created:%Y%m%d}", "1200", str(control),
+                      "X", "005010X221A1"]]
+    ordered = sorted(days)
+    for n, date in enumerate(ordered, start=1):
+        segments += _transaction(days[date], date, n, payer, payer_number, payer_kind, practice,
+                                 date_of)
+    segments += [["GE", str(len(ordered)), str(control)], ["IEA", "1", f"{control:09d}"]]
+    return "".join(ELEMENT.join(s) + SEGMENT + "\n" for s in segments)
+
+
+def _transaction(payments: list[ClaimPayment], date: dt.date, n: int, payer: str,
+                 payer_number: int, payer_kind: str, practice: str,
+                 date_of: Callable[[int], dt.date]) -> list[list[str]]:
+    """ST..SE of one check: BPR, TRN, payer and payee, then one CLP loop per payment."""
+    total = sum(p.paid_cents for p in payments)
+    handling, method = ("I", "CHK") if total else ("H", "NON")
+    control = f"{n:04d}"
+    payer_id = f"SIMPAYER{payer_number:02d}"
+    body = [
+        ["ST", "835", control],
+        ["BPR", handling, _dollars(total), "C", method, *[""] * 11, f"{date:%Y%m%d}"],
+        ["TRN", "1", f"{payer_number:02d}{date:%Y%m%d}", f"1{990000000 + payer_number:09d}"],
+        ["DTM", "405", f"{date:%Y%m%d}"],
+        ["N1", "PR", payer],
+        ["N3", "1 PAYER WAY"],
+        ["N4", "ANYTOWN", "NY", "10001"],
+        ["REF", "2U", payer_id],
+        ["PER", "BL", "EDI SUPPORT", "TE", "8005550100"],
+        ["N1", "PE", practice, "XX", PAYEE_NPI],
+        ["LX", "1"],
+    ]
+    indicator = FILING_INDICATORS[payer_kind]
+    for p in sorted(payments, key=lambda p: (p.claim, p.remittance)):
+        body += _claim(p, indicator, date_of)
+    body.append(["SE", str(len(body) + 1), control])
+    return body
+
+
+def _claim(p: ClaimPayment, indicator: str,
+           date_of: Callable[[int], dt.date]) -> Iterator[list[str]]:
+    """CLP, its CAS (one per group, up to six reasons each), NM1*QC and the DTMs."""
+    status = DENIED if p.denied else PROCESSED_AS_PRIMARY
+    frequency = REPLACEMENT if p.submission > 1 else ORIGINAL
+    yield ["CLP", f"SIM{p.claim}", status, _dollars(p.charge_cents), _dollars(p.paid_cents),
+           _dollars(p.patient_responsibility_cents), indicator, f"P{p.claim}R{p.remittance}",
+           OFFICE, frequency]
+    by_group: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for (group, reason), cents in p.adjustments.items():
+        if cents:
+            by_group[group].append((reason, cents))
+    for group, entries in by_group.items():
+        for i in range(0, len(entries), 6):
+            cas = ["CAS", group]
+            for reason, cents in entries[i:i + 6]:
+                cas += [reason, _dollars(cents), ""]
+            yield cas[:-1]
+    yield ["NM1", "QC", "1", "PATIENT", "", "", "", "", "MI", f"M{p.patient}"]
+    service = f"{date_of(p.service_day):%Y%m%d}"
+    yield ["DTM", "232", service]
+    yield ["DTM", "233", service]
+    if p.received_day >= 0:
+        yield ["DTM", "050", f"{date_of(p.received_day):%Y%m%d}"]
+
+
+def _dollars(cents: int) -> str:
+    """Integer cents as an X12 decimal amount with two decimals (12345 -> "123.45")."""
+    sign = "-" if cents < 0 else ""
+    whole, rest = divmod(abs(cents), 100)
+    return f"{sign}{whole}.{rest:02d}"

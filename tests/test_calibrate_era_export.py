@@ -1,0 +1,266 @@
+"""The 835 writer (practicesim.calibrate.era_export): a simulated run's remittances written as
+X12 835 files read back with ``read_835`` to the run's own figures, exactly: every file
+reconciles, per payer the payments, adjustments, first denials and CARCs are the run's, each
+CLP is one payer decision of the run's ledger with its dates, the ledger made from the files
+balances, the files pass pyx12's 005010X221A1 validation, and they are written atomically."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections import Counter
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import pyx12.params
+import pyx12.x12n_document
+
+from practicesim import Run, simulate
+from practicesim import ledger as lg
+from practicesim.calibrate import era_export
+from practicesim.calibrate.era_export import write_835
+from practicesim.calibrate.privacy import Pseudonymizer
+from practicesim.calibrate.remittance import Remittances, read_835
+from practicesim.metrics import first_adjudications
+from tests.conftest import build
+
+KEY = Pseudonymizer(b"era export test key")
+REMITTED = [lg.CONTRACTUAL, lg.TRANSFER, lg.PAYER_PAYMENT]
+
+
+@pytest.fixture(scope="module")
+def run() -> Run:
+    """A small practice over 150 days (90 warm-up + 60)."""
+    return simulate(build({"calendar.horizon_days": 60}), seed=11)
+
+
+@pytest.fixture(scope="module")
+def weekly(run: Run, tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Path], Path]:
+    folder = tmp_path_factory.mktemp("era") / "weekly"
+    return write_835(run, folder), folder
+
+
+@pytest.fixture(scope="module")
+def read(weekly: tuple[list[Path], Path]) -> Remittances:
+    return read_835(weekly[1], KEY)
+
+
+@pytest.fixture(scope="module")
+def back(run: Run, read: Remittances) -> pd.DataFrame:
+    """The ledger made from the files, days counted from the run's day 0."""
+    return read.ledger(run.calendar.day0)
+
+
+def insured(run: Run) -> pd.DataFrame:
+    """The run's ledger rows of payers other than self-pay, payer as text."""
+    names = {p.name for p in run.scenario.payers if p.kind != "self_pay"}
+    ledger = run.ledger.assign(payer=run.ledger["payer"].astype(str),
+                               kind=run.ledger["kind"].astype(str),
+                               carc_group=run.ledger["carc_group"].astype(str),
+                               carc_reason=run.ledger["carc_reason"].astype(str))
+    return ledger[ledger["payer"].isin(names)]
+
+
+def claim_ids(run: Run) -> dict[int, int]:
+    """Pseudonym of CLP01 -> the run's claim id."""
+    return {KEY.one(f"SIM{c}"): c for c in run.claims["claim"].tolist()}
+
+
+def test_every_file_reads_and_reconciles(run: Run, weekly: tuple[list[Path], Path],
+                                         read: Remittances) -> None:
+    paths, folder = weekly
+    assert paths == sorted(paths) and len(paths) > 20
+    assert {p.name for p in folder.iterdir()} == {p.name for p in paths}
+    assert read.unreconciled.empty, read.unreconciled.to_string()
+    assert read.notes.empty and read.skipped.empty
+    assert read.ledger_exclusions().empty
+    assert set(read.claims["status"]) == {"1", "4"}
+    assert set(read.payments["payer_name"]) == {p.name for p in run.scenario.payers
+                                                if p.kind != "self_pay"}
+
+
+def test_payer_totals_are_the_runs(run: Run, read: Remittances) -> None:
+    ledger = insured(run)
+    paid = ledger[ledger["kind"] == lg.PAYER_PAYMENT].groupby("payer")["amount_cents"].sum()
+    assert read.claims.groupby("payer_name")["paid_cents"].sum().to_dict() == paid.to_dict()
+    assert read.payments.groupby("payer_name")["paid_cents"].sum().to_dict() == paid.to_dict()
+    adjusted = ledger[ledger["kind"].isin([lg.CONTRACTUAL, lg.TRANSFER])].groupby(
+        ["payer", "carc_group", "carc_reason"])["amount_cents"].sum()
+    cas = read.adjustments.merge(read.claims[["claim_row", "payer_name", "status"]])
+    cas = cas[cas["status"] == "1"].groupby(["payer_name", "group", "reason"])[
+        "amount_cents"].sum()
+    assert cas.to_dict() == adjusted.to_dict()
+
+
+def test_first_denials_and_carcs_are_the_runs(run: Run, read: Remittances,
+                                              back: pd.DataFrame) -> None:
+    ledger = insured(run)
+    first = first_adjudications(ledger).merge(
+        ledger.drop_duplicates("claim")[["claim", "payer"]])
+    expected = first[first["denied"]].groupby("payer").size()
+    claims = read.claims.sort_values(["payment_date", "claim_row"])
+    firsts = claims.drop_duplicates("claim")
+    denied = firsts[firsts["status"] == "4"].groupby("payer_name").size()
+    assert denied.to_dict() == expected.to_dict() and expected.sum() > 10
+    events = ledger[ledger["kind"] == lg.DENIAL]
+    reasons = Counter(zip(events["payer"], events["carc_group"], events["carc_reason"],
+                          strict=True))
+    cas = read.adjustments.merge(read.claims[["claim_row", "payer_name", "status"]])
+    cas = cas[cas["status"] == "4"]
+    assert Counter(zip(cas["payer_name"], cas["group"], cas["reason"], strict=True)) == reasons
+    denials = back[back["kind"] == lg.DENIAL]
+    assert Counter(zip(denials["payer"].astype(str), denials["carc_group"].astype(str),
+                       denials["carc_reason"].astype(str), strict=True)) == reasons
+
+
+def test_each_clp_is_one_payer_decision_of_the_run(run: Run, read: Remittances) -> None:
+    """Per (claim, payment day): status, paid and patient responsibility from the ledger;
+    charge, service date, member id and received date (the submission answered) from the run."""
+    ledger = insured(run)
+    remitted = ledger[ledger["kind"].isin(REMITTED)]
+    pr = remitted["amount_cents"].where(remitted["carc_group"] == "PR", 0)
+    paid = remitted["amount_cents"].where(remitted["kind"] == lg.PAYER_PAYMENT, 0)
+    expected = pd.concat([
+        remitted.assign(status="1", paid=paid, pr=pr).groupby(
+            ["claim", "day", "status"], as_index=False)[["paid", "pr"]].sum(),
+        ledger[ledger["kind"] == lg.DENIAL][["claim", "day"]].assign(status="4", paid=0, pr=0),
+    ]).sort_values(["claim", "day", "status"], ignore_index=True)
+    ids = claim_ids(run)
+    claims = read.claims.assign(
+        claim=read.claims["claim"].map(ids),
+        day=(read.claims["payment_date"] - pd.Timestamp(run.calendar.day0)).dt.days)
+    found = claims.rename(columns={"paid_cents": "paid", "patient_responsibility_cents": "pr"})[
+        ["claim", "day", "status", "paid", "pr"]].sort_values(
+        ["claim", "day", "status"], ignore_index=True)
+    pd.testing.assert_frame_equal(found, expected, check_dtype=False)
+
+    facts = run.claims.set_index("claim")
+    rows = claims.merge(run.claims, on="claim", suffixes=("", "_run"))
+    assert (rows["charge_cents"] == rows["charge_cents_run"]).all()
+    dates = run.calendar.dates(rows["service_day"].to_numpy()).to_numpy()
+    assert (rows["service_date"].to_numpy() == dates).all()
+    members = rows["patient_run"].map(lambda p: KEY.one(f"member:M{p}"))
+    assert (rows["patient"] == members).all()
+    submitted = ledger[ledger["kind"] == lg.SUBMISSION][["claim", "day"]].sort_values("day")
+    answered = pd.merge_asof(claims.sort_values("day").astype({"day": "int32"}),
+                             submitted.assign(day_sent=submitted["day"]), on="day", by="claim",
+                             direction="backward")
+    assert answered["day_sent"].notna().all()
+    received = (answered["received_date"] - pd.Timestamp(run.calendar.day0)).dt.days
+    assert (received == answered["day_sent"]).all()
+    first = claims.sort_values(["day", "claim_row"]).drop_duplicates("claim")
+    received = (first["received_date"] - pd.Timestamp(run.calendar.day0)).dt.days
+    assert (received.to_numpy() == facts.loc[first["claim"], "first_submission_day"]).all()
+
+
+def test_a_claim_paid_after_a_correction_is_a_second_clp(run: Run, read: Remittances,
+                                                         weekly: tuple[list[Path], Path]
+                                                         ) -> None:
+    """A corrected claim's payment: the same CLP01 in a later CLP, CLP09 = 7, no reversal."""
+    ids = claim_ids(run)
+    claims = read.claims.assign(claim=read.claims["claim"].map(ids))
+    counts = claims.groupby("claim").size()
+    later_paid = run.claims[(run.claims["submissions"] > 1) & (run.claims["denials"] > 0)
+                            & (run.claims["payer_paid_cents"] > 0)]["claim"]
+    assert len(later_paid) > 0 and (counts.reindex(later_paid) >= 2).all()
+    second = claims[claims["claim"].isin(later_paid)].sort_values("payment_date").groupby(
+        "claim").last()
+    assert (second["status"] == "1").all()
+    text = "".join(p.read_text() for p in weekly[0])
+    for claim in later_paid.head(5):
+        clps = [s for s in text.split("~\n") if s.startswith(f"CLP*SIM{claim}*")]
+        assert clps[0].split("*")[2] == "4" and clps[-1].split("*")[-1] == "7"
+
+
+def test_ledger_from_the_files_balances_on_the_runs_days(run: Run, back: pd.DataFrame) -> None:
+    assert lg.balance_violations(back).empty
+    totals = lg.claim_totals(back)
+    assert (totals["open_balance"] == totals[lg.TRANSFER]).all()
+    ledger = insured(run)
+
+    def by_day(frame: pd.DataFrame) -> dict:
+        rows = frame[frame["kind"].astype(str) == lg.PAYER_PAYMENT]
+        return rows.groupby([rows["payer"].astype(str), "day"])["amount_cents"].sum().to_dict()
+
+    assert by_day(back) == by_day(ledger)
+
+
+def test_files_pass_pyx12_validation(weekly: tuple[list[Path], Path], tmp_path: Path) -> None:
+    """pyx12's 005010X221A1 map (codes, usage, lengths) finds nothing in a file of each payer
+    and in files with denials and corrected claims; it does find a wrong CLP06."""
+    paths = weekly[0]
+    picked = {p.name.rsplit("_", 1)[0]: p for p in paths}
+    texts = {p: p.read_text() for p in paths}
+    picked["denial"] = next(p for p, t in texts.items() if re.search(r"~\nCLP\*\w+\*4\*", t))
+    picked["corrected"] = next(p for p, t in texts.items() if "*11*7~" in t)
+    param = pyx12.params.params()
+
+    def valid(path: Path) -> bool:
+        return pyx12.x12n_document.x12n_document(param=param, src_file=str(path), fd_997=None,
+                                                 fd_html=None)
+
+    for name, path in picked.items():
+        assert valid(path), name
+    wrong = tmp_path / "wrong.835"
+    wrong.write_text(re.sub(r"(~\nCLP(\*[^*~]*){5}\*)[^*~]*", r"\1CI", texts[picked["denial"]]))
+    assert not valid(wrong)
+
+
+def test_daily_checks_give_one_file_per_payer_and_day(run: Run, read: Remittances,
+                                                      tmp_path: Path) -> None:
+    paths = write_835(run, tmp_path, checks="daily")
+    daily = read_835(tmp_path, KEY)
+    assert len(paths) == len(daily.payments) == daily.payments["file"].nunique()
+    assert daily.payments["payment_date"].dt.strftime("%Y-%m-%d").tolist() == [
+        p.stem.rsplit("_", 1)[1] for p in paths]
+    columns = ["claim", "status", "charge_cents", "paid_cents", "payment_date"]
+    pd.testing.assert_frame_equal(
+        daily.claims[columns].sort_values(columns, ignore_index=True),
+        read.claims[columns].sort_values(columns, ignore_index=True))
+
+
+def test_a_period_writes_only_its_payment_dates(run: Run, tmp_path: Path) -> None:
+    start, end = run.calendar.date(100), run.calendar.date(120)
+    write_835(run, tmp_path, checks="daily", start=start, end=end)
+    dates = read_835(tmp_path, KEY).payments["payment_date"].dt.date
+    assert dates.between(start, end).all() and dates.nunique() > 5
+
+
+def test_files_are_written_atomically(run: Run, tmp_path: Path,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """No temporary file is left, and a file whose writing fails is not there at all."""
+    folder = tmp_path / "era"
+    paths = write_835(run, folder)
+    assert sorted(folder.iterdir()) == paths and not any(p.name.startswith(".") for p in paths)
+    before = {p: p.read_bytes() for p in paths}
+    calls = []
+    real = era_export._interchange
+
+    def failing(*args: object, **kwargs: object) -> str:
+        calls.append(1)
+        text = real(*args, **kwargs)
+        return text if len(calls) < 3 else text + "\N{EURO SIGN}"
+
+    monkeypatch.setattr(era_export, "_interchange", failing)
+    with pytest.raises(UnicodeEncodeError):
+        write_835(run, folder)
+    assert sorted(folder.iterdir()) == paths
+    assert {p: p.read_bytes() for p in paths} == before
+
+
+def test_other_835s_in_the_folder_and_bad_arguments_are_refused(run: Run,
+                                                                tmp_path: Path) -> None:
+    write_835(run, tmp_path, checks="daily")
+    with pytest.raises(FileExistsError, match="holds other 835 files"):
+        write_835(run, tmp_path, checks="weekly")
+    with pytest.raises(ValueError, match="checks must be one of"):
+        write_835(run, tmp_path / "x", checks="monthly")  # type: ignore[arg-type]
+    for name in ("Blue*Cross", "Caixa Saúde", "A~B", ""):
+        payers = [p.model_copy(update={"name": name}) if i == 0 else p
+                  for i, p in enumerate(run.scenario.payers)]
+        renamed = dataclasses.replace(run, scenario=run.scenario.model_copy(
+            update={"payers": payers}))
+        with pytest.raises(ValueError, match="cannot be written in an X12 835"):
+            write_835(renamed, tmp_path / "y")
+    assert not (tmp_path / "y").exists()

@@ -237,8 +237,34 @@ def _demand(appointments: pd.DataFrame, data: dict, rows: dict, figures: dict) -
     demand["dispersion"] = math.sqrt(excess) / mean if excess > 0 else 0.0
     rows[f"demand[{demand['service_line']}].dispersion"] = (
         demand["dispersion"], np.nan, np.nan, len(counts), "appointments")
+    _visit_mix(appointments, data, rows)
     figures["demand_by_weekday"] = pd.DataFrame({"observed": counts.groupby(
         counts.index.day_of_week).mean()}).rename(index=dict(enumerate(names)))
+
+
+def _visit_mix(appointments: pd.DataFrame, data: dict, rows: dict) -> None:
+    """The first line's visit-type shares and new-patient share from the appointments, when
+    every appointment's visit type is one of the line's (by name)."""
+    line = data["service_lines"][0]
+    kinds = {v["name"]: bool(v.get("new_patient")) for v in line["visit_types"]}
+    counts = appointments["visit_type"].astype(str).value_counts()
+    if counts.empty or not set(counts.index) <= set(kinds):
+        return
+    n = int(counts.sum())
+    new = int(sum(c for name, c in counts.items() if kinds[name]))
+    demand = data["demand"][0]
+    if 0 < new < n:
+        demand["new_patient_share"] = new / n
+        rows[f"demand[{demand['service_line']}].new_patient_share"] = (
+            new / n, *_wilson(new, n), n, "appointments (visit types)")
+    for vtype in line["visit_types"]:
+        same_kind = sum(c for name, c in counts.items() if kinds[name] == kinds[vtype["name"]])
+        count = int(counts.get(vtype["name"], 0))
+        if count and same_kind:
+            vtype["share"] = count / same_kind
+            key = f"service_lines[{line['name']}].visit_types[{vtype['name']}].share"
+            rows[key] = (count / same_kind, *_wilson(count, same_kind), same_kind,
+                         "appointments")
 
 
 def _durations(appointments: pd.DataFrame, data: dict, rows: dict, figures: dict) -> None:

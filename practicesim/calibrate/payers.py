@@ -15,7 +15,8 @@ PR-3 copay). Then per payer:
   day, that day is the payer's floor (Medicare's 14 days) and those claims are left-censored
   there (the lag was at most the floor). The
   Kaplan-Meier curve (statsmodels) is kept beside it. Without submission rows the lag counts
-  from the charge entry;
+  from the charge entry. The same fit from the date of service
+  (``service_to_remittance_median_days``) is reported beside it;
 - **initial denial rate**: denied first remittances / first remittances, with a Wilson 95%
   interval, and the CARC mix of those denials;
 - **allowed share of charges**: (charges - contractual adjustments) / charges over adjudicated
@@ -161,6 +162,10 @@ def fit_payers(ledger: pd.DataFrame, self_pay: set[str] | None = None) -> PayerF
                      lag.n_decided + lag.n_censored, patients))
         rows.append((payer, "lag_p90_days", lag.p90, np.nan, np.nan, lag.n_decided, patients))
         rows.append((payer, "floor_days", lag.floor, np.nan, np.nan, lag.n_decided, patients))
+        from_service = fit_lag(group, end_day, since="service")
+        rows.append((payer, "service_to_remittance_median_days", from_service.median,
+                     from_service.median_low, from_service.median_high,
+                     from_service.n_decided + from_service.n_censored, patients))
         rows.extend(_denials(payer, group, reasons, suppressed))
         rows.extend(_money(payer, group))
     table = pd.DataFrame(rows, columns=["payer", "parameter", "value", "low", "high", "n",
@@ -170,9 +175,12 @@ def fit_payers(ledger: pd.DataFrame, self_pay: set[str] | None = None) -> PayerF
                      claims=claims)
 
 
-def fit_lag(claims: pd.DataFrame, end_day: int) -> LagFit:
-    """The censored lognormal lag of these claims (module docstring)."""
-    start = claims["submitted_day"].fillna(claims["charge_day"])
+def fit_lag(claims: pd.DataFrame, end_day: int, since: str = "submission") -> LagFit:
+    """The censored lognormal lag of these claims (module docstring), counted from their first
+    submission (``since="submission"``, the charge entry when there is none) or from the date
+    of service (``since="service"``)."""
+    start = (claims["service_day"].astype(float) if since == "service"
+             else claims["submitted_day"].fillna(claims["charge_day"]))
     decided = claims["decided_day"].notna()
     waited = np.where(decided, claims["decided_day"] - start, end_day - start).astype(float)
     closed = ~decided & (claims["open_cents"] == 0)

@@ -389,6 +389,10 @@ class NoShows(_Model):
     reminder_share: Fraction = 0.0
     reminder_odds_ratio: float = Field(default=1.0, gt=0)
     late_cancel_rate: Fraction = 0.0
+    model: str | None = None
+    """A fitted no-show model (JSON written by ``practicesim calibrate``; a path relative to
+    the scenario file that names it): when given, it gives each appointment's probability in
+    place of ``base_rate`` and the odds ratios (``clinic.noshows.FittedNoShows``)."""
 
 
 # --- payers --------------------------------------------------------------------------------
@@ -801,6 +805,7 @@ def load_raw(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     """The scenario file's data with its ``extends:`` chain merged, not yet validated."""
     path = Path(path)
     data = _read_yaml(path)
+    _resolve_model_path(data, path)
     parent = data.pop("extends", None)
     if parent is None:
         return data
@@ -810,6 +815,15 @@ def load_raw(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     base = load_raw(parent_path, (*_seen, parent_path))
     validate(base, parent_path)
     return _merge(base, data)
+
+
+def _resolve_model_path(data: dict[str, Any], path: Path) -> None:
+    """A ``no_shows.model`` path is relative to the file that names it: make it absolute."""
+    section = data.get("no_shows")
+    if isinstance(section, dict) and isinstance(section.get("model"), str):
+        model = Path(section["model"])
+        if not model.is_absolute():
+            section["model"] = str((path.parent / model).resolve())
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -875,6 +889,7 @@ def _structural_change(before: Scenario, after: Scenario) -> str:
         "calendar": lambda s: s.calendar,
         "starting_cash": lambda s: s.starting_cash,
         "costs.one_time": lambda s: s.costs.one_time,
+        "no_shows.model": lambda s: s.no_shows.model,
         "outsourcing.{start, scope, transition_days, transition_productivity}": lambda s: (
             s.outsourcing.start, s.outsourcing.scope, s.outsourcing.transition_days,
             s.outsourcing.transition_productivity),

@@ -10,7 +10,9 @@ import pytest
 from practicesim import load_scenario, simulate
 from practicesim.calibrate.appointments import read_appointments
 from practicesim.calibrate.exports import write_appointments_csv
-from practicesim.calibrate.noshow import engine_parameters, fit_noshow
+from practicesim.calibrate.noshow import _history_features, engine_parameters, fit_noshow
+from practicesim.clinic.noshows import FittedNoShows
+from practicesim.scenario import ScenarioError
 from tests.conftest import BASELINE, ROOT, SHARED_DATA
 
 VITORIA = SHARED_DATA / "noshow_vitoria_2016" / "appointments_2016-04-29_to_2016-05-20.csv"
@@ -85,3 +87,45 @@ def test_the_simulators_no_show_parameters_are_recovered_from_its_own_export(tmp
         se = (high - low) / (2 * 1.959964)
         assert abs(value - scale(true)) < 3.29 * se, (key, table.loc[key])
     assert params.reminder_share == pytest.approx(truth.reminder_share, abs=0.02)
+
+
+def test_the_engine_uses_the_fitted_model_as_fitted(tmp_path):
+    """``FittedNoShows`` (the engine's reading of ``NoShowModel.write``) gives every appointment
+    the probability ``predict_proba`` gives it, history terms included, to 1e-9."""
+    run = simulate(load_scenario(BASELINE).with_changes({"calendar.horizon_days": 120}), seed=2)
+    path = write_appointments_csv(run, tmp_path / "appointments.csv")
+    df = read_appointments(path, ROOT / "calibration" / "practicesim_appointments_mapping.yaml")
+    model = fit_noshow(df)
+    fitted = FittedNoShows(model.write(tmp_path / "model.json"))
+    sample = df[df["status"].isin(["completed", "no_show"])].sample(400, random_state=1)
+    history = _history_features(sample, model.history)
+    engine = [fitted.probability(int(a.lead_days), bool(a.reminded), int(a.weekday),
+                                 str(a.visit_type), int(h.prior), int(h.prior_missed))
+              for a, h in zip(sample.itertuples(), history.itertuples(), strict=True)]
+    np.testing.assert_allclose(engine, model.predict_proba(sample).to_numpy(), atol=1e-9)
+    assert history["prior"].gt(0).any(), "some appointments carry a history"
+
+
+def test_a_scenario_names_its_model_relative_to_its_own_file(tmp_path):
+    """``no_shows.model`` resolves against the file that names it, also through ``extends``;
+    a dated change of it is refused (the history it needs is kept from the run's start)."""
+    model = tmp_path / "fits" / "model.json"
+    model.parent.mkdir()
+    model.write_text('{"format": 1, "coefficients": {"const": -2.0}, '
+                     '"lead_labels": ["same day", "1-7 days", "8-30 days", "over 30 days"], '
+                     '"lead_edges": [0, 7, 30], "age_band_shares": {}, "n": 100}')
+    parent = tmp_path / "fits" / "calibrated.yaml"
+    parent.write_text(f"extends: {BASELINE}\nname: calibrated\nno_shows: {{model: model.json}}\n")
+    child = tmp_path / "child.yaml"
+    child.write_text("extends: fits/calibrated.yaml\nname: child\n")
+    scenario = load_scenario(child)
+    assert scenario.no_shows.model == str(model.resolve())
+    run = simulate(scenario.with_changes({"calendar.horizon_days": 30}), seed=1)
+    due = run.appointments[run.appointments["status"].isin(["completed", "no_show"])]
+    rate = (due["status"] == "no_show").mean()
+    assert rate == pytest.approx(1 / (1 + np.exp(2.0)), abs=0.02), "logit p = -2 for all"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(f"extends: {BASELINE}\nname: bad\nchanges:\n  - date: 2027-02-01\n"
+                   f"    set: {{no_shows.model: {model}}}\n")
+    with pytest.raises(ScenarioError, match=r"no_shows\.model"):
+        load_scenario(bad)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,7 +42,8 @@ from practicesim.scenario import Scenario, load_scenario
 
 DEFAULT_BASE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.yaml"
 RESULT_FILES = frozenset({"scenario.yaml", "parameters.csv", "excluded.csv", "suppressed.csv",
-                          "report.html"})
+                          "report.html", "noshow_model.json"})
+MODEL_FILE = "noshow_model.json"
 _KIND_WORDS = (("advantage", "medicare_advantage"), ("medicare", "medicare"),
                ("medicaid", "medicaid"), ("self", "self_pay"), ("no_insurance", "self_pay"),
                ("uninsured", "self_pay"), ("cash", "self_pay"))
@@ -88,14 +90,20 @@ class Calibration:
         return scenarios
 
     def write(self, folder: str | Path) -> Path:
-        """Write ``scenario.yaml``, ``parameters.csv``, ``excluded.csv``, ``suppressed.csv``
-        and ``report.html`` into ``folder``, all or nothing."""
+        """Write ``scenario.yaml``, ``parameters.csv``, ``excluded.csv``, ``suppressed.csv``,
+        ``report.html`` and, when no-shows were fitted, ``noshow_model.json`` (the fitted model,
+        which the written scenario's ``no_shows.model`` names: the engine uses it as fitted)
+        into ``folder``, all or nothing."""
         from practicesim.calibrate.report import calibration_report
 
         def fill(staging: Path) -> None:
             header = ("# Calibrated by practicesim calibrate: figures from the practice's data"
                       " where\n# parameters.csv says so, the base scenario's elsewhere.\n")
             data = self.scenario.model_dump(mode="json", by_alias=True)
+            if self.noshow is not None:
+                (staging / MODEL_FILE).write_text(json.dumps(self.noshow.engine_form(),
+                                                             indent=2), encoding="utf-8")
+                data["no_shows"]["model"] = MODEL_FILE
             (staging / "scenario.yaml").write_text(
                 header + yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
             self.parameters.to_csv(staging / "parameters.csv", index_label="key")

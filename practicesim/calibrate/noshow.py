@@ -24,7 +24,9 @@ for reminders) by refitting that form to the same data.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -48,6 +50,7 @@ class NoShowModel:
     categories: dict[str, list[str]]
     history: pd.DataFrame
     n: int
+    age_shares: dict[str, float] = field(default_factory=dict)
 
     @property
     def coefficients(self) -> pd.DataFrame:
@@ -91,6 +94,26 @@ class NoShowModel:
         out["error_points"] = (out["predicted"] - out["observed"]) * 100
         return out
 
+    def engine_form(self) -> dict:
+        """The model as the simulator uses it (``clinic.noshows.FittedNoShows``): coefficients
+        by term, the category levels, and the age-band mix of the fitted appointments (the
+        simulated patients have no age: the engine adds the mix's mean age term). Aggregates
+        only: no identifier, no patient history."""
+        shares = self.age_shares
+        return {"format": 1, "coefficients": {k: float(v) for k, v in
+                                               self.result.params.items()},
+                "lead_labels": list(LEAD_LABELS), "lead_edges": [0, 7, 30],
+                "age_band_shares": shares, "n": self.n}
+
+    def write(self, path: str | Path) -> Path:
+        """Write ``engine_form()`` as JSON (atomically)."""
+        from practicesim.output import atomic_path
+
+        path = Path(path)
+        with atomic_path(path) as tmp:
+            tmp.write_text(json.dumps(self.engine_form(), indent=2))
+        return path
+
     def _design(self, appointments: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
         frame = _features(appointments, history, self.categories)
         return frame.reindex(columns=self.columns, fill_value=0.0)
@@ -118,8 +141,10 @@ def fit_noshow(appointments: pd.DataFrame) -> NoShowModel:
     features.insert(0, "const", 1.0)
     y = (ended["status"] == "no_show").astype(float).to_numpy()
     result = sm.GLM(y, features.astype(float), family=sm.families.Binomial()).fit()
+    bands = age_band(ended["age"]).value_counts(normalize=True)
     return NoShowModel(result=result, columns=list(features.columns), categories=categories,
-                       history=history, n=len(ended))
+                       history=history, n=len(ended),
+                       age_shares={str(b): float(v) for b, v in bands.items() if v > 0})
 
 
 def engine_parameters(appointments: pd.DataFrame) -> tuple[NoShows, pd.DataFrame]:

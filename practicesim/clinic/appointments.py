@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from practicesim.clinic.demand import Requests
-from practicesim.clinic.noshows import NoShowModel
+from practicesim.clinic.noshows import FittedNoShows, NoShowModel
 from practicesim.clinic.scheduling import AppointmentBook
 from practicesim.context import Context, day_buckets
 from practicesim.finance import cents
@@ -49,6 +49,18 @@ class Appointment(NamedTuple):
     """The day a cancellation with notice frees the slot (-1: not cancelled with notice)."""
     verified: bool
     """Coverage verified 48 hours before the visit (``front_office.eligibility_check_share``)."""
+
+
+_FITTED: dict[str, FittedNoShows] = {}
+
+
+def _fitted(path: str | None) -> FittedNoShows | None:
+    """The fitted no-show model at ``path`` (read once per process), or None."""
+    if path is None:
+        return None
+    if path not in _FITTED:
+        _FITTED[path] = FittedNoShows(path)
+    return _FITTED[path]
 
 
 class PriorAuthorizations:
@@ -100,6 +112,13 @@ class Scheduler:
         self.fate = ctx.streams.get("appointment_fate")
         self.check = ctx.streams.buffer("eligibility_check")
         self.noshow = NoShowModel(ctx.scenario.no_shows)
+        self.fitted = _fitted(ctx.scenario.no_shows.model)
+        self.kept: dict[int, int] = {}
+        self.missed: dict[int, int] = {}
+        """Per patient: appointments kept and missed on days already past (for a fitted
+        no-show model's history terms)."""
+        self._vtype_names = [[t.name for t in line.visit_types]
+                             for line in ctx.scenario.service_lines]
         self.requested: list[int] = [0] * ctx.n_days
         self.lost: list[int] = [0] * ctx.n_days
         self.refused: list[int] = [0] * ctx.n_days
@@ -124,6 +143,9 @@ class Scheduler:
         rules = scenario.scheduling
         if self.noshow.params is not scenario.no_shows:
             self.noshow = NoShowModel(scenario.no_shows)
+            self.fitted = _fitted(scenario.no_shows.model)
+        if self.fitted is not None and day > 0:
+            self._remember(day - 1)
         eligible = [self.eligible(j) for j in range(len(scenario.payers))]
         earliest = day + rules.min_lead_days
         latest = day + rules.booking_horizon_days
@@ -189,7 +211,7 @@ class Scheduler:
                 self.cancellations[cancel_day].append(len(table))
         elif u_late < rules.no_shows.late_cancel_rate:
             status = LATE_CANCEL
-        elif u_noshow < self.noshow.probability(lead, reminded):
+        elif u_noshow < self._no_show_probability(lead, reminded, when, line, vtype, patient):
             status = NO_SHOW
         else:
             status = KEPT
@@ -199,6 +221,25 @@ class Scheduler:
         self.by_day[when].append(len(table))
         table.append(Appointment(day, patient, payer, provider, line, vtype, when, position,
                                  time, session_start, reminded, status, cancel_day, verified))
+
+    def _no_show_probability(self, lead: int, reminded: bool, when: int, line: int,
+                             vtype: int, patient: int) -> float:
+        if self.fitted is None:
+            return self.noshow.probability(lead, reminded)
+        weekday = int(self.ctx.calendar.weekday[when]) if when < self.ctx.n_days else (
+            (self.ctx.calendar.day0.weekday() + when) % 7)
+        kept, missed = self.kept.get(patient, 0), self.missed.get(patient, 0)
+        return self.fitted.probability(lead, reminded, weekday, self._vtype_names[line][vtype],
+                                       kept + missed, missed)
+
+    def _remember(self, day: int) -> None:
+        """Count the kept and missed appointments of ``day`` into their patients' history."""
+        for a in self.by_day[day]:
+            appointment = self.table[a]
+            if appointment.status == KEPT:
+                self.kept[appointment.patient] = self.kept.get(appointment.patient, 0) + 1
+            elif appointment.status == NO_SHOW:
+                self.missed[appointment.patient] = self.missed.get(appointment.patient, 0) + 1
 
     def _front_office(self, day: int, when: int, lead: int, reminded: bool,
                       cancel_day: int, self_pay: bool) -> bool:

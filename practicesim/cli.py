@@ -326,12 +326,7 @@ def calibrate(
             export = read_synthea(synthea)
             visits = export.appointments if visits is None else visits
             ledger = export.ledger if ledger is None else ledger
-        remitted = None
-        if remittances is not None and ledger is None:
-            era = read_835(remittances)
-            origin = era.claims["service_date"].min()
-            remitted = era.ledger(origin.date())
-            remitted.attrs["origin"] = origin
+        remitted = read_835(remittances) if remittances is not None else None
         result = cal.calibrate(appointments=visits, transactions=ledger, remittances=remitted,
                                base=load_scenario(base))
         written = result.write(out)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from practicesim import ledger as lg
@@ -120,3 +121,27 @@ def test_amounts_are_exact_cents_whatever_their_sign_or_format(tmp_path):
     assert ledger["amount_cents"].tolist() == [123456, 10]
     assert ledger["day"].tolist() == [1, 15]
     assert np.all(ledger["service_day"] == 0)
+
+
+def test_allowed_to_charge_by_code_from_835_service_lines():
+    """Twelve patients' 99213 lines charged $180, CO-45 $63 each (allowed $117: 0.65 of the
+    charge), one of them denied (CLP02 4, left out); a code seen for 3 patients is suppressed.
+    Line-level PR amounts do not lower the allowed amount."""
+    from practicesim.calibrate.payers import allowed_by_code
+
+    rows = range(15)
+    claims = pd.DataFrame({"claim_row": list(rows), "payer_name": "acme",
+                           "patient": [r % 13 for r in rows],
+                           "status": ["4" if r == 0 else "1" for r in rows]})
+    lines = pd.DataFrame({"claim_row": list(rows), "line": 1,
+                          "procedure": ["99213"] * 12 + ["93000"] * 3,
+                          "charge_cents": [18000] * 12 + [3000] * 3})
+    adjustments = pd.DataFrame({
+        "claim_row": [*rows, *rows], "line": 1,
+        "group": ["CO"] * 15 + ["PR"] * 15, "reason": ["45"] * 15 + ["2"] * 15,
+        "amount_cents": [6300] * 12 + [1500] * 3 + [2000] * 15})
+    table, suppressed = allowed_by_code(lines, adjustments, claims)
+    row = table.loc[("acme", "99213")]
+    assert row["lines"] == 11
+    assert row["allowed_to_charge"] == pytest.approx(11700 / 18000)
+    assert suppressed == [("acme", "allowed ratio of code 93000", "fewer than 11")]

@@ -36,7 +36,8 @@ from scipy import stats
 
 from practicesim.calibrate.appointments import excluded_rows
 from practicesim.calibrate.noshow import NoShowModel, engine_parameters, fit_noshow
-from practicesim.calibrate.payers import MIN_PATIENTS, PayerFits, fit_payers
+from practicesim.calibrate.payers import MIN_PATIENTS, PayerFits, allowed_by_code, fit_payers
+from practicesim.calibrate.remittance import Remittances
 from practicesim.output import write_atomically
 from practicesim.scenario import Scenario, load_scenario
 
@@ -116,11 +117,12 @@ class Calibration:
 
 def calibrate(appointments: pd.DataFrame | None = None,
               transactions: pd.DataFrame | None = None,
-              remittances: pd.DataFrame | None = None,
+              remittances: Remittances | pd.DataFrame | None = None,
               base: Scenario | str | Path = DEFAULT_BASE) -> Calibration:
     """Calibrate ``base`` (a scenario or its file) to the sources given: an appointments table
-    (``read_appointments``) and a ledger (``read_transactions``; ``remittances``: a ledger made
-    from 835 files, ``Remittances.ledger``, used when no transaction report is given).
+    (``read_appointments``), a ledger (``read_transactions``) and 835 remittances (``read_835``,
+    or a ledger made from them; their ledger stands in for payers when no transaction report
+    is given, and their service lines give the allowed-to-charge ratio by code).
 
     >>> calibration = calibrate(appointments=read_appointments(path, mapping))  # doctest: +SKIP
     >>> calibration.write("output/calibrated")  # doctest: +SKIP
@@ -139,6 +141,12 @@ def calibrate(appointments: pd.DataFrame | None = None,
         excluded.append(excluded_rows(appointments).assign(
             file=appointments.attrs.get("source", "appointments")))
         ends.append(appointments["appointment_at"].max())
+    if remittances is not None and not isinstance(remittances, pd.DataFrame):
+        table, small = allowed_by_code(remittances.service_lines, remittances.adjustments,
+                                       remittances.claims)
+        figures["allowed_by_code"] = table.reset_index()
+        suppressed.append(pd.DataFrame(small, columns=["payer", "cell", "patients"]))
+        remittances = remittance_ledger(remittances)
     ledger = transactions if transactions is not None else remittances
     if ledger is not None:
         source = "transactions" if transactions is not None else "remittances"
@@ -173,6 +181,16 @@ def calibrate(appointments: pd.DataFrame | None = None,
         suppressed=(pd.concat(suppressed, ignore_index=True) if suppressed
                     else pd.DataFrame(columns=["payer", "cell", "patients"])),
         noshow=noshow, payers=payers, figures=figures)
+
+
+def remittance_ledger(remittances: Remittances) -> pd.DataFrame:
+    """The 835s' ledger with days counted from their earliest date of service."""
+    origin = remittances.claims["service_date"].min()
+    if pd.isna(origin):
+        origin = remittances.claims["payment_date"].min()
+    ledger = remittances.ledger(pd.Timestamp(origin).date())
+    ledger.attrs["origin"] = pd.Timestamp(origin)
+    return ledger
 
 
 def _from_appointments(appointments: pd.DataFrame, data: dict, rows: dict,

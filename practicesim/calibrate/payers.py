@@ -287,3 +287,35 @@ def _wilson(k: int, n: int) -> tuple[float, float]:
     centre = (p + Z95**2 / (2 * n)) / denom
     half = Z95 * math.sqrt(p * (1 - p) / n + Z95**2 / (4 * n * n)) / denom
     return (centre - half, centre + half)
+
+
+def allowed_by_code(service_lines: pd.DataFrame, adjustments: pd.DataFrame,
+                    claims: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple]]:
+    """Allowed-to-charge ratio per payer and procedure code from 835 service lines: allowed =
+    line charge - the line's contractual adjustments (pricing CARCs,
+    ``remittance.CONTRACTUAL_REASONS``, any group but PR); ratio = allowed / charge over the
+    code's lines, in claims not denied (CLP02 1-3). Codes seen for fewer than 11 patients are
+    left out and returned as suppressed cells."""
+    from practicesim.calibrate.remittance import CONTRACTUAL_REASONS
+
+    head = claims.set_index("claim_row")[["payer_name", "patient", "status"]]
+    lines = service_lines.join(head, on="claim_row")
+    lines = lines[lines["status"].isin(["1", "2", "3"])]
+    pricing = adjustments[(adjustments["line"] >= 0) & (adjustments["group"] != "PR")
+                          & adjustments["reason"].isin(list(CONTRACTUAL_REASONS))]
+    contractual = pricing.groupby(["claim_row", "line"])["amount_cents"].sum()
+    lines = lines.join(contractual.rename("contractual_cents"), on=["claim_row", "line"])
+    lines["contractual_cents"] = lines["contractual_cents"].fillna(0)
+    grouped = lines.groupby(["payer_name", "procedure"])
+    table = pd.DataFrame({
+        "lines": grouped.size(),
+        "patients": grouped["patient"].nunique(),
+        "charge_dollars": grouped["charge_cents"].sum() / 100,
+        "allowed_dollars": (grouped["charge_cents"].sum()
+                            - grouped["contractual_cents"].sum()) / 100,
+    })
+    table["allowed_to_charge"] = table["allowed_dollars"] / table["charge_dollars"]
+    small = table["patients"] < MIN_PATIENTS
+    suppressed = [(payer, f"allowed ratio of code {code}", SMALL_CELL)
+                  for payer, code in table.index[small]]
+    return table.loc[~small].drop(columns="patients"), suppressed

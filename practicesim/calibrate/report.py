@@ -49,6 +49,9 @@ def calibration_report(calibration: Calibration) -> str:
     for title, key, draw in sections:
         if key in figures and len(figures[key]):
             parts.append(f"<h2>{title}</h2>{_png(draw(figures[key]))}")
+    if "allowed_by_code" in figures and len(figures["allowed_by_code"]):
+        parts.append("<h2>Allowed-to-charge ratio by payer and code (835 service lines)</h2>"
+                     + _table(figures["allowed_by_code"]))
     parts.append("<h2>Calibrated parameters</h2>" + _table(calibration.parameters.reset_index()))
     parts.append("<h2>Rows excluded as data errors</h2>")
     excluded = calibration.excluded

@@ -217,6 +217,10 @@ def _from_appointments(appointments: pd.DataFrame, data: dict, rows: dict,
                                                 "days ahead: the only ones cancelled early)")
     _demand(appointments, data, rows, figures)
     _durations(appointments, data, rows, figures)
+    lead = appointments.groupby("visit_type")["lead_days"]
+    figures["lead_times"] = pd.DataFrame({
+        "appointments": lead.size(), "p10": lead.quantile(0.1), "median": lead.median(),
+        "p90": lead.quantile(0.9), "mean": lead.mean()}).reset_index()
     return model
 
 

@@ -49,6 +49,12 @@ def calibration_report(calibration: Calibration) -> str:
     for title, key, draw in sections:
         if key in figures and len(figures[key]):
             parts.append(f"<h2>{title}</h2>{_png(draw(figures[key]))}")
+    if "lead_times" in figures and len(figures["lead_times"]):
+        parts.append("<h2>Booking lead times (days), observed</h2><p>Lead time is not a "
+                     "parameter of the model: it emerges from demand against capacity. Compare "
+                     "these with a run of the calibrated scenario (<code>practicesim run</code>, "
+                     "KPI <code>mean_lead_time_days</code>) or with the backtest.</p>"
+                     + _table(figures["lead_times"]))
     if "allowed_by_code" in figures and len(figures["allowed_by_code"]):
         parts.append("<h2>Allowed-to-charge ratio by payer and code (835 service lines)</h2>"
                      + _table(figures["allowed_by_code"]))

@@ -15,7 +15,7 @@ from practicesim import simulate
 from practicesim.calibrate import DataError
 from practicesim.calibrate.exports import write_ledger_csv
 from practicesim.calibrate.payers import fit_payers
-from practicesim.calibrate.transactions import read_transactions
+from practicesim.calibrate.transactions import read_mapping, read_transactions
 from tests.conftest import BASELINE, ROOT, build
 
 MAPPING = ROOT / "calibration" / "practicesim_transactions_mapping.yaml"
@@ -113,14 +113,25 @@ def test_bad_values_name_the_file_row_and_column(tmp_path, row, where, expected)
     assert expected in str(err.value)
 
 
-def test_amounts_are_exact_cents_whatever_their_sign_or_format(tmp_path):
+def test_amounts_are_exact_cents_and_rows_against_the_sign_convention_are_excluded(tmp_path):
+    """All amounts positive by default: a negative payment (a reversal or refund) is left out
+    and listed, not posted as a second payment. With ``credits_negative`` the payments are
+    the negative ones, and a positive payment is the exception."""
     path = tmp_path / "tx.csv"
     path.write_text(HEADER + "\n1,2,medicare,2027-01-04,2027-01-05,charge,\"1,234.56\",,\n"
-                    "1,2,medicare,2027-01-04,2027-01-19,payer_payment,-0.10,,\n")
+                    "1,2,medicare,2027-01-04,2027-01-19,payer_payment,1000.10,,\n"
+                    "1,2,medicare,2027-01-04,2027-01-26,payer_payment,-1000.10,,\n")
     ledger = read_transactions(path, MAPPING)
-    assert ledger["amount_cents"].tolist() == [123456, 10]
+    assert ledger["amount_cents"].tolist() == [123456, 100010]
     assert ledger["day"].tolist() == [1, 15]
     assert np.all(ledger["service_day"] == 0)
+    assert ledger.attrs["excluded"] == [{"row": 4, "reason": "amount of the opposite sign (a "
+                                         "reversal, refund, void or recoupment)"}]
+    mapping = read_mapping(MAPPING).model_copy(update={"credits_negative": True})
+    ledger = read_transactions(path, mapping)
+    assert ledger["amount_cents"].tolist() == [123456, 100010]
+    assert ledger["day"].tolist() == [1, 22]
+    assert [e["row"] for e in ledger.attrs["excluded"]] == [3]
 
 
 def test_allowed_to_charge_by_code_from_835_service_lines():

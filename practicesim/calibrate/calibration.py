@@ -154,6 +154,10 @@ def calibrate(appointments: pd.DataFrame | None = None,
         rows.update({key: (*row[:4], row[4].replace("transactions", source))
                      for key, row in rows.items() if row[4].startswith("transactions")})
         suppressed.append(payers.suppressed)
+        rows_left_out = pd.DataFrame(ledger.attrs.get("excluded", []),
+                                     columns=["row", "reason"])
+        if len(rows_left_out):
+            excluded.append(rows_left_out.assign(file=ledger.attrs.get("source", "ledger")))
         claims_left_out = pd.DataFrame(ledger.attrs.get("excluded_claims", []))
         if len(claims_left_out):
             excluded.append(pd.DataFrame({"row": claims_left_out["row"],

@@ -6,7 +6,10 @@ column mapping (YAML, ``TransactionMapping``) into the ledger the simulator writ
 counted from the earliest date of service in the file (``frame.attrs["origin"]``); ``date`` and
 ``service_date`` keep the calendar dates. Claim and patient identifiers are pseudonymized on
 read (``calibrate.privacy``). Amounts are read as decimal dollars into integer cents exactly; the
-sign in the export is ignored (the kind gives it: systems differ in how they sign payments).
+ledger keeps them positive (the kind gives the direction). Systems sign amounts in one of two
+ways (``credits_negative``); a row signed against its system's convention is a reversal,
+refund, void or recoupment: it is left out and listed in ``attrs["excluded"]`` (CSV row and
+reason), not posted as a second payment.
 
 Optional columns: ``carc_group`` and ``carc_reason`` (adjustment reason codes), ``code`` (the
 CPT/HCPCS code of a charge line, kept as an extra ``code`` column for allowed-amount fits).
@@ -52,6 +55,10 @@ class TransactionMapping(BaseModel):
     payer_kinds: dict[str, Literal["medicare", "medicaid", "commercial", "medicare_advantage",
                                    "self_pay"]] = Field(default_factory=dict)
     date_format: str | None = None
+    credits_negative: bool = False
+    """How the system signs amounts: False, every amount is positive (the type gives its
+    direction); True, payments and adjustments are negative. A row with the other sign (a
+    reversal, refund, void or recoupment) is left out and listed in ``attrs["excluded"]``."""
 
 
 def read_mapping(path: str | Path) -> TransactionMapping:
@@ -99,6 +106,14 @@ def read_transactions(path: str | Path, mapping: TransactionMapping | str | Path
         raise DataError(path, f"row {row}, column {cols['type']!r}",
                         f"one of the mapped types {sorted(mapping.type_values)} (or skip_types)",
                         raw.at[row, cols["type"]])
+    signed = _cents(raw, cols["amount"], path)
+    credit = ~types.map(mapping.type_values).isin(["charge", "submission", "denial"]).to_numpy()
+    expected_negative = credit & mapping.credits_negative
+    reversed_sign = np.where(expected_negative, signed > 0, signed < 0)
+    excluded = [{"row": int(row), "reason": "amount of the opposite sign (a reversal, refund, "
+                 "void or recoupment)"} for row in raw.index[reversed_sign]]
+    keep = ~reversed_sign
+    raw, types, signed = raw[keep], types[keep], signed[keep]
     posted = _dates(raw, cols["posted_at"], path, mapping.date_format)
     service = _dates(raw, cols["service_date"], path, mapping.date_format)
     origin = service.min()
@@ -109,7 +124,7 @@ def read_transactions(path: str | Path, mapping: TransactionMapping | str | Path
         "patient": pseudonymizer.column(raw[cols["patient"]]).to_numpy(),
         "payer": raw[cols["payer"]].astype("string").fillna("unknown").to_numpy(),
         "kind": types.map(mapping.type_values).to_numpy(),
-        "amount_cents": _cents(raw, cols["amount"], path),
+        "amount_cents": np.abs(signed),
         "carc_group": _codes(raw, cols.get("carc_group")),
         "carc_reason": _codes(raw, cols.get("carc_reason")),
     })
@@ -121,6 +136,7 @@ def read_transactions(path: str | Path, mapping: TransactionMapping | str | Path
     ledger.attrs["origin"] = origin
     ledger.attrs["payer_kinds"] = dict(mapping.payer_kinds)
     ledger.attrs["source"] = str(path)
+    ledger.attrs["excluded"] = excluded
     return ledger
 
 
@@ -151,7 +167,7 @@ def _dates(raw: pd.DataFrame, column: str, path: Path, fmt: str | None) -> pd.Se
 
 
 def _cents(raw: pd.DataFrame, column: str, path: Path) -> np.ndarray:
-    """Decimal dollars to integer cents, exactly; the sign is dropped."""
+    """Decimal dollars to signed integer cents, exactly."""
     out = np.empty(len(raw), dtype=np.int64)
     for i, (row, text) in enumerate(raw[column].items()):
         try:
@@ -161,7 +177,7 @@ def _cents(raw: pd.DataFrame, column: str, path: Path) -> np.ndarray:
         if value is None or not value.is_finite() or value != value.quantize(Decimal("0.01")):
             raise DataError(path, f"row {row}, column {column!r}",
                             "an amount in dollars with at most two decimals", text)
-        out[i] = int(abs(value) * 100)
+        out[i] = int(value * 100)
     return out
 
 

@@ -265,7 +265,9 @@ def test_reversals_and_overpayments_are_left_out_of_the_ledger(synthetic: Remitt
     denied = ledger[ledger["claim"] == 1]
     assert denied["kind"].astype(str).tolist() == [lg.CHARGE, lg.SUBMISSION, lg.DENIAL,
                                                    lg.DENIAL_WRITEOFF]
-    assert denied["day"].tolist() == [4] * 4
+    # no received date (DTM*050): charged and sent on the date of service, denied when paid
+    service = int(denied["service_day"].iloc[0])
+    assert denied["day"].tolist() == [service, service, 4, 4] and service < 4
     assert denied["service_day"].tolist() == [-30] * 4
 
 

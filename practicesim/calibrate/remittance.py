@@ -159,12 +159,14 @@ class Remittances:
         """The claims as the simulator's ledger (``practicesim.ledger`` schema).
 
         ``day``: days from ``origin`` to the payment date (negative before it); ``charge`` and
-        ``submission`` are on the received date (DTM*050) when it is earlier. ``service_day``:
-        days from ``origin`` to the service date (the charge's day when there is none). ``claim``
-        = ``claim_row`` (one ledger claim per CLP: a claim adjudicated by two payers, or twice,
-        is two ledger claims; ``claims.claim`` links them). ``patient``: the claim's (pseudonym of
-        the member id; -1 if unknown). ``payer``: the
-        payer name, renamed by ``payer_names`` (which must then name every payer).
+        ``submission`` are on the received date (DTM*050) when it is earlier, else on the date of
+        service (a claim with no received date is taken as sent on its date of service, so a lag
+        fitted from these ledgers counts from service rather than being zero). ``service_day``: days
+        from ``origin`` to the service date (the charge's day when there is none). ``claim`` =
+        ``claim_row`` (one ledger claim per CLP: a claim adjudicated by two payers, or twice, is two
+        ledger claims; ``claims.claim`` links them). ``patient``: the claim's (pseudonym of the
+        member id; -1 if unknown). ``payer``: the payer name, renamed by ``payer_names`` (which must
+        then name every payer).
 
         Per claim: ``charge`` (CLP03), ``submission``, a ``denial`` event per denial CARC,
         ``contractual_adjustment``, ``transfer_to_patient`` (PR) and ``denial_writeoff`` per
@@ -789,9 +791,13 @@ def _ledger_rows(c: Any, postings: list[Posting], origin: dt.date,
                  names: Callable[[str], str]) -> list[dict]:
     """The ledger rows of ``c`` (a ``claims`` row), with an ``order`` for sorting in a day."""
     paid_day = _day(c.payment_date, origin)
-    received = c.received_date
-    billed_day = paid_day if pd.isna(received) else min(paid_day, _day(received, origin))
-    service = c.service_date
+    received, service = c.received_date, c.service_date
+    if not pd.isna(received):
+        billed_day = min(paid_day, _day(received, origin))
+    elif not pd.isna(service):
+        billed_day = min(paid_day, _day(service, origin))
+    else:
+        billed_day = paid_day
     head = {"claim": c.claim_row, "patient": c.patient, "payer": names(c.payer_name),
             "service_day": billed_day if pd.isna(service) else _day(service, origin)}
     first = [(lg.CHARGE, int(c.charge_cents), "", ""), (lg.SUBMISSION, 0, "", "")]

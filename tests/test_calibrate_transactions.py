@@ -156,3 +156,15 @@ def test_allowed_to_charge_by_code_from_835_service_lines():
     assert row["lines"] == 11
     assert row["allowed_to_charge"] == pytest.approx(11700 / 18000)
     assert suppressed == [("acme", "allowed ratio of code 93000", "fewer than 11")]
+
+
+def test_fits_do_not_depend_on_the_pseudonym_key(round_trip, tmp_path):
+    """Pseudonyms change with the process's key; the fitted figures must not."""
+    from practicesim.calibrate.exports import write_ledger_csv
+    from practicesim.calibrate.privacy import Pseudonymizer
+
+    _, run, _ = round_trip
+    path = write_ledger_csv(run, tmp_path / "transactions.csv")
+    tables = [fit_payers(read_transactions(path, MAPPING, Pseudonymizer(key)), {"self_pay"}).table
+              for key in (b"a" * 32, b"b" * 32)]
+    pd.testing.assert_frame_equal(tables[0], tables[1])

@@ -94,7 +94,9 @@ class PayerFits:
 
 
 def claim_paths(ledger: pd.DataFrame) -> pd.DataFrame:
-    """One row per claim with a charge: payer, patient, service and charge days, first
+    """One row per claim with a charge, in the order of the charges in the ledger (never in
+    pseudonym order, which changes with the process's key): payer, patient, service and charge
+    days, first
     submission, first remittance and whether it was a denial, its reason, charge, contractual
     adjustments, payer payments and transfers to the patient by reason. ``paid_day``: the first
     remittance that adjudicated the claim (a payer payment, a contractual adjustment or a
@@ -136,7 +138,7 @@ def claim_paths(ledger: pd.DataFrame) -> pd.DataFrame:
     out["open_cents"] = signed.groupby(ledger["claim"]).sum()
     money = [c for c in out.columns if c.endswith("_cents")]
     out[money] = out[money].fillna(0).astype("int64")
-    return out
+    return out.reindex(pd.unique(charges["claim"]))
 
 
 def fit_payers(ledger: pd.DataFrame, self_pay: set[str] | None = None) -> PayerFits:

@@ -1,5 +1,5 @@
-"""Command line: ``practicesim run``, ``validate``, ``compare``, ``sweep``, ``calibrate`` and
-``backtest``, a thin layer over the Python API.
+"""Command line: ``practicesim run``, ``validate``, ``compare``, ``sweep``, ``calibrate``,
+``backtest`` and ``report``, a thin layer over the Python API.
 
 Exit codes: 0 success, 2 user error (bad scenario, bad arguments), with a message naming the
 file and key path of each problem (one line each) and no traceback.
@@ -409,6 +409,27 @@ def backtest(
         table.add_row(str(measure), f"{share:.0%}")
     console.print(table)
     console.print(f"backtest.csv, coverage.csv and backtest.png written to [bold]{written}[/]")
+
+
+@app.command()
+def report(
+    results: Annotated[Path, typer.Argument(help="Folder written by practicesim compare --out.")],
+    out: Annotated[Path, typer.Option(help="The HTML file to write.")] = Path("report.html"),
+) -> None:
+    """Turn a comparison's results into one self-contained HTML report for the practice owner:
+    the answer first, the KPI table with targets, figures, assumptions and method."""
+    from practicesim.output import atomic_path
+    from practicesim.report.html import ReportError, comparison_report
+
+    try:
+        text = comparison_report(results)
+    except ReportError as exc:
+        raise _fail(str(exc)) from None
+    if out.exists() and (out.is_dir() or out.suffix.lower() not in (".html", ".htm")):
+        raise _fail(f"{out}: exists and is not an HTML file; give --out a .html path")
+    with atomic_path(out) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    console.print(f"report written to [bold]{out}[/]")
 
 
 @app.command()

@@ -415,6 +415,15 @@ class Comparison:
     differences: pd.DataFrame
     cash_differences: pd.DataFrame = field(repr=False)
 
+    def show(self) -> Any:
+        """The answer and the KPI table with targets, as HTML for a notebook (the summary of
+        ``practicesim report``): ``comparison.show()`` in a cell displays it."""
+        from IPython.display import HTML
+
+        from practicesim.report.html import summary_html
+
+        return HTML(summary_html(self))
+
     def summary(self, confidence: float = 0.95) -> pd.DataFrame:
         """Per scenario and KPI: baseline and scenario means, the mean paired difference with
         its confidence interval, and the probability that the scenario is better (share of

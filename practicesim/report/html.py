@@ -1,0 +1,340 @@
+"""A client-ready report of a comparison: one self-contained HTML page (figures embedded as PNG,
+no scripts, fonts or network requests) that answers first and shows how.
+
+``comparison_report(results)`` takes the results of ``experiment.compare`` (a ``Comparison`` or
+the folder ``practicesim compare --out`` wrote) and gives, in order: the answer in one sentence
+per scenario (12-month net cash difference with its 90% interval and the pay-back month), the
+KPI table with benchmark targets beside it (values outside a target marked in words, not only
+in colour), the figures (cumulative net cash difference fan, monthly net cash, A/R at month end,
+denial backlog), the assumptions (every parameter that differs from the baseline, and the
+baseline's key figures) and the method (replications, seed, common random numbers, version,
+scenario hashes). Readable at phone width and in print.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from scipy import stats
+
+from practicesim.experiment import Comparison
+from practicesim.report.plots import OKABE_ITO, DollarFormatter, cash_difference_fan, money
+from practicesim.scenario import Scenario
+
+TARGETS = {
+    "clean_claim_rate": (">=", 0.95), "days_in_ar": ("<", 35.0),
+    "initial_denial_rate": ("<", 0.05), "first_pass_resolution_rate": (">", 0.90),
+}
+"""Benchmark targets (../shared/domain/revenue-cycle.md, seed guide)."""
+KPIS = ("net_cash_flow", "collections", "charges", "costs", "days_in_ar", "clean_claim_rate",
+        "initial_denial_rate", "first_pass_resolution_rate", "net_collection_rate",
+        "denial_writeoff_pct", "cost_to_collect", "no_show_rate", "visits_completed",
+        "mean_lead_time_days", "provider_utilization", "ending_ar", "ending_denial_backlog")
+RATES = {"clean_claim_rate", "initial_denial_rate", "first_pass_resolution_rate",
+         "net_collection_rate", "denial_writeoff_pct", "cost_to_collect", "no_show_rate",
+         "provider_utilization"}
+DOLLARS = {"net_cash_flow", "collections", "charges", "costs", "ending_ar"}
+FILES = ("summary.parquet", "decision.parquet", "cash_differences.parquet", "monthly.parquet",
+         "comparison.json")
+
+
+class ReportError(ValueError):
+    """A results folder the report cannot be made from (names the file and what is missing)."""
+
+
+@dataclass
+class Results:
+    """What a report needs of a comparison: its tables and the scenarios compared."""
+
+    summary: pd.DataFrame
+    decision: pd.DataFrame
+    cash_differences: pd.DataFrame
+    monthly: pd.DataFrame
+    scenarios: dict[str, Scenario]
+    baseline: str
+    seed: int
+    replications: int
+    version: str
+
+    @classmethod
+    def read(cls, folder: str | Path) -> Results:
+        """The results ``practicesim compare --out FOLDER`` wrote."""
+        folder = Path(folder)
+        missing = [name for name in FILES if not (folder / name).is_file()]
+        if missing:
+            raise ReportError(f"{folder}: not the results of a comparison (missing "
+                              f"{', '.join(missing)}; write them with practicesim compare "
+                              "--out)")
+        meta = json.loads((folder / "comparison.json").read_text())
+        return cls(
+            summary=pd.read_parquet(folder / "summary.parquet"),
+            decision=pd.read_parquet(folder / "decision.parquet"),
+            cash_differences=pd.read_parquet(folder / "cash_differences.parquet"),
+            monthly=pd.read_parquet(folder / "monthly.parquet"),
+            scenarios={name: Scenario.model_validate(entry["scenario"])
+                       for name, entry in meta["scenarios"].items()},
+            baseline=meta["baseline"], seed=int(meta["seed"]),
+            replications=int(meta["replications"]), version=meta["practicesim_version"])
+
+    @classmethod
+    def of(cls, comparison: Comparison) -> Results:
+        """The same tables straight from a ``Comparison`` in memory."""
+        from practicesim import __version__
+
+        experiments = {comparison.baseline.scenario.name: comparison.baseline,
+                       **comparison.scenarios}
+        return cls(
+            summary=comparison.summary().reset_index(),
+            decision=comparison.decision().rename_axis("scenario").reset_index(),
+            cash_differences=comparison.cash_differences.reset_index(),
+            monthly=pd.concat({n: e.monthly for n, e in experiments.items()},
+                              names=["scenario"]).reset_index(),
+            scenarios={n: e.scenario for n, e in experiments.items()},
+            baseline=comparison.baseline.scenario.name, seed=comparison.baseline.seed,
+            replications=len(comparison.baseline.kpis), version=__version__)
+
+    @property
+    def alternatives(self) -> list[str]:
+        return [name for name in self.scenarios if name != self.baseline]
+
+
+def answer(results: Results, scenario: str, month: int = 12, level: float = 0.90) -> str:
+    """The decision in one sentence: the net cash difference at ``month`` (or the last month
+    reported), its ``level`` interval (t interval of the mean over paired replications) and the
+    pay-back month."""
+    wide = _cash_wide(results, scenario)
+    month = min(month, int(wide.columns.max()))
+    values = wide[month].to_numpy(dtype=float)
+    mean = float(values.mean())
+    half = (float(stats.t.ppf(0.5 + level / 2, len(values) - 1) * values.std(ddof=1)
+                  / np.sqrt(len(values))) if len(values) > 1 else float("nan"))
+    verb = "raises" if mean >= 0 else "lowers"
+    row = results.decision.set_index("scenario").loc[scenario]
+    pays = row.get("break_even_month")
+    back = (f"; it pays back in month {int(pays)}" if pays is not None and not pd.isna(pays)
+            else "; it does not pay back within the period simulated" if mean < 0 else "")
+    return (f"{scenario} {verb} {month}-month net cash by {money(abs(mean))} compared with "
+            f"{results.baseline} ({level:.0%} interval {money(mean - half)} to "
+            f"{money(mean + half)}){back}.")
+
+
+def comparison_report(results: Results | Comparison | str | Path) -> str:
+    """The report's HTML text (module docstring)."""
+    if isinstance(results, Comparison):
+        results = Results.of(results)
+    elif not isinstance(results, Results):
+        results = Results.read(results)
+    parts = [f"<h1>{html.escape(' vs '.join(results.alternatives))} compared with "
+             f"{html.escape(results.baseline)}</h1>", "<h2>The answer</h2>"]
+    parts += [f"<p class='answer'>{html.escape(answer(results, name))}</p>"
+              for name in results.alternatives]
+    parts.append("<h2>Key figures</h2>" + _kpi_table(results))
+    parts.append("<h2>Figures</h2>")
+    for name in results.alternatives:
+        parts.append(_png(_fan(results, name)))
+    parts.append(_png(_monthly(results, "net_cash_flow", "net cash flow per month ($)")))
+    parts.append(_png(_monthly(results, "ending_ar", "A/R at month end ($)")))
+    parts.append(_png(_monthly(results, "denial_backlog",
+                               "denials waiting for rework (claims, monthly mean)")))
+    parts.append("<h2>Assumptions</h2>" + _assumptions(results))
+    parts.append("<h2>Method</h2>" + _method(results))
+    return _page(f"{' vs '.join(results.alternatives)}: practicesim report", "\n".join(parts))
+
+
+def summary_html(results: Results | Comparison) -> str:
+    """The answer and the KPI table alone (``Comparison.show`` in a notebook)."""
+    if isinstance(results, Comparison):
+        results = Results.of(results)
+    answers = "".join(f"<p>{html.escape(answer(results, n))}</p>" for n in results.alternatives)
+    return answers + _kpi_table(results)
+
+
+def _cash_wide(results: Results, scenario: str) -> pd.DataFrame:
+    table = results.cash_differences
+    rows = table[table["scenario"] == scenario]
+    if rows.empty:
+        raise ReportError(f"no scenario {scenario!r} in the results; "
+                          f"they have {results.alternatives}")
+    value = next(c for c in rows.columns if c not in ("scenario", "replication", "month"))
+    return rows.pivot(index="replication", columns="month", values=value)
+
+
+def _format(kpi: str, value: float) -> str:
+    if pd.isna(value):
+        return "n/a"
+    if kpi in RATES:
+        return f"{value:.1%}"
+    if kpi in DOLLARS:
+        return money(value)
+    return f"{value:,.1f}"
+
+
+def _target(kpi: str, value: float) -> tuple[str, bool]:
+    if kpi not in TARGETS or pd.isna(value):
+        return "", True
+    op, limit = TARGETS[kpi]
+    ok = {">=": value >= limit, ">": value > limit, "<": value < limit}[op]
+    return f"{op} {_format(kpi, limit)}", bool(ok)
+
+
+def _kpi_table(results: Results) -> str:
+    summary = results.summary.set_index(["scenario", "kpi"])
+    head = ["<th>KPI</th>", f"<th>{html.escape(results.baseline)}</th>"]
+    head += [f"<th>{html.escape(n)} (95% interval of the difference)</th>"
+             for n in results.alternatives]
+    head.append("<th>target</th>")
+    rows = []
+    for kpi in KPIS:
+        if (results.alternatives[0], kpi) not in summary.index:
+            continue
+        base = float(summary.loc[(results.alternatives[0], kpi), "baseline"])
+        target, base_ok = _target(kpi, base)
+        cells = [f"<td>{kpi.replace('_', ' ')}</td>", _cell(kpi, base, base_ok)]
+        for name in results.alternatives:
+            row = summary.loc[(name, kpi)]
+            _, ok = _target(kpi, float(row["value"]))
+            interval = (f" ({_format(kpi, row['ci_low'])} to {_format(kpi, row['ci_high'])})"
+                        if kpi not in RATES else
+                        f" ({row['ci_low'] * 100:+.1f} to {row['ci_high'] * 100:+.1f} points)")
+            cells.append(_cell(kpi, float(row["value"]), ok, interval))
+        cells.append(f"<td>{html.escape(target)}</td>")
+        rows.append(f"<tr>{''.join(cells)}</tr>")
+    return (f"<div class='scroll'><table class='kpis'><thead><tr>{''.join(head)}</tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table></div><p class='note'>Values outside "
+            "their benchmark target are marked \u2716 (clean claim rate at least 95%, days in "
+            "A/R under 35, initial denial rate under 5%, first-pass resolution over 90%).</p>")
+
+
+def _cell(kpi: str, value: float, ok: bool, extra: str = "") -> str:
+    mark = "" if ok else " <span class='miss'>\u2716 outside target</span>"
+    return f"<td>{html.escape(_format(kpi, value) + extra)}{mark}</td>"
+
+
+def _fan(results: Results, scenario: str) -> Figure:
+    wide = _cash_wide(results, scenario)
+    series = wide.stack().rename("difference")
+    series.index = pd.MultiIndex.from_tuples(
+        [(scenario, r, m) for r, m in series.index], names=["scenario", "replication", "month"])
+    proxy = SimpleNamespace(cash_differences=series,
+                            baseline=SimpleNamespace(scenario=results.scenarios[results.baseline]))
+    return cash_difference_fan(proxy, scenario)  # type: ignore[arg-type]
+
+
+def _monthly(results: Results, column: str, label: str) -> Figure:
+    fig = Figure(figsize=(8, 3.6))
+    ax = fig.subplots()
+    colours = [OKABE_ITO[c] for c in ("black", "blue", "orange", "bluish_green", "vermillion")]
+    for i, (name, rows) in enumerate(results.monthly.groupby("scenario", sort=False)):
+        wide = rows.pivot(index="replication", columns="month", values=column)
+        months = wide.columns.to_numpy()
+        colour = colours[i % len(colours)]
+        ax.fill_between(months, wide.quantile(0.05), wide.quantile(0.95), color=colour,
+                        alpha=0.15, linewidth=0)
+        ax.plot(months, wide.mean(), marker="o", color=colour, label=f"{name} (mean, P5-P95)")
+    ax.set_xlabel("reported month")
+    ax.set_ylabel(label)
+    if "($)" in label:
+        ax.yaxis.set_major_formatter(DollarFormatter())
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(fontsize="small", frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def _flatten(data: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(data, dict):
+        out: dict[str, Any] = {}
+        for key, value in data.items():
+            out.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+        return out
+    if isinstance(data, list) and data and all(isinstance(x, dict) and "name" in x
+                                               for x in data):
+        out = {}
+        for item in data:
+            out.update(_flatten({k: v for k, v in item.items() if k != "name"},
+                                f"{prefix}[{item['name']}]"))
+        return out
+    return {prefix: data}
+
+
+def _assumptions(results: Results) -> str:
+    base = _flatten(results.scenarios[results.baseline].model_dump(mode="json", by_alias=True))
+    parts = []
+    for name in results.alternatives:
+        other = _flatten(results.scenarios[name].model_dump(mode="json", by_alias=True))
+        keys = sorted(k for k in set(base) | set(other)
+                      if base.get(k) != other.get(k) and k not in ("name", "description"))
+        rows = "".join(f"<tr><td>{html.escape(k)}</td><td>{html.escape(str(base.get(k, '')))}"
+                       f"</td><td>{html.escape(str(other.get(k, '')))}</td>"
+                       "<td>user input (scenario file)</td></tr>" for k in keys)
+        parts.append(f"<h3>{html.escape(name)}: what differs from {html.escape(results.baseline)}"
+                     f"</h3><div class='scroll'><table><thead><tr><th>parameter</th>"
+                     f"<th>{html.escape(results.baseline)}</th><th>{html.escape(name)}</th>"
+                     f"<th>source</th></tr></thead><tbody>{rows}</tbody></table></div>")
+    scenario = results.scenarios[results.baseline]
+    key = [("providers", ", ".join(f"{p.count} {p.name}" for p in scenario.providers)),
+           ("payers (share)", ", ".join(f"{p.name} {p.share:.0%}" for p in scenario.payers)),
+           ("denial rates", ", ".join(f"{p.name} {p.denial.rate:.1%}" for p in scenario.payers
+                                      if p.kind != "self_pay")),
+           ("no-show base rate", f"{scenario.no_shows.base_rate:.1%}"),
+           ("billers, coders", f"{scenario.staff.billers.count}, {scenario.staff.coders.count}"),
+           ("reporting period", f"{scenario.calendar.start} + "
+                                f"{scenario.calendar.horizon_days} days")]
+    rows = "".join(f"<tr><td>{html.escape(k)}</td><td>{html.escape(v)}</td></tr>"
+                   for k, v in key)
+    parts.append("<h3>The baseline's key figures</h3><p>Each with its source (published "
+                 "benchmark, calibration from the practice's data, or assumption) in "
+                 "docs/model-reference.md of practicesim, or in the calibration's "
+                 "parameters.csv.</p>"
+                 f"<div class='scroll'><table><tbody>{rows}</tbody></table></div>")
+    return "".join(parts)
+
+
+def _method(results: Results) -> str:
+    hashes = "".join(f"<li>{html.escape(n)}: <code>{s.hash[:16]}</code></li>"
+                     for n, s in results.scenarios.items())
+    return (f"<p>{results.replications} replications of each scenario, seed {results.seed}, "
+            "common random numbers (each replication of every scenario shares its random "
+            "streams, so differences are paired); intervals are over replications. "
+            f"practicesim {html.escape(results.version)}. Scenario hashes (SHA-256 of the "
+            f"scenario's canonical JSON):</p><ul>{hashes}</ul>")
+
+
+def _png(fig: Figure) -> str:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=120, bbox_inches="tight")
+    data = base64.b64encode(buffer.getvalue()).decode()
+    return f"<figure><img alt='chart' src='data:image/png;base64,{data}'></figure>"
+
+
+_STYLE = """
+body { font-family: Georgia, 'Times New Roman', serif; max-width: 56rem; margin: 1rem auto;
+       padding: 0 1rem; color: #111; line-height: 1.4; }
+h1 { font-size: 1.5rem; } h2 { font-size: 1.2rem; margin-top: 1.6rem; }
+.answer { font-size: 1.15rem; font-weight: bold; }
+.scroll { overflow-x: auto; }
+table { border-collapse: collapse; font-size: 0.85rem; }
+td, th { border-bottom: 1px solid #ccc; padding: 0.25rem 0.5rem; text-align: right; }
+td:first-child, th:first-child { text-align: left; }
+.miss { color: #D55E00; white-space: nowrap; }
+.note { font-size: 0.85rem; }
+figure { margin: 1rem 0; } img { max-width: 100%; height: auto; }
+@media print { body { max-width: none; } figure, table { break-inside: avoid; } }
+"""
+
+
+def _page(title: str, body: str) -> str:
+    return ("<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+            "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+            f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head>"
+            f"<body>{body}</body></html>")

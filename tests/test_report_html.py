@@ -1,0 +1,78 @@
+"""The client report of a comparison (practicesim.report.html, ``practicesim report``): answer
+first, KPI table with targets, embedded figures, assumptions and method, self-contained."""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+
+import pytest
+from matplotlib import image
+
+from practicesim.experiment import compare
+from practicesim.output import write_comparison
+from practicesim.report.html import Results, answer, comparison_report, summary_html
+from tests.conftest import build
+from tests.test_cli import cli
+
+
+@pytest.fixture(scope="module")
+def comparison():
+    base = build({"calendar.horizon_days": 90})
+    hire = base.with_changes({"staff.billers.count": 2}).model_copy(
+        update={"name": "hire_biller"})
+    return compare(base, hire, reps=3, seed=1, workers=1)
+
+
+@pytest.fixture(scope="module")
+def folder(comparison, tmp_path_factory):
+    return write_comparison(comparison, tmp_path_factory.mktemp("cmp") / "results")
+
+
+def test_the_report_answers_first_and_is_self_contained(folder):
+    text = comparison_report(folder)
+    body = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", text)
+    assert "<script" not in body and "http://" not in body and "https://" not in body
+    assert "@import" not in body and "url(" not in body, "no external fonts or styles"
+    first = body.index("<h2>The answer</h2>")
+    assert first < body.index("Key figures") < body.index("Figures") < body.index(
+        "Assumptions") < body.index("Method")
+    assert re.search(r"hire_biller (raises|lowers) 3-month net cash by \$[\d,]+ compared with "
+                     r"small_practice \(90% interval", body)
+    assert "staff.billers.count" in body, "the parameter that differs is listed"
+    assert "3 replications of each scenario, seed 1, common random numbers" in body
+
+
+def test_every_figure_is_a_real_png(folder):
+    images = re.findall(r"data:image/png;base64,([A-Za-z0-9+/=]+)", comparison_report(folder))
+    assert len(images) >= 4
+    for data in images:
+        pixels = image.imread(io.BytesIO(base64.b64decode(data)), format="png")
+        assert pixels.shape[0] > 100 and pixels.shape[1] > 100
+        assert pixels.std() > 0.01, "not a blank image"
+
+
+def test_kpis_outside_their_targets_are_marked_in_words(folder):
+    results = Results.read(folder)
+    results.summary.loc[results.summary["kpi"] == "clean_claim_rate", "value"] = 0.80
+    text = comparison_report(results)
+    row = re.search(r"<tr><td>clean claim rate</td>.*?</tr>", text).group(0)
+    assert "outside target" in row and "&gt;= 95.0%" in row
+
+
+def test_the_same_answer_from_memory_and_from_the_folder(comparison, folder):
+    assert answer(Results.of(comparison), "hire_biller") == answer(Results.read(folder),
+                                                                   "hire_biller")
+    assert "<table" in summary_html(comparison)
+    pytest.importorskip("IPython")
+    assert "hire_biller" in comparison.show().data
+
+
+def test_the_cli_writes_the_report_and_refuses_a_folder_that_is_not_results(folder, tmp_path):
+    out = tmp_path / "report.html"
+    done = cli("report", str(folder), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert out.read_text().startswith("<!doctype html>")
+    done = cli("report", str(tmp_path), "--out", str(tmp_path / "r.html"))
+    assert done.returncode == 2 and "not the results of a comparison" in done.stderr

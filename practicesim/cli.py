@@ -415,10 +415,13 @@ def backtest(
 def report(
     results: Annotated[Path, typer.Argument(help="Folder written by practicesim compare --out.")],
     out: Annotated[Path, typer.Option(help="The HTML file to write.")] = Path("report.html"),
+    pdf: Annotated[bool, typer.Option("--pdf", help="Also print it to PDF (beside it, .pdf), "
+                                                    "with headless Chromium.")] = False,
 ) -> None:
     """Turn a comparison's results into one self-contained HTML report for the practice owner:
     the answer first, the KPI table with targets, figures, assumptions and method."""
     from practicesim.output import atomic_path
+    from practicesim.report.browser import find_chromium, print_pdf
     from practicesim.report.html import ReportError, comparison_report
 
     try:
@@ -427,9 +430,16 @@ def report(
         raise _fail(str(exc)) from None
     if out.exists() and (out.is_dir() or out.suffix.lower() not in (".html", ".htm")):
         raise _fail(f"{out}: exists and is not an HTML file; give --out a .html path")
+    if pdf and find_chromium() is None:
+        raise _fail("--pdf needs Chromium (apt-get install chromium); none found")
     with atomic_path(out) as tmp:
         tmp.write_text(text, encoding="utf-8")
     console.print(f"report written to [bold]{out}[/]")
+    if pdf:
+        printed = out.with_suffix(".pdf")
+        with atomic_path(printed) as tmp:
+            print_pdf(out, tmp)
+        console.print(f"PDF written to [bold]{printed}[/]")
 
 
 @app.command()

@@ -35,10 +35,10 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from practicesim.calibrate.errors import DataError
+from practicesim.calibrate.mapping import load_mapping, parse_dates, read_mapped_csv
 from practicesim.calibrate.privacy import SESSION, Pseudonymizer
 
 Status = Literal["completed", "no_show", "cancelled", "late_cancel"]
@@ -69,24 +69,7 @@ class AppointmentMapping(BaseModel):
 
 def read_mapping(path: str | Path) -> AppointmentMapping:
     """Load a mapping YAML file; errors name the file and the key."""
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise DataError(path, "", "a readable mapping YAML file", str(exc)) from None
-    except yaml.YAMLError as exc:
-        raise DataError(path, "", "valid YAML", exc.__class__.__name__) from None
-    try:
-        mapping = AppointmentMapping.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        key = ".".join(str(p) for p in err["loc"])
-        raise DataError(path, key, err["msg"].lower(), err.get("input")) from None
-    missing = [c for c in REQUIRED if c not in mapping.columns]
-    if missing:
-        raise DataError(path, "columns", f"a source column for each of {list(REQUIRED)}",
-                        f"none for {missing}")
-    return mapping
+    return load_mapping(path, AppointmentMapping, REQUIRED)
 
 
 def read_appointments(path: str | Path, mapping: AppointmentMapping | str | Path,
@@ -99,7 +82,7 @@ def read_appointments(path: str | Path, mapping: AppointmentMapping | str | Path
     path = Path(path)
     if not isinstance(mapping, AppointmentMapping):
         mapping = read_mapping(mapping)
-    raw = _read_csv(path, mapping)
+    raw = read_mapped_csv(path, mapping.columns.values(), "an appointment export (CSV)")
     out = pd.DataFrame(index=raw.index)
     cols = mapping.columns
     out["appointment"] = pseudonymizer.column(raw[cols["appointment"]])
@@ -107,11 +90,11 @@ def read_appointments(path: str | Path, mapping: AppointmentMapping | str | Path
     for name in OPTIONAL_TEXT:
         out[name] = (raw[cols[name]].astype("string").fillna("unknown") if name in cols
                      else pd.Series("unknown", index=raw.index, dtype="string"))
-    out["booked_at"] = _dates(raw, cols["booked_at"], path, mapping.date_format)
-    out["appointment_at"] = _dates(raw, cols["appointment_at"], path, mapping.date_format)
+    out["booked_at"] = parse_dates(raw, cols["booked_at"], path, mapping.date_format)
+    out["appointment_at"] = parse_dates(raw, cols["appointment_at"], path, mapping.date_format)
     for name in OPTIONAL_TIMES:
         if name in cols:
-            out[name] = _dates(raw, cols[name], path, mapping.date_format, optional=True)
+            out[name] = parse_dates(raw, cols[name], path, mapping.date_format, optional=True)
     booked_day = out["booked_at"].dt.normalize()
     out["lead_days"] = (out["appointment_at"].dt.normalize() - booked_day).dt.days
     out["weekday"] = out["appointment_at"].dt.day_of_week
@@ -121,34 +104,6 @@ def read_appointments(path: str | Path, mapping: AppointmentMapping | str | Path
     out["age"] = (_numbers(raw, cols["age"], path) if "age" in cols
                   else pd.Series(np.nan, index=raw.index))
     return _exclude_errors(out)
-
-
-def _read_csv(path: Path, mapping: AppointmentMapping) -> pd.DataFrame:
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=True)
-    except FileNotFoundError:
-        raise DataError(path, "", "an appointment export (CSV)", "no such file") from None
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise DataError(path, "", "a CSV file", str(exc).splitlines()[0]) from None
-    missing = [src for src in mapping.columns.values() if src not in raw.columns]
-    if missing:
-        raise DataError(path, f"column {missing[0]!r}",
-                        f"the columns the mapping names {sorted(mapping.columns.values())}",
-                        list(raw.columns))
-    raw.index = pd.RangeIndex(2, len(raw) + 2, name="row")
-    return raw
-
-
-def _dates(raw: pd.DataFrame, column: str, path: Path, fmt: str | None,
-           optional: bool = False) -> pd.Series:
-    text = raw[column]
-    parsed = pd.to_datetime(text, format=fmt if fmt else "mixed", errors="coerce", utc=True)
-    bad = parsed.isna() & (text.notna() if optional else True)
-    if bad.any():
-        row = int(bad.idxmax())
-        raise DataError(path, f"row {row}, column {column!r}",
-                        f"a date{f' in format {fmt}' if fmt else ''}", raw.at[row, column])
-    return parsed.dt.tz_localize(None)
 
 
 def _numbers(raw: pd.DataFrame, column: str, path: Path) -> pd.Series:

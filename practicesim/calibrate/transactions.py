@@ -23,11 +23,11 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from practicesim import ledger as lg
 from practicesim.calibrate.errors import DataError
+from practicesim.calibrate.mapping import load_mapping, parse_dates, read_mapped_csv
 from practicesim.calibrate.privacy import SESSION, Pseudonymizer
 
 Kind = Literal["charge", "payer_payment", "patient_payment", "contractual_adjustment",
@@ -62,25 +62,8 @@ class TransactionMapping(BaseModel):
 
 
 def read_mapping(path: str | Path) -> TransactionMapping:
-    """Load a transaction mapping YAML file; errors name the file and the key."""
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise DataError(path, "", "a readable mapping YAML file", str(exc)) from None
-    except yaml.YAMLError as exc:
-        raise DataError(path, "", "valid YAML", exc.__class__.__name__) from None
-    try:
-        mapping = TransactionMapping.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        key = ".".join(str(p) for p in err["loc"])
-        raise DataError(path, key, err["msg"].lower(), err.get("input")) from None
-    missing = [c for c in REQUIRED if c not in mapping.columns]
-    if missing:
-        raise DataError(path, "columns", f"a source column for each of {list(REQUIRED)}",
-                        f"none for {missing}")
-    return mapping
+    """Load a mapping YAML file; errors name the file and the key."""
+    return load_mapping(path, TransactionMapping, REQUIRED)
 
 
 def read_transactions(path: str | Path, mapping: TransactionMapping | str | Path,
@@ -95,7 +78,7 @@ def read_transactions(path: str | Path, mapping: TransactionMapping | str | Path
     path = Path(path)
     if not isinstance(mapping, TransactionMapping):
         mapping = read_mapping(mapping)
-    raw = _read_csv(path, mapping)
+    raw = read_mapped_csv(path, mapping.columns.values(), "a transaction export (CSV)")
     cols = mapping.columns
     types = raw[cols["type"]].astype("string").str.strip()
     raw = raw[~types.isin(mapping.skip_types)]
@@ -114,8 +97,8 @@ def read_transactions(path: str | Path, mapping: TransactionMapping | str | Path
                  "void or recoupment)"} for row in raw.index[reversed_sign]]
     keep = ~reversed_sign
     raw, types, signed = raw[keep], types[keep], signed[keep]
-    posted = _dates(raw, cols["posted_at"], path, mapping.date_format)
-    service = _dates(raw, cols["service_date"], path, mapping.date_format)
+    posted = parse_dates(raw, cols["posted_at"], path, mapping.date_format).dt.normalize()
+    service = parse_dates(raw, cols["service_date"], path, mapping.date_format).dt.normalize()
     origin = service.min()
     ledger = lg.ledger_frame({
         "day": (posted - origin).dt.days.to_numpy(),
@@ -138,32 +121,6 @@ def read_transactions(path: str | Path, mapping: TransactionMapping | str | Path
     ledger.attrs["source"] = str(path)
     ledger.attrs["excluded"] = excluded
     return ledger
-
-
-def _read_csv(path: Path, mapping: TransactionMapping) -> pd.DataFrame:
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=True)
-    except FileNotFoundError:
-        raise DataError(path, "", "a transaction export (CSV)", "no such file") from None
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise DataError(path, "", "a CSV file", str(exc).splitlines()[0]) from None
-    missing = [src for src in mapping.columns.values() if src not in raw.columns]
-    if missing:
-        raise DataError(path, f"column {missing[0]!r}",
-                        f"the columns the mapping names {sorted(mapping.columns.values())}",
-                        list(raw.columns))
-    raw.index = pd.RangeIndex(2, len(raw) + 2, name="row")
-    return raw
-
-
-def _dates(raw: pd.DataFrame, column: str, path: Path, fmt: str | None) -> pd.Series:
-    text = raw[column]
-    parsed = pd.to_datetime(text, format=fmt if fmt else "mixed", errors="coerce", utc=True)
-    if parsed.isna().any():
-        row = int(parsed.isna().idxmax())
-        raise DataError(path, f"row {row}, column {column!r}",
-                        f"a date{f' in format {fmt}' if fmt else ''}", raw.at[row, column])
-    return parsed.dt.tz_localize(None).dt.normalize()
 
 
 def _cents(raw: pd.DataFrame, column: str, path: Path) -> np.ndarray:

@@ -323,9 +323,9 @@ def test_an_encounter_stopping_before_it_starts_is_excluded(tmp_path: Path) -> N
 
 @pytest.mark.parametrize(("file", "text", "where", "expected"), [
     ("encounters", ENCOUNTERS.replace("2023-03-08T09:00:00Z", "yesterday"),
-     "row 3, column 'START'", "an ISO 8601 date"),
+     "row 3, column 'START'", "a date in format ISO8601"),
     ("patients", PATIENTS.replace("1980-06-15", "1980-06-31"), "row 2, column 'BIRTHDATE'",
-     "an ISO 8601 date"),
+     "a date in format ISO8601"),
     ("claims_transactions", TX.replace("60.00,,,20.00", "sixty,,,20.00"),
      "row 4, column 'PAYMENTS'", "a non-negative amount in dollars with at most two decimals"),
     ("claims_transactions", TX.replace("CHARGE,100.00", "CHARGE,100.005"),

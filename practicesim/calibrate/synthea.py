@@ -104,6 +104,7 @@ import pandas as pd
 from practicesim import ledger as lg
 from practicesim.calibrate.appointments import STATUSES
 from practicesim.calibrate.errors import DataError
+from practicesim.calibrate.mapping import parse_dates
 from practicesim.calibrate.privacy import SESSION, Pseudonymizer
 
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -213,18 +214,6 @@ def _read(path: Path) -> pd.DataFrame:
     return raw
 
 
-def _dates(raw: pd.DataFrame, column: str, path: Path, optional: bool = False) -> pd.Series:
-    """ISO 8601 dates and times as naive UTC datetimes; empty cells are NaT when ``optional``."""
-    text = raw[column]
-    parsed = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=True)
-    bad = parsed.isna() & (text.notna() if optional else True)
-    if bad.any():
-        row = int(bad.idxmax())
-        raise DataError(path, f"row {row}, column {column!r}", "an ISO 8601 date",
-                        raw.at[row, column])
-    return parsed.dt.tz_localize(None)
-
-
 def _ids(raw: pd.DataFrame, path: Path, columns: tuple[str, ...], unique: str = "Id") -> None:
     """Identifier columns must be filled, and ``unique`` must not repeat (ids are not shown in
     the error: they may be a patient's)."""
@@ -269,8 +258,8 @@ def _appointments(folder: Path, payers: pd.DataFrame,
     path = folder / "encounters.csv"
     raw = _read(path)
     _ids(raw, path, ("Id", "PATIENT"))
-    start = _dates(raw, "START", path)
-    stop = _dates(raw, "STOP", path, optional=True)
+    start = parse_dates(raw, "START", path, "ISO8601")
+    stop = parse_dates(raw, "STOP", path, "ISO8601", optional=True)
     births = _births(folder / "patients.csv")
     birth = pd.to_datetime(raw["PATIENT"].map(births))
     out = pd.DataFrame(index=raw.index)
@@ -309,7 +298,7 @@ def _births(path: Path) -> pd.Series:
     """Birth dates by patient id (ISO dates)."""
     raw = _read(path)
     _ids(raw, path, ("Id",))
-    born = _dates(raw, "BIRTHDATE", path)
+    born = parse_dates(raw, "BIRTHDATE", path, "ISO8601")
     return pd.Series(born.to_numpy(), index=raw["Id"].to_numpy())
 
 
@@ -350,9 +339,9 @@ def _ledger(folder: Path, payers: pd.DataFrame, pseudonymizer: Pseudonymizer) ->
                            uninsured=UNINSURED_ID)
     secondary_ids = claims["SECONDARYPATIENTINSURANCEID"].fillna(UNINSURED_ID)
     secondary = secondary_ids.str.strip().map(names).fillna("unknown")
-    service = _dates(claims, "SERVICEDATE", claims_path).dt.normalize()
-    billed1 = _dates(claims, "LASTBILLEDDATE1", claims_path, optional=True).dt.normalize()
-    billed2 = _dates(claims, "LASTBILLEDDATE2", claims_path, optional=True).dt.normalize()
+    service = parse_dates(claims, "SERVICEDATE", claims_path, "ISO8601").dt.normalize()
+    billed1, billed2 = (parse_dates(claims, column, claims_path, "ISO8601", optional=True)
+                        .dt.normalize() for column in ("LASTBILLEDDATE1", "LASTBILLEDDATE2"))
     billed1 = billed1.fillna(service)
     billed2 = billed2.fillna(billed1)
     claim_ids = pseudonymizer.column(claims["Id"])

@@ -275,57 +275,66 @@ def _decision_line(d: pd.Series) -> str:
                    else "; no break-even within the horizon")
 
 
+Appointments = Annotated[Path | None, typer.Option(help="Appointment export (CSV).")]
+AppointmentsMapping = Annotated[Path | None, typer.Option(
+    help="Column mapping of the appointment export (YAML; see calibration/).")]
+Transactions = Annotated[Path | None, typer.Option(help="Charge and transaction report (CSV).")]
+TransactionsMapping = Annotated[Path | None, typer.Option(
+    help="Column mapping of the transaction report (YAML).")]
+Synthea = Annotated[Path | None, typer.Option(
+    help="Folder of a Synthea CSV export (encounters, claims, claims_transactions, payers, "
+         "patients): its visits and ledger stand in for the sources not given.")]
+Base = Annotated[Path, typer.Option(help="Scenario whose figures stand where the data say "
+                                         "nothing.")]
+
+
+def _read_sources(appointments: Path | None, appointments_mapping: Path | None,
+                  transactions: Path | None, transactions_mapping: Path | None,
+                  synthea: Path | None) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+    """The appointments and the ledger the options name (Synthea's for those not given).
+    Raises ``DataError`` on bad input; a CSV without its mapping is a user error."""
+    from practicesim.calibrate import read_appointments, read_synthea, read_transactions
+
+    if (appointments is None) != (appointments_mapping is None) or (
+            (transactions is None) != (transactions_mapping is None)):
+        raise _fail("each export goes with its mapping (--appointments with "
+                    "--appointments-mapping, --transactions with --transactions-mapping)")
+    visits = read_appointments(appointments, appointments_mapping) if appointments else None
+    ledger = read_transactions(transactions, transactions_mapping) if transactions else None
+    if synthea is not None:
+        export = read_synthea(synthea)
+        visits = export.appointments if visits is None else visits
+        ledger = export.ledger if ledger is None else ledger
+    return visits, ledger
+
+
 @app.command()
 def calibrate(
     out: Annotated[Path, typer.Option(help="Folder for scenario.yaml, parameters.csv, "
                                            "excluded.csv, suppressed.csv and report.html.")],
-    appointments: Annotated[Path | None, typer.Option(
-        help="Appointment export (CSV).")] = None,
-    appointments_mapping: Annotated[Path | None, typer.Option(
-        help="Column mapping of the appointment export (YAML; see calibration/).")] = None,
-    transactions: Annotated[Path | None, typer.Option(
-        help="Charge and transaction report (CSV).")] = None,
-    transactions_mapping: Annotated[Path | None, typer.Option(
-        help="Column mapping of the transaction report (YAML).")] = None,
+    appointments: Appointments = None,
+    appointments_mapping: AppointmentsMapping = None,
+    transactions: Transactions = None,
+    transactions_mapping: TransactionsMapping = None,
     remittances: Annotated[Path | None, typer.Option(
         help="Folder of X12 835 remittance files (used for payers without --transactions).")
     ] = None,
-    synthea: Annotated[Path | None, typer.Option(
-        help="Folder of a Synthea CSV export (encounters, claims, claims_transactions, "
-             "payers, patients): its visits and ledger stand in for the sources not given.")
-    ] = None,
-    base: Annotated[Path, typer.Option(
-        help="Scenario whose figures stand where the data say nothing.")] = Path(
-        "scenarios/baseline.yaml"),
+    synthea: Synthea = None,
+    base: Base = Path("scenarios/baseline.yaml"),
 ) -> None:
     """Fit a scenario of the practice to its exports (any subset of sources) and write it with
     its parameters, sources and intervals, the excluded rows and a report."""
     from practicesim.calibrate import calibration as cal
-    from practicesim.calibrate import (
-        read_835,
-        read_appointments,
-        read_synthea,
-        read_transactions,
-    )
+    from practicesim.calibrate import read_835
     from practicesim.calibrate.errors import DataError
 
-    if (appointments is None) != (appointments_mapping is None):
-        raise _fail("--appointments and --appointments-mapping go together")
-    if (transactions is None) != (transactions_mapping is None):
-        raise _fail("--transactions and --transactions-mapping go together")
     if all(x is None for x in (appointments, transactions, remittances, synthea)):
         raise _fail("give at least one source: --appointments, --transactions, --remittances "
                     "or --synthea")
     try:
         check_output_folder(out, cal.RESULT_FILES)
-        visits = (read_appointments(appointments, appointments_mapping)
-                  if appointments else None)
-        ledger = (read_transactions(transactions, transactions_mapping)
-                  if transactions else None)
-        if synthea is not None:
-            export = read_synthea(synthea)
-            visits = export.appointments if visits is None else visits
-            ledger = export.ledger if ledger is None else ledger
+        visits, ledger = _read_sources(appointments, appointments_mapping, transactions,
+                                       transactions_mapping, synthea)
         remitted = read_835(remittances) if remittances is not None else None
         result = cal.calibrate(appointments=visits, transactions=ledger, remittances=remitted,
                                base=load_scenario(base))
@@ -353,16 +362,12 @@ def backtest(
                                             "it, simulate from it to the data's end.")],
     out: Annotated[Path, typer.Option(help="Folder for backtest.csv, coverage.csv, "
                                            "skipped.csv and backtest.png.")],
-    appointments: Annotated[Path | None, typer.Option(help="Appointment export (CSV).")] = None,
-    appointments_mapping: Annotated[Path | None, typer.Option(
-        help="Column mapping of the appointment export (YAML).")] = None,
-    transactions: Annotated[Path | None, typer.Option(
-        help="Charge and transaction report (CSV).")] = None,
-    transactions_mapping: Annotated[Path | None, typer.Option(
-        help="Column mapping of the transaction report (YAML).")] = None,
-    synthea: Annotated[Path | None, typer.Option(
-        help="Folder of a Synthea CSV export, standing in for the sources not given.")] = None,
-    base: Annotated[Path, typer.Option(help="Base scenario.")] = Path("scenarios/baseline.yaml"),
+    appointments: Appointments = None,
+    appointments_mapping: AppointmentsMapping = None,
+    transactions: Transactions = None,
+    transactions_mapping: TransactionsMapping = None,
+    synthea: Synthea = None,
+    base: Base = Path("scenarios/baseline.yaml"),
     reps: Annotated[int, typer.Option(min=2, help="Replications.")] = 20,
     seed: Seed = 1,
 ) -> None:
@@ -372,27 +377,16 @@ def backtest(
     import datetime as dt
 
     from practicesim.calibrate import backtest as bt
-    from practicesim.calibrate import read_appointments, read_synthea, read_transactions
     from practicesim.calibrate.errors import DataError
 
     try:
         when = dt.date.fromisoformat(split)
     except ValueError:
         raise _fail(f"--split: expected a date YYYY-MM-DD, found {split!r}") from None
-    if (appointments is None) != (appointments_mapping is None) or (
-            (transactions is None) != (transactions_mapping is None)):
-        raise _fail("each export goes with its mapping (--appointments-mapping, "
-                    "--transactions-mapping)")
     try:
         check_output_folder(out, bt.RESULT_FILES)
-        visits = (read_appointments(appointments, appointments_mapping)
-                  if appointments else None)
-        ledger = (read_transactions(transactions, transactions_mapping)
-                  if transactions else None)
-        if synthea is not None:
-            export = read_synthea(synthea)
-            visits = export.appointments if visits is None else visits
-            ledger = export.ledger if ledger is None else ledger
+        visits, ledger = _read_sources(appointments, appointments_mapping, transactions,
+                                       transactions_mapping, synthea)
         if visits is None or ledger is None:
             raise _fail("a backtest needs appointments and transactions (or --synthea)")
         result = bt.backtest(visits, ledger, when, base=load_scenario(base), reps=reps,

@@ -116,6 +116,8 @@ def test_the_cli_names_the_file_and_row_of_bad_input(tmp_path):
     assert "Traceback" not in done.stderr
     done = cli("calibrate", "--out", str(tmp_path / "cal"))
     assert done.returncode == 2 and "at least one source" in done.stderr
+    done = cli("calibrate", "--out", str(tmp_path / "cal"), "--appointments", str(bad))
+    assert done.returncode == 2 and "goes with its mapping" in done.stderr
 
 
 @pytest.mark.skipif(not VITORIA.exists(), reason="../shared/data (Vitória appointments) absent")

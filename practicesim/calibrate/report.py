@@ -4,15 +4,14 @@ and intervals, the excluded rows and the suppressed cells."""
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from practicesim.report.page import embedded_png, html_page
 from practicesim.report.plots import OKABE_ITO
 
 PALETTE = [OKABE_ITO[name] for name in ("blue", "orange", "bluish_green", "vermillion",
@@ -69,17 +68,11 @@ def calibration_report(calibration: Calibration) -> str:
     parts.append("<h2>Cells suppressed (fewer than 11 patients)</h2>")
     parts.append("<p>None.</p>" if calibration.suppressed.empty
                  else _table(calibration.suppressed))
-    body = "\n".join(parts)
-    return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'>"
-            f"<meta name='viewport' content='width=device-width, initial-scale=1'>"
-            f"<title>Calibration</title><style>{_STYLE}</style></head><body>{body}</body></html>")
+    return html_page("Calibration", _STYLE, "\n".join(parts))
 
 
 def _png(fig: Figure) -> str:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
-    data = base64.b64encode(buffer.getvalue()).decode()
-    return f"<img alt='figure' src='data:image/png;base64,{data}'>"
+    return embedded_png(fig, dpi=110, alt="figure")
 
 
 def _table(df: pd.DataFrame) -> str:

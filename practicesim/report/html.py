@@ -13,9 +13,7 @@ scenario hashes). Readable at phone width and in print.
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +26,7 @@ from matplotlib.figure import Figure
 from scipy import stats
 
 from practicesim.experiment import Comparison
+from practicesim.report.page import embedded_png, html_page
 from practicesim.report.plots import OKABE_ITO, DollarFormatter, cash_difference_fan, money
 from practicesim.scenario import Scenario
 
@@ -311,10 +310,7 @@ def _method(results: Results) -> str:
 
 
 def _png(fig: Figure) -> str:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=120, bbox_inches="tight")
-    data = base64.b64encode(buffer.getvalue()).decode()
-    return f"<figure><img alt='chart' src='data:image/png;base64,{data}'></figure>"
+    return f"<figure>{embedded_png(fig)}</figure>"
 
 
 _STYLE = """
@@ -334,7 +330,4 @@ figure { margin: 1rem 0; } img { max-width: 100%; height: auto; }
 
 
 def _page(title: str, body: str) -> str:
-    return ("<!doctype html><html lang='en'><head><meta charset='utf-8'>"
-            "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-            f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head>"
-            f"<body>{body}</body></html>")
+    return html_page(title, _STYLE, body)

@@ -36,7 +36,13 @@ from scipy import stats
 
 from practicesim.calibrate.appointments import excluded_rows
 from practicesim.calibrate.noshow import NoShowModel, engine_parameters, fit_noshow
-from practicesim.calibrate.payers import MIN_PATIENTS, PayerFits, allowed_by_code, fit_payers
+from practicesim.calibrate.payers import (
+    MIN_PATIENTS,
+    PayerFits,
+    allowed_by_code,
+    fit_payers,
+    wilson,
+)
 from practicesim.calibrate.remittance import Remittances
 from practicesim.output import write_atomically
 from practicesim.scenario import Scenario, load_scenario
@@ -79,8 +85,7 @@ class Calibration:
         """
         rng = np.random.default_rng(seed)
         drawn = self.parameters.dropna(subset=["low", "high"])
-        drawn = drawn[(drawn["high"] > drawn["low"]) & ~drawn.index.str.endswith(
-            (".p90", ".ks_statistic"))]
+        drawn = drawn[(drawn["high"] > drawn["low"]) & ~drawn.index.str.endswith(".p90")]
         scenarios = []
         for _ in range(n):
             updates: dict[str, Any] = {}
@@ -177,7 +182,7 @@ def calibrate(appointments: pd.DataFrame | None = None,
     data["name"] = f"{base.name}_calibrated"
     data["description"] = "Calibrated from the practice's data (parameters.csv)."
     scenario = Scenario.model_validate(data)
-    parameters = _parameter_table(rows, base)
+    parameters = _parameter_table(rows)
     return Calibration(
         scenario=scenario, parameters=parameters,
         excluded=(pd.concat(excluded, ignore_index=True) if excluded
@@ -212,11 +217,11 @@ def _from_appointments(appointments: pd.DataFrame, data: dict, rows: dict,
     if late or cancelled:
         data["no_shows"]["late_cancel_rate"] = late / max(not_cancelled, 1)
         rows["no_shows.late_cancel_rate"] = (data["no_shows"]["late_cancel_rate"],
-                                             *_wilson(late, not_cancelled), not_cancelled,
+                                             *wilson(late, not_cancelled), not_cancelled,
                                              "appointments")
         early = cancelled / max(int(ahead.sum()), 1)
         data["scheduling"]["early_cancel_rate"] = early
-        rows["scheduling.early_cancel_rate"] = (early, *_wilson(cancelled, int(ahead.sum())),
+        rows["scheduling.early_cancel_rate"] = (early, *wilson(cancelled, int(ahead.sum())),
                                                 int(ahead.sum()), "appointments (booked 2+ "
                                                 "days ahead: the only ones cancelled early)")
     _demand(appointments, data, rows, figures)
@@ -290,14 +295,14 @@ def _visit_mix(appointments: pd.DataFrame, data: dict, rows: dict) -> None:
     if 0 < new < n:
         demand["new_patient_share"] = new / n
         rows[f"demand[{demand['service_line']}].new_patient_share"] = (
-            new / n, *_wilson(new, n), n, "appointments (visit types)")
+            new / n, *wilson(new, n), n, "appointments (visit types)")
     for vtype in line["visit_types"]:
         same_kind = sum(c for name, c in counts.items() if kinds[name] == kinds[vtype["name"]])
         count = int(counts.get(vtype["name"], 0))
         if count and same_kind:
             vtype["share"] = count / same_kind
             key = f"service_lines[{line['name']}].visit_types[{vtype['name']}].share"
-            rows[key] = (count / same_kind, *_wilson(count, same_kind), same_kind,
+            rows[key] = (count / same_kind, *wilson(count, same_kind), same_kind,
                          "appointments")
 
 
@@ -320,9 +325,9 @@ def _durations(appointments: pd.DataFrame, data: dict, rows: dict, figures: dict
             vtype["provider_minutes"] = {"dist": "lognormal", "median": float(scale),
                                          "p90": p90}
             key = f"service_lines[{line['name']}].visit_types[{vtype['name']}].provider_minutes"
-            rows[key + ".median"] = (float(scale), np.nan, np.nan, len(sample), "appointments")
-            rows[key + ".ks_statistic"] = (float(ks.statistic), np.nan, float(ks.pvalue),
-                                           len(sample), "appointments (goodness of fit)")
+            rows[key + ".median"] = (float(scale), np.nan, np.nan, len(sample),
+                                     f"appointments (lognormal; Kolmogorov-Smirnov D = "
+                                     f"{ks.statistic:.3f}, p = {ks.pvalue:.3g})")
             fits[vtype["name"]] = (sample.quantile([0.1, 0.25, 0.5, 0.75, 0.9]).to_numpy(),
                                    stats.lognorm.ppf([0.1, 0.25, 0.5, 0.75, 0.9], sigma,
                                                      scale=scale))
@@ -476,14 +481,8 @@ def _charge_to_medicare(base: Scenario) -> float:
     return float(np.mean(ratios))
 
 
-def _parameter_table(rows: dict[str, tuple], base: Scenario) -> pd.DataFrame:
+def _parameter_table(rows: dict[str, tuple]) -> pd.DataFrame:
     table = pd.DataFrame.from_dict(rows, orient="index",
                                    columns=["value", "low", "high", "n", "source"])
     table.index.name = "key"
     return table.sort_index()
-
-
-def _wilson(k: int, n: int) -> tuple[float, float]:
-    from practicesim.calibrate.payers import _wilson as wilson
-
-    return wilson(k, n)

@@ -152,7 +152,7 @@ def fit_payers(ledger: pd.DataFrame, self_pay: set[str] | None = None) -> PayerF
     for payer, group in claims.groupby("payer"):
         patients = group["patient"].nunique()
         share = len(group) / total
-        rows.append((payer, "share", share, *_wilson(len(group), total), len(group), patients))
+        rows.append((payer, "share", share, *wilson(len(group), total), len(group), patients))
         if patients < MIN_PATIENTS:
             suppressed.append((payer, "all parameters", SMALL_CELL))
             continue
@@ -243,7 +243,7 @@ def _denials(payer: str, group: pd.DataFrame, reasons: dict[str, dict[str, float
     patients = decided["patient"].nunique()
     denied = decided[decided["first_denied"]]
     rows = [(payer, "initial_denial_rate", len(denied) / max(len(decided), 1),
-             *_wilson(len(denied), len(decided)), len(decided), patients)]
+             *wilson(len(denied), len(decided)), len(decided), patients)]
     by_reason = denied.groupby("denial_reason")["patient"].agg(["size", "nunique"])
     small = by_reason[by_reason["nunique"] < MIN_PATIENTS]
     suppressed.extend((payer, f"denial reason {r}", SMALL_CELL) for r in small.index)
@@ -252,7 +252,7 @@ def _denials(payer: str, group: pd.DataFrame, reasons: dict[str, dict[str, float
         reasons[payer] = (kept / kept.sum()).round(4).to_dict()
     later_paid = (denied["payer_paid_cents"] > 0).sum()
     rows.append((payer, "denied_later_paid", later_paid / max(len(denied), 1),
-                 *_wilson(later_paid, len(denied)), len(denied), denied["patient"].nunique()))
+                 *wilson(later_paid, len(denied)), len(denied), denied["patient"].nunique()))
     return rows
 
 
@@ -272,7 +272,7 @@ def _money(payer: str, group: pd.DataFrame) -> list[tuple]:
                  patients))
     deductible = int((paid["pr1_cents"] > 0).sum())
     rows.append((payer, "deductible_probability", deductible / len(paid),
-                 *_wilson(deductible, len(paid)), len(paid), patients))
+                 *wilson(deductible, len(paid)), len(paid), patients))
     rest = (allowed - paid["pr3_cents"])[paid["pr1_cents"] == 0]
     coinsurance = (paid.loc[rest.index, "pr2_cents"] / rest.where(rest > 0)).dropna()
     rows.append((payer, "coinsurance", float(coinsurance.mean()) if len(coinsurance) else 0.0,
@@ -280,7 +280,7 @@ def _money(payer: str, group: pd.DataFrame) -> list[tuple]:
     return rows
 
 
-def _wilson(k: int, n: int) -> tuple[float, float]:
+def wilson(k: int, n: int) -> tuple[float, float]:
     """Wilson 95% interval of a proportion k / n."""
     if n == 0:
         return (float("nan"), float("nan"))

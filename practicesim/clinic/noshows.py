@@ -60,7 +60,6 @@ class FittedNoShows:
 
     def __init__(self, path: str | Path) -> None:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
-        self.path = str(path)
         coef = data["coefficients"]
         self.coef = coef
         self.intercept = coef.get("const", 0.0) + sum(

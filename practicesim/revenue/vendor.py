@@ -34,10 +34,6 @@ class Vendor:
         self.first_productivity = terms.transition_productivity
         self.is_business_day = calendar.is_clinic_day
 
-    def active(self, day: int) -> bool:
-        """True from the vendor's start day on."""
-        return day >= self.start
-
     def codes(self, day: int) -> bool:
         """True if the vendor codes and sends the claims on ``day``."""
         return self.coding and day >= self.start

@@ -9,11 +9,13 @@ import pandas as pd
 import pytest
 
 from practicesim.experiment import (
+    AGING_COLUMNS,
     _break_even,
     best_option,
     compare,
     half_width,
     interval,
+    monthly_series,
     replicate,
     sobol,
     sweep,
@@ -50,6 +52,36 @@ def test_daily_series_and_their_bands():
     assert (bands["p10"] <= bands["p50"]).all() and (bands["p50"] <= bands["p90"]).all()
     last = exp.daily.xs(120, level="day")["cumulative_net_cash"]
     assert np.allclose(last.to_numpy(), exp.kpis["net_cash_flow"].to_numpy(), atol=0.01)
+
+
+def test_monthly_series_agree_with_the_ledger_and_the_kpis():
+    """Aging buckets equal metrics.ar_aging at each month end and sum to the A/R; the waterfall
+    postings reconcile the A/R to the cent; utilization and lead time weight up to the KPIs."""
+    from practicesim import metrics, simulate
+
+    run = simulate(build(SHORT), seed=3)
+    monthly = monthly_series(run)
+    reporting = run.daily[run.daily["reporting"]]
+    ends = reporting.groupby(reporting["date"].dt.to_period("M"))["day"].last().to_numpy()
+    aging = monthly[list(AGING_COLUMNS.values())]
+    for month, day in enumerate(ends, start=1):
+        oracle = metrics.ar_aging(run.ledger, int(day)).sum()
+        assert np.allclose(aging.loc[month].to_numpy(), oracle.to_numpy(), atol=0.005)
+    cents = (monthly * 100).round().astype("int64")
+    assert (cents[list(AGING_COLUMNS.values())].sum(axis=1) == cents["ending_ar"]).all()
+    opening_ar = int(run.daily.loc[run.daily["reporting"].idxmax() - 1, "ar_cents"])
+    moved = (cents["charges"] - cents["contractual_adjustments"] - cents["denial_writeoffs"]
+             - cents["bad_debt"] - cents["payments"]).sum()
+    assert opening_ar + moved == int(cents["ending_ar"].iloc[-1]), "waterfall reconciles A/R"
+    sessions = run.sessions[run.sessions["day"] >= run.calendar.warmup]
+    month_of_day = run.daily.set_index("day")["date"].dt.to_period("M")
+    minutes = (sessions["end_minutes"] - sessions["start_minutes"]).groupby(
+        sessions["day"].map(month_of_day)).sum().to_numpy()
+    kpis = run.kpis()
+    assert np.isclose((monthly["provider_utilization"] * minutes).sum() / minutes.sum(),
+                      kpis["provider_utilization"])
+    assert monthly["mean_lead_time_days"].between(0, 365).all()
+    assert monthly["lost_request_rate"].between(0, 1).all()
 
 
 def test_tables_stream_to_disk_and_read_back_per_replication(tmp_path):

@@ -7,12 +7,19 @@ import base64
 import io
 import re
 
+import numpy as np
 import pytest
 from matplotlib import image
 
 from practicesim.experiment import compare
 from practicesim.output import write_comparison
-from practicesim.report.html import Results, answer, comparison_report, summary_html
+from practicesim.report.html import (
+    Results,
+    answer,
+    comparison_report,
+    summary_html,
+    waterfall_means,
+)
 from tests.conftest import build
 from tests.test_cli import cli
 
@@ -45,8 +52,9 @@ def test_the_report_answers_first_and_is_self_contained(folder):
 
 
 def test_every_figure_is_a_real_png(folder):
-    images = re.findall(r"data:image/png;base64,([A-Za-z0-9+/=]+)", comparison_report(folder))
-    assert len(images) >= 4
+    text = comparison_report(folder)
+    images = re.findall(r"data:image/png;base64,([A-Za-z0-9+/=]+)", text)
+    assert len(images) == 8, "fan, net cash, A/R, aging, waterfall, utilization, lead, backlog"
     for data in images:
         pixels = image.imread(io.BytesIO(base64.b64decode(data)), format="png")
         assert pixels.shape[0] > 100 and pixels.shape[1] > 100
@@ -76,3 +84,26 @@ def test_the_cli_writes_the_report_and_refuses_a_folder_that_is_not_results(fold
     assert out.read_text().startswith("<!doctype html>")
     done = cli("report", str(tmp_path), "--out", str(tmp_path / "r.html"))
     assert done.returncode == 2 and "not the results of a comparison" in done.stderr
+
+
+def test_the_waterfall_is_the_mean_of_the_period_postings(folder):
+    """Each step is the mean over replications of the period's postings, the rest closes the
+    bars, and results written before the monthly series held them get a note instead."""
+    results = Results.read(folder)
+    means = waterfall_means(results)
+    assert list(means.columns) == [results.baseline, "hire_biller"]
+    base = results.monthly[results.monthly["scenario"] == results.baseline]
+    by_rep = base.groupby("replication").sum(numeric_only=True)
+    assert means.loc["gross_charges", results.baseline] == pytest.approx(
+        by_rep["charges"].mean())
+    assert means.loc["collected", results.baseline] == pytest.approx(by_rep["payments"].mean())
+    assert means.loc["denial_writeoffs", results.baseline] == pytest.approx(
+        by_rep["denial_writeoffs"].mean())
+    steps = means.drop("gross_charges").sum()
+    assert np.allclose(steps, means.loc["gross_charges"]), "the bars close"
+    assert "rest: change in A/R over the period" in comparison_report(results)
+    old = Results.read(folder)
+    old.monthly = old.monthly.drop(columns=["ar_0_30", "payments"])
+    note = comparison_report(old)
+    assert "run the comparison again to see those figures" in note
+    assert len(re.findall(r"data:image/png", note)) == 4

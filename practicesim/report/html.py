@@ -6,7 +6,8 @@ the folder ``practicesim compare --out`` wrote) and gives, in order: the answer 
 per scenario (12-month net cash difference with its 90% interval and the pay-back month), the
 KPI table with benchmark targets beside it (values outside a target marked in words, not only
 in colour), the figures (cumulative net cash difference fan, monthly net cash, A/R at month end,
-denial backlog), the assumptions (every parameter that differs from the baseline, and the
+A/R by age at month end, revenue waterfall, provider utilization, lead time, denial backlog),
+the assumptions (every parameter that differs from the baseline, and the
 baseline's key figures) and the method (replications, seed, common random numbers, version,
 scenario hashes). Readable at phone width and in print.
 """
@@ -23,11 +24,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
 from scipy import stats
 
-from practicesim.experiment import Comparison
+from practicesim.experiment import AGING_COLUMNS, Comparison
 from practicesim.report.page import embedded_png, html_page
-from practicesim.report.plots import OKABE_ITO, DollarFormatter, cash_difference_fan, money
+from practicesim.report.plots import (
+    OKABE_ITO,
+    WATERFALL_STEPS,
+    DollarFormatter,
+    ar_aging_area,
+    cash_difference_fan,
+    money,
+    waterfall_chart,
+)
 from practicesim.scenario import Scenario
 
 TARGETS = {
@@ -143,6 +153,7 @@ def comparison_report(results: Results | Comparison | str | Path) -> str:
         parts.append(_png(_fan(results, name)))
     parts.append(_png(_monthly(results, "net_cash_flow", "net cash flow per month ($)")))
     parts.append(_png(_monthly(results, "ending_ar", "A/R at month end ($)")))
+    parts.append(_figures_kept_since_format_4(results))
     parts.append(_png(_monthly(results, "denial_backlog",
                                "denials waiting for rework (claims, monthly mean)")))
     parts.append("<h2>Assumptions</h2>" + _assumptions(results))
@@ -229,25 +240,120 @@ def _fan(results: Results, scenario: str) -> Figure:
     return cash_difference_fan(proxy, scenario)  # type: ignore[arg-type]
 
 
-def _monthly(results: Results, column: str, label: str) -> Figure:
+LINES = (("black", "-", "o", 3.0), ("blue", "--", "s", 1.6), ("orange", ":", "^", 1.6),
+         ("bluish_green", "-.", "D", 1.6), ("vermillion", "--", "v", 1.6))
+"""(Okabe-Ito colour, line style, marker, width) of each scenario's line, the baseline first:
+told apart in colour, in greyscale print, and where a scenario's line lies on the baseline's."""
+
+
+def _monthly(results: Results, column: str, label: str, percent: bool = False) -> Figure:
+    """One monthly series per scenario: the mean over replications as a line, P5 to P95 as a
+    band; ``label`` names the y axis with its unit."""
     fig = Figure(figsize=(8, 3.6))
     ax = fig.subplots()
-    colours = [OKABE_ITO[c] for c in ("black", "blue", "orange", "bluish_green", "vermillion")]
-    for i, (name, rows) in enumerate(results.monthly.groupby("scenario", sort=False)):
+    for i, (name, rows) in enumerate(_by_scenario(results)):
         wide = rows.pivot(index="replication", columns="month", values=column)
         months = wide.columns.to_numpy()
-        colour = colours[i % len(colours)]
-        ax.fill_between(months, wide.quantile(0.05), wide.quantile(0.95), color=colour,
-                        alpha=0.15, linewidth=0)
-        ax.plot(months, wide.mean(), marker="o", color=colour, label=f"{name} (mean, P5-P95)")
+        colour, style, marker, width = LINES[i % len(LINES)]
+        ax.fill_between(months, wide.quantile(0.05), wide.quantile(0.95),
+                        color=OKABE_ITO[colour], alpha=0.15, linewidth=0)
+        ax.plot(months, wide.mean(), color=OKABE_ITO[colour], linestyle=style, marker=marker,
+                linewidth=width, markersize=4 + width, label=f"{name} (mean, P5-P95)")
     ax.set_xlabel("reported month")
     ax.set_ylabel(label)
     if "($)" in label:
         ax.yaxis.set_major_formatter(DollarFormatter())
+    if percent:
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
     ax.grid(axis="y", alpha=0.3)
     ax.legend(fontsize="small", frameon=False)
     fig.tight_layout()
     return fig
+
+
+WATERFALL_COLUMNS = {"gross_charges": "charges",
+                     "contractual_adjustments": "contractual_adjustments",
+                     "denial_writeoffs": "denial_writeoffs", "bad_debt": "bad_debt",
+                     "collected": "payments"}
+"""Waterfall step -> the monthly series summed over the reported months."""
+DETAIL = (*AGING_COLUMNS.values(), *WATERFALL_COLUMNS.values(), "provider_utilization",
+          "mean_lead_time_days")
+
+
+def _figures_kept_since_format_4(results: Results) -> str:
+    """A/R aging, revenue waterfall, provider utilization and lead time; a note instead when
+    the results were written before the monthly series held them."""
+    missing = [c for c in DETAIL if c not in results.monthly.columns]
+    if missing:
+        return ("<p class='note'>These results have no monthly A/R aging, waterfall postings, "
+                f"utilization or lead time (written by practicesim {html.escape(results.version)}"
+                "); run the comparison again to see those figures.</p>")
+    return "".join([
+        _png(_aging(results)), _waterfall(results),
+        _png(_monthly(results, "provider_utilization",
+                      "provider utilization (share of session minutes)", percent=True)),
+        _png(_monthly(results, "mean_lead_time_days",
+                      "mean lead time of the month's requests (days)")),
+    ])
+
+
+def _by_scenario(results: Results) -> list[tuple[str, pd.DataFrame]]:
+    return list(results.monthly.groupby("scenario", sort=False))
+
+
+def _aging(results: Results) -> Figure:
+    """Per scenario, the mean A/R by days since service at each month end, stacked."""
+    groups = _by_scenario(results)
+    fig = Figure(figsize=(8, 3.4 * len(groups)))
+    axes = fig.subplots(len(groups), 1, sharex=True, sharey=True, squeeze=False)[:, 0]
+    for ax, (name, rows) in zip(axes, groups, strict=True):
+        mean = rows.groupby("month")[list(AGING_COLUMNS.values())].mean()
+        mean.columns = list(AGING_COLUMNS)
+        ar_aging_area(mean, ax=ax)
+        ax.set_title(f"{name}: A/R by days since service at month end "
+                     f"(mean of {rows['replication'].nunique()} replications)")
+        ax.set_xlabel("reported month")
+    fig.tight_layout()
+    return fig
+
+
+def waterfall_means(results: Results) -> pd.DataFrame:
+    """Where the reported period's gross charges went, per scenario (columns) and step
+    (``plots.WATERFALL_STEPS``, rows), in dollars: each step's period total averaged over
+    replications. ``rest`` = gross charges minus the other steps, the change in A/R over the
+    period (postings on claims from before the period included)."""
+    columns = list(WATERFALL_COLUMNS.values())
+    means = {}
+    for name, rows in _by_scenario(results):
+        totals = rows.groupby("replication")[columns].sum().mean()
+        table = pd.Series({step: float(totals[c]) for step, c in WATERFALL_COLUMNS.items()})
+        table["rest"] = table["gross_charges"] - table.drop("gross_charges").sum()
+        means[name] = table
+    return pd.DataFrame(means).loc[list(WATERFALL_STEPS)]
+
+
+def _waterfall(results: Results) -> str:
+    """The waterfall of each scenario (one figure) and its figures as a table."""
+    means = waterfall_means(results)
+    fig = Figure(figsize=(9, 4.6 * means.shape[1]))
+    axes = fig.subplots(means.shape[1], 1, squeeze=False)[:, 0]
+    months = results.monthly["month"].nunique()
+    for ax, name in zip(axes, means.columns, strict=True):
+        waterfall_chart(means[name], f"{name}: revenue waterfall, reported months 1-{months} "
+                        f"(mean of {results.replications} replications)", ax)
+    fig.tight_layout()
+    head = "".join(f"<th>{html.escape(n)}</th>" for n in means.columns)
+    rows = "".join(f"<tr><td>{html.escape(STEP_NAMES[step])}</td>"
+                   + "".join(f"<td>{money(v)}</td>" for v in means.loc[step]) + "</tr>"
+                   for step in means.index)
+    return (_png(fig) + "<div class='scroll'><table><thead><tr><th>where the period's "
+            f"charges went (mean)</th>{head}</tr></thead><tbody>{rows}</tbody></table></div>")
+
+
+STEP_NAMES = {"gross_charges": "gross charges", "contractual_adjustments":
+              "contractual adjustments", "denial_writeoffs": "denial write-offs",
+              "bad_debt": "bad debt", "collected": "collected (payer and patient payments)",
+              "rest": "rest: change in A/R over the period"}
 
 
 def _flatten(data: Any, prefix: str = "") -> dict[str, Any]:

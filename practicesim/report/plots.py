@@ -318,12 +318,19 @@ def waterfall_table(ledger: pd.DataFrame, start: int, end: int) -> pd.Series:
 
 def revenue_waterfall(ledger: pd.DataFrame, start: int, end: int,
                       ax: Axes | None = None) -> Figure:
-    """Waterfall of ``waterfall_table(ledger, start, end)`` in dollars: the gross charges bar
-    from zero, then contractual adjustments, denial write-offs, bad debt and collections, each
-    a floating bar stepping down from the running level (hatched), and the rest as a closing
-    bar from zero up (or down) to where the steps end. Every bar is labelled with its value
-    (reductions with a minus sign); thin dotted lines join the levels."""
-    table = waterfall_table(ledger, start, end)
+    """Waterfall of ``waterfall_table(ledger, start, end)`` in dollars (``waterfall_chart``),
+    titled with the period's days."""
+    return waterfall_chart(waterfall_table(ledger, start, end),
+                           f"Revenue waterfall, days {start} to {end - 1}", ax)
+
+
+def waterfall_chart(table: pd.Series, title: str, ax: Axes | None = None) -> Figure:
+    """Waterfall of a table of ``WATERFALL_STEPS`` in dollars (``waterfall_table``, or its
+    mean over replications): the gross charges bar from zero, then contractual adjustments,
+    denial write-offs, bad debt and collections, each a floating bar stepping down from the
+    running level (hatched), and the rest as a closing bar from zero up (or down) to where the
+    steps end. Every bar is labelled with its value (reductions with a minus sign); thin dotted
+    lines join the levels."""
     fig, ax, new = _figure(ax, (9, 5))
     reductions = ("contractual_adjustments", "denial_writeoffs", "bad_debt", "collected")
     level = float(table["gross_charges"])
@@ -360,7 +367,7 @@ def revenue_waterfall(ledger: pd.DataFrame, start: int, end: int,
                 color=OKABE_ITO["black"], linestyle=":", linewidth=0.8)
     ax.axhline(0, color=OKABE_ITO["black"], linewidth=0.8)
     ax.set_xticks(x, [_STEP_LABELS[s] for s in WATERFALL_STEPS], fontsize="small")
-    ax.set_title(f"Revenue waterfall, days {start} to {end - 1}")
+    ax.set_title(title)
     ax.set_xlabel("ledger postings in the period")
     ax.set_ylabel("dollars ($)")
     _dollar_axis(ax.yaxis)

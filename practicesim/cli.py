@@ -407,19 +407,23 @@ def backtest(
 
 @app.command()
 def report(
-    results: Annotated[Path, typer.Argument(help="Folder written by practicesim compare --out.")],
+    results: Annotated[Path, typer.Argument(
+        help="Folder written by practicesim compare --out or practicesim sweep --out.")],
     out: Annotated[Path, typer.Option(help="The HTML file to write.")] = Path("report.html"),
     pdf: Annotated[bool, typer.Option("--pdf", help="Also print it to PDF (beside it, .pdf), "
                                                     "with headless Chromium.")] = False,
 ) -> None:
-    """Turn a comparison's results into one self-contained HTML report for the practice owner:
-    the answer first, the KPI table with targets, figures, assumptions and method."""
+    """Turn a comparison's or a sweep's results into one self-contained HTML report for the
+    practice owner: the answer first, the KPI table with targets, figures, assumptions and
+    method."""
     from practicesim.output import atomic_path
     from practicesim.report.browser import find_chromium, print_pdf
     from practicesim.report.html import ReportError, comparison_report
+    from practicesim.report.sweep import sweep_report
 
     try:
-        text = comparison_report(results)
+        is_sweep = (results / "sweep.json").is_file()
+        text = sweep_report(results) if is_sweep else comparison_report(results)
     except ReportError as exc:
         raise _fail(str(exc)) from None
     if out.exists() and (out.is_dir() or out.suffix.lower() not in (".html", ".htm")):

@@ -620,6 +620,22 @@ class Scenario(_Model):
     outsourcing: Outsourcing = Outsourcing()
     starting_cash: float = 0.0
     changes: list[Change] = Field(default_factory=list)
+    sources: dict[str, str] = Field(default_factory=dict)
+    """Where values come from: key path (``payers[medicaid].denial.rate``, or a part of the
+    scenario such as ``payers[medicaid]``) -> text (``calibrated from data: ...``,
+    ``contract signed 2026-10``). Reports print it beside the value; ``practicesim calibrate``
+    fills it. Not part of ``hash`` (it does not change what is simulated)."""
+
+    @model_validator(mode="after")
+    def _sources_name_parameters(self) -> Scenario:
+        data = self.model_dump(mode="json", by_alias=True, exclude={"sources"})
+        for path in self.sources:
+            try:
+                get_path(data, path)
+            except ScenarioError:
+                raise ValueError(f"sources: {path!r} is not a key path of this scenario "
+                                 "(e.g. payers[medicaid].denial.rate)") from None
+        return self
 
     @model_validator(mode="after")
     def _references(self) -> Scenario:
@@ -659,8 +675,10 @@ class Scenario(_Model):
 
     @property
     def hash(self) -> str:
-        """SHA-256 of the scenario's canonical JSON: equal scenarios have equal hashes."""
-        text = json.dumps(self.model_dump(mode="json", by_alias=True), sort_keys=True)
+        """SHA-256 of the scenario's canonical JSON (``sources`` left out): equal scenarios
+        have equal hashes."""
+        text = json.dumps(self.model_dump(mode="json", by_alias=True, exclude={"sources"}),
+                          sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()
 
     def with_changes(self, updates: dict[str, Any]) -> Scenario:
@@ -729,6 +747,18 @@ def _child(node: Any, key: str | int, path: str) -> Any:
     if isinstance(node, dict):
         return key
     raise ScenarioError(f"{path}: cannot index into a {type(node).__name__} with {key!r}")
+
+
+def get_path(data: dict[str, Any], path: str) -> Any:
+    """The value at a dotted key path inside nested dicts and lists (a scenario's
+    ``model_dump``); ``ScenarioError`` when the path names nothing there."""
+    node: Any = data
+    for key in parse_path(path):
+        try:
+            node = node[_child(node, key, path)]
+        except (KeyError, IndexError, TypeError):
+            raise ScenarioError(f"{path}: no {key!r} here") from None
+    return node
 
 
 def set_path(data: dict[str, Any], path: str, value: Any) -> None:

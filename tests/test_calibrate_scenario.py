@@ -75,6 +75,12 @@ def test_every_fitted_key_says_where_it_came_from(calibrated):
     assert table.loc["no_shows.base_rate", "low"] < table.loc["no_shows.base_rate", "value"]
     assert result.scenario.payers[0].name in {"commercial_a", "commercial_b", "medicaid",
                                               "medicare", "medicare_advantage", "self_pay"}
+    sources = result.scenario.sources
+    assert sources["no_shows.base_rate"].startswith("calibrated from data: appointments")
+    assert "95% interval" in sources["no_shows.base_rate"]
+    assert sources["payers[medicare].lag_days.median"].startswith("calibrated from data: trans")
+    written = load_scenario(out / "scenario.yaml")
+    assert written.sources == sources, "the written scenario keeps its sources"
     report = (out / "report.html").read_text()
     assert report.count("<img") >= 5 and "Calibrated parameters" in report
     assert "src='http" not in report and "<script" not in report, "self-contained"

@@ -11,8 +11,8 @@ import io
 import pytest
 from matplotlib import image
 
-from practicesim.experiment import compare
-from practicesim.output import write_comparison
+from practicesim.experiment import compare, sweep
+from practicesim.output import write_comparison, write_sweep
 from practicesim.report.browser import check_page, find_chromium
 from practicesim.report.html import comparison_report
 from tests.conftest import build
@@ -70,3 +70,19 @@ def test_the_pdf_has_the_same_sections(report, tmp_path):
     positions = [text.find(section) for section in SECTIONS]
     assert all(p >= 0 for p in positions), positions
     assert positions == sorted(positions)
+
+
+def test_a_sweep_report_from_the_cli_loads_cleanly_at_phone_width(tmp_path):
+    base = build({"calendar.horizon_days": 90})
+    grid = {"staff.billers.count": [1, 2]}
+    results = write_sweep(sweep(base, grid, reps=2, seed=1, workers=1), base, grid, 1,
+                          tmp_path / "sweep")
+    out = tmp_path / "sweep.html"
+    done = cli("report", str(results), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    check = check_page(out, width=390, height=844)
+    assert check.errors == [] and check.requests == []
+    assert len(check.images) == 3, "the main effect and two tornados"
+    assert all(loaded and width > 0 for loaded, width, *_ in check.images)
+    assert "gives the highest net cash" in check.text and "days in ar" in check.text
+    assert check.scroll_width <= 391

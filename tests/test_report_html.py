@@ -107,3 +107,22 @@ def test_the_waterfall_is_the_mean_of_the_period_postings(folder):
     note = comparison_report(old)
     assert "run the comparison again to see those figures" in note
     assert len(re.findall(r"data:image/png", note)) == 4
+
+
+def test_every_assumption_names_its_source(comparison):
+    """Changed values are user input unless the scenario says otherwise; the baseline's key
+    parameters carry the scenario's own sources, or the model reference's where the value is
+    practicesim's baseline value."""
+    results = Results.of(comparison)
+    text = comparison_report(results)
+    row = re.search(r"<tr><td>staff\.billers\.count</td>.*?</tr>", text).group(0)
+    assert "user input (scenario file)" in row
+    base = results.scenarios[results.baseline]
+    payer = base.payers[0].name
+    results.scenarios[results.baseline] = base.with_changes(
+        {"sources": {f"payers[{payer}]": "calibrated from data: remittances 2026"}})
+    text = comparison_report(results)
+    row = re.search(rf"<tr><td>payers\[{payer}\]\.share</td>.*?</tr>", text).group(0)
+    assert "calibrated from data: remittances 2026" in row
+    row = re.search(r"<tr><td>no_shows\.base_rate</td>.*?</tr>", text).group(0)
+    assert "model reference (practicesim&#x27;s baseline value): near the 8% no-show" in row

@@ -45,7 +45,7 @@ from practicesim.calibrate.payers import (
 )
 from practicesim.calibrate.remittance import Remittances
 from practicesim.output import write_atomically
-from practicesim.scenario import Scenario, load_scenario
+from practicesim.scenario import Scenario, ScenarioError, get_path, load_scenario
 
 DEFAULT_BASE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.yaml"
 RESULT_FILES = frozenset({"scenario.yaml", "parameters.csv", "excluded.csv", "suppressed.csv",
@@ -181,8 +181,9 @@ def calibrate(appointments: pd.DataFrame | None = None,
                                   f"data end: the next month's first day, {start.isoformat()}")
     data["name"] = f"{base.name}_calibrated"
     data["description"] = "Calibrated from the practice's data (parameters.csv)."
-    scenario = Scenario.model_validate(data)
     parameters = _parameter_table(rows)
+    data["sources"] = {**data.get("sources", {}), **_sources(parameters, data)}
+    scenario = Scenario.model_validate(data)
     return Calibration(
         scenario=scenario, parameters=parameters,
         excluded=(pd.concat(excluded, ignore_index=True) if excluded
@@ -479,6 +480,36 @@ def _charge_to_medicare(base: Scenario) -> float:
     ratios = [e.charge / e.medicare_allowed for e in base.fee_schedule.values()
               if e.medicare_allowed > 0]
     return float(np.mean(ratios))
+
+
+def _sources(parameters: pd.DataFrame, data: dict) -> dict[str, str]:
+    """The scenario's ``sources`` of the calibrated keys: ``calibrated from data: <how>`` with
+    the 95% interval and the number of observations where the fit gives them. A key inside a
+    value (``billing.charge_lag_days.mean``, a distribution's parameter) is recorded on the
+    value it belongs to, its name kept in the text; several keys of one value are joined."""
+    out: dict[str, list[str]] = {}
+    for key, row in parameters.iterrows():
+        path = _nearest_key_path(data, str(key))
+        detail = [str(row["source"])] if path == key else [f"{key}: {row['source']}"]
+        if pd.notna(row["low"]) and pd.notna(row["high"]):
+            detail.append(f"95% interval {row['low']:.4g} to {row['high']:.4g}")
+        if pd.notna(row["n"]):
+            detail.append(f"n = {int(row['n']):,}")
+        out.setdefault(path, []).append("; ".join(detail))
+    return {path: "calibrated from data: " + " | ".join(texts) for path, texts in out.items()}
+
+
+def _nearest_key_path(data: dict, key: str) -> str:
+    """``key`` itself, or its longest leading part that names a value of ``data``."""
+    parts = key.split(".")
+    for end in range(len(parts), 0, -1):
+        candidate = ".".join(parts[:end])
+        try:
+            get_path(data, candidate)
+        except ScenarioError:
+            continue
+        return candidate
+    raise ScenarioError(f"calibrated key {key!r} names nothing in the scenario")
 
 
 def _parameter_table(rows: dict[str, tuple]) -> pd.DataFrame:

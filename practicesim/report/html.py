@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -38,6 +39,7 @@ from practicesim.report.plots import (
     money,
     waterfall_chart,
 )
+from practicesim.report.sources import flatten, shown, source_of
 from practicesim.scenario import Scenario
 
 TARGETS = {
@@ -356,53 +358,65 @@ STEP_NAMES = {"gross_charges": "gross charges", "contractual_adjustments":
               "rest": "rest: change in A/R over the period"}
 
 
-def _flatten(data: Any, prefix: str = "") -> dict[str, Any]:
-    if isinstance(data, dict):
-        out: dict[str, Any] = {}
-        for key, value in data.items():
-            out.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
-        return out
-    if isinstance(data, list) and data and all(isinstance(x, dict) and "name" in x
-                                               for x in data):
-        out = {}
-        for item in data:
-            out.update(_flatten({k: v for k, v in item.items() if k != "name"},
-                                f"{prefix}[{item['name']}]"))
-        return out
-    return {prefix: data}
+KEY_FIGURES = re.compile(
+    r"starting_cash|calendar\.(start|horizon_days|warmup_days)"
+    r"|providers\[[^\]]+\]\.(count|annual_compensation)"
+    r"|staff\.[a-z_]+\.(count|annual_salary)|demand\[[^\]]+\]\.requests_per_day"
+    r"|no_shows\.base_rate|payers\[[^\]]+\]\.(share|allowed_pct_of_medicare|lag_days"
+    r"|denial\.rate)|billing\.(claim_error_rate|scrubber_catch_rate|appeal_success_rate)"
+    r"|patient_collections\.agency_recovery_rate|costs\.fixed_overhead_per_month")
+"""The baseline's key parameters the report lists (key paths of ``sources.flatten``)."""
+
+
+def _dump(scenario: Scenario) -> dict[str, Any]:
+    return flatten(scenario.model_dump(mode="json", by_alias=True, exclude={"sources"}))
 
 
 def _assumptions(results: Results) -> str:
-    base = _flatten(results.scenarios[results.baseline].model_dump(mode="json", by_alias=True))
+    baseline = results.scenarios[results.baseline]
+    base = _dump(baseline)
     parts = []
     for name in results.alternatives:
-        other = _flatten(results.scenarios[name].model_dump(mode="json", by_alias=True))
+        scenario = results.scenarios[name]
+        other = _dump(scenario)
         keys = sorted(k for k in set(base) | set(other)
-                      if base.get(k) != other.get(k) and k not in ("name", "description"))
-        rows = "".join(f"<tr><td>{html.escape(k)}</td><td>{html.escape(str(base.get(k, '')))}"
-                       f"</td><td>{html.escape(str(other.get(k, '')))}</td>"
-                       "<td>user input (scenario file)</td></tr>" for k in keys)
+                      if _set(base.get(k)) != _set(other.get(k))
+                      and k not in ("name", "description"))
+        rows = "".join(
+            f"<tr><td>{html.escape(k)}</td><td>{html.escape(shown(base.get(k)))}</td>"
+            f"<td>{html.escape(shown(other.get(k)))}</td><td class='source'>"
+            f"{html.escape(source_of(scenario, k, other.get(k), unlike=baseline))}</td></tr>"
+            for k in keys)
         parts.append(f"<h3>{html.escape(name)}: what differs from {html.escape(results.baseline)}"
                      f"</h3><div class='scroll'><table><thead><tr><th>parameter</th>"
                      f"<th>{html.escape(results.baseline)}</th><th>{html.escape(name)}</th>"
-                     f"<th>source</th></tr></thead><tbody>{rows}</tbody></table></div>")
-    scenario = results.scenarios[results.baseline]
-    key = [("providers", ", ".join(f"{p.count} {p.name}" for p in scenario.providers)),
-           ("payers (share)", ", ".join(f"{p.name} {p.share:.0%}" for p in scenario.payers)),
-           ("denial rates", ", ".join(f"{p.name} {p.denial.rate:.1%}" for p in scenario.payers
-                                      if p.kind != "self_pay")),
-           ("no-show base rate", f"{scenario.no_shows.base_rate:.1%}"),
-           ("billers, coders", f"{scenario.staff.billers.count}, {scenario.staff.coders.count}"),
-           ("reporting period", f"{scenario.calendar.start} + "
-                                f"{scenario.calendar.horizon_days} days")]
-    rows = "".join(f"<tr><td>{html.escape(k)}</td><td>{html.escape(v)}</td></tr>"
-                   for k, v in key)
-    parts.append("<h3>The baseline's key figures</h3><p>Each with its source (published "
-                 "benchmark, calibration from the practice's data, or assumption) in "
-                 "docs/model-reference.md of practicesim, or in the calibration's "
-                 "parameters.csv.</p>"
-                 f"<div class='scroll'><table><tbody>{rows}</tbody></table></div>")
+                     f"<th>source of {html.escape(name)}'s value</th></tr></thead><tbody>{rows}"
+                     "</tbody></table></div>")
+    parts.append(key_figures(baseline))
     return "".join(parts)
+
+
+def _set(value: Any) -> Any:
+    """None for an empty list or mapping (a key a scenario leaves empty is not a difference
+    from one where its items are listed key by key)."""
+    return None if value in ([], {}) else value
+
+
+def key_figures(scenario: Scenario) -> str:
+    """The scenario's key parameters (``KEY_FIGURES``), each with its value and its source
+    (``sources.source_of``: calibrated from data, the model reference's published benchmark or
+    assumption, or user input)."""
+    values = {k: v for k, v in _dump(scenario).items() if KEY_FIGURES.fullmatch(k)}
+    rows = "".join(f"<tr><td>{html.escape(k)}</td><td>{html.escape(shown(v))}</td>"
+                   f"<td class='source'>{html.escape(source_of(scenario, k, v))}</td></tr>"
+                   for k, v in values.items())
+    return (f"<h3>Key parameters of {html.escape(scenario.name)}</h3><p class='note'>Each "
+            "with its source: calibrated from the practice's data, the published benchmark "
+            "or assumption behind practicesim's baseline practice (docs/model-reference.md), "
+            "or input in the scenario file. Every other parameter is in the scenario file "
+            "(its hash is under Method).</p><div class='scroll'><table><thead><tr>"
+            "<th>parameter</th><th>value</th><th>source</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table></div>")
 
 
 def _method(results: Results) -> str:
@@ -415,8 +429,12 @@ def _method(results: Results) -> str:
             f"scenario's canonical JSON):</p><ul>{hashes}</ul>")
 
 
-def _png(fig: Figure) -> str:
-    return f"<figure>{embedded_png(fig)}</figure>"
+def _png(fig: Figure, caption: str = "") -> str:
+    """The figure embedded; with ``caption``, shown under it and as its alternative text."""
+    if not caption:
+        return f"<figure>{embedded_png(fig)}</figure>"
+    return (f"<figure>{embedded_png(fig, alt=caption)}<figcaption>{html.escape(caption)}"
+            "</figcaption></figure>")
 
 
 _STYLE = """
@@ -430,7 +448,8 @@ td, th { border-bottom: 1px solid #ccc; padding: 0.25rem 0.5rem; text-align: rig
 td:first-child, th:first-child { text-align: left; }
 .miss { color: #D55E00; white-space: nowrap; }
 .note { font-size: 0.85rem; }
-figure { margin: 1rem 0; } img { max-width: 100%; height: auto; }
+td.source { text-align: left; font-size: 0.8rem; min-width: 14rem; }
+figure { margin: 1rem 0; } figcaption { font-size: 0.85rem; } img { max-width: 100%; height: auto; }
 @media print { body { max-width: none; } figure, table { break-inside: avoid; } }
 """
 

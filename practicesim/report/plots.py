@@ -172,7 +172,7 @@ def _kpi_value(kpi: str, value: float) -> str:
     return f"{value:,.3g} {unit}"
 
 
-def _parameter_value(value: Any) -> str:
+def parameter_value(value: Any) -> str:
     if isinstance(value, float | np.floating):
         return f"{float(value):g}"
     return str(value)
@@ -405,9 +405,9 @@ def tornado_chart(table: pd.DataFrame, kpi: str, ax: Axes | None = None) -> Figu
     high_bars = ax.barh(y - half / 2, high, height=half, color=OKABE_ITO["orange"],
                         hatch="//", edgecolor=OKABE_ITO["black"], linewidth=0.6,
                         label="parameter at its high value")
-    ax.bar_label(low_bars, labels=[f"low {_parameter_value(v)}" for v in rows["low_value"]],
+    ax.bar_label(low_bars, labels=[f"low {parameter_value(v)}" for v in rows["low_value"]],
                  padding=3, fontsize="small")
-    ax.bar_label(high_bars, labels=[f"high {_parameter_value(v)}" for v in rows["high_value"]],
+    ax.bar_label(high_bars, labels=[f"high {parameter_value(v)}" for v in rows["high_value"]],
                  padding=3, fontsize="small")
     ax.axvline(0, color=OKABE_ITO["black"], linewidth=1)
     ax.set_yticks(y, list(rows["parameter"]))

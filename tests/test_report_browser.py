@@ -84,5 +84,5 @@ def test_a_sweep_report_from_the_cli_loads_cleanly_at_phone_width(tmp_path):
     assert check.errors == [] and check.requests == []
     assert len(check.images) == 3, "the main effect and two tornados"
     assert all(loaded and width > 0 for loaded, width, *_ in check.images)
-    assert "gives the highest net cash" in check.text and "days in ar" in check.text
+    assert "gives the highest net cash" in check.text and "days in A/R" in check.text
     assert check.scroll_width <= 391

@@ -149,7 +149,7 @@ def test_kpis_outside_their_targets_are_marked_in_words(folder):
     text = sweep_report(results)
     row = re.search(r"<tr><td>clean claim rate</td>.*?</tr>", text).group(0)
     assert row.count("\u2716 outside target") == 4 and "&gt;= 95.0%" in row
-    row = re.search(r"<tr><td>days in ar</td>.*?</tr>", text).group(0)
+    row = re.search(r"<tr><td>days in A/R</td>.*?</tr>", text).group(0)
     assert "outside target" not in row and "&lt; 35.0" in row
     assert re.search(r"<th>billers 1, payers\[medicaid\]\.denial\.rate = 0\.1</th>", text)
 

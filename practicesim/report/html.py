@@ -55,6 +55,16 @@ RATES = {"clean_claim_rate", "initial_denial_rate", "first_pass_resolution_rate"
          "net_collection_rate", "denial_writeoff_pct", "cost_to_collect", "no_show_rate",
          "provider_utilization"}
 DOLLARS = {"net_cash_flow", "collections", "charges", "costs", "ending_ar"}
+NAMES = {"days_in_ar": "days in A/R", "ending_ar": "A/R at the end", "net_cash_flow":
+         "net cash flow", "mean_lead_time_days": "mean lead time (days)",
+         "ending_denial_backlog": "denials waiting at the end", "visits_completed":
+         "visits completed", "denial_writeoff_pct": "denial write-offs (% of net revenue)"}
+"""How the reports name a KPI where its column name is not plain English."""
+
+
+def kpi_name(kpi: str) -> str:
+    """The KPI as the reports write it (``days_in_ar`` -> ``days in A/R``)."""
+    return NAMES.get(kpi, kpi.replace("_", " "))
 FILES = ("summary.parquet", "decision.parquet", "cash_differences.parquet", "monthly.parquet",
          "comparison.json")
 
@@ -211,7 +221,7 @@ def _kpi_table(results: Results) -> str:
             continue
         base = float(summary.loc[(results.alternatives[0], kpi), "baseline"])
         target, base_ok = _target(kpi, base)
-        cells = [f"<td>{kpi.replace('_', ' ')}</td>", _cell(kpi, base, base_ok)]
+        cells = [f"<td>{html.escape(kpi_name(kpi))}</td>", _cell(kpi, base, base_ok)]
         for name in results.alternatives:
             row = summary.loc[(name, kpi)]
             _, ok = _target(kpi, float(row["value"]))

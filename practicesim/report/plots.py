@@ -379,9 +379,12 @@ def waterfall_chart(table: pd.Series, title: str, ax: Axes | None = None) -> Fig
 # --- 4. tornado -------------------------------------------------------------------------------
 
 
-def tornado_chart(table: pd.DataFrame, kpi: str, ax: Axes | None = None) -> Figure:
+def tornado_chart(table: pd.DataFrame, kpi: str, ax: Axes | None = None,
+                  reference: str = "the baseline") -> Figure:
     """Tornado chart of one KPI from ``experiment.tornado``: per parameter, two horizontal
-    bars from the baseline value (the zero line) to the KPI's mean with the parameter at its
+    bars from the ``baseline`` column's value (the zero line, named ``reference`` on the chart:
+    the scenario's own value for ``experiment.tornado``, the mean over the grid for a sweep's
+    main effects) to the KPI's mean with the parameter at its
     low value (blue, plain) and at its high value (orange, hatched), as a difference from the
     baseline in the KPI's unit (dollars for money KPIs). The largest swing is on top; the
     y labels name the parameters and each bar's end is labelled with the parameter value that
@@ -412,9 +415,9 @@ def tornado_chart(table: pd.DataFrame, kpi: str, ax: Axes | None = None) -> Figu
     ax.axvline(0, color=OKABE_ITO["black"], linewidth=1)
     ax.set_yticks(y, list(rows["parameter"]))
     unit = _kpi_unit(kpi)
-    ax.set_xlabel(f"change in {kpi} from the baseline ({unit})")
+    ax.set_xlabel(f"change in {kpi} from {reference} ({unit})")
     ax.set_ylabel("parameter")
-    ax.set_title(f"Sensitivity of {kpi} (baseline {_kpi_value(kpi, baseline)})")
+    ax.set_title(f"Sensitivity of {kpi} ({reference}: {_kpi_value(kpi, baseline)})")
     if unit == "$":
         _dollar_axis(ax.xaxis)
     ax.margins(x=0.25, y=0.5 / n)

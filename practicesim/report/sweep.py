@@ -42,6 +42,7 @@ from practicesim.report.html import (
     _png,
     _target,
     key_figures,
+    kpi_name,
 )
 from practicesim.report.plots import (
     OKABE_ITO,
@@ -55,7 +56,6 @@ from practicesim.scenario import Scenario, ScenarioError, get_path, parse_path
 FILES = ("sweep.parquet", "sweep.json")
 TORNADO_KPIS = ("net_cash_flow", "days_in_ar")
 """The KPIs whose main effects the report draws as tornado charts."""
-_KPI_NAMES = {"net_cash_flow": "net cash", "days_in_ar": "days in A/R"}
 
 
 @dataclass
@@ -222,7 +222,7 @@ def sweep_answer(results: SweepResults, kpi: str = "net_cash_flow") -> str:
     ranked = _ranked(results, kpi)
     best = int(ranked.index[0])
     higher = kpi in HIGHER_IS_BETTER
-    name = _KPI_NAMES.get(kpi, kpi.replace("_", " "))
+    name = "net cash" if kpi == "net_cash_flow" else kpi_name(kpi)
     mean, low, high = interval(wide[best], 0.95)
     spread = _range(kpi, low, high)
     text = (f"{_label(results, best)} gives the {'highest' if higher else 'lowest'} {name} over "
@@ -268,8 +268,9 @@ def sweep_report(results: SweepResults | str | Path) -> str:
             "(the answer gives the paired interval).")))
     for kpi in TORNADO_KPIS:
         if kpi in results.table.columns:
-            parts.append(_png(tornado_chart(main_effects(results, kpi), kpi), (
-                f"Main effects on {kpi.replace('_', ' ')} over the grid: each bar is the mean "
+            parts.append(_png(tornado_chart(main_effects(results, kpi), kpi,
+                                             reference="the mean over the sweep"), (
+                f"Main effects on {kpi_name(kpi)} over the grid: each bar is the mean "
                 "over every point and replication with the parameter at its lowest (blue) or "
                 "highest (orange) value, the other parameters averaged over their grid values. "
                 "The zero line is the mean over the whole sweep.")))
@@ -288,7 +289,7 @@ def _kpi_table(results: SweepResults) -> str:
         if kpi not in results.table.columns:
             continue
         wide = results.wide(kpi)
-        cells = [f"<td>{kpi.replace('_', ' ')}</td>"]
+        cells = [f"<td>{html.escape(kpi_name(kpi))}</td>"]
         for p in points:
             mean, low, high = interval(wide[p], 0.95)
             _, ok = _target(kpi, mean)
@@ -296,7 +297,7 @@ def _kpi_table(results: SweepResults) -> str:
             cells.append(_cell(kpi, mean, ok, f" ({spread})" if spread else ""))
         cells.append(f"<td>{html.escape(_target_text(kpi))}</td>")
         rows.append(f"<tr>{''.join(cells)}</tr>")
-    targets = ", ".join(f"{kpi.replace('_', ' ')} {_target_text(kpi)}" for kpi in TARGETS)
+    targets = ", ".join(f"{kpi_name(kpi)} {_target_text(kpi)}" for kpi in TARGETS)
     return (f"<div class='scroll'><table class='kpis'><thead><tr>{''.join(head)}</tr></thead>"
             f"<tbody>{''.join(rows)}</tbody></table></div><p class='note'>Points ordered by "
             "mean net cash flow, best first; each cell is the mean over replications with its "
@@ -357,11 +358,11 @@ def _main_effect(results: SweepResults, path: str, kpi: str) -> Figure:
     unit = _parameter_unit(path)
     ax.set_xlabel(f"{path} ({unit})" if unit else path)
     dollars = kpi in DOLLARS
-    ax.set_ylabel(f"{kpi.replace('_', ' ')} over the {period(results.scenario)} period"
+    ax.set_ylabel(f"{kpi_name(kpi)} over the {period(results.scenario)} period"
                   + (" ($)" if dollars else ""))
     if dollars:
         ax.yaxis.set_major_formatter(DollarFormatter())
-    ax.set_title(f"Main effect of {path} on {kpi.replace('_', ' ')}")
+    ax.set_title(f"Main effect of {path} on {kpi_name(kpi)}")
     ax.margins(x=0.1)
     ax.grid(axis="y", color=OKABE_ITO["grey"], alpha=0.3)
     ax.legend(fontsize="small", frameon=False)

@@ -624,18 +624,9 @@ class Scenario(_Model):
     """Where values come from: key path (``payers[medicaid].denial.rate``, or a part of the
     scenario such as ``payers[medicaid]``) -> text (``calibrated from data: ...``,
     ``contract signed 2026-10``). Reports print it beside the value; ``practicesim calibrate``
-    fills it. Not part of ``hash`` (it does not change what is simulated)."""
-
-    @model_validator(mode="after")
-    def _sources_name_parameters(self) -> Scenario:
-        data = self.model_dump(mode="json", by_alias=True, exclude={"sources"})
-        for path in self.sources:
-            try:
-                get_path(data, path)
-            except ScenarioError:
-                raise ValueError(f"sources: {path!r} is not a key path of this scenario "
-                                 "(e.g. payers[medicaid].denial.rate)") from None
-        return self
+    fills it. Not part of ``hash`` (it does not change what is simulated). A scenario file's
+    entries must name values of the file's scenario (``validate``); an entry whose value a
+    later change removes simply no longer applies."""
 
     @model_validator(mode="after")
     def _references(self) -> Scenario:
@@ -872,6 +863,7 @@ def validate(data: dict[str, Any], source: str | Path) -> Scenario:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         raise ScenarioError(_explain(exc, data, source)) from None
+    _check_sources(scenario, source)
     current = scenario.model_copy(update={"changes": []})
     order = sorted(range(len(scenario.changes)), key=lambda k: scenario.changes[k].date)
     for i in order:
@@ -885,6 +877,19 @@ def validate(data: dict[str, Any], source: str | Path) -> Scenario:
             raise ScenarioError(f"{source}: changes[{i}] ({change.date}): {problem}")
         current = changed
     return scenario
+
+
+def _check_sources(scenario: Scenario, source: str | Path) -> None:
+    """Every ``sources`` key names a value of the scenario."""
+    if not scenario.sources:
+        return
+    data = scenario.model_dump(mode="json", by_alias=True, exclude={"sources"})
+    for path in scenario.sources:
+        try:
+            get_path(data, path)
+        except ScenarioError:
+            raise ScenarioError(f"{source}: sources: {path!r} is not a key path of this "
+                                "scenario (e.g. payers[medicaid].denial.rate)") from None
 
 
 _WORKFORCE_TERMS = ("turnover_per_year", "vacancy_days", "ramp_up_days", "ramp_up_productivity",

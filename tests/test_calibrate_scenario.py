@@ -172,3 +172,16 @@ def test_parameter_uncertainty_draws_match_the_fitted_intervals(calibrated):
         assert high == pytest.approx(row["high"], abs=width / 10), key
     assert {s.scheduling.panel_size for s in drawn} == {result.scenario.scheduling.panel_size}
     assert result.sample(2, seed=3)[1].hash == drawn[1].hash, "same seed, same draws"
+
+
+def test_the_base_scenarios_sources_give_way_to_the_calibrated_ones():
+    """A base source on, above or inside a calibrated value, or on a value the calibrated
+    scenario no longer has, is dropped; others stay."""
+    from practicesim.calibrate.calibration import _still_valid
+
+    data = load_scenario(BASELINE).model_dump(mode="json", by_alias=True)
+    fitted = {"payers[medicare].lag_days.median": "calibrated from data: transactions"}
+    base = {"payers[medicare].lag_days": "AMA report card", "payers[medicare]": "contract",
+            "payers[medicare].lag_days.median.x": "inside", "payers[gone].share": "old",
+            "no_shows.base_rate": "our survey"}
+    assert _still_valid(base, data, fitted) == {"no_shows.base_rate": "our survey"}

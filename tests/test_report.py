@@ -23,6 +23,7 @@ from practicesim.report import (
     ar_aging_over_time,
     cash_difference_fan,
     effect_ranking,
+    kpi_name,
     monthly_cash,
     revenue_waterfall,
     tornado_chart,
@@ -179,7 +180,7 @@ def test_tornado_chart(sensitivity, tmp_path):
         np.testing.assert_allclose(low, rows["at_low"] - rows["baseline"])
         np.testing.assert_allclose(high, rows["at_high"] - rows["baseline"])
         top = rows.iloc[0]
-        assert kpi in ax.get_xlabel() and kpi in ax.get_title()
+        assert kpi_name(kpi) in ax.get_xlabel() and kpi_name(kpi) in ax.get_title()
         texts = [t.get_text() for t in ax.texts]
         assert f"low {top['low_value']:g}" in texts and f"high {top['high_value']:g}" in texts
     with pytest.raises(ValueError, match="no rows for KPI"):

@@ -7,19 +7,23 @@ from pathlib import Path
 
 import pytest
 
-from practicesim.report.sources import USER_INPUT, flatten, reference_source, shown, source_of
+from practicesim.report.sources import (
+    USER_INPUT,
+    brief,
+    flat_values,
+    flatten,
+    reference_source,
+    shown,
+    source_of,
+)
 from practicesim.scenario import ScenarioError, load_scenario
 
 SCENARIOS = sorted(Path(__file__).parents[1].joinpath("scenarios").glob("*.yaml"))
 
 
-def _flat(scenario):
-    return flatten(scenario.model_dump(mode="json", by_alias=True, exclude={"sources"}))
-
-
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
 def test_every_value_of_every_scenario_has_a_row_in_the_model_reference(path):
-    missing = [k for k in _flat(load_scenario(path)) if reference_source(k) is None]
+    missing = [k for k in flat_values(load_scenario(path)) if reference_source(k) is None]
     assert not missing, f"docs/model-reference.md has no row for {missing}"
 
 
@@ -39,7 +43,7 @@ def test_the_source_of_a_value_is_given_referenced_or_user_input():
     base = load_scenario(SCENARIOS[0].with_name("baseline.yaml"))
     rate = base.payers[1].denial.rate
     key = f"payers[{base.payers[1].name}].denial.rate"
-    assert source_of(base, key, rate).startswith("model reference (practicesim's baseline value)")
+    assert source_of(base, key, rate).startswith("model reference:")
     changed = base.with_changes({key: 0.2})
     assert source_of(changed, key, 0.2) == USER_INPUT
     given = changed.with_changes({"sources": {f"payers[{base.payers[1].name}]": "contract 2026"}})
@@ -52,10 +56,15 @@ def test_the_source_of_a_value_is_given_referenced_or_user_input():
     assert source_of(again, key, 0.25, unlike=given) == USER_INPUT, "an inherited source is stale"
 
 
-def test_a_source_must_name_a_key_path_of_the_scenario():
-    base = load_scenario(SCENARIOS[0].with_name("baseline.yaml"))
-    with pytest.raises(ScenarioError, match=r"sources: 'payers\[nope\].share' is not a key path"):
-        base.with_changes({"sources": {"payers[nope].share": "x"}})
+def test_a_source_must_name_a_key_path_of_the_scenario(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text(f"extends: {SCENARIOS[0].with_name('baseline.yaml')}\nname: bad\n"
+                    "sources:\n  payers[nope].share: a guess\n")
+    with pytest.raises(ScenarioError, match=r"bad.yaml: sources: 'payers\[nope\].share' is not"):
+        load_scenario(path)
+    changed = load_scenario(SCENARIOS[0].with_name("outsource_rcm.yaml")).with_changes(
+        {"sources": {"changes[0].set": "the vendor's offer"}})
+    assert len(changed.epochs()) >= 2, "a source on a dated change does not stop the run"
 
 
 def test_values_are_shown_as_a_reader_writes_them():
@@ -65,3 +74,11 @@ def test_values_are_shown_as_a_reader_writes_them():
     flat = flatten({"payers": [{"name": "medicaid", "share": 0.2}],
                     "demand": [{"service_line": "primary_care", "requests_per_day": 90}]})
     assert flat == {"payers[medicaid].share": 0.2, "demand[primary_care].requests_per_day": 90}
+
+
+def test_a_source_in_brief_is_its_first_sentence_with_its_evidence_flags():
+    text = ("Denials besides scrubber misses. Medicare: NHIRC 2013 [S]. Commercial: survey "
+            "figure [V].")
+    assert brief(text) == "Denials besides scrubber misses [S] [V]"
+    assert len(brief("word " * 100)) <= 184 and brief("word " * 100).endswith("...")
+    assert shown(True) == "yes" and shown(3) == "3"

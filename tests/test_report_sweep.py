@@ -172,3 +172,11 @@ def test_the_period_is_named_in_months_when_it_is_whole_months():
     assert period(build({"calendar.horizon_days": 365})) == "12-month"
     assert period(build({"calendar.horizon_days": 90})) == "3-month"
     assert period(build({"calendar.horizon_days": 100})) == "100-day"
+
+
+def test_points_that_change_nothing_are_said_to_tie(base):
+    table = _hand_table()
+    table["net_cash_flow"] = 1000.0 + 7.0 * table["replication"]
+    results = SweepResults.of(table, base, {BILLERS: [1, 2, 3], DENIALS: [0.1, 0.2]}, seed=7)
+    assert "ties with" in sweep_answer(results) and "in every replication" in sweep_answer(
+        results)

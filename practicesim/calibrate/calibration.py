@@ -182,7 +182,8 @@ def calibrate(appointments: pd.DataFrame | None = None,
     data["name"] = f"{base.name}_calibrated"
     data["description"] = "Calibrated from the practice's data (parameters.csv)."
     parameters = _parameter_table(rows)
-    data["sources"] = {**data.get("sources", {}), **_sources(parameters, data)}
+    fitted = _sources(parameters, data)
+    data["sources"] = {**_still_valid(data.get("sources", {}), data, fitted), **fitted}
     scenario = Scenario.model_validate(data)
     return Calibration(
         scenario=scenario, parameters=parameters,
@@ -484,9 +485,10 @@ def _charge_to_medicare(base: Scenario) -> float:
 
 def _sources(parameters: pd.DataFrame, data: dict) -> dict[str, str]:
     """The scenario's ``sources`` of the calibrated keys: ``calibrated from data: <how>`` with
-    the 95% interval and the number of observations where the fit gives them. A key inside a
-    value (``billing.charge_lag_days.mean``, a distribution's parameter) is recorded on the
-    value it belongs to, its name kept in the text; several keys of one value are joined."""
+    the 95% interval and the number of observations where the fit gives them. A key that names
+    no value of the scenario (``billing.charge_lag_days.mean`` where the base's charge lag is
+    written with a median) is recorded on the nearest value that holds it, with its name in
+    the text; several such keys of one value are joined."""
     out: dict[str, list[str]] = {}
     for key, row in parameters.iterrows():
         path = _nearest_key_path(data, str(key))
@@ -497,6 +499,26 @@ def _sources(parameters: pd.DataFrame, data: dict) -> dict[str, str]:
             detail.append(f"n = {int(row['n']):,}")
         out.setdefault(path, []).append("; ".join(detail))
     return {path: "calibrated from data: " + " | ".join(texts) for path, texts in out.items()}
+
+
+def _still_valid(sources: dict[str, str], data: dict, fitted: dict[str, str]) -> dict[str, str]:
+    """The base scenario's ``sources`` that still name a value of the calibrated scenario and
+    say nothing of a calibrated value (not on it, above it or inside it)."""
+
+    def overlaps(path: str, key: str) -> bool:
+        return path == key or path.startswith((f"{key}.", f"{key}[")) or key.startswith(
+            (f"{path}.", f"{path}["))
+
+    out = {}
+    for path, text in sources.items():
+        if any(overlaps(path, key) for key in fitted):
+            continue
+        try:
+            get_path(data, path)
+        except ScenarioError:
+            continue
+        out[path] = text
+    return out
 
 
 def _nearest_key_path(data: dict, key: str) -> str:

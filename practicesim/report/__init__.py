@@ -19,10 +19,13 @@ from practicesim.report.plots import (
     ar_aging_over_time,
     cash_difference_fan,
     effect_ranking,
+    kpi_name,
     money,
     monthly_cash,
+    parameter_value,
     revenue_waterfall,
     tornado_chart,
+    waterfall_chart,
     waterfall_table,
 )
 
@@ -35,9 +38,12 @@ __all__ = [
     "ar_aging_over_time",
     "cash_difference_fan",
     "effect_ranking",
+    "kpi_name",
     "money",
     "monthly_cash",
+    "parameter_value",
     "revenue_waterfall",
     "tornado_chart",
+    "waterfall_chart",
     "waterfall_table",
 ]

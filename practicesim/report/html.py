@@ -22,24 +22,24 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
-from scipy import stats
 
-from practicesim.experiment import AGING_COLUMNS, Comparison
+from practicesim.experiment import AGING_COLUMNS, Comparison, interval
 from practicesim.report.page import embedded_png, html_page
 from practicesim.report.plots import (
     OKABE_ITO,
+    STEP_LABELS,
     WATERFALL_STEPS,
     DollarFormatter,
     ar_aging_area,
     cash_difference_fan,
+    kpi_name,
     money,
     waterfall_chart,
 )
-from practicesim.report.sources import flatten, shown, source_of
+from practicesim.report.sources import brief, flat_values, shown, source_of
 from practicesim.scenario import Scenario
 
 TARGETS = {
@@ -55,16 +55,6 @@ RATES = {"clean_claim_rate", "initial_denial_rate", "first_pass_resolution_rate"
          "net_collection_rate", "denial_writeoff_pct", "cost_to_collect", "no_show_rate",
          "provider_utilization"}
 DOLLARS = {"net_cash_flow", "collections", "charges", "costs", "ending_ar"}
-NAMES = {"days_in_ar": "days in A/R", "ending_ar": "A/R at the end", "net_cash_flow":
-         "net cash flow", "mean_lead_time_days": "mean lead time (days)",
-         "ending_denial_backlog": "denials waiting at the end", "visits_completed":
-         "visits completed", "denial_writeoff_pct": "denial write-offs (% of net revenue)"}
-"""How the reports name a KPI where its column name is not plain English."""
-
-
-def kpi_name(kpi: str) -> str:
-    """The KPI as the reports write it (``days_in_ar`` -> ``days in A/R``)."""
-    return NAMES.get(kpi, kpi.replace("_", " "))
 FILES = ("summary.parquet", "decision.parquet", "cash_differences.parquet", "monthly.parquet",
          "comparison.json")
 
@@ -93,9 +83,9 @@ class Results:
         folder = Path(folder)
         missing = [name for name in FILES if not (folder / name).is_file()]
         if missing:
-            raise ReportError(f"{folder}: not the results of a comparison (missing "
-                              f"{', '.join(missing)}; write them with practicesim compare "
-                              "--out)")
+            raise ReportError(f"{folder}: not the results of a comparison or a sweep "
+                              f"(missing {', '.join(missing)}; write them with practicesim "
+                              "compare --out or practicesim sweep --out)")
         meta = json.loads((folder / "comparison.json").read_text())
         return cls(
             summary=pd.read_parquet(folder / "summary.parquet"),
@@ -135,18 +125,26 @@ def answer(results: Results, scenario: str, month: int = 12, level: float = 0.90
     pay-back month."""
     wide = _cash_wide(results, scenario)
     month = min(month, int(wide.columns.max()))
-    values = wide[month].to_numpy(dtype=float)
-    mean = float(values.mean())
-    half = (float(stats.t.ppf(0.5 + level / 2, len(values) - 1) * values.std(ddof=1)
-                  / np.sqrt(len(values))) if len(values) > 1 else float("nan"))
+    mean, low, high = interval(wide[month], level)
+    spread = interval_text("net_cash_flow", low, high)
     verb = "raises" if mean >= 0 else "lowers"
     row = results.decision.set_index("scenario").loc[scenario]
     pays = row.get("break_even_month")
     back = (f"; it pays back in month {int(pays)}" if pays is not None and not pd.isna(pays)
             else "; it does not pay back within the period simulated" if mean < 0 else "")
     return (f"{scenario} {verb} {month}-month net cash by {money(abs(mean))} compared with "
-            f"{results.baseline} ({level:.0%} interval {money(mean - half)} to "
-            f"{money(mean + half)}){back}.")
+            f"{results.baseline}" + (f" ({level:.0%} interval {spread})" if spread else "")
+            + f"{back}.")
+
+
+def interval_text(kpi: str, low: float, high: float) -> str:
+    """``$1,000 to $2,000``: an interval in the KPI's format (rates in percentage points with
+    a sign), or empty where there are too few replications for one."""
+    if pd.isna(low) or pd.isna(high):
+        return ""
+    if kpi in RATES:
+        return f"{low * 100:+.1f} to {high * 100:+.1f} points"
+    return f"{_format(kpi, low)} to {_format(kpi, high)}"
 
 
 def comparison_report(results: Results | Comparison | str | Path) -> str:
@@ -225,10 +223,8 @@ def _kpi_table(results: Results) -> str:
         for name in results.alternatives:
             row = summary.loc[(name, kpi)]
             _, ok = _target(kpi, float(row["value"]))
-            interval = (f" ({_format(kpi, row['ci_low'])} to {_format(kpi, row['ci_high'])})"
-                        if kpi not in RATES else
-                        f" ({row['ci_low'] * 100:+.1f} to {row['ci_high'] * 100:+.1f} points)")
-            cells.append(_cell(kpi, float(row["value"]), ok, interval))
+            spread = interval_text(kpi, row["ci_low"], row["ci_high"])
+            cells.append(_cell(kpi, float(row["value"]), ok, f" ({spread})" if spread else ""))
         cells.append(f"<td>{html.escape(target)}</td>")
         rows.append(f"<tr>{''.join(cells)}</tr>")
     return (f"<div class='scroll'><table class='kpis'><thead><tr>{''.join(head)}</tr></thead>"
@@ -254,8 +250,9 @@ def _fan(results: Results, scenario: str) -> Figure:
 
 LINES = (("black", "-", "o", 3.0), ("blue", "--", "s", 1.6), ("orange", ":", "^", 1.6),
          ("bluish_green", "-.", "D", 1.6), ("vermillion", "--", "v", 1.6))
-"""(Okabe-Ito colour, line style, marker, width) of each scenario's line, the baseline first:
-told apart in colour, in greyscale print, and where a scenario's line lies on the baseline's."""
+"""(Okabe-Ito colour, line style, marker, width) of the baseline's line, then of the others'
+(cycling): told apart in colour, in greyscale print, and where a scenario's line lies on the
+baseline's."""
 
 
 def _monthly(results: Results, column: str, label: str, percent: bool = False) -> Figure:
@@ -266,7 +263,7 @@ def _monthly(results: Results, column: str, label: str, percent: bool = False) -
     for i, (name, rows) in enumerate(_by_scenario(results)):
         wide = rows.pivot(index="replication", columns="month", values=column)
         months = wide.columns.to_numpy()
-        colour, style, marker, width = LINES[i % len(LINES)]
+        colour, style, marker, width = LINES[0] if i == 0 else LINES[1 + (i - 1) % 4]
         ax.fill_between(months, wide.quantile(0.05), wide.quantile(0.95),
                         color=OKABE_ITO[colour], alpha=0.15, linewidth=0)
         ax.plot(months, wide.mean(), color=OKABE_ITO[colour], linestyle=style, marker=marker,
@@ -355,17 +352,14 @@ def _waterfall(results: Results) -> str:
                         f"(mean of {results.replications} replications)", ax)
     fig.tight_layout()
     head = "".join(f"<th>{html.escape(n)}</th>" for n in means.columns)
-    rows = "".join(f"<tr><td>{html.escape(STEP_NAMES[step])}</td>"
+    names = {step: label.replace("\n", " ") for step, label in STEP_LABELS.items()}
+    rows = "".join(f"<tr><td>{html.escape(names[step])}</td>"
                    + "".join(f"<td>{money(v)}</td>" for v in means.loc[step]) + "</tr>"
                    for step in means.index)
     return (_png(fig) + "<div class='scroll'><table><thead><tr><th>where the period's "
             f"charges went (mean)</th>{head}</tr></thead><tbody>{rows}</tbody></table></div>")
 
 
-STEP_NAMES = {"gross_charges": "gross charges", "contractual_adjustments":
-              "contractual adjustments", "denial_writeoffs": "denial write-offs",
-              "bad_debt": "bad debt", "collected": "collected (payer and patient payments)",
-              "rest": "rest: change in A/R over the period"}
 
 
 KEY_FIGURES = re.compile(
@@ -378,25 +372,22 @@ KEY_FIGURES = re.compile(
 """The baseline's key parameters the report lists (key paths of ``sources.flatten``)."""
 
 
-def _dump(scenario: Scenario) -> dict[str, Any]:
-    return flatten(scenario.model_dump(mode="json", by_alias=True, exclude={"sources"}))
-
-
 def _assumptions(results: Results) -> str:
     baseline = results.scenarios[results.baseline]
-    base = _dump(baseline)
+    base = flat_values(baseline)
     parts = []
     for name in results.alternatives:
         scenario = results.scenarios[name]
-        other = _dump(scenario)
+        other = flat_values(scenario)
         keys = sorted(k for k in set(base) | set(other)
                       if _set(base.get(k)) != _set(other.get(k))
                       and k not in ("name", "description"))
+        sources = _sources_column(
+            {k: source_of(scenario, k, other.get(k), unlike=baseline) for k in keys})
         rows = "".join(
             f"<tr><td>{html.escape(k)}</td><td>{html.escape(shown(base.get(k)))}</td>"
             f"<td>{html.escape(shown(other.get(k)))}</td><td class='source'>"
-            f"{html.escape(source_of(scenario, k, other.get(k), unlike=baseline))}</td></tr>"
-            for k in keys)
+            f"{html.escape(sources[k])}</td></tr>" for k in keys)
         parts.append(f"<h3>{html.escape(name)}: what differs from {html.escape(results.baseline)}"
                      f"</h3><div class='scroll'><table><thead><tr><th>parameter</th>"
                      f"<th>{html.escape(results.baseline)}</th><th>{html.escape(name)}</th>"
@@ -412,19 +403,33 @@ def _set(value: Any) -> Any:
     return None if value in ([], {}) else value
 
 
+def _sources_column(sources: dict[str, str]) -> dict[str, str]:
+    """Each source in brief (``sources.brief``); a source already given on an earlier row is
+    written "as for <that row>"."""
+    first: dict[str, str] = {}
+    out = {}
+    for key, text in sources.items():
+        out[key] = f"as for {first[text]}" if text in first else brief(text)
+        first.setdefault(text, key)
+    return out
+
+
 def key_figures(scenario: Scenario) -> str:
     """The scenario's key parameters (``KEY_FIGURES``), each with its value and its source
     (``sources.source_of``: calibrated from data, the model reference's published benchmark or
     assumption, or user input)."""
-    values = {k: v for k, v in _dump(scenario).items() if KEY_FIGURES.fullmatch(k)}
+    values = {k: v for k, v in flat_values(scenario).items() if KEY_FIGURES.fullmatch(k)}
+    sources = _sources_column({k: source_of(scenario, k, v) for k, v in values.items()})
     rows = "".join(f"<tr><td>{html.escape(k)}</td><td>{html.escape(shown(v))}</td>"
-                   f"<td class='source'>{html.escape(source_of(scenario, k, v))}</td></tr>"
+                   f"<td class='source'>{html.escape(sources[k])}</td></tr>"
                    for k, v in values.items())
     return (f"<h3>Key parameters of {html.escape(scenario.name)}</h3><p class='note'>Each "
-            "with its source: calibrated from the practice's data, the published benchmark "
-            "or assumption behind practicesim's baseline practice (docs/model-reference.md), "
-            "or input in the scenario file. Every other parameter is in the scenario file "
-            "(its hash is under Method).</p><div class='scroll'><table><thead><tr>"
+            "with its source: calibrated from the practice's data; the model reference, for a "
+            "value equal to that of practicesim's baseline practice (the first sentence of its "
+            "published source or stated assumption in docs/model-reference.md; [S] regulation, "
+            "peer-reviewed or primary source, [V] vendor or association survey, [M] marketing "
+            "figure); or input in the scenario file. Every other parameter is in the scenario "
+            "file (its hash is under Method).</p><div class='scroll'><table><thead><tr>"
             "<th>parameter</th><th>value</th><th>source</th></tr></thead>"
             f"<tbody>{rows}</tbody></table></div>")
 

@@ -21,8 +21,7 @@ from matplotlib.figure import Figure, SubFigure
 from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator
 
 from practicesim import ledger as lg
-from practicesim import metrics
-from practicesim.experiment import Comparison, Experiment
+from practicesim.experiment import Comparison, Experiment, aging_at
 
 OKABE_ITO = {
     "black": "#000000",
@@ -50,13 +49,13 @@ WATERFALL_STEPS = ("gross_charges", "contractual_adjustments", "denial_writeoffs
                    "collected", "rest")
 """The steps of ``waterfall_table``: gross charges = the sum of the five others."""
 
-_STEP_LABELS = {
+STEP_LABELS = {
     "gross_charges": "Gross charges",
     "contractual_adjustments": "Contractual\nadjustments",
     "denial_writeoffs": "Denial\nwrite-offs",
     "bad_debt": "Bad debt",
     "collected": "Collected",
-    "rest": "Rest (open or\nother periods)",
+    "rest": "Rest: change\nin A/R",
 }
 
 _MONEY_KPIS = frozenset({"charges", "collections", "costs", "net_cash_flow", "ending_ar",
@@ -173,9 +172,28 @@ def _kpi_value(kpi: str, value: float) -> str:
 
 
 def parameter_value(value: Any) -> str:
-    if isinstance(value, float | np.floating):
-        return f"{float(value):g}"
+    """A parameter value as charts and reports write it: ``yes``/``no``, ``290,000`` (large
+    numbers with separators), ``0.055``."""
+    if isinstance(value, bool | np.bool_):
+        return "yes" if value else "no"
+    if isinstance(value, int | float | np.integer | np.floating):
+        number = float(value)
+        if abs(number) >= 1000:
+            return f"{number:,.2f}".rstrip("0").rstrip(".")
+        return f"{number:g}"
     return str(value)
+
+
+KPI_NAMES = {"days_in_ar": "days in A/R", "ending_ar": "A/R at the end",
+             "mean_lead_time_days": "mean lead time (days)",
+             "ending_denial_backlog": "denials waiting at the end",
+             "denial_writeoff_pct": "denial write-offs (% of net revenue)"}
+"""How charts and reports name a KPI where its column name is not plain English."""
+
+
+def kpi_name(kpi: str) -> str:
+    """The KPI as charts and reports write it (``days_in_ar`` -> ``days in A/R``)."""
+    return KPI_NAMES.get(kpi, kpi.replace("_", " "))
 
 
 # --- 1. cash difference fan -------------------------------------------------------------------
@@ -239,11 +257,7 @@ def ar_aging_over_time(ledger: pd.DataFrame, days: Iterable[int]) -> pd.DataFram
     the patient (``metrics.ar_aging(ledger, day).sum()``). A row's total is the A/R at the
     end of that day. Each day is one pass over the ledger: for a long run pass every 7th or
     30th day rather than every day."""
-    days = [int(day) for day in days]
-    labels = [label for _, _, label in metrics.AGING_BUCKETS]
-    rows = [metrics.ar_aging(ledger, day).sum().reindex(labels, fill_value=0.0) for day in days]
-    table = pd.DataFrame(rows, columns=labels, dtype=float)
-    table.index = pd.Index(days, name="day")
+    table = aging_at(ledger, np.asarray([int(day) for day in days], dtype=np.int64)) / 100
     table.columns.name = "bucket"
     return table
 
@@ -366,7 +380,7 @@ def waterfall_chart(table: pd.Series, title: str, ax: Axes | None = None) -> Fig
         ax.plot([x[i] + 0.3, x[i + 1] - 0.3], [levels[i], levels[i]],
                 color=OKABE_ITO["black"], linestyle=":", linewidth=0.8)
     ax.axhline(0, color=OKABE_ITO["black"], linewidth=0.8)
-    ax.set_xticks(x, [_STEP_LABELS[s] for s in WATERFALL_STEPS], fontsize="small")
+    ax.set_xticks(x, [STEP_LABELS[s] for s in WATERFALL_STEPS], fontsize="small")
     ax.set_title(title)
     ax.set_xlabel("ledger postings in the period")
     ax.set_ylabel("dollars ($)")
@@ -415,9 +429,9 @@ def tornado_chart(table: pd.DataFrame, kpi: str, ax: Axes | None = None,
     ax.axvline(0, color=OKABE_ITO["black"], linewidth=1)
     ax.set_yticks(y, list(rows["parameter"]))
     unit = _kpi_unit(kpi)
-    ax.set_xlabel(f"change in {kpi} from {reference} ({unit})")
+    ax.set_xlabel(f"change in {kpi_name(kpi)} from {reference} ({unit})")
     ax.set_ylabel("parameter")
-    ax.set_title(f"Sensitivity of {kpi} ({reference}: {_kpi_value(kpi, baseline)})")
+    ax.set_title(f"Sensitivity of {kpi_name(kpi)} ({reference}: {_kpi_value(kpi, baseline)})")
     if unit == "$":
         _dollar_axis(ax.xaxis)
     ax.margins(x=0.25, y=0.5 / n)

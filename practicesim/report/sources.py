@@ -19,6 +19,7 @@ import re
 from importlib import resources
 from typing import Any
 
+from practicesim.report.plots import parameter_value
 from practicesim.scenario import Scenario, load_scenario
 
 USER_INPUT = "user input (scenario file)"
@@ -45,9 +46,15 @@ def flatten(data: Any, prefix: str = "") -> dict[str, Any]:
     return {prefix: data}
 
 
+def flat_values(scenario: Scenario) -> dict[str, Any]:
+    """The scenario's values by key path (``flatten`` of its dump, ``sources`` left out)."""
+    return flatten(scenario.model_dump(mode="json", by_alias=True, exclude={"sources"}))
+
+
 def shown(value: Any) -> str:
     """A value as the reports print it: ``lognormal median 12 p90 17`` for a distribution,
-    ``a, b`` for a list, ``not set`` for None, ``290,000`` for a large number."""
+    ``a, b`` for a list, ``not set`` for None, numbers and yes/no as
+    ``plots.parameter_value`` writes them (``290,000``)."""
     if value is None:
         return "not set"
     if isinstance(value, dict):
@@ -55,11 +62,17 @@ def shown(value: Any) -> str:
                         + [f"{k} {shown(v)}" for k, v in value.items() if k != "dist"]).strip()
     if isinstance(value, list):
         return ", ".join(shown(v) for v in value) if value else "none"
-    if isinstance(value, int | float) and not isinstance(value, bool) and abs(value) >= 1000:
-        return f"{value:,.2f}".rstrip("0").rstrip(".")
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
+    return parameter_value(value)
+
+
+def brief(source: str, limit: int = 180) -> str:
+    """A source as a table cell: its first sentence (cut at ``limit`` characters), with the
+    evidence flags ([S], [V], [M]) of the whole text kept."""
+    first = re.split(r"(?<=[a-z0-9)\]])\. (?=[A-Z(0-9])", source, maxsplit=1)[0]
+    if len(first) > limit:
+        first = first[:limit].rsplit(" ", 1)[0] + " ..."
+    flags = [f for f in dict.fromkeys(re.findall(r"\[[SVM]\]", source)) if f not in first]
+    return " ".join([first, *flags])
 
 
 def source_of(scenario: Scenario, key: str, value: Any, unlike: Scenario | None = None) -> str:
@@ -72,8 +85,7 @@ def source_of(scenario: Scenario, key: str, value: Any, unlike: Scenario | None 
         return given
     if _baseline().get(key, _MISSING) == value:
         reference = reference_source(key)
-        return ("model reference (practicesim's baseline value): "
-                + (reference or "docs/model-reference.md"))
+        return "model reference: " + (reference or "docs/model-reference.md")
     return USER_INPUT
 
 
@@ -151,4 +163,4 @@ def _baseline() -> dict[str, Any]:
     """The baseline practice's values, flattened."""
     with resources.as_file(resources.files("practicesim") / "data" / "baseline.yaml") as path:
         scenario = load_scenario(path)
-    return flatten(scenario.model_dump(mode="json", by_alias=True, exclude={"sources"}))
+    return flat_values(scenario)

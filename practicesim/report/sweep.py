@@ -41,12 +41,13 @@ from practicesim.report.html import (
     _page,
     _png,
     _target,
+    interval_text,
     key_figures,
-    kpi_name,
 )
 from practicesim.report.plots import (
     OKABE_ITO,
     DollarFormatter,
+    kpi_name,
     parameter_value,
     tornado_chart,
 )
@@ -156,9 +157,8 @@ def main_effects(results: SweepResults, kpi: str) -> pd.DataFrame:
     averaged over the other parameters and the replications), the mean over the whole sweep
     (``baseline``) and the swing ``|at_high - at_low|``, in the KPI's unit (dollars, days or
     a fraction). Largest swing first."""
+    results.wide(kpi)
     table = results.table
-    if kpi not in table.columns:
-        raise ReportError(f"no KPI {kpi!r} in the sweep; it has {sorted(_kpi_columns(results))}")
     baseline = float(table[kpi].mean())
     rows = []
     for path in results.parameters:
@@ -174,7 +174,7 @@ def main_effects(results: SweepResults, kpi: str) -> pd.DataFrame:
 
 def period(scenario: Scenario) -> str:
     """The reporting period as an adjective: ``"12-month"`` when ``calendar.horizon_days``
-    is a whole number of months from ``calendar.start`` (within a day), else ``"90-day"``."""
+    is a whole number of months from ``calendar.start`` (within a day), else ``"100-day"``."""
     calendar = scenario.calendar
     months = round(calendar.horizon_days / 30.4375)
     start = pd.Timestamp(calendar.start)
@@ -216,37 +216,33 @@ def sweep_answer(results: SweepResults, kpi: str = "net_cash_flow") -> str:
     """The answer in one sentence: the point with the best mean ``kpi`` over the period
     (highest where ``experiment.HIGHER_IS_BETTER`` says higher is better, lowest otherwise),
     its mean with the 95% t interval over replications, the share of replications in which it
-    is the best point, and its paired difference to the runner-up (mean and 90% interval over
-    replications). Dollars for money KPIs."""
-    wide = results.wide(kpi)
+    is the best point (ties counted as best), and its paired difference to the runner-up
+    (mean and 90% interval over replications), or that the two tie in every replication.
+    Dollars for money KPIs; replications with no value at any point are left out."""
+    wide = results.wide(kpi).dropna(how="all")
     ranked = _ranked(results, kpi)
     best = int(ranked.index[0])
     higher = kpi in HIGHER_IS_BETTER
     name = "net cash" if kpi == "net_cash_flow" else kpi_name(kpi)
     mean, low, high = interval(wide[best], 0.95)
-    spread = _range(kpi, low, high)
+    spread = interval_text(kpi, low, high)
     text = (f"{_label(results, best)} gives the {'highest' if higher else 'lowest'} {name} over "
             f"the {period(results.scenario)} period: {_format(kpi, mean)}"
             + (f" (95% interval {spread})" if spread else ""))
     if len(ranked) < 2:
         return text + "."
-    winners = wide.idxmax(axis=1) if higher else wide.idxmin(axis=1)
+    top = wide.max(axis=1) if higher else wide.min(axis=1)
     runner = int(ranked.index[1])
     paired = (wide[best] - wide[runner]) if higher else (wide[runner] - wide[best])
+    if (paired.dropna() == 0).all():
+        return (f"{text}; it ties with {_label(results, runner)} in every replication (same "
+                "random numbers, same result: the values that differ change nothing here).")
     gap, gap_low, gap_high = interval(paired, 0.90)
-    spread = _range(kpi, gap_low, gap_high)
-    return (f"{text}; it is the best point in {float((winners == best).mean()):.0%} of "
+    spread = interval_text(kpi, gap_low, gap_high)
+    return (f"{text}; it is the best point in {float((wide[best] == top).mean()):.0%} of "
             f"replications and {_format(kpi, gap)} {'above' if higher else 'below'} the next "
             f"best ({_label(results, runner)}"
             + (f"; 90% interval of the paired difference {spread}" if spread else "") + ").")
-
-
-def _range(kpi: str, low: float, high: float) -> str:
-    """``$1,000 to $2,000`` (an interval in the KPI's format), or empty with too few
-    replications for one."""
-    if pd.isna(low) or pd.isna(high):
-        return ""
-    return f"{_format(kpi, low)} to {_format(kpi, high)}"
 
 
 def sweep_report(results: SweepResults | str | Path) -> str:
@@ -265,7 +261,7 @@ def sweep_report(results: SweepResults | str | Path) -> str:
             f"{path}, averaged over the other parameters' grid values; error bars are 95% "
             "intervals over replications. Every point runs the same replications, so the "
             "difference between two values is known more precisely than the bars suggest "
-            "(the answer gives the paired interval).")))
+            "(the answer gives the paired interval of the best point against the next).")))
     for kpi in TORNADO_KPIS:
         if kpi in results.table.columns:
             parts.append(_png(tornado_chart(main_effects(results, kpi), kpi,
@@ -293,7 +289,7 @@ def _kpi_table(results: SweepResults) -> str:
         for p in points:
             mean, low, high = interval(wide[p], 0.95)
             _, ok = _target(kpi, mean)
-            spread = _range(kpi, low, high)
+            spread = interval_text(kpi, low, high)
             cells.append(_cell(kpi, mean, ok, f" ({spread})" if spread else ""))
         cells.append(f"<td>{html.escape(_target_text(kpi))}</td>")
         rows.append(f"<tr>{''.join(cells)}</tr>")

@@ -53,7 +53,7 @@ def test_the_report_answers_first_and_is_self_contained(folder):
 def test_every_figure_is_a_real_png(folder):
     text = comparison_report(folder)
     images = re.findall(r"data:image/png;base64,([A-Za-z0-9+/=]+)", text)
-    assert len(images) == 8, "fan, net cash, A/R, aging, waterfall, utilization, lead, backlog"
+    assert len(images) == 10, "fan, cash, A/R, 2 aging, 2 waterfalls, utilization, lead, backlog"
     for data in images:
         pixels = image.imread(io.BytesIO(base64.b64decode(data)), format="png")
         assert pixels.shape[0] > 100 and pixels.shape[1] > 100

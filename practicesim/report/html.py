@@ -298,7 +298,7 @@ def _figures_kept_since_format_4(results: Results) -> str:
                 f"utilization or lead time (written by practicesim {html.escape(results.version)}"
                 "); run the comparison again to see those figures.</p>")
     return "".join([
-        _png(_aging(results)), _waterfall(results),
+        _aging(results), _waterfall(results),
         _png(_monthly(results, "provider_utilization",
                       "provider utilization (share of session minutes)", percent=True)),
         _png(_monthly(results, "mean_lead_time_days",
@@ -310,20 +310,25 @@ def _by_scenario(results: Results) -> list[tuple[str, pd.DataFrame]]:
     return list(results.monthly.groupby("scenario", sort=False))
 
 
-def _aging(results: Results) -> Figure:
-    """Per scenario, the mean A/R by days since service at each month end, stacked."""
-    groups = _by_scenario(results)
-    fig = Figure(figsize=(8, 3.4 * len(groups)))
-    axes = fig.subplots(len(groups), 1, sharex=True, sharey=True, squeeze=False)[:, 0]
-    for ax, (name, rows) in zip(axes, groups, strict=True):
-        mean = rows.groupby("month")[list(AGING_COLUMNS.values())].mean()
-        mean.columns = list(AGING_COLUMNS)
+def _aging(results: Results) -> str:
+    """Per scenario, a figure of the mean A/R by days since service at each month end, stacked;
+    one y scale for all, so that the figures compare (one figure each, so that each fits a
+    printed page)."""
+    means = {name: rows.groupby("month")[list(AGING_COLUMNS.values())].mean()
+             .set_axis(list(AGING_COLUMNS), axis=1) for name, rows in _by_scenario(results)}
+    top = 1.05 * max(float(mean.sum(axis=1).max()) for mean in means.values())
+    figures = []
+    for name, mean in means.items():
+        fig = Figure(figsize=(8, 3.6))
+        ax = fig.subplots()
         ar_aging_area(mean, ax=ax)
+        ax.set_ylim(0, top)
         ax.set_title(f"{name}: A/R by days since service at month end "
-                     f"(mean of {rows['replication'].nunique()} replications)")
+                     f"(mean of {results.replications} replications)")
         ax.set_xlabel("reported month")
-    fig.tight_layout()
-    return fig
+        fig.tight_layout()
+        figures.append(_png(fig))
+    return "".join(figures)
 
 
 def waterfall_means(results: Results) -> pd.DataFrame:
@@ -342,24 +347,19 @@ def waterfall_means(results: Results) -> pd.DataFrame:
 
 
 def _waterfall(results: Results) -> str:
-    """The waterfall of each scenario (one figure) and its figures as a table."""
+    """The waterfall of each scenario (a figure each) and their figures as a table."""
     means = waterfall_means(results)
-    fig = Figure(figsize=(9, 4.6 * means.shape[1]))
-    axes = fig.subplots(means.shape[1], 1, squeeze=False)[:, 0]
     months = results.monthly["month"].nunique()
-    for ax, name in zip(axes, means.columns, strict=True):
-        waterfall_chart(means[name], f"{name}: revenue waterfall, reported months 1-{months} "
-                        f"(mean of {results.replications} replications)", ax)
-    fig.tight_layout()
+    figures = "".join(_png(waterfall_chart(
+        means[name], f"{name}: revenue waterfall, reported months 1-{months} (mean of "
+        f"{results.replications} replications)")) for name in means.columns)
     head = "".join(f"<th>{html.escape(n)}</th>" for n in means.columns)
     names = {step: label.replace("\n", " ") for step, label in STEP_LABELS.items()}
     rows = "".join(f"<tr><td>{html.escape(names[step])}</td>"
                    + "".join(f"<td>{money(v)}</td>" for v in means.loc[step]) + "</tr>"
                    for step in means.index)
-    return (_png(fig) + "<div class='scroll'><table><thead><tr><th>where the period's "
+    return (figures + "<div class='scroll'><table><thead><tr><th>where the period's "
             f"charges went (mean)</th>{head}</tr></thead><tbody>{rows}</tbody></table></div>")
-
-
 
 
 KEY_FIGURES = re.compile(

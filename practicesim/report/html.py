@@ -17,6 +17,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -80,12 +81,8 @@ class Results:
     @classmethod
     def read(cls, folder: str | Path) -> Results:
         """The results ``practicesim compare --out FOLDER`` wrote."""
-        folder = Path(folder)
-        missing = [name for name in FILES if not (folder / name).is_file()]
-        if missing:
-            raise ReportError(f"{folder}: not the results of a comparison or a sweep "
-                              f"(missing {', '.join(missing)}; write them with practicesim "
-                              "compare --out or practicesim sweep --out)")
+        folder = require_files(Path(folder), FILES, "a comparison or a sweep",
+                               "practicesim compare --out or practicesim sweep --out")
         meta = json.loads((folder / "comparison.json").read_text())
         return cls(
             summary=pd.read_parquet(folder / "summary.parquet"),
@@ -117,6 +114,16 @@ class Results:
     @property
     def alternatives(self) -> list[str]:
         return [name for name in self.scenarios if name != self.baseline]
+
+
+def require_files(folder: Path, names: Sequence[str], kind: str, command: str) -> Path:
+    """``folder`` if it holds every file of ``names``; else a ``ReportError`` naming the folder,
+    what it is not the results of, the files missing and the command that writes them."""
+    missing = [name for name in names if not (folder / name).is_file()]
+    if missing:
+        raise ReportError(f"{folder}: not the results of {kind} (missing "
+                          f"{', '.join(missing)}; write them with {command})")
+    return folder
 
 
 def answer(results: Results, scenario: str, month: int = 12, level: float = 0.90) -> str:

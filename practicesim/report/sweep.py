@@ -43,6 +43,7 @@ from practicesim.report.html import (
     _target,
     interval_text,
     key_figures,
+    require_files,
 )
 from practicesim.report.plots import (
     OKABE_ITO,
@@ -76,11 +77,7 @@ class SweepResults:
     @classmethod
     def read(cls, folder: str | Path) -> SweepResults:
         """The results ``practicesim sweep --out FOLDER`` wrote (``output.write_sweep``)."""
-        folder = Path(folder)
-        missing = [name for name in FILES if not (folder / name).is_file()]
-        if missing:
-            raise ReportError(f"{folder}: not the results of a sweep (missing "
-                              f"{', '.join(missing)}; write them with practicesim sweep --out)")
+        folder = require_files(Path(folder), FILES, "a sweep", "practicesim sweep --out")
         meta = json.loads((folder / "sweep.json").read_text())
         table = pd.read_parquet(folder / "sweep.parquet")
         grid = {str(path): list(values) for path, values in meta["grid"].items()}

@@ -625,8 +625,9 @@ class Scenario(_Model):
     scenario such as ``payers[medicaid]``) -> text (``calibrated from data: ...``,
     ``contract signed 2026-10``). Reports print it beside the value; ``practicesim calibrate``
     fills it. Not part of ``hash`` (it does not change what is simulated). A scenario file's
-    entries must name values of the file's scenario (``validate``); an entry whose value a
-    later change removes simply no longer applies."""
+    entries must name values of the file's scenario (``validate``); an empty text drops an
+    entry inherited through ``extends`` (e.g. of a payer the child removes); an entry whose value
+    a later change removes simply no longer applies."""
 
     @model_validator(mode="after")
     def _references(self) -> Scenario:
@@ -880,16 +881,18 @@ def validate(data: dict[str, Any], source: str | Path) -> Scenario:
 
 
 def _check_sources(scenario: Scenario, source: str | Path) -> None:
-    """Every ``sources`` key names a value of the scenario."""
+    """Every ``sources`` key with a text names a value of the scenario."""
     if not scenario.sources:
         return
     data = scenario.model_dump(mode="json", by_alias=True, exclude={"sources"})
-    for path in scenario.sources:
+    for path, text in scenario.sources.items():
         try:
-            get_path(data, path)
+            if text:
+                get_path(data, path)
         except ScenarioError:
             raise ScenarioError(f"{source}: sources: {path!r} is not a key path of this "
-                                "scenario (e.g. payers[medicaid].denial.rate)") from None
+                                "scenario (e.g. payers[medicaid].denial.rate; an empty text "
+                                "drops an inherited entry)") from None
 
 
 _WORKFORCE_TERMS = ("turnover_per_year", "vacancy_days", "ramp_up_days", "ramp_up_productivity",

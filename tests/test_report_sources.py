@@ -62,6 +62,16 @@ def test_a_source_must_name_a_key_path_of_the_scenario(tmp_path):
                     "sources:\n  payers[nope].share: a guess\n")
     with pytest.raises(ScenarioError, match=r"bad.yaml: sources: 'payers\[nope\].share' is not"):
         load_scenario(path)
+    parent = tmp_path / "parent.yaml"
+    parent.write_text(f"extends: {SCENARIOS[0].with_name('baseline.yaml')}\nname: parent\n"
+                      "sources:\n  payers[self_pay].share: our front desk's count\n")
+    child = tmp_path / "child.yaml"
+    child.write_text("extends: parent.yaml\nname: child\npayers:\n  - name: self_pay\n"
+                     "    remove: true\n")
+    with pytest.raises(ScenarioError, match="an empty text drops an inherited entry"):
+        load_scenario(child)
+    child.write_text(child.read_text() + "sources:\n  payers[self_pay].share: ''\n")
+    assert load_scenario(child).sources == {"payers[self_pay].share": ""}
     changed = load_scenario(SCENARIOS[0].with_name("outsource_rcm.yaml")).with_changes(
         {"sources": {"changes[0].set": "the vendor's offer"}})
     assert len(changed.epochs()) >= 2, "a source on a dated change does not stop the run"

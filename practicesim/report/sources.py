@@ -92,11 +92,12 @@ def source_of(scenario: Scenario, key: str, value: Any, unlike: Scenario | None 
 def _given(scenario: Scenario, key: str) -> str | None:
     """The ``sources`` entry of ``key`` or of its longest part that has one; else the entries
     of the keys inside it (a distribution's ``median`` and ``p90``), each named."""
-    best = max((path for path in scenario.sources if key == path or key.startswith(
+    given = {path: text for path, text in scenario.sources.items() if text}
+    best = max((path for path in given if key == path or key.startswith(
         (f"{path}.", f"{path}["))), key=len, default=None)
     if best is not None:
-        return scenario.sources[best]
-    inner = [f"{path[len(key) + 1:]}: {text}" for path, text in scenario.sources.items()
+        return given[best]
+    inner = [f"{path[len(key) + 1:]}: {text}" for path, text in given.items()
              if path.startswith(f"{key}.")]
     return "; ".join(inner) or None
 

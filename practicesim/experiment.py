@@ -545,9 +545,12 @@ def compare(baseline: Scenario, *scenarios: Scenario, reps: int = 30, seed: int 
             executor: Executor = "processes", workers: int | None = None,
             independent: bool = False, progress: ProgressArg = None,
             checkpoint: str | Path | None = None,
-            state: PracticeState | None = None) -> Comparison:
+            state: PracticeState | None = None,
+            tables: str | Path | None = None) -> Comparison:
     """Paired comparison of scenarios against a baseline on replications ``0..reps-1``, all
-    starting from ``state`` when given (a warm start from "today").
+    starting from ``state`` when given (a warm start from "today"). With ``tables`` (a folder),
+    every replication's full tables are streamed to ``tables/<scenario name>/`` and read back
+    with ``comparison.baseline.table(...)`` or ``comparison.scenarios[name].table(...)``.
 
     With ``independent=True`` each scenario uses other random streams than the baseline
     (replications offset by ``reps``): only for measuring what common random numbers save.
@@ -564,17 +567,23 @@ def compare(baseline: Scenario, *scenarios: Scenario, reps: int = 30, seed: int 
         if scenario.calendar != baseline.calendar:
             raise ValueError(f"scenario {scenario.name!r} has another calendar than the baseline "
                              "(start, horizon, warm-up and clinic days must match to pair months)")
-    jobs = [Job(baseline, seed, r, state) for r in range(reps)]
+    if tables is not None and independent:
+        raise ValueError("tables= keeps the paired replications' tables; it cannot be combined "
+                         "with independent=True")
+    folders = {s.name: None if tables is None else Path(tables) / s.name
+               for s in (baseline, *scenarios)}
+    jobs = [Job(baseline, seed, r, state, folders[baseline.name]) for r in range(reps)]
     for k, scenario in enumerate(scenarios):
         offset = (k + 1) * reps if independent else 0
-        jobs += [Job(scenario, seed, offset + r, state) for r in range(reps)]
+        jobs += [Job(scenario, seed, offset + r, state, folders[scenario.name])
+                 for r in range(reps)]
     with reporting(progress, len(jobs)) as report:
         results = run_jobs(jobs, executor, workers, report, checkpoint)
-    base = Experiment.of(baseline, seed, results[:reps])
+    base = Experiment.of(baseline, seed, results[:reps], folders[baseline.name])
     experiments, diff_frames, cash_frames = {}, [], []
     for k, scenario in enumerate(scenarios):
         part = results[(k + 1) * reps:(k + 2) * reps]
-        exp = Experiment.of(scenario, seed, part)
+        exp = Experiment.of(scenario, seed, part, folders[scenario.name])
         exp.kpis.index = base.kpis.index
         experiments[scenario.name] = exp
         diff = exp.kpis - base.kpis

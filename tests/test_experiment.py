@@ -107,6 +107,19 @@ def test_tables_stream_to_disk_and_read_back_per_replication(tmp_path):
         replicate(scenario, reps=1, executor="serial").table("ledger")
 
 
+def test_a_comparison_streams_each_scenarios_tables(tmp_path):
+    base = build({**SHORT, "name": "base"})
+    more = build({**SHORT, "name": "two_billers", "staff.billers.count": 2})
+    cmp = compare(base, more, reps=2, seed=5, executor="serial", tables=tmp_path / "t")
+    for exp in (cmp.baseline, cmp.scenarios["two_billers"]):
+        claims = exp.table("claims", columns=["claim"])
+        assert sorted(claims["replication"].unique()) == [0, 1]
+        assert exp.tables_dir == tmp_path / "t" / exp.scenario.name
+    assert cmp.scenarios["two_billers"].table("daily")["replication"].nunique() == 2
+    with pytest.raises(ValueError, match="independent"):
+        compare(base, more, reps=1, executor="serial", independent=True, tables=tmp_path / "u")
+
+
 def test_summary_has_interval_and_bands(small_comparison):
     summary = small_comparison.baseline.summary()
     row = summary.loc["net_collection_rate"]

@@ -13,6 +13,7 @@ from practicesim.report.sources import (
     flat_values,
     flatten,
     reference_source,
+    reference_unit,
     shown,
     source_of,
 )
@@ -36,6 +37,9 @@ def test_templated_rows_match_the_key_paths_they_stand_for():
         "demand[allergy].ramp.days_to_half"), "a sibling named in the same cell"
     assert reference_source("outsourcing.fee_rate").startswith("full outsourcing: 4-10%")
     assert reference_source("no_such.key") is None
+    assert reference_unit("staff.billers.count") == "people"
+    assert reference_unit("payers[medicaid].denial.rate") == "probability per first adjudication"
+    assert reference_unit("no_such.key") is None
     assert "](" not in reference_source("calendar.warmup_days"), "markdown links made plain"
 
 

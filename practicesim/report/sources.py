@@ -106,17 +106,29 @@ def reference_source(key: str) -> str | None:
     """The source column of the model reference's row for ``key`` (its most specific
     matching key path pattern, ``payers[].denial.rate`` for ``payers[medicaid].denial.rate``),
     as plain text; None where it has no row."""
-    matches = [(len(pattern.pattern), text) for pattern, text in _reference()
-               if pattern.match(key)]
-    return max(matches)[1] if matches else None
+    row = _row(key)
+    return None if row is None else row[2]
+
+
+def reference_unit(key: str) -> str | None:
+    """The unit column of the model reference's row for ``key`` (``people``, ``dollars``,
+    ``probability``, ...), as plain text; None where it has no row."""
+    row = _row(key)
+    return None if row is None else row[1]
+
+
+def _row(key: str) -> tuple[re.Pattern[str], str, str] | None:
+    """The model reference's row of the most specific key path pattern matching ``key``."""
+    matches = [row for row in _reference() if row[0].match(key)]
+    return max(matches, key=lambda row: len(row[0].pattern), default=None)
 
 
 @functools.cache
-def _reference() -> tuple[tuple[re.Pattern[str], str], ...]:
-    """(key path pattern, source text) of every parameter row of the model reference."""
+def _reference() -> tuple[tuple[re.Pattern[str], str, str], ...]:
+    """(key path pattern, unit, source text) of every parameter row of the model reference."""
     text = (resources.files("practicesim") / "data" / "model-reference.md").read_text(
         encoding="utf-8")
-    rows: list[tuple[re.Pattern[str], str]] = []
+    rows: list[tuple[re.Pattern[str], str, str]] = []
     in_table = False
     for line in text.splitlines():
         if line.startswith(_HEADER):
@@ -128,7 +140,7 @@ def _reference() -> tuple[tuple[re.Pattern[str], str], ...]:
         cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
         if in_table and len(cells) >= 5 and cells[0].startswith("`"):
             source = _plain("|".join(cells[4:]))
-            rows += [(_pattern(key), source) for key in _keys(cells[0])]
+            rows += [(_pattern(key), _plain(cells[1]), source) for key in _keys(cells[0])]
     return tuple(rows)
 
 

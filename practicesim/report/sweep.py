@@ -52,7 +52,7 @@ from practicesim.report.plots import (
     parameter_value,
     tornado_chart,
 )
-from practicesim.report.sources import shown
+from practicesim.report.sources import reference_unit, shown
 from practicesim.scenario import Scenario, ScenarioError, get_path, parse_path
 
 FILES = ("sweep.parquet", "sweep.json")
@@ -305,21 +305,6 @@ def _target_text(kpi: str) -> str:
     return _target(kpi, TARGETS[kpi][1])[0]
 
 
-_UNITS = (("factor", "multiplier"), ("minutes", "minutes"), ("hours", "hours"),
-          ("days", "days"), ("rate", "fraction"), ("share", "fraction"), ("pct", "fraction"),
-          ("probability", "fraction"), ("coinsurance", "fraction"), ("compensation", "$"),
-          ("cost", "$"), ("fee", "$"), ("overhead", "$"), ("copay", "$"), ("cash", "$"))
-
-
-def _parameter_unit(path: str) -> str:
-    """The unit of a key path's value as far as its name tells (``count`` -> number,
-    ``...days`` -> days, ``rate`` -> fraction, ``...cost`` -> $), else empty."""
-    leaf = " ".join(str(p) for p in parse_path(path)[-2:]).lower()
-    if leaf.endswith("count"):
-        return "number"
-    return next((unit for token, unit in _UNITS if token in leaf), "")
-
-
 def _main_effect(results: SweepResults, path: str, kpi: str) -> Figure:
     """Mean ``kpi`` at each value of ``path`` (over the other parameters' grid values and the
     replications), with the 95% interval over replications as error bars (each replication's
@@ -348,7 +333,7 @@ def _main_effect(results: SweepResults, path: str, kpi: str) -> Figure:
                    label=f"the scenario's own value ({parameter_value(own)})")
     if not numeric or len(values) <= 12:
         ax.set_xticks(x, [parameter_value(v) for v in values])
-    unit = _parameter_unit(path)
+    unit = reference_unit(path)
     ax.set_xlabel(f"{path} ({unit})" if unit else path)
     dollars = kpi in DOLLARS
     ax.set_ylabel(f"{kpi_name(kpi)} over the {period(results.scenario)} period"

@@ -1,0 +1,122 @@
+"""Golden hashes: the same scenario and seed give bit-identical tables, release after release,
+unless a change of the model says otherwise.
+
+Each table of a short run of every shipped scenario, of a paired comparison and of a calibration
+(from a run's exports and its 835 remittances, written and read back with a fixed
+pseudonym key) is hashed
+(``pandas.util.hash_pandas_object`` over values and index, with column names and dtypes) and
+checked against ``tests/data/golden.json``. A restructuring must leave every hash unchanged. A
+change that moves the model on purpose regenerates the file and says so in its commit:
+
+    PRACTICESIM_UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/test_golden.py
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from practicesim import simulate
+from practicesim.calibrate import Pseudonymizer, read_835, read_appointments, read_transactions
+from practicesim.calibrate.calibration import calibrate
+from practicesim.calibrate.era_export import write_835
+from practicesim.calibrate.exports import appointments_export, ledger_export
+from practicesim.experiment import compare
+from tests.conftest import BASELINE, ROOT, build
+
+GOLDEN = ROOT / "tests" / "data" / "golden.json"
+UPDATE = os.environ.get("PRACTICESIM_UPDATE_GOLDEN") == "1"
+SHORT = {"calendar.horizon_days": 75, "calendar.warmup_days": 45}
+SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
+MAPPINGS = ROOT / "calibration"
+
+
+def table_hash(frame: pd.DataFrame | pd.Series) -> str:
+    """A hash of a table's values, index, column names and dtypes."""
+    if isinstance(frame, pd.Series):
+        frame = frame.to_frame()
+    digest = hashlib.sha256()
+    digest.update(repr([(str(c), str(t)) for c, t in frame.dtypes.items()]).encode())
+    digest.update(repr([str(i) for i in frame.index.names]).encode())
+    digest.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
+    return digest.hexdigest()[:32]
+
+
+def _stored() -> dict[str, Any]:
+    return json.loads(GOLDEN.read_text(encoding="utf-8")) if GOLDEN.exists() else {}
+
+
+_FOUND: dict[str, dict[str, str]] = {}
+
+
+def check(case: str, tables: dict[str, pd.DataFrame | pd.Series]) -> None:
+    """Compare each table's hash with the stored one (or store it, when updating)."""
+    found = {name: table_hash(table) for name, table in tables.items()}
+    if UPDATE:
+        stored = _stored()
+        stored[case] = found
+        GOLDEN.write_text(json.dumps(stored, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        return
+    expected = _stored().get(case)
+    assert expected is not None, f"no golden hashes for {case}: set PRACTICESIM_UPDATE_GOLDEN=1"
+    changed = sorted(name for name in expected if found.get(name) != expected[name])
+    assert set(found) == set(expected), f"{case}: tables {sorted(found)} != {sorted(expected)}"
+    assert not changed, f"{case}: tables changed: {changed}"
+
+
+def run_tables(run) -> dict[str, pd.DataFrame | pd.Series]:
+    return {**{name: getattr(run, name) for name in run.TABLES}, "kpis": run.kpis()}
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_a_short_run_of_each_shipped_scenario_is_unchanged(path: Path):
+    run = simulate(build(SHORT, path=path), seed=11)
+    check(f"run/{path.stem}", run_tables(run))
+
+
+def test_a_paired_comparison_is_unchanged():
+    base = build(SHORT, path=BASELINE)
+    other = build(SHORT, path=ROOT / "scenarios" / "hire_biller.yaml")
+    result = compare(base, other, reps=2, seed=5, executor="serial")
+    tables: dict[str, pd.DataFrame | pd.Series] = {
+        "summary": result.summary(), "decision": result.decision()}
+    tables["differences"] = result.differences
+    tables["cash_differences"] = result.cash_differences
+    for name, experiment in {"baseline": result.baseline, **result.scenarios}.items():
+        tables[f"{name}.summary"] = experiment.summary()
+        tables[f"{name}.kpis"] = experiment.kpis
+        tables[f"{name}.monthly"] = experiment.monthly
+        tables[f"{name}.daily"] = experiment.daily
+    check("compare/baseline-hire_biller", tables)
+
+
+def test_a_calibration_from_exports_and_835s_is_unchanged(tmp_path: Path):
+    run = simulate(build({**SHORT, "calendar.horizon_days": 120}, path=BASELINE), seed=4)
+    appointments_export(run).to_csv(tmp_path / "appointments.csv", index=False)
+    ledger_export(run).to_csv(tmp_path / "transactions.csv", index=False)
+    write_835(run, tmp_path / "era")
+    key = Pseudonymizer(b"golden")
+    remittances = read_835(tmp_path / "era", key)
+    appointments = read_appointments(tmp_path / "appointments.csv",
+                                     MAPPINGS / "practicesim_appointments_mapping.yaml", key)
+    transactions = read_transactions(tmp_path / "transactions.csv",
+                                     MAPPINGS / "practicesim_transactions_mapping.yaml", key)
+    result = calibrate(appointments=appointments, transactions=transactions,
+                       remittances=remittances)
+    from_835 = calibrate(remittances=remittances)
+    scenario = result.scenario.model_dump(mode="json", by_alias=True)
+    tables: dict[str, pd.DataFrame | pd.Series] = {
+        "parameters": result.parameters, "excluded": result.excluded,
+        "suppressed": result.suppressed, "from_835.parameters": from_835.parameters,
+        "scenario": pd.Series(json.dumps(scenario, sort_keys=True)),
+        "remittance.ledger": remittances.ledger(run.calendar.day0)}
+    for name in ("payments", "claims", "service_lines", "adjustments", "provider_adjustments",
+                 "unreconciled", "notes", "skipped"):
+        tables[f"remittance.{name}"] = getattr(remittances, name)
+    check("calibrate/exports-and-835", tables)

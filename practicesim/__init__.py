@@ -3,6 +3,6 @@
 from practicesim.engine import simulate
 from practicesim.results import Run
 from practicesim.scenario import Scenario, ScenarioError, load_scenario
+from practicesim.version import __version__
 
-__version__ = "0.1.0"
 __all__ = ["Run", "Scenario", "ScenarioError", "__version__", "load_scenario", "simulate"]

@@ -19,7 +19,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from practicesim import __version__, experiment
+from practicesim import experiment
 from practicesim.engine import simulate
 from practicesim.output import (
     OutputFolderError,
@@ -31,6 +31,7 @@ from practicesim.output import (
 from practicesim.progress import ReplicationProgress
 from practicesim.scenario import Scenario, ScenarioError, load_scenario
 from practicesim.state import PracticeState, StateError, read_state
+from practicesim.version import __version__
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Simulate a medical practice as a business: visits, claims, cash, A/R.")

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from practicesim import __version__
 from practicesim.experiment import Comparison
 from practicesim.results import Run
 from practicesim.scenario import Scenario
 from practicesim.state import PracticeState, state_from_run
+from practicesim.version import __version__
 
 
 def run_metadata(run: Run, source: str | Path | None = None,

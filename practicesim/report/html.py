@@ -42,6 +42,7 @@ from practicesim.report.plots import (
 )
 from practicesim.report.sources import brief, flat_values, shown, source_of
 from practicesim.scenario import Scenario
+from practicesim.version import __version__
 
 TARGETS = {
     "clean_claim_rate": (">=", 0.95), "days_in_ar": ("<", 35.0),
@@ -97,8 +98,6 @@ class Results:
     @classmethod
     def of(cls, comparison: Comparison) -> Results:
         """The same tables straight from a ``Comparison`` in memory."""
-        from practicesim import __version__
-
         experiments = {comparison.baseline.scenario.name: comparison.baseline,
                        **comparison.scenarios}
         return cls(

@@ -54,6 +54,7 @@ from practicesim.report.plots import (
 )
 from practicesim.report.sources import reference_unit, shown
 from practicesim.scenario import Scenario, ScenarioError, get_path, parse_path
+from practicesim.version import __version__
 
 FILES = ("sweep.parquet", "sweep.json")
 TORNADO_KPIS = ("net_cash_flow", "days_in_ar")
@@ -91,8 +92,6 @@ class SweepResults:
            seed: int) -> SweepResults:
         """The same from a table of ``experiment.sweep`` in memory (with its scenario, grid
         and seed)."""
-        from practicesim import __version__
-
         grid = {path: list(values) for path, values in grid.items()}
         _check_columns(table, grid, "the sweep table")
         return cls(table=table, scenario=scenario, grid=grid, seed=seed,

@@ -29,7 +29,7 @@ import numpy as np
 from practicesim import load_scenario, simulate
 from practicesim.clinic.flow import DayPatients
 from practicesim.clinic.flow_reference import run_reference
-from practicesim.engine import provider_seats
+from practicesim.practice import provider_seats
 from practicesim.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]

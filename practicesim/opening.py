@@ -25,24 +25,23 @@ from __future__ import annotations
 
 from array import array
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from practicesim.clinic.scheduling import FREE
 from practicesim.finance import cents
+from practicesim.practice import Practice
 from practicesim.revenue.claims import CLAIM_DRAWS, Claim
 from practicesim.state import APPOINTMENTS_FILE, CLAIMS_FILE, PracticeState, StateError
-
-if TYPE_CHECKING:
-    from practicesim.engine import Practice
 
 U_OPENING_LAG, U_OPENING_POSTING = CLAIM_DRAWS, CLAIM_DRAWS + 1
 """An opening claim's extra uniforms: its (residual) payer lag and its posting lag."""
 
 
 def open_practice(practice: Practice, state: PracticeState) -> None:
-    """Put the state's open claims and booked appointments into a practice built for day 0."""
+    """Put the state's open claims, booked appointments and cash into a practice built for
+    day 0."""
     calendar = practice.ctx.calendar
     start = calendar.date(0)
     if state.as_of != start:
@@ -51,6 +50,7 @@ def open_practice(practice: Practice, state: PracticeState) -> None:
                          "calendar.warmup_days to 0")
     _open_claims(practice, state)
     _book_appointments(practice, state)
+    practice.opening_cash_cents = opening_cash_cents(state, practice.ctx.scenario.starting_cash)
 
 
 def _names(items: list[Any]) -> dict[str, int]:

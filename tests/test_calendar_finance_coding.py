@@ -9,7 +9,7 @@ import pytest
 
 from practicesim import simulate
 from practicesim.calendar import PracticeCalendar
-from practicesim.engine import Practice
+from practicesim.practice import Practice
 from practicesim.revenue.claims import Claim
 from tests.conftest import build
 

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from practicesim import Run, simulate
-from practicesim.engine import Practice
 from practicesim.ledger import claim_totals
+from practicesim.practice import Practice
 from practicesim.revenue.claims import CLAIM_DRAWS, Claim
 from practicesim.scenario import ScenarioError
 from tests.conftest import build

@@ -17,9 +17,9 @@ import pytest
 
 from practicesim import Run, Scenario, load_scenario, simulate
 from practicesim.calendar import session_slots
-from practicesim.engine import Practice
 from practicesim.finance import COST_CATEGORIES
 from practicesim.metrics import late_cancel_rate, no_show_rate
+from practicesim.practice import Practice
 from tests.conftest import ROOT
 
 SCENARIOS = ROOT / "scenarios"

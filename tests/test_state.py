@@ -177,12 +177,14 @@ def test_imported_appointments_are_cancelled_with_the_conditional_chance():
 
 
 def test_a_double_booked_import_does_not_free_the_other_appointments_slot():
-    from practicesim.engine import Practice
+    from practicesim.opening import open_practice
+    from practicesim.practice import Practice
 
     scenario = starting(build({"scheduling.early_cancel_rate": 1.0}), AS_OF)
     booked = [{"provider": "physician_1", "date": "2026-09-11", "time": "09:00",
                "visit_type": "established", "payer": "medicaid", "booked_on": "2026-08-30"}] * 2
-    practice = Practice(scenario, 1, 0, state_of(appointments=booked))
+    practice = Practice(scenario, 1, 0)
+    open_practice(practice, state_of(appointments=booked))
     assert practice.scheduler.unslotted == {1}
     day = 10
     position = next(p for p, t in enumerate(practice.book.templates[day][0].times) if t == 540)

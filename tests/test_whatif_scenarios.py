@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 from practicesim import Scenario, load_scenario, simulate
-from practicesim.engine import Practice
+from practicesim.practice import Practice
 from practicesim.scenario import load_raw, set_path, validate
 from tests.conftest import ROOT, SMALL
 

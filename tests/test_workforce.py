@@ -10,7 +10,7 @@ import pytest
 
 from practicesim import simulate
 from practicesim.calendar import PracticeCalendar
-from practicesim.engine import Practice
+from practicesim.practice import Practice
 from practicesim.streams import Streams
 from practicesim.workforce import Workforce
 from tests.conftest import build

@@ -21,13 +21,8 @@ from rich.table import Table
 
 from practicesim import experiment
 from practicesim.engine import simulate
-from practicesim.output import (
-    OutputFolderError,
-    check_output_folder,
-    write_comparison,
-    write_run,
-    write_sweep,
-)
+from practicesim.files import OutputFolderError, check_output_folder
+from practicesim.output import RESULT_FILES, write_comparison, write_run, write_sweep
 from practicesim.progress import ReplicationProgress
 from practicesim.scenario import Scenario, ScenarioError, load_scenario
 from practicesim.state import PracticeState, StateError, read_state
@@ -93,7 +88,7 @@ def run(
     except (ScenarioError, StateError) as exc:
         raise _fail(str(exc)) from None
     try:
-        check_output_folder(out)
+        check_output_folder(out, RESULT_FILES)
     except OutputFolderError as exc:
         raise _fail(str(exc)) from None
     n_days = loaded.calendar.warmup_days + loaded.calendar.horizon_days
@@ -169,7 +164,7 @@ def compare(
     try:
         [base, *others], start = _starting(
             [load_scenario(baseline), *(load_scenario(path) for path in scenarios)], state)
-        check_output_folder(out)
+        check_output_folder(out, RESULT_FILES)
     except (ScenarioError, StateError, OutputFolderError) as exc:
         raise _fail(str(exc)) from None
     with ReplicationProgress(reps * (1 + len(others)), console=errors) as advance:
@@ -231,7 +226,7 @@ def sweep(
     try:
         [loaded], start = _starting([load_scenario(scenario)], state)
         grid = dict(_parse_param(p) for p in param)
-        check_output_folder(out)
+        check_output_folder(out, RESULT_FILES)
     except (ScenarioError, StateError, OutputFolderError) as exc:
         raise _fail(str(exc)) from None
     points = 1
@@ -417,7 +412,7 @@ def report(
     """Turn a comparison's or a sweep's results into one self-contained HTML report for the
     practice owner: the answer first, the KPI table with targets, figures, assumptions and
     method."""
-    from practicesim.output import atomic_path
+    from practicesim.files import atomic_path
     from practicesim.report.browser import find_chromium, print_pdf
     from practicesim.report.html import ReportError, comparison_report
     from practicesim.report.sweep import sweep_report

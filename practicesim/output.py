@@ -1,23 +1,16 @@
-"""Writing a run to disk: one Parquet file per table and ``run.json``, all or nothing.
-
-The files are written into a temporary folder beside the destination, which is then renamed
-into place, so a reader never sees a half-written run (a previous run in the folder is replaced
-only once the new one is complete).
+"""Writing results to disk, each all or nothing (``practicesim.files``): a run (one Parquet
+file per table, ``run.json`` and its end state), a comparison and a sweep.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import shutil
-import tempfile
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
 
 from practicesim.experiment import Comparison
+from practicesim.files import write_atomically
 from practicesim.results import Run
 from practicesim.scenario import Scenario
 from practicesim.state import PracticeState, state_from_run
@@ -56,7 +49,7 @@ def write_run(run: Run, out: str | Path, source: str | Path | None = None,
         (staging / END_STATE).mkdir()
         state_from_run(run).write_files(staging / END_STATE)
 
-    return write_atomically(Path(out), fill)
+    return write_atomically(Path(out), fill, RESULT_FILES)
 
 
 def write_comparison(comparison: Comparison, out: str | Path) -> Path:
@@ -91,7 +84,7 @@ def write_comparison(comparison: Comparison, out: str | Path) -> Path:
         }
         (staging / "comparison.json").write_text(json.dumps(meta, indent=2))
 
-    return write_atomically(Path(out), fill)
+    return write_atomically(Path(out), fill, RESULT_FILES)
 
 
 END_STATE = "end_state"
@@ -99,24 +92,6 @@ RESULT_FILES = frozenset({*(f"{name}.parquet" for name in Run.TABLES), "run.json
                           "comparison.json", "kpis.parquet", "monthly.parquet",
                           "differences.parquet", "cash_differences.parquet", "summary.parquet",
                           "decision.parquet", "sweep.parquet", "sweep.json"})
-
-
-class OutputFolderError(ValueError):
-    """The output folder holds something other than a previous result."""
-
-
-def check_output_folder(out: Path, result_files: frozenset[str] = RESULT_FILES) -> None:
-    """Only an empty folder or one holding a previous result (files named in
-    ``result_files``) may be replaced."""
-    if not out.exists():
-        return
-    if not out.is_dir():
-        raise OutputFolderError(f"{out}: exists and is not a folder")
-    foreign = sorted(p.name for p in out.iterdir() if p.name not in result_files)
-    if foreign:
-        raise OutputFolderError(
-            f"{out}: holds files that are not a practicesim result ({', '.join(foreign[:3])}"
-            f"{', ...' if len(foreign) > 3 else ''}); choose an empty or new folder")
 
 
 def write_sweep(table: pd.DataFrame, scenario: Scenario, grid: dict[str, list[object]],
@@ -132,48 +107,4 @@ def write_sweep(table: pd.DataFrame, scenario: Scenario, grid: dict[str, list[ob
                 "scenario": scenario.model_dump(mode="json", by_alias=True)}
         (staging / "sweep.json").write_text(json.dumps(meta, indent=2, default=str))
 
-    return write_atomically(Path(out), fill)
-
-
-def write_atomically(out: Path, fill: Callable[[Path], None],
-                     result_files: frozenset[str] = RESULT_FILES) -> Path:
-    """Let ``fill`` write into a staging folder beside ``out``, then rename it into place
-    (replacing a previous result there, never anything else)."""
-    check_output_folder(out, result_files)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    staging.chmod(0o755)
-    try:
-        fill(staging)
-        _replace_dir(staging, out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return out
-
-
-@contextlib.contextmanager
-def atomic_path(path: Path) -> Iterator[Path]:
-    """A temporary file beside ``path`` to write; renamed onto ``path`` when the block ends
-    without an error, removed otherwise."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        yield tmp
-        tmp.chmod(0o644)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _replace_dir(new: Path, target: Path) -> None:
-    if not target.exists():
-        os.replace(new, target)
-        return
-    old = target.with_name(f".{target.name}.old")
-    shutil.rmtree(old, ignore_errors=True)
-    os.replace(target, old)
-    os.replace(new, target)
-    shutil.rmtree(old, ignore_errors=True)
+    return write_atomically(Path(out), fill, RESULT_FILES)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from practicesim import metrics
 from practicesim.calendar import PracticeCalendar
 from practicesim.scenario import Scenario
 
@@ -41,9 +42,8 @@ class Run:
     def kpis(self) -> pd.Series:
         """The revenue-cycle and operations KPIs over the reporting period (see
         ``practicesim.metrics.kpis`` for each definition)."""
-        from practicesim.metrics import kpis
 
-        return kpis(self)
+        return metrics.kpis(self)
 
 
 def frame_from_rows(rows: list[tuple], columns: tuple[str, ...]) -> pd.DataFrame:

@@ -46,6 +46,7 @@ import numpy as np
 import pandas as pd
 
 from practicesim import ledger as lg
+from practicesim.files import write_atomically
 from practicesim.revenue import claims as cl
 
 STAGES = ("unbilled", "coded", "at_payer", "denied", "appeal", "patient", "agency")
@@ -134,7 +135,6 @@ class PracticeState:
     def write(self, folder: str | Path) -> Path:
         """Write ``state.json``, ``open_claims.csv`` and ``booked_appointments.csv`` to
         ``folder`` atomically (amounts in dollars, exact to the cent)."""
-        from practicesim.output import write_atomically
 
         return write_atomically(Path(folder), self.write_files, STATE_FILES)
 

@@ -45,7 +45,7 @@ from practicesim import ledger as lg
 from practicesim.calendar import session_slots
 from practicesim.calibrate.calibration import Calibration, calibrate
 from practicesim.engine import simulate
-from practicesim.output import write_atomically
+from practicesim.files import write_atomically
 from practicesim.scenario import Scenario
 from practicesim.state import PracticeState
 

@@ -44,7 +44,7 @@ from practicesim.calibrate.payers import (
     wilson,
 )
 from practicesim.calibrate.remittance import Remittances
-from practicesim.output import write_atomically
+from practicesim.files import write_atomically
 from practicesim.scenario import Scenario, ScenarioError, get_path, load_scenario
 
 DEFAULT_BASE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.yaml"

@@ -56,7 +56,7 @@ from pathlib import Path
 from typing import Literal
 
 from practicesim import ledger as lg
-from practicesim.output import atomic_path
+from practicesim.files import atomic_path
 from practicesim.results import Run
 
 Checks = Literal["daily", "weekly"]

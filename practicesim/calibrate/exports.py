@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from practicesim.output import atomic_path
+from practicesim.files import atomic_path
 from practicesim.results import Run
 
 BOOKING_MINUTES = 9 * 60

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
+from practicesim.files import atomic_path
 from practicesim.scenario import NoShows
 
 LEAD_BUCKETS = (-1, 0, 7, 30, np.inf)
@@ -107,7 +108,6 @@ class NoShowModel:
 
     def write(self, path: str | Path) -> Path:
         """Write ``engine_form()`` as JSON (atomically)."""
-        from practicesim.output import atomic_path
 
         path = Path(path)
         with atomic_path(path) as tmp:

@@ -372,7 +372,7 @@ def backtest(
     bands."""
     import datetime as dt
 
-    from practicesim.calibrate import backtest as bt
+    from practicesim import backtest as bt
     from practicesim.calibrate.errors import DataError
 
     try:

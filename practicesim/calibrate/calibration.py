@@ -44,6 +44,7 @@ from practicesim.calibrate.payers import (
     wilson,
 )
 from practicesim.calibrate.remittance import Remittances
+from practicesim.calibrate.report import calibration_report
 from practicesim.files import write_atomically
 from practicesim.scenario import Scenario, ScenarioError, get_path, load_scenario
 
@@ -100,8 +101,6 @@ class Calibration:
         ``report.html`` and, when no-shows were fitted, ``noshow_model.json`` (the fitted model,
         which the written scenario's ``no_shows.model`` names: the engine uses it as fitted)
         into ``folder``, all or nothing."""
-        from practicesim.calibrate.report import calibration_report
-
         def fill(staging: Path) -> None:
             header = ("# Calibrated by practicesim calibrate: figures from the practice's data"
                       " where\n# parameters.csv says so, the base scenario's elsewhere.\n")

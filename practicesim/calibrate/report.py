@@ -5,20 +5,31 @@ and intervals, the excluded rows and the suppressed cells."""
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
 from practicesim.report.page import embedded_png, html_page
-from practicesim.report.plots import OKABE_ITO
+from practicesim.report.palette import OKABE_ITO
+from practicesim.scenario import Scenario
 
 PALETTE = [OKABE_ITO[name] for name in ("blue", "orange", "bluish_green", "vermillion",
                                        "sky_blue", "reddish_purple", "black", "yellow")]
 
-if TYPE_CHECKING:
-    from practicesim.calibrate.calibration import Calibration
+
+class Fitted(Protocol):
+    """What the report shows of a calibration (``practicesim.calibrate.calibration.Calibration``
+    has these): the scenario, the parameter table, the excluded rows, the suppressed cells and
+    the observed-vs-fitted figures' data."""
+
+    scenario: Scenario
+    parameters: pd.DataFrame
+    excluded: pd.DataFrame
+    suppressed: pd.DataFrame
+    figures: dict[str, Any]
+
 
 _STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 1rem auto; padding: 0 1rem;
@@ -30,7 +41,7 @@ img { max-width: 100%; height: auto; }
 """
 
 
-def calibration_report(calibration: Calibration) -> str:
+def calibration_report(calibration: Fitted) -> str:
     """The report's HTML text."""
     parts = [f"<h1>Calibration of {html.escape(calibration.scenario.name)}</h1>",
              "<p>Figures fitted to the practice's data, each with its source and 95% interval; "

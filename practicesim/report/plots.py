@@ -22,19 +22,7 @@ from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator
 
 from practicesim import ledger as lg
 from practicesim.experiment import Comparison, Experiment, aging_at
-
-OKABE_ITO = {
-    "black": "#000000",
-    "orange": "#E69F00",
-    "sky_blue": "#56B4E9",
-    "bluish_green": "#009E73",
-    "yellow": "#F0E442",
-    "blue": "#0072B2",
-    "vermillion": "#D55E00",
-    "reddish_purple": "#CC79A7",
-    "grey": "#999999",
-}
-"""The Okabe-Ito colour-blind safe palette (and a neutral grey)."""
+from practicesim.report.palette import OKABE_ITO
 
 AGING_STYLE = (
     (OKABE_ITO["bluish_green"], ""),

@@ -46,6 +46,7 @@ from practicesim.calendar import session_slots
 from practicesim.calibrate.calibration import Calibration, calibrate
 from practicesim.engine import simulate
 from practicesim.files import write_atomically
+from practicesim.practice import provider_seats
 from practicesim.scenario import Scenario
 from practicesim.state import PracticeState
 
@@ -224,8 +225,6 @@ def _entered_later(ledger: pd.DataFrame, split_day: int) -> pd.DataFrame:
 def _booked(appointments: pd.DataFrame, split: pd.Timestamp,
             scenario: Scenario) -> tuple[pd.DataFrame, list[tuple]]:
     """Appointments booked before ``split`` for ``split`` or later, in the scenario's seats."""
-    from practicesim.engine import provider_seats
-
     seats = {s.name: s for s in provider_seats(scenario)}
     book = appointments[(appointments["booked_at"] < split)
                         & (appointments["appointment_at"] >= split)

@@ -1,4 +1,4 @@
-"""The backtest (practicesim.calibrate.backtest): the state at the split rebuilt from the data,
+"""The backtest (practicesim.backtest): the state at the split rebuilt from the data,
 and the calibrated model, run from it, tracking the practice's own months."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import pytest
 
 from practicesim import ledger as lg
 from practicesim import simulate
+from practicesim.backtest import MEASURES, backtest, state_at
 from practicesim.calibrate import read_appointments, read_transactions
-from practicesim.calibrate.backtest import MEASURES, backtest, state_at
 from practicesim.calibrate.exports import write_appointments_csv, write_ledger_csv
 from tests.conftest import ROOT, build
 from tests.test_cli import cli

@@ -1,15 +1,14 @@
 """What every part of a running practice shares: the clock's calendar, the scenario in force,
-the random streams, the accounts and the finances."""
+the random streams, the finances, the staff present and the providers' enrollment with payers.
+The revenue cycle's parts share more (the accounts, the vendor): ``revenue.context``."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from practicesim.calendar import PracticeCalendar
+from practicesim.enrollment import Coverage
 from practicesim.finance import Finance
-from practicesim.revenue.claims import Accounts
-from practicesim.revenue.credentialing import Coverage
-from practicesim.revenue.vendor import Vendor
 from practicesim.scenario import Provider, Scenario
 from practicesim.streams import Streams
 from practicesim.workforce import Workforce
@@ -25,7 +24,6 @@ class Context:
     scenario: Scenario
     calendar: PracticeCalendar
     streams: Streams
-    accounts: Accounts
     finance: Finance
     coverage: Coverage
     seats: list[Provider]
@@ -34,8 +32,6 @@ class Context:
     """Staff present and their output per role and day (turnover, vacancies, ramp-up)."""
     self_pay_index: frozenset[int]
     """Indices of self-pay payers (no claim goes to a payer)."""
-    vendor: Vendor
-    """The outsourced revenue-cycle vendor, if any (``scenario.outsourcing``)."""
 
     @property
     def n_days(self) -> int:

@@ -14,11 +14,11 @@ from practicesim.clinic.appointments import Scheduler
 from practicesim.clinic.clinic_day import Clinic
 from practicesim.clinic.demand import DemandModel, PatientPanel
 from practicesim.clinic.scheduling import AppointmentBook
-from practicesim.context import Context
+from practicesim.enrollment import Coverage
 from practicesim.finance import Finance, cents
 from practicesim.revenue.charges import ChargeCapture, CodingQueue
 from practicesim.revenue.claims import Accounts, Claim
-from practicesim.revenue.credentialing import Coverage
+from practicesim.revenue.context import RevenueContext
 from practicesim.revenue.denials import DenialQueue
 from practicesim.revenue.patients import PatientCollections
 from practicesim.revenue.payers import Adjudication
@@ -56,7 +56,7 @@ class Practice:
         seats = provider_seats(first)
         streams = Streams(seed, replication)
         workforce = Workforce([(0, first), *sorted(self.changes.items())], calendar, streams)
-        self.ctx = ctx = Context(
+        self.ctx = ctx = RevenueContext(
             scenario=first, calendar=calendar, streams=streams,
             accounts=Accounts([p.name for p in first.payers]),
             finance=Finance(calendar, seats, workforce), workforce=workforce,

@@ -21,9 +21,9 @@ from practicesim.clinic.demand import Requests
 from practicesim.clinic.noshows import FittedNoShows, NoShowModel
 from practicesim.clinic.scheduling import AppointmentBook
 from practicesim.context import Context, day_buckets
+from practicesim.enrollment import Window
 from practicesim.finance import cents
 from practicesim.results import frame_from_rows
-from practicesim.revenue.credentialing import Window
 from practicesim.scenario import PriorAuthorization
 
 KEPT, NO_SHOW, LATE_CANCEL, CANCELLED = "completed", "no_show", "late_cancel", "cancelled"

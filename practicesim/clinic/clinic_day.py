@@ -24,10 +24,9 @@ from practicesim.clinic.appointments import KEPT, Scheduler, visit_type_labels
 from practicesim.clinic.demand import DemandModel, PatientPanel
 from practicesim.clinic.scheduling import AppointmentBook
 from practicesim.context import Context
+from practicesim.encounter import Encounter
 from practicesim.finance import cents
 from practicesim.results import frame_from_rows
-from practicesim.revenue.charges import desk_copay_cents
-from practicesim.revenue.claims import Claim
 from practicesim.scenario import Scenario
 
 
@@ -89,11 +88,11 @@ class Visit(NamedTuple):
 
 
 class Clinic:
-    """Runs each clinic day and hands completed visits to charge capture."""
+    """Runs each clinic day and hands completed visits (``Encounter``) on to be billed."""
 
     def __init__(self, ctx: Context, book: AppointmentBook, scheduler: Scheduler,
                  demand: DemandModel, panel: PatientPanel,
-                 to_charges: Callable[[int, Claim], None]) -> None:
+                 to_charges: Callable[[int, Encounter], None]) -> None:
         self.ctx = ctx
         self.book = book
         self.scheduler = scheduler
@@ -190,18 +189,19 @@ class Clinic:
                 self.turned_away[day] += 1
                 continue
             payer = payers[patient]
-            claim = self._bill(day, len(visits), patient, payer, provider, line, vtype)
-            claim.verified = appointment >= 0 and self.scheduler.table[appointment].verified
+            verified = appointment >= 0 and self.scheduler.table[appointment].verified
+            encounter = self._bill(day, len(visits), patient, payer, provider, line, vtype,
+                                   verified)
             visits.append(Visit(day, appointment, patient, payer, provider, line, vtype,
                                 patients.arrival[i], result.provider_start[i],
                                 result.provider_end[i], result.departure[i], to_provider[i],
                                 total[i]))
             self.completed[day] += 1
-            self.to_charges(day, claim)
+            self.to_charges(day, encounter)
 
     def _bill(self, day: int, visit: int, patient: int, payer: int, provider: int, line: int,
-              vtype: int) -> Claim:
-        """The visit's claim: codes drawn and priced, the desk's copay collected or not."""
+              vtype: int, verified: bool) -> Encounter:
+        """The visit's bill: codes drawn and priced, the desk's copay collected or not."""
         charge, medicare = _main_code(self.pricing.codes[line][vtype], self.coding())
         for probability, fee, allowed in self.pricing.add_ons[line][vtype]:
             if self.coding() < probability:
@@ -223,9 +223,10 @@ class Clinic:
             self.ctx.finance.add(day, "supplies", cents(visit_type.supply_cost))
         missing = (self.authorizations.needed(line, vtype, payer) and self.authorization()
                    < self.authorizations.terms(line, vtype).missing_rate)
-        return Claim(id=visit, patient=patient, payer=payer, provider=provider, visit=visit,
-                     service_day=day, charge_cents=charge, medicare_allowed_cents=medicare,
-                     copay_collected_cents=collected, authorization_missing=missing)
+        return Encounter(visit=visit, patient=patient, payer=payer, provider=provider,
+                         service_day=day, charge_cents=charge, medicare_allowed_cents=medicare,
+                         copay_collected_cents=collected, authorization_missing=missing,
+                         verified=verified)
 
     def frame(self, names: dict[str, list]) -> pd.DataFrame:
         """One row per completed visit; ``visit`` is also the id of its claim (a visit whose
@@ -238,3 +239,8 @@ class Clinic:
         df["visit_type"] = visit_type_labels(names["visit_type"], df.pop("line"),
                                              df["visit_type"])
         return df
+
+
+def desk_copay_cents(copay_dollars: float, allowed_cents: int) -> int:
+    """The copay the desk asks for: the plan's copay, never above the allowed amount."""
+    return min(cents(copay_dollars), allowed_cents)

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from practicesim.calendar import PracticeCalendar, session_slots
-from practicesim.revenue.credentialing import Window, covered
+from practicesim.enrollment import Window, covered
 from practicesim.scenario import Provider, clock_minutes
 
 FREE, TAKEN, GAP = 1, 0, 2

@@ -17,15 +17,16 @@ from collections import deque
 from collections.abc import Callable
 
 from practicesim import ledger as lg
-from practicesim.context import Context, day_buckets
-from practicesim.finance import cents
+from practicesim.context import day_buckets
+from practicesim.encounter import Encounter
 from practicesim.revenue.claims import CLAIM_DRAWS, SUBMISSION, Claim
+from practicesim.revenue.context import RevenueContext
 
 
 class ChargeCapture:
     """Turns completed visits into posted charges after the charge lag."""
 
-    def __init__(self, ctx: Context, to_coding: Callable[[int, Claim], None],
+    def __init__(self, ctx: RevenueContext, to_coding: Callable[[int, Claim], None],
                  to_self_pay: Callable[[int, Claim], None]) -> None:
         self.ctx = ctx
         self.to_coding = to_coding
@@ -44,17 +45,17 @@ class ChargeCapture:
         self.posting_lag = ctx.streams.buffer("posting_lag", "first",
                                               dist=billing.posting_lag_days)
 
-    def capture(self, day: int, claim: Claim) -> None:
+    def capture(self, day: int, encounter: Encounter) -> None:
         """A visit was completed on ``day``; its claim is entered after the charge lag."""
         lag = self.lag()
         entry = day + max(0, math.ceil(lag))
         if self.missed() < self.ctx.scenario.billing.missed_charge_rate:
             self.missed_charges[day] += 1
-            self.unposted_desk_cents[day] += claim.copay_collected_cents
+            self.unposted_desk_cents[day] += encounter.copay_collected_cents
         elif entry < self.ctx.n_days:
-            self.due[entry].append(claim)
+            self.due[entry].append(Claim.of(encounter))
         else:
-            self.unposted_desk_cents[day] += claim.copay_collected_cents
+            self.unposted_desk_cents[day] += encounter.copay_collected_cents
 
     def on_day(self, day: int) -> None:
         """Post the charges entered today. Each claim gets its own random draws here, in the
@@ -80,7 +81,7 @@ class ChargeCapture:
 class CodingQueue:
     """Coders work entered charges in order, within their minutes each clinic day."""
 
-    def __init__(self, ctx: Context, to_submission: Callable[[int, Claim], None]) -> None:
+    def __init__(self, ctx: RevenueContext, to_submission: Callable[[int, Claim], None]) -> None:
         self.ctx = ctx
         self.to_submission = to_submission
         self.queue: deque[list] = deque()
@@ -136,8 +137,3 @@ class CodingQueue:
 
     def __len__(self) -> int:
         return len(self.queue)
-
-
-def desk_copay_cents(copay_dollars: float, allowed_cents: int) -> int:
-    """The copay the desk asks for: the plan's copay, never above the allowed amount."""
-    return min(cents(copay_dollars), allowed_cents)

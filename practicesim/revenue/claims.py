@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from practicesim import ledger as lg
+from practicesim.encounter import Encounter
 from practicesim.ledger import Interned
 
 # Where an open claim is; the reason an unresolved claim is still open at the end of a run.
@@ -95,6 +96,16 @@ class Claim:
     """The claim's own uniform draws (a compact ``array('d')``), indexed by ``U_*``."""
     verified: bool = False
     """The patient's coverage was verified before the visit (front-office eligibility check)."""
+
+    @classmethod
+    def of(cls, encounter: Encounter) -> Claim:
+        """The claim of a completed visit (its id is the visit's number)."""
+        e = encounter
+        return cls(id=e.visit, patient=e.patient, payer=e.payer, provider=e.provider,
+                   visit=e.visit, service_day=e.service_day, charge_cents=e.charge_cents,
+                   medicare_allowed_cents=e.medicare_allowed_cents,
+                   copay_collected_cents=e.copay_collected_cents,
+                   authorization_missing=e.authorization_missing, verified=e.verified)
 
 
 class Accounts:

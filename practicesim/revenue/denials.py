@@ -23,8 +23,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from practicesim import ledger as lg
-from practicesim.context import Context, day_buckets
+from practicesim.context import day_buckets
 from practicesim.revenue.claims import APPEAL, DENIED, U_APPEALS, Claim
+from practicesim.revenue.context import RevenueContext
 
 DEFAULT_ACTIONS: dict[str, str] = {
     "4": "correct", "11": "correct", "16": "correct", "22": "correct", "27": "correct",
@@ -49,7 +50,7 @@ class Rework:
 class DenialQueue:
     """Denials waiting for a biller, worked within the billers' daily minutes."""
 
-    def __init__(self, ctx: Context, resubmit: Callable[[int, Claim], None],
+    def __init__(self, ctx: RevenueContext, resubmit: Callable[[int, Claim], None],
                  pay: Callable[[int, Claim], None]) -> None:
         self.ctx = ctx
         self.resubmit = resubmit

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 
 from practicesim import ledger as lg
-from practicesim.context import Context, day_buckets
+from practicesim.context import day_buckets
 from practicesim.finance import cents
 from practicesim.revenue.claims import (
     AGENCY,
@@ -27,6 +27,7 @@ from practicesim.revenue.claims import (
     U_STATEMENTS,
     Claim,
 )
+from practicesim.revenue.context import RevenueContext
 
 PAY, PLACE, RECOVER, WRITE_OFF = range(4)
 
@@ -34,7 +35,7 @@ PAY, PLACE, RECOVER, WRITE_OFF = range(4)
 class PatientCollections:
     """Statements and patient payments for claims with a patient balance."""
 
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: RevenueContext) -> None:
         self.ctx = ctx
         self.due: list[list[tuple[Claim, int]]] = day_buckets(ctx.n_days)
         self.agency_days = ctx.scenario.patient_collections.agency_days

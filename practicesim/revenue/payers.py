@@ -25,7 +25,7 @@ import math
 from collections.abc import Callable
 
 from practicesim import ledger as lg
-from practicesim.context import Context, day_buckets
+from practicesim.context import day_buckets
 from practicesim.finance import cents
 from practicesim.revenue.claims import (
     AT_PAYER,
@@ -35,6 +35,7 @@ from practicesim.revenue.claims import (
     U_RESUBMITTED,
     Claim,
 )
+from practicesim.revenue.context import RevenueContext
 
 
 def _resubmission(claim: Claim) -> int:
@@ -56,7 +57,7 @@ def pick(shares: dict[str, float], u: float) -> str:
 class Adjudication:
     """Payers' decisions on submitted claims, and the posting of their remittances."""
 
-    def __init__(self, ctx: Context, to_denials: Callable[[int, Claim, str], None],
+    def __init__(self, ctx: RevenueContext, to_denials: Callable[[int, Claim, str], None],
                  to_patient: Callable[[int, Claim], None]) -> None:
         self.ctx = ctx
         self.to_denials = to_denials

@@ -17,15 +17,16 @@ import math
 from collections.abc import Callable
 
 from practicesim import ledger as lg
-from practicesim.context import Context, day_buckets
+from practicesim.context import day_buckets
 from practicesim.finance import cents
 from practicesim.revenue.claims import HELD, U_CATCH, U_ERROR, U_REJECT, Claim
+from practicesim.revenue.context import RevenueContext
 
 
 class Submission:
     """Sends coded and corrected claims to the payer on the day they are due."""
 
-    def __init__(self, ctx: Context, to_payer: Callable[[int, Claim], None]) -> None:
+    def __init__(self, ctx: RevenueContext, to_payer: Callable[[int, Claim], None]) -> None:
         self.ctx = ctx
         self.to_payer = to_payer
         self.due: list[list[Claim]] = day_buckets(ctx.n_days)

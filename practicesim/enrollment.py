@@ -1,4 +1,6 @@
-"""Provider enrollment with payers: who may bill whom for which dates of service.
+"""Provider enrollment with payers: who may bill whom for which dates of service. Scheduling and
+the clinic read it (which patients a provider may see), and so do claims (which are held or
+denied).
 
 A provider enrolled with a payer from ``effective`` (and, after a missed re-credentialing, until
 ``lapses``, then again from ``renewed``) may bill that payer for services in ``[effective, lapses)``

@@ -1,11 +1,10 @@
 """Golden hashes: the same scenario and seed give bit-identical tables, release after release,
 unless a change of the model says otherwise.
 
-Each table of a short run of every shipped scenario, of a paired comparison and of a calibration
-(from a run's exports and its 835 remittances, written and read back with a fixed
-pseudonym key) is hashed
-(``pandas.util.hash_pandas_object`` over values and index, with column names and dtypes) and
-checked against ``tests/data/golden.json``. A restructuring must leave every hash unchanged. A
+Each table of a short run of every shipped scenario, of a paired comparison, of a calibration
+(from a run's exports and its 835 remittances, written and read back with a fixed pseudonym key)
+and of a Synthea export read and calibrated from is hashed (``pandas.util.hash_pandas_object``
+over values and index, with column names and dtypes) and checked against ``tests/data/golden.json``. A restructuring must leave every hash unchanged. A
 change that moves the model on purpose regenerates the file and says so in its commit:
 
     PRACTICESIM_UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/test_golden.py
@@ -23,7 +22,13 @@ import pandas as pd
 import pytest
 
 from practicesim import simulate
-from practicesim.calibrate import Pseudonymizer, read_835, read_appointments, read_transactions
+from practicesim.calibrate import (
+    Pseudonymizer,
+    read_835,
+    read_appointments,
+    read_synthea,
+    read_transactions,
+)
 from practicesim.calibrate.calibration import calibrate
 from practicesim.calibrate.era_export import write_835
 from practicesim.calibrate.exports import appointments_export, ledger_export
@@ -120,3 +125,18 @@ def test_a_calibration_from_exports_and_835s_is_unchanged(tmp_path: Path):
                  "unreconciled", "notes", "skipped"):
         tables[f"remittance.{name}"] = getattr(remittances, name)
     check("calibrate/exports-and-835", tables)
+
+
+SYNTHEA = ROOT.parent / "shared" / "data" / "synthea_ohdsi"
+
+
+@pytest.mark.skipif(not (SYNTHEA / "claims_transactions.csv").exists(),
+                    reason="../shared/data/synthea_ohdsi absent")
+def test_reading_and_calibrating_from_a_synthea_export_is_unchanged():
+    data = read_synthea(SYNTHEA, Pseudonymizer(b"golden"))
+    result = calibrate(appointments=data.appointments, transactions=data.ledger)
+    check("calibrate/synthea", {
+        "appointments": data.appointments, "ledger": data.ledger, "payers": data.payers,
+        "excluded_claims": data.excluded_claims, "secondary_payments": data.secondary_payments,
+        "parameters": result.parameters, "excluded": result.excluded,
+        "suppressed": result.suppressed})

@@ -4,8 +4,9 @@ unless a change of the model says otherwise.
 Each table of a short run of every shipped scenario, of a paired comparison, of a calibration
 (from a run's exports and its 835 remittances, written and read back with a fixed pseudonym key)
 and of a Synthea export read and calibrated from is hashed (``pandas.util.hash_pandas_object``
-over values and index, with column names and dtypes) and checked against ``tests/data/golden.json``. A restructuring must leave every hash unchanged. A
-change that moves the model on purpose regenerates the file and says so in its commit:
+over values and index, with column names and dtypes) and checked against
+``tests/data/golden.json``. A restructuring must leave every hash unchanged. A change that moves
+the model on purpose regenerates the file and says so in its commit:
 
     PRACTICESIM_UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/test_golden.py
 """

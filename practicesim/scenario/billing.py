@@ -1,0 +1,152 @@
+"""The revenue cycle and what the practice spends: billing and denial rework (``billing``),
+patient collections (``patient_collections``), front-office checks (``front_office``), costs
+(``costs``) and an outsourced revenue-cycle vendor (``outsourcing``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from datetime import date
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from practicesim.distributions import as_dist
+from practicesim.scenario.base import Dist, Fraction, Money, _Model, _shares
+
+DenialAction = Literal["correct", "appeal", "write_off"]
+
+
+class Billing(_Model):
+    """Charge capture, coding, scrubbing, submission and denial rework."""
+
+    charge_lag_days: Dist = Field(default_factory=lambda: {"dist": "gamma", "mean": 2, "cv": 0.7})
+    missed_charge_rate: Fraction = 0.01
+    coding_minutes_per_claim: Dist = Field(default_factory=lambda: as_dist(4.0))
+    claim_error_rate: Fraction = 0.12
+    """Claims leaving coding with an error a scrubber edit can catch."""
+    scrubber_catch_rate: Fraction = 0.75
+    scrub_fix_days: Dist = Field(default_factory=lambda: as_dist(1.0))
+    clearinghouse_rejection_rate: Fraction = 0.02
+    posting_lag_days: Dist = Field(default_factory=lambda: as_dist(0.0))
+    """Days from a remittance (ERA) arriving to its posting in the ledger."""
+    rejection_fix_days: Dist = Field(default_factory=lambda: as_dist(2.0))
+    error_denial_reasons: dict[str, float] = Field(
+        default_factory=lambda: {"16": 0.6, "4": 0.2, "11": 0.2}
+    )
+    """CARC mix of denials caused by errors the scrubber missed (sums to 1)."""
+    rework_minutes_per_denial: Dist = Field(
+        default_factory=lambda: {"dist": "lognormal", "median": 15, "p90": 35}
+    )
+    denial_share_of_biller_time: Fraction = 0.5
+    queue_priority: Literal["fifo", "oldest_first", "largest_first", "deadline_first"] = "fifo"
+    appeal_success_rate: Fraction = 0.55
+    appeal_decision_days: Dist = Field(
+        default_factory=lambda: {"dist": "lognormal", "median": 30, "p90": 60}
+    )
+    denial_actions: dict[str, DenialAction] = Field(default_factory=dict)
+    """CARC -> what billers do; codes not listed use the package defaults (docs)."""
+
+    @field_validator("error_denial_reasons")
+    @classmethod
+    def _sums_to_one(cls, value: dict[str, float]) -> dict[str, float]:
+        return _shares(value)
+
+
+class PatientCollections(_Model):
+    """Patient balances: desk collection, monthly statements, agency, bad debt.
+
+    After each statement the patient pays the whole balance with the next probability of
+    ``pay_probability_per_statement``; after the last one unpaid, the balance goes to the
+    agency, which recovers ``agency_recovery_rate`` of accounts (keeping ``agency_fee_rate``);
+    the rest is written off as bad debt.
+    """
+
+    desk_collection_rate: Fraction = 0.85
+    """Copays (and self-pay estimates) collected at the desk on the day of the visit."""
+    statement_cycle_days: int = Field(default=30, gt=0)
+    pay_probability_per_statement: list[Fraction] = Field(
+        default_factory=lambda: [0.45, 0.30, 0.20], min_length=1, max_length=6
+    )
+    agency_recovery_rate: Fraction = 0.15
+    agency_fee_rate: Fraction = 0.30
+    agency_days: Dist = Field(
+        default_factory=lambda: {"dist": "lognormal", "median": 90, "p90": 240}
+    )
+    statement_cost: Money = 1.0
+
+
+class FrontOffice(_Model):
+    """Front-office work before the visit (the practice management checklist)."""
+
+    eligibility_check_share: Fraction = 0.0
+    """Share of appointments booked at least two days ahead whose coverage is verified 48 hours
+    before the visit."""
+    eligibility_fix_rate: Fraction = 0.8
+    """Share of a verified visit's eligibility problems that the check finds and fixes before
+    the claim goes out."""
+    eligibility_reasons: list[str] = Field(
+        default_factory=lambda: ["22", "24", "26", "27", "31", "32", "33", "109", "177", "200"])
+    """CARC reasons of eligibility problems: coordination of benefits, capitated plan, coverage
+    not yet in force or ended, patient not identified as insured or not an eligible dependent,
+    no dependent coverage, not covered by this payer, eligibility requirements not met, lapse
+    in coverage."""
+    eligibility_check_cost: Money = 0.0
+    """Dollars per check: the real-time eligibility transaction and the front desk's time."""
+    reminder_cost: Money = 0.0
+    """Dollars per appointment reminder sent (e.g. a text message service)."""
+
+
+class OneTimeCost(_Model):
+    """A cost paid once (dollars), e.g. equipment or training for a new service line."""
+
+    date: dt.date
+    amount: Money
+    note: str = ""
+
+
+class Costs(_Model):
+    """Operating costs besides salaries (dollars)."""
+
+    fixed_overhead_per_month: Money = 0.0
+    rcm_software_per_month: Money = 0.0
+    clearinghouse_fee_per_claim: Money = 0.0
+    one_time: list[OneTimeCost] = Field(default_factory=list)
+    """Costs paid once on their dates (booked as ``one_time_costs``)."""
+
+
+class Outsourcing(_Model):
+    """A revenue-cycle vendor that takes over work from ``start`` (``practicesim/revenue/
+    vendor.py``). ``scope``: ``coding`` (coding, scrubbing and claim submission) and/or
+    ``denials`` (denial management). The vendor's performance terms left unset are the
+    practice's own (``billing``): a vendor is assumed no better and no worse unless the file
+    says so. Its capacity rises linearly from ``transition_productivity`` to full over
+    ``transition_days`` after ``start``: work that arrives faster waits, a transition backlog."""
+
+    start: date | None = None
+    """First day the vendor does the work (None: everything stays in-house)."""
+    scope: list[Literal["coding", "denials"]] = Field(
+        default_factory=lambda: ["coding", "denials"], min_length=1)
+    fee_rate: Fraction = 0.06
+    """The vendor's fee, a share of the collections in ``fee_base``."""
+    fee_base: Literal["collections", "recovered_denials"] = "collections"
+    """``collections``: payer payments, patient statement payments and collection-agency
+    recoveries from ``start`` on (desk copays excluded); ``recovered_denials``: only payer
+    payments on claims whose denial the vendor worked (a contingency fee, usual for
+    denial-management-only contracts)."""
+    setup_fee: Money = 0.0
+    """One-time dollars paid on ``start`` (implementation, interfaces, training)."""
+    transition_days: int = Field(default=60, ge=0)
+    transition_productivity: Fraction = 0.5
+    claims_coded_per_day: float | None = Field(default=None, gt=0)
+    """Claims the vendor codes and sends per business day at full capacity (None: no limit)."""
+    submit_lag_days: int = Field(default=1, ge=0)
+    """Days from charge entry until the vendor can code a claim (its turnaround)."""
+    claim_error_rate: Fraction | None = None
+    scrubber_catch_rate: Fraction | None = None
+    denial_rate_factor: float = Field(default=1.0, ge=0)
+    """Multiplies the payers' denial rates on claims the vendor sends (its front-end edits and
+    payer-specific rules: below 1 for a vendor that prevents denials)."""
+    denials_worked_per_day: float | None = Field(default=None, gt=0)
+    """Denials the vendor works (corrects or appeals) per business day at full capacity (None:
+    no limit)."""
+    appeal_success_rate: Fraction | None = None

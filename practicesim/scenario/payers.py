@@ -1,0 +1,115 @@
+"""Payers and what they require: the ``payers`` section (allowed amounts, payment lags,
+denials, cost sharing), a provider's enrollment (credentialing) with a payer, and prior
+authorization of a visit type."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from practicesim.scenario.base import Dist, Fraction, Money, _Model, _shares
+
+
+class Denials(_Model):
+    """Denials on first adjudication, besides those caused by claim errors the scrubber missed.
+
+    ``reasons``: CARC code -> share of these denials (sums to 1).
+    """
+
+    rate: Fraction = 0.05
+    reasons: dict[str, float] = Field(default_factory=lambda: {"16": 1.0})
+    resubmission_denial_rate: Fraction = 0.10
+    """Chance a corrected, resubmitted claim is denied again."""
+
+    @field_validator("reasons")
+    @classmethod
+    def _sums_to_one(cls, value: dict[str, float]) -> dict[str, float]:
+        return _shares(value)
+
+
+class CostSharing(_Model):
+    """Patient responsibility on an adjudicated claim: copay (PR-3, dollars per visit), then
+    with ``deductible_probability`` the rest of the allowed amount goes to the deductible
+    (PR-1), otherwise ``coinsurance`` of the rest is the patient's (PR-2)."""
+
+    copay: Money = 0.0
+    coinsurance: Fraction = 0.0
+    deductible_probability: Fraction = 0.0
+
+
+class Payer(_Model):
+    """A payer (insurer) or self-pay.
+
+    ``allowed_pct_of_medicare``: allowed amount per code as a fraction of Medicare's (1.0 =
+    Medicare). ``lag_days``: days from submission to remittance, never below ``floor_days``
+    (0 by default; set 14 for Medicare, whose clean claims are not paid earlier). Self-pay
+    patients get ``self_pay_discount`` off charges and owe the rest.
+    """
+
+    name: str
+    kind: Literal["medicare", "medicaid", "commercial", "medicare_advantage", "self_pay"]
+    share: float = Field(gt=0)
+    """Share of the practice's patients (normalised over payers)."""
+    allowed_pct_of_medicare: float = Field(default=1.0, gt=0)
+    lag_days: Dist = Field(default_factory=lambda: {"dist": "lognormal", "median": 14, "p90": 28})
+    floor_days: int = Field(default=0, ge=0)
+    denial: Denials = Denials()
+    timely_filing_days: int = Field(default=365, gt=0)
+    appeal_window_days: int = Field(default=120, gt=0)
+    cost_sharing: CostSharing = CostSharing()
+    self_pay_discount: Fraction = 0.0
+
+
+class Enrollment(_Model):
+    """A provider's enrollment with one payer.
+
+    ``effective``: the date the enrollment takes effect (None = always enrolled). Or, when the
+    date is not known in advance: ``applied``, the date the application went in, and
+    ``processing_days``, the payer's processing time (a distribution, days): the enrollment
+    takes effect ``ceil(processing_days)`` after ``applied``, drawn per replication from a
+    stream keyed by provider and payer (so the same provider and payer get the same draw in
+    every scenario of a comparison). The payer pays for services from ``covers_from`` (default:
+    the effective date; for Medicare 30 days before it, 42 CFR 424.520(d)). ``lapses``: first
+    date of service no longer covered (re-credentialing or revalidation missed), None = never.
+    ``renewed``: first date of service covered again after the lapse (None = never renewed);
+    services in ``[lapses, renewed)`` are never paid (Medicare reactivates billing privileges
+    from the day the new application is received, leaving a gap: 42 CFR 424.555(b); HHS
+    Departmental Appeals Board decision CR5613, 2020).
+    """
+
+    effective: date | None = None
+    applied: date | None = None
+    processing_days: Dist | None = None
+    covers_from: date | None = None
+    lapses: date | None = None
+    renewed: date | None = None
+
+    @model_validator(mode="after")
+    def _one_way_to_take_effect(self) -> Enrollment:
+        if self.renewed is not None and (self.lapses is None or self.renewed <= self.lapses):
+            raise ValueError(f"renewed ({self.renewed}) needs a lapses date before it, got "
+                             f"lapses {self.lapses}")
+        if (self.applied is None) != (self.processing_days is None):
+            raise ValueError("applied and processing_days go together (the effective date is "
+                             "applied + processing_days)")
+        if self.applied is not None and self.effective is not None:
+            raise ValueError("give either effective, or applied with processing_days, not both")
+        return self
+
+
+class PriorAuthorization(_Model):
+    """Payers that must authorize a visit type before it happens (``clinic/appointments.py``).
+
+    A request from a patient of one of ``payers`` waits ``days`` (drawn) for the decision
+    before it can be booked; the payer refuses ``refusal_rate`` of requests (no visit). Of the
+    visits done, ``missing_rate`` go out without a valid authorization (expired, wrong code or
+    units) and are denied CO-197. Each request costs ``cost`` dollars of staff time.
+    """
+
+    payers: list[str] = Field(min_length=1)
+    days: Dist = Field(default_factory=lambda: {"dist": "lognormal", "median": 5, "p90": 14})
+    refusal_rate: Fraction = 0.0
+    missing_rate: Fraction = 0.0
+    cost: Money = 0.0

@@ -1,0 +1,100 @@
+"""The practice's people: providers and their clinic sessions (``providers``), staff roles
+and their turnover (``staff``), and the patient's flow through them (``flow``)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import Field, field_validator, model_validator
+
+from practicesim.distributions import as_dist
+from practicesim.scenario.base import Dist, Fraction, Money, NonNegative, _Model
+from practicesim.scenario.calendar import _CLOCK, WEEKDAYS, Weekday, clock_minutes
+from practicesim.scenario.payers import Enrollment
+
+
+class Session(_Model):
+    """A block of clinic time repeated on the given weekdays, e.g. 08:00-12:00."""
+
+    days: list[Weekday] = Field(default_factory=lambda: list(WEEKDAYS), min_length=1)
+    start: str
+    end: str
+
+    @field_validator("start", "end")
+    @classmethod
+    def _clock(cls, value: str) -> str:
+        if not _CLOCK.match(value):
+            raise ValueError(f"must be a time of day HH:MM, got {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Session:
+        if clock_minutes(self.end) <= clock_minutes(self.start):
+            raise ValueError(f"end must be after start ({self.start}), got {self.end}")
+        return self
+
+
+class Provider(_Model):
+    """A provider, or ``count`` identical providers named ``name_1 .. name_n``."""
+
+    name: str
+    count: int = Field(default=1, ge=1)
+    sessions: list[Session] = Field(min_length=1)
+    slot_minutes: int = Field(default=20, gt=0)
+    start_date: date | None = None
+    end_date: date | None = None
+    annual_compensation: Money = 0.0
+    credentialing: dict[str, Enrollment] = Field(default_factory=dict)
+    """Per payer name; a payer not listed is enrolled throughout."""
+
+    @model_validator(mode="after")
+    def _dates_ordered(self) -> Provider:
+        if self.start_date and self.end_date and self.end_date <= self.start_date:
+            raise ValueError(f"end_date must be after start_date ({self.start_date}), "
+                             f"got {self.end_date}")
+        return self
+
+
+class StaffRole(_Model):
+    """``count`` positions of one role, and its turnover (``practicesim/workforce.py``)."""
+
+    count: int = Field(default=0, ge=0)
+    hours_per_day: float = Field(default=8.0, gt=0, le=24)
+    annual_salary: Money = 0.0
+    turnover_per_year: NonNegative = 0.0
+    """Departures per position per year (a Poisson rate; 0.3 = 30% annual turnover)."""
+    vacancy_days: Dist = Field(default_factory=lambda: as_dist(0.0))
+    """Days a position stays empty after a departure."""
+    ramp_up_days: int = Field(default=0, ge=0)
+    """Days a new hire takes to reach full output."""
+    ramp_up_productivity: Fraction = 1.0
+    """A new hire's output on the first day, as a share of full output."""
+    ramp_up_error_factor: float = Field(default=1.0, ge=1)
+    """A new hire's error rate on the first day as a multiple of the usual one, falling
+    linearly to 1 over ``ramp_up_days`` (coders: claim errors; billers: corrected claims denied
+    again)."""
+    hiring_cost: Money = 0.0
+    """Recruiting and training cost of each hire (dollars)."""
+
+
+class Staff(_Model):
+    """Front desk (check-in), checkout, medical assistants (rooming), coders and billers."""
+
+    front_desk: StaffRole = StaffRole()
+    checkout: StaffRole = StaffRole()
+    medical_assistants: StaffRole = StaffRole()
+    coders: StaffRole = StaffRole()
+    billers: StaffRole = StaffRole()
+    other: StaffRole = StaffRole()
+    """Staff with no modelled task (managers, nurses): salary only."""
+
+
+class VisitFlow(_Model):
+    """Patient flow through the clinic, in minutes. A stage whose staff count is 0 is skipped,
+    so the flow can be reduced to the provider stage alone."""
+
+    punctuality_minutes: Dist = Field(default_factory=lambda: as_dist(0.0))
+    """Arrival minus appointment time (negative = early)."""
+    check_in_minutes: Dist = Field(default_factory=lambda: as_dist(3.0))
+    rooming_minutes: Dist = Field(default_factory=lambda: as_dist(6.0))
+    checkout_minutes: Dist = Field(default_factory=lambda: as_dist(3.0))

@@ -1,0 +1,59 @@
+"""What the practice offers and charges: service lines and their visit types
+(``service_lines``) and the fee schedule (``fee_schedule``)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, field_validator, model_validator
+
+from practicesim.scenario.base import Dist, Fraction, Money, _Model, _shares
+from practicesim.scenario.payers import PriorAuthorization
+
+
+class VisitType(_Model):
+    """A kind of visit: its slots, the provider's minutes, and the codes billed.
+
+    ``codes``: one evaluation-and-management (or main) code per visit, drawn with these
+    probabilities (must sum to 1). ``add_ons``: each code billed too with its probability.
+    ``units``: units billed of a code (default 1): its charge and allowed amount are the fee
+    schedule's per-unit figures times the units.
+    """
+
+    name: str
+    new_patient: bool = False
+    share: float = Field(default=1.0, gt=0)
+    """Weight among the line's visit types of the same kind (new or established)."""
+    slots: int = Field(default=1, ge=1)
+    provider_minutes: Dist
+    codes: dict[str, float] = Field(min_length=1)
+    add_ons: dict[str, Fraction] = Field(default_factory=dict)
+    units: dict[str, Annotated[int, Field(ge=1)]] = Field(default_factory=dict)
+    supply_cost: Money = 0.0
+    """Dollars of supplies used per visit (e.g. allergen extracts), paid on the visit day."""
+    prior_authorization: PriorAuthorization | None = None
+
+    @field_validator("codes")
+    @classmethod
+    def _sums_to_one(cls, value: dict[str, float]) -> dict[str, float]:
+        return _shares(value)
+
+    @model_validator(mode="after")
+    def _units_of_billed_codes(self) -> VisitType:
+        for code in self.units:
+            if code not in self.codes and code not in self.add_ons:
+                raise ValueError(f"units: code {code} is not among the visit type's codes or "
+                                 f"add_ons {sorted({*self.codes, *self.add_ons})}")
+        return self
+
+
+class ServiceLine(_Model):
+    name: str
+    visit_types: list[VisitType] = Field(min_length=1)
+
+
+class FeeScheduleEntry(_Model):
+    """The practice's charge for a code and Medicare's allowed amount for it (dollars)."""
+
+    charge: Money
+    medicare_allowed: Money

@@ -35,10 +35,8 @@ from practicesim.scenario.billing import (
     PatientCollections,
 )
 from practicesim.scenario.calendar import WEEKDAYS, Calendar, Weekday, clock_minutes
-from practicesim.scenario.changes import _structural_change as _structural_change
 from practicesim.scenario.demand import Demand, NoShows, Ramp, Scheduling
 from practicesim.scenario.errors import ScenarioError
-from practicesim.scenario.loading import _merge as _merge
 from practicesim.scenario.loading import load_raw, load_scenario, validate
 from practicesim.scenario.paths import get_path, parse_path, set_path
 from practicesim.scenario.payers import CostSharing, Denials, Enrollment, Payer, PriorAuthorization

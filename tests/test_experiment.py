@@ -295,7 +295,7 @@ def test_best_option_names_the_best_value_with_its_probability():
 
 
 def test_an_interrupted_experiment_resumes_without_recomputing(tmp_path, monkeypatch):
-    import practicesim.experiment as experiment
+    from practicesim.experiment import jobs
 
     scenario = build(SHORT)
     store = tmp_path / "parts"
@@ -303,11 +303,32 @@ def test_an_interrupted_experiment_resumes_without_recomputing(tmp_path, monkeyp
     assert len(list(store.glob("*.pkl"))) == 4
     sorted(store.glob("*.pkl"))[0].unlink()  # as if interrupted before the last one finished
     calls = []
-    real = experiment._run_job
-    monkeypatch.setattr(experiment, "_run_job", lambda job: calls.append(job) or real(job))
+    real = jobs._run_job
+    monkeypatch.setattr(jobs, "_run_job", lambda job: calls.append(job) or real(job))
     again = replicate(scenario, reps=4, seed=2, executor="serial", checkpoint=store)
     assert len(calls) == 1, "only the missing replication is run again"
     pd.testing.assert_frame_equal(first.kpis, again.kpis)
     more = replicate(scenario, reps=6, seed=2, executor="serial", checkpoint=store)
     assert len(calls) == 3, "a longer run reuses all four saved replications"
     pd.testing.assert_frame_equal(more.kpis.iloc[:4], first.kpis)
+
+
+def test_a_checkpoint_of_an_older_format_is_recomputed_not_read(tmp_path, monkeypatch):
+    import pickle
+
+    from practicesim.experiment import jobs
+
+    scenario = build(SHORT)
+    store = tmp_path / "parts"
+    store.mkdir()
+    with monkeypatch.context() as older:
+        older.setattr(jobs, "CHECKPOINT_FORMAT", jobs.CHECKPOINT_FORMAT - 1)
+        stale = store / f"{jobs._job_key(jobs.Job(scenario, 2, 0))}.pkl"
+    # a pickle whose class lives at a path that no longer exists: reading it would fail
+    stale.write_bytes(b"cpracticesim.no_such_module\nReplication\n.")
+    with pytest.raises(ModuleNotFoundError):
+        pickle.loads(stale.read_bytes())
+    resumed = replicate(scenario, reps=1, seed=2, executor="serial", checkpoint=store)
+    fresh = replicate(scenario, reps=1, seed=2, executor="serial")
+    pd.testing.assert_frame_equal(resumed.kpis, fresh.kpis)
+    assert len(list(store.glob("*.pkl"))) == 2, "the stale file is left alone, a new one saved"

@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
@@ -33,15 +32,6 @@ class Comparison:
     scenarios: dict[str, Experiment]
     differences: pd.DataFrame
     cash_differences: pd.DataFrame = field(repr=False)
-
-    def show(self) -> Any:
-        """The answer and the KPI table with targets, as HTML for a notebook (the summary of
-        ``practicesim report``): ``comparison.show()`` in a cell displays it."""
-        from IPython.display import HTML
-
-        from practicesim.report.html import summary_html
-
-        return HTML(summary_html(self))
 
     def summary(self, confidence: float = 0.95) -> pd.DataFrame:
         """Per scenario and KPI: baseline and scenario means, the mean paired difference with

@@ -332,3 +332,11 @@ def test_a_checkpoint_of_an_older_format_is_recomputed_not_read(tmp_path, monkey
     fresh = replicate(scenario, reps=1, seed=2, executor="serial")
     pd.testing.assert_frame_equal(resumed.kpis, fresh.kpis)
     assert len(list(store.glob("*.pkl"))) == 2, "the stale file is left alone, a new one saved"
+
+
+def test_replicate_compare_and_sweep_are_at_the_package_top():
+    import practicesim
+
+    assert (practicesim.replicate, practicesim.compare, practicesim.sweep) == (
+        replicate, compare, sweep)
+    assert {"replicate", "compare", "sweep"} <= set(practicesim.__all__)

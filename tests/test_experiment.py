@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import io
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
@@ -22,7 +25,7 @@ from practicesim.experiment import (
     tornado,
 )
 from practicesim.progress import ReplicationProgress
-from tests.conftest import build
+from tests.conftest import ROOT, build
 
 SHORT = {"calendar.horizon_days": 120, "calendar.warmup_days": 60}
 
@@ -295,7 +298,7 @@ def test_best_option_names_the_best_value_with_its_probability():
 
 
 def test_an_interrupted_experiment_resumes_without_recomputing(tmp_path, monkeypatch):
-    import practicesim.experiment as experiment
+    from practicesim.experiment import jobs
 
     scenario = build(SHORT)
     store = tmp_path / "parts"
@@ -303,11 +306,81 @@ def test_an_interrupted_experiment_resumes_without_recomputing(tmp_path, monkeyp
     assert len(list(store.glob("*.pkl"))) == 4
     sorted(store.glob("*.pkl"))[0].unlink()  # as if interrupted before the last one finished
     calls = []
-    real = experiment._run_job
-    monkeypatch.setattr(experiment, "_run_job", lambda job: calls.append(job) or real(job))
+    real = jobs._run_job
+    monkeypatch.setattr(jobs, "_run_job", lambda job: calls.append(job) or real(job))
     again = replicate(scenario, reps=4, seed=2, executor="serial", checkpoint=store)
     assert len(calls) == 1, "only the missing replication is run again"
     pd.testing.assert_frame_equal(first.kpis, again.kpis)
     more = replicate(scenario, reps=6, seed=2, executor="serial", checkpoint=store)
     assert len(calls) == 3, "a longer run reuses all four saved replications"
     pd.testing.assert_frame_equal(more.kpis.iloc[:4], first.kpis)
+
+
+def test_a_checkpoint_of_an_older_format_is_recomputed_not_read(tmp_path, monkeypatch):
+    import pickle
+
+    from practicesim.experiment import jobs
+
+    scenario = build(SHORT)
+    store = tmp_path / "parts"
+    store.mkdir()
+    with monkeypatch.context() as older:
+        older.setattr(jobs, "CHECKPOINT_FORMAT", jobs.CHECKPOINT_FORMAT - 1)
+        stale = store / f"{jobs._job_key(jobs.Job(scenario, 2, 0))}.pkl"
+    # a pickle whose class lives at a path that no longer exists: reading it would fail
+    stale.write_bytes(b"cpracticesim.no_such_module\nReplication\n.")
+    with pytest.raises(ModuleNotFoundError):
+        pickle.loads(stale.read_bytes())
+    resumed = replicate(scenario, reps=1, seed=2, executor="serial", checkpoint=store)
+    fresh = replicate(scenario, reps=1, seed=2, executor="serial")
+    pd.testing.assert_frame_equal(resumed.kpis, fresh.kpis)
+    assert len(list(store.glob("*.pkl"))) == 2, "the stale file is left alone, a new one saved"
+
+
+LAYERS_ABOVE = ("practicesim.report", "practicesim.output", "practicesim.calibrate",
+                "practicesim.cli")
+
+
+def _above(module: str) -> bool:
+    return any(module == layer or module.startswith(f"{layer}.") for layer in LAYERS_ABOVE)
+
+
+def test_the_experiment_package_imports_no_layer_above_it_and_not_the_package_top():
+    """Every import in practicesim/experiment/ (lazy ones too): none of the report, output,
+    calibration or command-line layers, and no name from the top-level ``practicesim``
+    (which imports this package: a cycle); ``from practicesim import ledger`` (a submodule) is
+    fine. Each module, imported first in a fresh interpreter, loads none of those layers."""
+    package = ROOT / "practicesim" / "experiment"
+    modules = sorted(package.glob("*.py"))
+    for path in modules:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module == "practicesim":
+                names = [f"practicesim.{alias.name}" for alias in node.names]
+                for alias in node.names:
+                    assert (ROOT / "practicesim" / f"{alias.name}.py").is_file() or (
+                        ROOT / "practicesim" / alias.name / "__init__.py").is_file(), (
+                        f"{path.name} imports {alias.name!r} from the package top")
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            else:
+                continue
+            assert "practicesim" not in names, f"{path.name} imports the package top"
+            assert not [n for n in names if _above(n)], (path.name, names)
+    for path in modules:
+        name = "practicesim.experiment" + ("" if path.stem == "__init__" else f".{path.stem}")
+        code = f"import sys, {name}\nprint('\\n'.join(sys.modules))"
+        done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                              text=True, check=False)
+        assert done.returncode == 0, done.stderr
+        loaded = done.stdout.split()
+        assert not [m for m in loaded if _above(m) or m.split(".")[0] == "IPython"], name
+
+
+def test_replicate_compare_and_sweep_are_at_the_package_top():
+    import practicesim
+
+    assert (practicesim.replicate, practicesim.compare, practicesim.sweep) == (
+        replicate, compare, sweep)
+    assert {"replicate", "compare", "sweep"} <= set(practicesim.__all__)

@@ -10,6 +10,7 @@ import re
 import pytest
 from matplotlib import image
 
+from practicesim import report
 from practicesim.experiment import compare
 from practicesim.output import write_comparison
 from practicesim.report.html import (
@@ -79,7 +80,8 @@ def test_the_same_answer_from_memory_and_from_the_folder(comparison, folder):
                                                                    "hire_biller")
     assert "<table" in summary_html(comparison)
     pytest.importorskip("IPython")
-    assert "hire_biller" in comparison.show().data
+    assert "hire_biller" in report.show(comparison).data
+    assert not hasattr(comparison, "show"), "the experiment layer holds no presentation"
 
 
 def test_the_cli_writes_the_report_and_refuses_a_folder_that_is_not_results(folder, tmp_path):

@@ -8,8 +8,12 @@ only and return a ``matplotlib.figure.Figure`` built without pyplot (safe under 
 backend); each takes an optional ``ax`` to draw into. Money is in dollars; colours are the
 colour-blind safe Okabe-Ito palette, with hatching or line styles so that prints in grey stay
 readable.
+
+``show(comparison)`` displays a comparison's answer and KPI table in a notebook (the summary of
+``practicesim report``, from ``practicesim.report.html``).
 """
 
+from practicesim.report.html import show
 from practicesim.report.plots import (
     AGING_STYLE,
     OKABE_ITO,
@@ -43,6 +47,7 @@ __all__ = [
     "monthly_cash",
     "parameter_value",
     "revenue_waterfall",
+    "show",
     "tornado_chart",
     "waterfall_chart",
     "waterfall_table",

@@ -178,11 +178,20 @@ def comparison_report(results: Results | Comparison | str | Path) -> str:
 
 
 def summary_html(results: Results | Comparison) -> str:
-    """The answer and the KPI table alone (``Comparison.show`` in a notebook)."""
+    """The answer and the KPI table alone (``show`` in a notebook)."""
     if isinstance(results, Comparison):
         results = Results.of(results)
     answers = "".join(f"<p>{html.escape(answer(results, n))}</p>" for n in results.alternatives)
     return answers + _kpi_table(results)
+
+
+def show(results: Results | Comparison) -> Any:
+    """The answer and the KPI table with targets, as HTML for a notebook (the summary of
+    ``practicesim report``): ``report.show(comparison)`` in a cell displays it. Needs IPython
+    (the ``notebook`` extra)."""
+    from IPython.display import HTML
+
+    return HTML(summary_html(results))
 
 
 def _cash_wide(results: Results, scenario: str) -> pd.DataFrame:

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import ast
 import io
-import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
@@ -25,7 +22,7 @@ from practicesim.experiment import (
     tornado,
 )
 from practicesim.progress import ReplicationProgress
-from tests.conftest import ROOT, build
+from tests.conftest import build
 
 SHORT = {"calendar.horizon_days": 120, "calendar.warmup_days": 60}
 
@@ -335,47 +332,6 @@ def test_a_checkpoint_of_an_older_format_is_recomputed_not_read(tmp_path, monkey
     fresh = replicate(scenario, reps=1, seed=2, executor="serial")
     pd.testing.assert_frame_equal(resumed.kpis, fresh.kpis)
     assert len(list(store.glob("*.pkl"))) == 2, "the stale file is left alone, a new one saved"
-
-
-LAYERS_ABOVE = ("practicesim.report", "practicesim.output", "practicesim.calibrate",
-                "practicesim.cli")
-
-
-def _above(module: str) -> bool:
-    return any(module == layer or module.startswith(f"{layer}.") for layer in LAYERS_ABOVE)
-
-
-def test_the_experiment_package_imports_no_layer_above_it_and_not_the_package_top():
-    """Every import in practicesim/experiment/ (lazy ones too): none of the report, output,
-    calibration or command-line layers, and no name from the top-level ``practicesim``
-    (which imports this package: a cycle); ``from practicesim import ledger`` (a submodule) is
-    fine. Each module, imported first in a fresh interpreter, loads none of those layers."""
-    package = ROOT / "practicesim" / "experiment"
-    modules = sorted(package.glob("*.py"))
-    for path in modules:
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.module == "practicesim":
-                names = [f"practicesim.{alias.name}" for alias in node.names]
-                for alias in node.names:
-                    assert (ROOT / "practicesim" / f"{alias.name}.py").is_file() or (
-                        ROOT / "practicesim" / alias.name / "__init__.py").is_file(), (
-                        f"{path.name} imports {alias.name!r} from the package top")
-            elif isinstance(node, ast.ImportFrom) and node.module:
-                names = [node.module]
-            else:
-                continue
-            assert "practicesim" not in names, f"{path.name} imports the package top"
-            assert not [n for n in names if _above(n)], (path.name, names)
-    for path in modules:
-        name = "practicesim.experiment" + ("" if path.stem == "__init__" else f".{path.stem}")
-        code = f"import sys, {name}\nprint('\\n'.join(sys.modules))"
-        done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
-                              text=True, check=False)
-        assert done.returncode == 0, done.stderr
-        loaded = done.stdout.split()
-        assert not [m for m in loaded if _above(m) or m.split(".")[0] == "IPython"], name
 
 
 def test_replicate_compare_and_sweep_are_at_the_package_top():

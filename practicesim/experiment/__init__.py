@@ -40,7 +40,6 @@ from practicesim.experiment.jobs import (
 from practicesim.experiment.replications import Experiment, replicate
 from practicesim.experiment.series import (
     AGING_COLUMNS,
-    MONTHLY,
     aging_at,
     daily_series,
     monthly_series,
@@ -52,7 +51,6 @@ __all__ = [
     "AGING_COLUMNS",
     "CHECKPOINT_FORMAT",
     "HIGHER_IS_BETTER",
-    "MONTHLY",
     "Comparison",
     "Executor",
     "Experiment",

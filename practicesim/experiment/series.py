@@ -11,9 +11,6 @@ from practicesim import ledger as lg
 from practicesim import metrics
 from practicesim.results import Run
 
-MONTHLY = ("charges", "collections", "costs", "net_cash_flow", "ending_ar", "ending_cash",
-           "denial_backlog")
-
 AGING_COLUMNS = {label: f"ar_{label.replace('-', '_').replace('>', 'over_')}"
                  for _, _, label in metrics.AGING_BUCKETS}
 """Monthly series column of each A/R aging bucket: ``ar_0_30`` ... ``ar_over_120``."""

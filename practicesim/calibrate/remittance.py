@@ -28,6 +28,24 @@ from pyx12.x12file import X12Reader
 from practicesim import ledger as lg
 from practicesim.calibrate.errors import DataError
 from practicesim.calibrate.privacy import SESSION, Pseudonymizer
+from practicesim.calibrate.remittance_tables import (
+    ADJUSTMENTS,
+    CLAIMS,
+    EXCLUSIONS,
+    NOTES,
+    PAYMENTS,
+    PROVIDER_ADJUSTMENTS,
+    SERVICE_LINES,
+    SKIPPED,
+    TABLES,
+    UNRECONCILED,
+    table_frame,
+)
+
+__all__ = ["ADJUSTMENTS", "CLAIMS", "CONTRACTUAL_REASONS", "EXCLUSIONS", "GROUPS", "NOTES",
+           "PAYMENTS", "PREDETERMINATION", "PROVIDER_ADJUSTMENTS", "REVERSAL", "SERVICE_LINES",
+           "SKIPPED", "TABLES", "UNRECONCILED", "Posting", "Remittances", "ledger_kind",
+           "read_835"]
 
 GROUPS = ("CO", "CR", "OA", "PI", "PR")
 """CAS01 claim adjustment group codes (CR is 4010's corrections and reversals)."""
@@ -46,42 +64,9 @@ REVERSAL = "22"
 PREDETERMINATION = "25"
 """CLP02 status of a predetermination: pricing only, no payment (left out of the ledger)."""
 
-_STR = "str"
-_DATE = "datetime64[ns]"
-PAYMENTS = {"file": _STR, "transaction": _STR, "payer_name": _STR, "payer_id": _STR,
-            "check_number": _STR, "payment_date": _DATE, "paid_cents": "int64",
-            "handling": _STR, "method": _STR, "plb_cents": "int64"}
-CLAIMS = {"file": _STR, "claim_row": "int64", "check_number": _STR, "claim": "int64",
-          "status": _STR, "charge_cents": "int64", "paid_cents": "int64",
-          "patient_responsibility_cents": "int64", "filing_indicator": _STR,
-          "payer_claim": "int64", "patient": "int64", "service_date": _DATE,
-          "received_date": _DATE, "payment_date": _DATE, "payer_name": _STR}
-SERVICE_LINES = {"file": _STR, "claim_row": "int64", "claim": "int64", "line": "int64",
-                 "qualifier": _STR, "procedure": _STR, "modifiers": _STR,
-                 "charge_cents": "int64", "paid_cents": "int64", "units": "float64",
-                 "service_date": _DATE}
-ADJUSTMENTS = {"file": _STR, "claim_row": "int64", "claim": "int64", "line": "int64",
-               "group": _STR, "reason": _STR, "amount_cents": "int64", "quantity": "float64"}
-PROVIDER_ADJUSTMENTS = {"file": _STR, "check_number": _STR, "fiscal_period_date": _DATE,
-                        "reason": _STR, "reference": "int64", "amount_cents": "int64"}
-UNRECONCILED = {"file": _STR, "segment": "int64", "check": _STR, "check_number": _STR,
-                "claim_row": "int64", "claim": "int64", "expected_cents": "int64",
-                "found_cents": "int64", "rule": _STR}
-NOTES = {"file": _STR, "segment": "int64", "note": _STR}
-SKIPPED = {"file": _STR, "reason": _STR}
-EXCLUSIONS = {"claim_row": "int64", "file": _STR, "claim": "int64", "reason": _STR}
-TABLES = {"payments": PAYMENTS, "claims": CLAIMS, "service_lines": SERVICE_LINES,
-          "adjustments": ADJUSTMENTS, "provider_adjustments": PROVIDER_ADJUSTMENTS,
-          "unreconciled": UNRECONCILED, "notes": NOTES}
-
 _AMOUNT = re.compile(r"-?(\d+(\.\d*)?|\.\d+)")
 _DATE8 = re.compile(r"\d{8}")
 _ALT_COMPONENT_SEPARATORS = (">", ":")
-
-
-def _frame(rows: list[dict], schema: Mapping[str, str]) -> pd.DataFrame:
-    """A DataFrame of ``rows`` with exactly the columns and dtypes of ``schema``."""
-    return pd.DataFrame(rows, columns=list(schema)).astype(dict(schema))
 
 
 @dataclass
@@ -140,8 +125,8 @@ class Remittances:
     adjustments: pd.DataFrame
     provider_adjustments: pd.DataFrame
     unreconciled: pd.DataFrame
-    notes: pd.DataFrame = field(default_factory=lambda: _frame([], NOTES))
-    skipped: pd.DataFrame = field(default_factory=lambda: _frame([], SKIPPED))
+    notes: pd.DataFrame = field(default_factory=lambda: table_frame([], NOTES))
+    skipped: pd.DataFrame = field(default_factory=lambda: table_frame([], SKIPPED))
 
     def ledger_exclusions(self) -> pd.DataFrame:
         """Claims that ``ledger`` leaves out, with the reason (claim_row, file, claim, reason):
@@ -150,7 +135,7 @@ class Remittances:
         non-negative cents."""
         _, reasons = _plan(self.claims, self.adjustments)
         rows = self.claims[self.claims["claim_row"].isin(list(reasons))]
-        return _frame([{"claim_row": r.claim_row, "file": r.file, "claim": r.claim,
+        return table_frame([{"claim_row": r.claim_row, "file": r.file, "claim": r.claim,
                         "reason": reasons[r.claim_row]} for r in rows.itertuples(index=False)],
                       EXCLUSIONS)
 
@@ -220,8 +205,8 @@ def read_835(path: str | Path, pseudonymizer: Pseudonymizer | None = None) -> Re
     if not tables["payments"]:
         raise DataError(root, "", "at least one X12 835 transaction",
                         f"none ({len(skipped)} files skipped)")
-    frames = {table: _frame(rows, TABLES[table]) for table, rows in tables.items()}
-    return Remittances(**frames, skipped=_frame(skipped, SKIPPED))
+    frames = {table: table_frame(rows, TABLES[table]) for table, rows in tables.items()}
+    return Remittances(**frames, skipped=table_frame(skipped, SKIPPED))
 
 
 class _NotAn835(DataError):

@@ -3,11 +3,11 @@ lines, CAS adjustments and PLB provider adjustments in integer cents, checked fo
 turned into the simulator's ledger (``Remittances.ledger``). See docs/x12.md.
 
 This module holds the entry points, ``read_835`` and ``Remittances``: the file reader is
-practicesim.calibrate.x12_835, the ledger remittance_ledger, the tables' columns
-remittance_tables. pyx12 splits the file into segments and checks the envelope (ISA/GS/ST counts
-and control numbers); the reader reads the segments it needs. Patient names and member ids (NM1
-segments) are never read; claim numbers (CLP01, CLP07) and PLB references become keyed
-pseudonyms.
+practicesim.calibrate.x12_835 (with x12_835_claims and x12_835_segments), the ledger
+remittance_ledger, the tables' columns remittance_tables. pyx12 splits the file into segments
+and checks the envelope (ISA/GS/ST counts and control numbers); the reader reads the segments
+it needs. Patient names and member ids (NM1 segments) are never read; claim numbers (CLP01,
+CLP07) and PLB references become keyed pseudonyms.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from practicesim.calibrate.remittance_tables import (
     UNRECONCILED,
     table_frame,
 )
-from practicesim.calibrate.x12_835 import GROUPS
+from practicesim.calibrate.x12_835_claims import GROUPS
 
 __all__ = ["ADJUSTMENTS", "CLAIMS", "CONTRACTUAL_REASONS", "EXCLUSIONS", "GROUPS", "NOTES",
            "PAYMENTS", "PREDETERMINATION", "PROVIDER_ADJUSTMENTS", "REVERSAL", "SERVICE_LINES",

@@ -49,6 +49,7 @@ __all__ = ["ADJUSTMENTS", "CLAIMS", "CONTRACTUAL_REASONS", "EXCLUSIONS", "GROUPS
            "SKIPPED", "TABLES", "UNRECONCILED", "Posting", "Remittances", "ledger_kind",
            "read_835"]
 
+
 @dataclass
 class Remittances:
     """What a set of 835 files says, one DataFrame per level. Amounts are int64 cents (X12

@@ -2,86 +2,52 @@
 lines, CAS adjustments and PLB provider adjustments in integer cents, checked for balance, and
 turned into the simulator's ledger (``Remittances.ledger``). See docs/x12.md.
 
-pyx12 splits the file into segments and checks the envelope (ISA/GS/ST counts and control
-numbers); this module reads the segments it needs. Patient names and member ids (NM1 segments)
-are never read; claim numbers (CLP01, CLP07) and PLB references become keyed pseudonyms.
+This module holds the entry points, ``read_835`` and ``Remittances``: the file reader is
+practicesim.calibrate.x12_835 (with x12_835_claims and x12_835_segments), the ledger
+remittance_ledger, the tables' columns remittance_tables. pyx12 splits the file into segments
+and checks the envelope (ISA/GS/ST counts and control numbers); the reader reads the segments
+it needs. Patient names and member ids (NM1 segments) are never read; claim numbers (CLP01,
+CLP07) and PLB references become keyed pseudonyms.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import io
-import math
-import re
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
-import pyx12.errors
-from pyx12.segment import Segment
-from pyx12.x12file import X12Reader
 
-from practicesim import ledger as lg
+from practicesim.calibrate import remittance_ledger, x12_835
 from practicesim.calibrate.errors import DataError
 from practicesim.calibrate.privacy import SESSION, Pseudonymizer
+from practicesim.calibrate.remittance_ledger import (
+    CONTRACTUAL_REASONS,
+    PREDETERMINATION,
+    REVERSAL,
+    Posting,
+    ledger_kind,
+)
+from practicesim.calibrate.remittance_tables import (
+    ADJUSTMENTS,
+    CLAIMS,
+    EXCLUSIONS,
+    NOTES,
+    PAYMENTS,
+    PROVIDER_ADJUSTMENTS,
+    SERVICE_LINES,
+    SKIPPED,
+    TABLES,
+    UNRECONCILED,
+    table_frame,
+)
+from practicesim.calibrate.x12_835_claims import GROUPS
 
-GROUPS = ("CO", "CR", "OA", "PI", "PR")
-"""CAS01 claim adjustment group codes (CR is 4010's corrections and reversals)."""
-
-CONTRACTUAL_REASONS = frozenset({
-    "23", "24", "42", "44", "45", "59", "89", "94", "102", "103", "104", "118", "131", "132",
-    "137", "144", "161", "172", "186", "223", "232", "237", "245", "253", "A2", "A7", "B10",
-    "B22",
-})
-"""CARCs that price the claim (fee schedule, contract, prior payer, capitation, discounts,
-sequestration, multiple-procedure rules, withholds, bonuses): with group CO, OA, PI or CR they
-post as ``contractual_adjustment``. Every other CO/OA/PI/CR reason is a denial (docs/x12.md)."""
-
-REVERSAL = "22"
-"""CLP02 status of a reversal of a previous payment (its amounts are the original's, negated)."""
-PREDETERMINATION = "25"
-"""CLP02 status of a predetermination: pricing only, no payment (left out of the ledger)."""
-
-_STR = "str"
-_DATE = "datetime64[ns]"
-PAYMENTS = {"file": _STR, "transaction": _STR, "payer_name": _STR, "payer_id": _STR,
-            "check_number": _STR, "payment_date": _DATE, "paid_cents": "int64",
-            "handling": _STR, "method": _STR, "plb_cents": "int64"}
-CLAIMS = {"file": _STR, "claim_row": "int64", "check_number": _STR, "claim": "int64",
-          "status": _STR, "charge_cents": "int64", "paid_cents": "int64",
-          "patient_responsibility_cents": "int64", "filing_indicator": _STR,
-          "payer_claim": "int64", "patient": "int64", "service_date": _DATE,
-          "received_date": _DATE, "payment_date": _DATE, "payer_name": _STR}
-SERVICE_LINES = {"file": _STR, "claim_row": "int64", "claim": "int64", "line": "int64",
-                 "qualifier": _STR, "procedure": _STR, "modifiers": _STR,
-                 "charge_cents": "int64", "paid_cents": "int64", "units": "float64",
-                 "service_date": _DATE}
-ADJUSTMENTS = {"file": _STR, "claim_row": "int64", "claim": "int64", "line": "int64",
-               "group": _STR, "reason": _STR, "amount_cents": "int64", "quantity": "float64"}
-PROVIDER_ADJUSTMENTS = {"file": _STR, "check_number": _STR, "fiscal_period_date": _DATE,
-                        "reason": _STR, "reference": "int64", "amount_cents": "int64"}
-UNRECONCILED = {"file": _STR, "segment": "int64", "check": _STR, "check_number": _STR,
-                "claim_row": "int64", "claim": "int64", "expected_cents": "int64",
-                "found_cents": "int64", "rule": _STR}
-NOTES = {"file": _STR, "segment": "int64", "note": _STR}
-SKIPPED = {"file": _STR, "reason": _STR}
-EXCLUSIONS = {"claim_row": "int64", "file": _STR, "claim": "int64", "reason": _STR}
-TABLES = {"payments": PAYMENTS, "claims": CLAIMS, "service_lines": SERVICE_LINES,
-          "adjustments": ADJUSTMENTS, "provider_adjustments": PROVIDER_ADJUSTMENTS,
-          "unreconciled": UNRECONCILED, "notes": NOTES}
-
-_AMOUNT = re.compile(r"-?(\d+(\.\d*)?|\.\d+)")
-_DATE8 = re.compile(r"\d{8}")
-_ALT_COMPONENT_SEPARATORS = (">", ":")
-
-
-def _frame(rows: list[dict], schema: Mapping[str, str]) -> pd.DataFrame:
-    """A DataFrame of ``rows`` with exactly the columns and dtypes of ``schema``."""
-    return pd.DataFrame(rows, columns=list(schema)).astype(dict(schema))
+__all__ = ["ADJUSTMENTS", "CLAIMS", "CONTRACTUAL_REASONS", "EXCLUSIONS", "GROUPS", "NOTES",
+           "PAYMENTS", "PREDETERMINATION", "PROVIDER_ADJUSTMENTS", "REVERSAL", "SERVICE_LINES",
+           "SKIPPED", "TABLES", "UNRECONCILED", "Posting", "Remittances", "ledger_kind",
+           "read_835"]
 
 
 @dataclass
@@ -140,19 +106,15 @@ class Remittances:
     adjustments: pd.DataFrame
     provider_adjustments: pd.DataFrame
     unreconciled: pd.DataFrame
-    notes: pd.DataFrame = field(default_factory=lambda: _frame([], NOTES))
-    skipped: pd.DataFrame = field(default_factory=lambda: _frame([], SKIPPED))
+    notes: pd.DataFrame = field(default_factory=lambda: table_frame([], NOTES))
+    skipped: pd.DataFrame = field(default_factory=lambda: table_frame([], SKIPPED))
 
     def ledger_exclusions(self) -> pd.DataFrame:
         """Claims that ``ledger`` leaves out, with the reason (claim_row, file, claim, reason):
         reversals (CLP02 = 22) and the payments they reverse, predeterminations (CLP02 = 25),
         negative charges or payments, and claims whose adjustments cannot be posted as
         non-negative cents."""
-        _, reasons = _plan(self.claims, self.adjustments)
-        rows = self.claims[self.claims["claim_row"].isin(list(reasons))]
-        return _frame([{"claim_row": r.claim_row, "file": r.file, "claim": r.claim,
-                        "reason": reasons[r.claim_row]} for r in rows.itertuples(index=False)],
-                      EXCLUSIONS)
+        return remittance_ledger.ledger_exclusions(self.claims, self.adjustments)
 
     def ledger(self, origin: dt.date, payer_names: Mapping[str, str] | None = None,
                ) -> pd.DataFrame:
@@ -175,15 +137,7 @@ class Remittances:
         PR amounts (CLP05 when the claim reconciles). Claims in ``ledger_exclusions()`` are left
         out.
         """
-        names = _payer_renamer(self.claims["payer_name"], payer_names)
-        postings, _ = _plan(self.claims, self.adjustments)
-        rows: list[dict] = []
-        for claim in self.claims.itertuples(index=False):
-            if claim.claim_row in postings:
-                rows.extend(_ledger_rows(claim, postings[claim.claim_row], origin, names))
-        frame = pd.DataFrame(rows, columns=[*lg.COLUMNS, "order"])
-        frame = frame.sort_values(["day", "claim", "order"], kind="stable")
-        return lg.ledger_frame({c: frame[c].to_numpy() for c in lg.COLUMNS})
+        return remittance_ledger.ledger(self.claims, self.adjustments, origin, payer_names)
 
 
 def read_835(path: str | Path, pseudonymizer: Pseudonymizer | None = None) -> Remittances:
@@ -208,8 +162,8 @@ def read_835(path: str | Path, pseudonymizer: Pseudonymizer | None = None) -> Re
     for file in files:
         name = file.relative_to(root).as_posix() if root.is_dir() else file.name
         try:
-            found = _FileReader(file, name, pseudo, len(tables["claims"])).read()
-        except _NotAn835 as exc:
+            found = x12_835.read_file(file, name, pseudo, len(tables["claims"]))
+        except x12_835.NotAn835 as exc:
             if not root.is_dir():
                 raise DataError(exc.path, exc.where, exc.expected, exc.found) from None
             skipped.append({"file": name, "reason": f"expected {exc.expected}, found "
@@ -220,655 +174,5 @@ def read_835(path: str | Path, pseudonymizer: Pseudonymizer | None = None) -> Re
     if not tables["payments"]:
         raise DataError(root, "", "at least one X12 835 transaction",
                         f"none ({len(skipped)} files skipped)")
-    frames = {table: _frame(rows, TABLES[table]) for table, rows in tables.items()}
-    return Remittances(**frames, skipped=_frame(skipped, SKIPPED))
-
-
-class _NotAn835(DataError):
-    """The file is not an X12 835 (no ISA header, or its first transaction is not an 835)."""
-
-
-@dataclass
-class _Line:
-    """A service line being read (SVC and what follows it)."""
-
-    segment: int
-    number: int
-    elements: list[str]
-    components: list[str]
-    cas_cents: int = 0
-    service_date: pd.Timestamp | None = None
-    period_start: pd.Timestamp | None = None
-
-
-@dataclass
-class _Claim:
-    """A claim being read (CLP and what follows it)."""
-
-    segment: int
-    row: dict
-    cas_cents: int = 0
-    pr_cents: int = 0
-    lines: int = 0
-    line_dates: list[pd.Timestamp] = field(default_factory=list)
-
-
-@dataclass
-class _Transaction:
-    """A transaction being read (ST..SE)."""
-
-    segment: int
-    control: str
-    loop: str = "header"
-    bpr_segment: int = 0
-    paid_cents: int | None = None
-    handling: str = ""
-    method: str = ""
-    bpr16: str = ""
-    production_date: pd.Timestamp | None = None
-    check_number: str | None = None
-    trn_payer: str = ""
-    payer_name: str | None = None
-    payer_id: str = ""
-    plb_cents: int = 0
-    clp_paid_cents: int = 0
-    claims: list[dict] = field(default_factory=list)
-    plb: list[dict] = field(default_factory=list)
-
-
-class _FileReader:
-    """Reads one file's segments into table rows (``read()``)."""
-
-    def __init__(self, path: Path, name: str, pseudo: Pseudonymizer, first_row: int) -> None:
-        self.path, self.name, self.pseudo = path, name, pseudo
-        self.next_row = first_row
-        self.rows: dict[str, list[dict]] = {table: [] for table in TABLES}
-        self.n, self.sid = 0, ""
-        self.txn: _Transaction | None = None
-        self.claim: _Claim | None = None
-        self.line: _Line | None = None
-        self.handlers: dict[str, Callable[[Segment], None]] = {
-            "ST": self._st, "BPR": self._bpr, "TRN": self._trn, "DTM": self._dtm,
-            "N1": self._n1, "NM1": self._nm1, "REF": self._ref, "LX": self._lx, "CLP": self._clp,
-            "CAS": self._cas, "SVC": self._svc, "PLB": self._plb, "SE": self._se}
-
-    # -- reading ---------------------------------------------------------------------------
-
-    def read(self) -> dict[str, list[dict]]:
-        """All rows of the file, by table name."""
-        reader = self._reader()
-        with reader:
-            for segment in self._segments(reader):
-                self._segment(segment)
-            self._at_end(reader)
-        return self.rows
-
-    def _reader(self) -> X12Reader:
-        raw = self.path.read_bytes()
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = raw.decode("latin-1")
-        text = text.lstrip()
-        if not text.startswith("ISA"):
-            raise _NotAn835(self.path, "segment 1", "an X12 interchange (ISA header)",
-                            text[:3])
-        try:
-            return X12Reader(io.StringIO(text))
-        except pyx12.errors.X12Error as exc:
-            raise DataError(self.path, "segment 1 (ISA)", "a 106-character ISA header of "
-                            "version 00401 or 00501", str(exc)) from exc
-
-    def _segments(self, reader: X12Reader) -> Iterator[Segment]:
-        """The file's segments, with pyx12's envelope checks turned into DataErrors."""
-        segments = iter(reader)
-        while True:
-            try:
-                segment = next(segments)
-            except StopIteration:
-                return
-            except (pyx12.errors.X12Error, pyx12.errors.EngineError, IndexError) as exc:
-                raise DataError(self.path, f"segment {self.n + 1}", "an X12 segment",
-                                str(exc)) from exc
-            self.n, self.sid = self.n + 1, segment.get_seg_id() or ""
-            self._envelope_errors(reader)
-            yield segment
-
-    def _envelope_errors(self, reader: X12Reader, at_end: bool = False) -> None:
-        """Raise the first envelope error pyx12 found (a trailing element separator is let
-        pass: it changes no value)."""
-        for kind, code, message, _value, _line in reader.pop_errors():
-            if kind == "seg" and code == "SEG1":
-                continue
-            raise self._error("a well-formed X12 envelope (ISA/GS/ST counts and control "
-                              "numbers)", "end of file: " + message if at_end else message)
-
-    def _at_end(self, reader: X12Reader) -> None:
-        rest = reader.raw.buffer.strip()
-        if rest:
-            raise DataError(self.path, f"after segment {self.n} ({self.sid})",
-                            f"segments ending in {reader.seg_term!r} to the end of the file",
-                            f"{len(rest)} characters not read (an empty segment, or no "
-                            "terminator at the end)")
-        if self.txn is not None:
-            raise self._error(f"SE closing the transaction begun at segment "
-                              f"{self.txn.segment} (ST)", "end of file")
-        reader.cleanup()
-        self._envelope_errors(reader, at_end=True)
-        if not self.rows["payments"]:
-            raise _NotAn835(self.path, f"segment {self.n} ({self.sid})",
-                            "an 835 transaction (ST*835)", "none")
-
-    def _segment(self, segment: Segment) -> None:
-        handler = self.handlers.get(self.sid)
-        if handler is not None:
-            handler(segment)
-        elif self.txn is None and self.sid not in ("ISA", "GS", "GE", "IEA"):
-            raise self._error("ISA, GS, ST, GE or IEA outside a transaction", self.sid)
-
-    # -- elements --------------------------------------------------------------------------
-
-    @property
-    def where(self) -> str:
-        return f"segment {self.n} ({self.sid})"
-
-    @contextmanager
-    def _at(self, segment: int, sid: str) -> Iterator[None]:
-        """Errors and notes inside name an earlier segment (one whose reading ends later)."""
-        saved = self.n, self.sid
-        self.n, self.sid = segment, sid
-        try:
-            yield
-        finally:
-            self.n, self.sid = saved
-
-    def _error(self, expected: str, found: object) -> DataError:
-        return DataError(self.path, self.where, expected, found)
-
-    def _text(self, segment: Segment, i: int) -> str:
-        """Element ``i`` (1-based) as written, stripped ("" when absent)."""
-        if i > len(segment.elements):
-            return ""
-        return segment.elements[i - 1].format().strip()
-
-    def _components(self, segment: Segment, i: int) -> list[str]:
-        if i > len(segment.elements):
-            return [""]
-        return [e.get_value().strip() for e in segment.elements[i - 1].elements]
-
-    def _required(self, segment: Segment, i: int, what: str) -> str:
-        value = self._text(segment, i)
-        if not value:
-            raise self._error(f"{self.sid}{i:02d} ({what})", "nothing")
-        return value
-
-    def _cents(self, value: str, element: str) -> int:
-        """``value`` (an X12 decimal such as "-1.27") in cents, exactly."""
-        if not _AMOUNT.fullmatch(value):
-            raise self._error(f"{element} as a decimal amount", value)
-        cents = Decimal(value) * 100
-        if cents != cents.to_integral_value():
-            raise self._error(f"{element} in whole cents", value)
-        return int(cents)
-
-    def _amount(self, segment: Segment, i: int, what: str) -> int:
-        return self._cents(self._required(segment, i, what), f"{self.sid}{i:02d} ({what})")
-
-    def _optional_amount(self, segment: Segment, i: int, what: str) -> int:
-        value = self._text(segment, i)
-        return self._cents(value, f"{self.sid}{i:02d} ({what})") if value else 0
-
-    def _quantity(self, value: str, element: str) -> float:
-        if not value:
-            return float("nan")
-        if not _AMOUNT.fullmatch(value):
-            raise self._error(f"{element} as a number", value)
-        return float(Decimal(value))
-
-    def _date(self, value: str, element: str) -> pd.Timestamp:
-        if _DATE8.fullmatch(value):
-            try:
-                return pd.Timestamp(dt.datetime.strptime(value, "%Y%m%d"))
-            except ValueError:
-                pass
-        raise self._error(f"{element} as a date CCYYMMDD", value)
-
-    def _pseudonym(self, value: str) -> int:
-        return self.pseudo.one(value) if value else -1
-
-    # -- transaction header ----------------------------------------------------------------
-
-    def _st(self, segment: Segment) -> None:
-        if self.txn is not None:
-            raise self._error(f"SE closing the transaction begun at segment {self.txn.segment}",
-                              "ST")
-        kind = self._text(segment, 1)
-        if kind != "835":
-            error = _NotAn835 if not self.rows["payments"] else DataError
-            raise error(self.path, self.where, "an 835 transaction (ST01 = 835)", kind)
-        self.txn = _Transaction(self.n, self._text(segment, 2))
-
-    def _in_transaction(self) -> _Transaction:
-        if self.txn is None:
-            raise self._error("the segment inside a transaction (after ST)", self.sid)
-        return self.txn
-
-    def _bpr(self, segment: Segment) -> None:
-        txn = self._in_transaction()
-        txn.bpr_segment = self.n
-        txn.handling = self._required(segment, 1, "transaction handling code")
-        cents = self._amount(segment, 2, "total payment")
-        credit = self._required(segment, 3, "credit/debit flag")
-        if credit not in ("C", "D"):
-            raise self._error("BPR03 (credit/debit flag) C or D", credit)
-        txn.paid_cents = -cents if credit == "D" else cents
-        txn.method = self._required(segment, 4, "payment method")
-        txn.bpr16 = self._text(segment, 16)
-
-    def _trn(self, segment: Segment) -> None:
-        txn = self._in_transaction()
-        txn.check_number = self._required(segment, 2, "check or EFT trace number")
-        txn.trn_payer = self._text(segment, 3)
-
-    def _n1(self, segment: Segment) -> None:
-        txn = self._in_transaction()
-        entity = self._text(segment, 1)
-        txn.loop = {"PR": "payer", "PE": "payee"}.get(entity, "other")
-        if entity == "PR":
-            txn.payer_name = self._required(segment, 2, "payer name")
-            txn.payer_id = self._text(segment, 4)
-
-    def _nm1(self, segment: Segment) -> None:
-        """The patient's (QC) or else the insured's (IL) member id, pseudonymized: the claim's
-        patient for the small-cell rule. Names (NM103-NM107) are never read."""
-        if self.claim is None or self.line is not None:
-            return
-        entity, member = self._text(segment, 1), self._text(segment, 9)
-        if member and (entity == "QC" or (entity == "IL" and self.claim.row["patient"] < 0)):
-            self.claim.row["patient"] = self.pseudo.one(f"member:{member}")
-
-    def _ref(self, segment: Segment) -> None:
-        txn = self._in_transaction()
-        if txn.loop == "payer" and self._text(segment, 1) == "2U" and not txn.payer_id:
-            txn.payer_id = self._text(segment, 2)
-
-    def _lx(self, segment: Segment) -> None:
-        self._in_transaction().loop = "claims"
-        self._close_claim()
-
-    def _dtm(self, segment: Segment) -> None:
-        txn = self._in_transaction()
-        qualifier = self._text(segment, 1)
-        date = self._date(self._required(segment, 2, "date"), f"DTM02 (date of DTM*{qualifier})")
-        if self.line is not None:
-            if qualifier == "472":
-                self.line.service_date = date
-            elif qualifier == "150":
-                self.line.period_start = date
-        elif self.claim is not None:
-            if qualifier in ("232", "050"):
-                key = "service_date" if qualifier == "232" else "received_date"
-                self.claim.row[key] = date
-        elif qualifier == "405":
-            txn.production_date = date
-
-    # -- claims ----------------------------------------------------------------------------
-
-    def _clp(self, segment: Segment) -> None:
-        txn = self._in_transaction()
-        self._close_claim()
-        txn.loop = "claims"
-        row = {
-            "file": self.name, "claim_row": self.next_row,
-            "claim": self.pseudo.one(self._required(segment, 1, "patient control number")),
-            "status": self._required(segment, 2, "claim status code"),
-            "charge_cents": self._amount(segment, 3, "total claim charge"),
-            "paid_cents": self._amount(segment, 4, "claim payment amount"),
-            "patient_responsibility_cents": self._optional_amount(
-                segment, 5, "patient responsibility amount"),
-            "filing_indicator": self._text(segment, 6),
-            "payer_claim": self._pseudonym(self._text(segment, 7)), "patient": -1,
-            "service_date": pd.NaT, "received_date": pd.NaT,
-        }
-        self.next_row += 1
-        self.claim = _Claim(self.n, row)
-        txn.clp_paid_cents += row["paid_cents"]
-
-    def _in_claim(self) -> _Claim:
-        if self.claim is None:
-            raise self._error("the segment inside a claim (after CLP)", self.sid)
-        return self.claim
-
-    def _cas(self, segment: Segment) -> None:
-        claim = self._in_claim()
-        group = self._required(segment, 1, "claim adjustment group code")
-        if group not in GROUPS:
-            raise self._error(f"CAS01 (group code) one of {', '.join(GROUPS)}", group)
-        self._required(segment, 2, "adjustment reason code")
-        for first in range(2, 20, 3):
-            self._cas_triplet(segment, group, first, claim)
-
-    def _cas_triplet(self, segment: Segment, group: str, first: int, claim: _Claim) -> None:
-        reason = self._text(segment, first)
-        if not reason:
-            if self._text(segment, first + 1) or self._text(segment, first + 2):
-                raise self._error(f"CAS{first:02d} (reason code) before its amount", "nothing")
-            return
-        cents = self._amount(segment, first + 1, "adjustment amount")
-        quantity = self._quantity(self._text(segment, first + 2), f"CAS{first + 2:02d}")
-        self.rows["adjustments"].append({
-            "file": self.name, "claim_row": claim.row["claim_row"], "claim": claim.row["claim"],
-            "line": self.line.number if self.line is not None else -1, "group": group,
-            "reason": reason, "amount_cents": cents, "quantity": quantity})
-        claim.cas_cents += cents
-        if group == "PR":
-            claim.pr_cents += cents
-        if self.line is not None:
-            self.line.cas_cents += cents
-
-    def _svc(self, segment: Segment) -> None:
-        claim = self._in_claim()
-        self._close_line()
-        claim.lines += 1
-        elements = [self._text(segment, i) for i in range(1, 8)]
-        self.line = _Line(self.n, claim.lines, elements, self._components(segment, 1))
-
-    def _close_claim(self) -> None:
-        self._close_line()
-        claim = self.claim
-        if claim is None:
-            return
-        row = claim.row
-        if pd.isna(row["service_date"]) and claim.line_dates:
-            row["service_date"] = min(claim.line_dates)
-        where = {"segment": claim.segment, "claim_row": row["claim_row"], "claim": row["claim"]}
-        self._check("claim", where, row["charge_cents"] - row["paid_cents"], claim.cas_cents,
-                    "CLP03 - CLP04 = sum of the claim's CAS amounts (claim and line level)")
-        self._check("patient_responsibility", where, row["patient_responsibility_cents"],
-                    claim.pr_cents, "CLP05 = sum of the claim's PR adjustments")
-        self._in_transaction().claims.append(row)
-        self.claim = None
-
-    # -- service lines ---------------------------------------------------------------------
-
-    def _close_line(self) -> None:
-        line, claim = self.line, self.claim
-        if line is None or claim is None:
-            return
-        self.line = None
-        with self._at(line.segment, "SVC"):
-            qualifier, code, modifiers, amounts = self._line_fields(line)
-        charge, paid, units = amounts
-        date = line.service_date if line.service_date is not None else line.period_start
-        if date is not None:
-            claim.line_dates.append(date)
-        self.rows["service_lines"].append({
-            "file": self.name, "claim_row": claim.row["claim_row"], "claim": claim.row["claim"],
-            "line": line.number, "qualifier": qualifier, "procedure": code,
-            "modifiers": modifiers, "charge_cents": charge, "paid_cents": paid,
-            "units": units, "service_date": date if date is not None else pd.NaT})
-        self._check("line", {"segment": line.segment, "claim_row": claim.row["claim_row"],
-                             "claim": claim.row["claim"]}, charge - paid, line.cas_cents,
-                    "SVC02 - SVC03 = sum of the line's CAS amounts")
-
-    def _line_fields(self, line: _Line) -> tuple[str, str, str, tuple[int, int, float]]:
-        """Qualifier, procedure code, modifiers and (charge, paid, units) of an SVC, with the
-        two deviations seen in TR3 examples repaired and noted (docs/x12.md)."""
-        components = line.components
-        if len(components) == 1:
-            components = self._alternative_split(components[0])
-        if len(components) >= 2 and components[1]:
-            return (components[0], components[1], ",".join(c for c in components[2:6] if c),
-                    self._line_amounts(line.elements[1:]))
-        return self._shifted_line(line, components[0])
-
-    def _alternative_split(self, value: str) -> list[str]:
-        for separator in _ALT_COMPONENT_SEPARATORS:
-            if separator in value:
-                self._note(f"SVC01 {value!r} uses {separator!r} as component separator (ISA16 "
-                           f"declares another): split on {separator!r}")
-                return value.split(separator)
-        return [value]
-
-    def _line_amounts(self, elements: list[str]) -> tuple[int, int, float]:
-        """(charge, paid, units) from SVC02, SVC03 and SVC05 (given from SVC02 on)."""
-        if not elements[0] or not elements[1]:
-            raise self._error("SVC02 (charge) and SVC03 (paid amount)", "nothing")
-        units = self._quantity(elements[3], "SVC05 (units)")
-        return (self._cents(elements[0], "SVC02 (line charge)"),
-                self._cents(elements[1], "SVC03 (line paid amount)"),
-                1.0 if math.isnan(units) else units)
-
-    def _shifted_line(self, line: _Line, qualifier: str) -> tuple[str, str, str,
-                                                                      tuple[int, int, float]]:
-        """An SVC01 with the qualifier only: accepted when SVC02 holds a whole-number procedure
-        code and the amounts one element later balance the line's CAS (a TR3 example reads
-        ``SVC*HC*24599.00*1766.50*187.50**1``); otherwise a DataError."""
-        code = line.elements[1]
-        whole = re.fullmatch(r"(\d+)(\.0*)?", code)
-        try:
-            amounts = self._line_amounts(line.elements[2:]) if whole else None
-        except DataError:
-            amounts = None
-        if whole is None or amounts is None or amounts[0] - amounts[1] != line.cas_cents:
-            raise self._error("SVC01 (procedure) as qualifier:code", ":".join(line.components))
-        self._note(f"SVC01 {qualifier!r} has no procedure code and SVC02 reads {code!r}: read "
-                   f"as {qualifier}:{whole.group(1)} with the amounts one element later, which "
-                   "balance the line's CAS")
-        return qualifier, whole.group(1), "", amounts
-
-    # -- provider adjustments and trailer --------------------------------------------------
-
-    def _plb(self, segment: Segment) -> None:
-        txn = self._in_transaction()
-        self._close_claim()
-        self._required(segment, 1, "provider identifier")
-        period = self._date(self._required(segment, 2, "fiscal period date"), "PLB02")
-        self._required(segment, 3, "adjustment reason")
-        for first in range(3, 15, 2):
-            components = self._components(segment, first)
-            if not components[0]:
-                if self._text(segment, first + 1):
-                    raise self._error(f"PLB{first:02d} (reason) before its amount", "nothing")
-                continue
-            cents = self._amount(segment, first + 1, "provider adjustment amount")
-            txn.plb_cents += cents
-            txn.plb.append({"file": self.name, "fiscal_period_date": period,
-                            "reason": components[0], "amount_cents": cents,
-                            "reference": self._pseudonym(
-                                components[1] if len(components) > 1 else "")})
-
-    def _se(self, segment: Segment) -> None:
-        txn = self._in_transaction()
-        self._close_claim()
-        if txn.paid_cents is None:
-            raise self._error("BPR (financial information) in the transaction", "none")
-        if txn.check_number is None:
-            raise self._error("TRN (check or EFT trace number) in the transaction", "none")
-        if txn.payer_name is None:
-            raise self._error("N1*PR (payer name) in the transaction", "none")
-        date = self._payment_date(txn)
-        common = {"file": self.name, "check_number": txn.check_number}
-        self.rows["payments"].append({
-            **common, "transaction": txn.control, "payer_name": txn.payer_name,
-            "payer_id": txn.payer_id or txn.trn_payer, "payment_date": date,
-            "paid_cents": txn.paid_cents, "handling": txn.handling, "method": txn.method,
-            "plb_cents": txn.plb_cents})
-        for row in txn.claims:
-            row.update(check_number=txn.check_number, payment_date=date,
-                       payer_name=txn.payer_name)
-        self.rows["claims"].extend(txn.claims)
-        self.rows["provider_adjustments"].extend({**common, **p} for p in txn.plb)
-        self._check("transaction", {"segment": txn.bpr_segment, "claim_row": -1, "claim": -1},
-                    txn.paid_cents, txn.clp_paid_cents - txn.plb_cents,
-                    "BPR02 = sum of CLP04 - sum of PLB amounts", txn.check_number)
-        self.txn = None
-
-    def _payment_date(self, txn: _Transaction) -> pd.Timestamp:
-        """BPR16; when it is not a date, the production date (DTM*405), noted."""
-        with self._at(txn.bpr_segment, "BPR"):
-            try:
-                return self._date(txn.bpr16, "BPR16 (payment date)")
-            except DataError:
-                if txn.production_date is None:
-                    raise
-                state = f"{txn.bpr16!r} is not a date" if txn.bpr16 else "is absent"
-                self._note(f"BPR16 (payment date) {state}: payment date taken from DTM*405 "
-                           f"(production date) {txn.production_date.date()}")
-                return txn.production_date
-
-    # -- reports ---------------------------------------------------------------------------
-
-    def _check(self, check: str, where: dict, expected: int, found: int, rule: str,
-               check_number: str | None = None) -> None:
-        if expected == found:
-            return
-        txn = self._in_transaction()
-        self.rows["unreconciled"].append({
-            "file": self.name, "check": check, **where, "rule": rule,
-            "check_number": check_number or txn.check_number or "",
-            "expected_cents": expected, "found_cents": found})
-
-    def _note(self, note: str) -> None:
-        self.rows["notes"].append({"file": self.name, "segment": self.n, "note": note})
-
-
-# -- ledger ----------------------------------------------------------------------------------
-
-def ledger_kind(group: str, reason: str) -> str:
-    """The ledger kind of a CAS adjustment: PR -> ``transfer_to_patient``; CO, OA, PI, CR with
-    a reason in ``CONTRACTUAL_REASONS`` -> ``contractual_adjustment``; any other ->
-    ``denial_writeoff`` (posted with a ``denial`` event)."""
-    if group == "PR":
-        return lg.TRANSFER
-    return lg.CONTRACTUAL if reason in CONTRACTUAL_REASONS else lg.DENIAL_WRITEOFF
-
-
-Posting = tuple[str, int, str, str]
-"""(ledger kind, cents >= 0, CARC group, CARC reason)."""
-
-
-def _postings(claim: Any, net: list[tuple[str, str, int]]) -> list[Posting] | str:
-    """The ledger postings of ``claim`` (a ``claims`` row, from ``itertuples``) after its
-    ``charge`` and ``submission``: denial events first, then its adjustments (``net``: summed by
-    group and reason, in order of first appearance; negatives netted) by kind, then the payer's
-    payment; or why it cannot be posted."""
-    by_kind: dict[str, list[list]] = {lg.CONTRACTUAL: [], lg.TRANSFER: [],
-                                      lg.DENIAL_WRITEOFF: []}
-    for group, reason, cents in net:
-        by_kind[ledger_kind(group, reason)].append([int(cents), group, reason])
-    for kind, entries in by_kind.items():
-        if not _net_negatives(entries):
-            return f"its {kind} adjustments sum to less than zero"
-    paid = int(claim.paid_cents)
-    reducing = paid + sum(c for k in (lg.CONTRACTUAL, lg.DENIAL_WRITEOFF)
-                          for c, _, _ in by_kind[k])
-    if reducing > claim.charge_cents:
-        return "its payment and adjustments exceed its charge"
-    postings: list[Posting] = [(lg.DENIAL, 0, g, r) for _, g, r in by_kind[lg.DENIAL_WRITEOFF]]
-    for kind in (lg.CONTRACTUAL, lg.TRANSFER, lg.DENIAL_WRITEOFF):
-        postings += [(kind, c, g, r) for c, g, r in by_kind[kind]]
-    if paid:
-        postings.append((lg.PAYER_PAYMENT, paid, "", ""))
-    return postings
-
-
-def _net_negatives(entries: list[list]) -> bool:
-    """Net negative amounts (e.g. OA-94 -9.00) against the positive ones of the same kind,
-    largest first, in place: a negative entry keeps its code with 0 cents. False when the
-    positive ones do not cover them."""
-    owed = -sum(e[0] for e in entries if e[0] < 0)
-    for entry in entries:
-        entry[0] = max(entry[0], 0)
-    for entry in sorted(entries, key=lambda e: -e[0]):
-        take = min(owed, entry[0])
-        entry[0] -= take
-        owed -= take
-    return owed == 0
-
-
-def _ledger_rows(c: Any, postings: list[Posting], origin: dt.date,
-                 names: Callable[[str], str]) -> list[dict]:
-    """The ledger rows of ``c`` (a ``claims`` row), with an ``order`` for sorting in a day."""
-    paid_day = _day(c.payment_date, origin)
-    received, service = c.received_date, c.service_date
-    if not pd.isna(received):
-        billed_day = min(paid_day, _day(received, origin))
-    elif not pd.isna(service):
-        billed_day = min(paid_day, _day(service, origin))
-    else:
-        billed_day = paid_day
-    head = {"claim": c.claim_row, "patient": c.patient, "payer": names(c.payer_name),
-            "service_day": billed_day if pd.isna(service) else _day(service, origin)}
-    first = [(lg.CHARGE, int(c.charge_cents), "", ""), (lg.SUBMISSION, 0, "", "")]
-    rows = [{**head, "day": billed_day, "kind": k, "amount_cents": cents, "carc_group": g,
-             "carc_reason": r, "order": i} for i, (k, cents, g, r) in enumerate(first)]
-    rows += [{**head, "day": paid_day, "kind": k, "amount_cents": cents, "carc_group": g,
-              "carc_reason": r, "order": 2 + i} for i, (k, cents, g, r) in enumerate(postings)]
-    return rows
-
-
-def _day(date: pd.Timestamp, origin: dt.date) -> int:
-    return int((pd.Timestamp(date).normalize() - pd.Timestamp(origin)).days)
-
-
-def _payer_renamer(payers: pd.Series, mapping: Mapping[str, str] | None,
-                   ) -> Callable[[str], str]:
-    if mapping is None:
-        return str
-    missing = sorted(set(payers) - set(mapping))
-    if missing:
-        raise ValueError(f"payer_names does not name the payers {missing}")
-    return lambda name: mapping[name]
-
-
-def _plan(claims: pd.DataFrame, adjustments: pd.DataFrame,
-          ) -> tuple[dict[int, list[Posting]], dict[int, str]]:
-    """Per claim_row: its postings, or why the ledger leaves the claim out."""
-    reasons = _reversal_reasons(claims)
-    summed = adjustments.groupby(["claim_row", "group", "reason"], sort=False)[
-        "amount_cents"].sum()
-    by_claim: dict[int, list[tuple[str, str, int]]] = {}
-    for (row, group, reason), cents in summed.items():
-        by_claim.setdefault(int(row), []).append((group, reason, int(cents)))
-    postings: dict[int, list[Posting]] = {}
-    for claim in claims.itertuples(index=False):
-        row = int(claim.claim_row)
-        if row in reasons:
-            continue
-        if claim.status == PREDETERMINATION:
-            reasons[row] = "predetermination (CLP02 = 25): pricing only, no payment"
-            continue
-        if claim.charge_cents < 0 or claim.paid_cents < 0:
-            reasons[row] = "negative charge or payment outside a reversal"
-            continue
-        planned = _postings(claim, by_claim.get(row, []))
-        if isinstance(planned, str):
-            reasons[row] = planned
-        else:
-            postings[row] = planned
-    return postings, reasons
-
-
-def _reversal_reasons(claims: pd.DataFrame) -> dict[int, str]:
-    """Reversals (CLP02 = 22) and the claims they reverse: the latest earlier claim of the same
-    claim number and payer with the amounts negated; a reversal without one in the files read
-    is left out too."""
-    reasons: dict[int, str] = {}
-    ordered = claims.sort_values(["payment_date", "claim_row"], kind="stable")
-    for position, r in enumerate(ordered.itertuples(index=False)):
-        if r.status != REVERSAL:
-            continue
-        earlier = ordered.iloc[:position]
-        match = earlier[(earlier["claim"] == r.claim) & (earlier["payer_name"] == r.payer_name)
-                        & (earlier["status"] != REVERSAL)
-                        & (earlier["charge_cents"] == -r.charge_cents)
-                        & (earlier["paid_cents"] == -r.paid_cents)
-                        & ~earlier["claim_row"].isin(list(reasons))]
-        if match.empty:
-            reasons[r.claim_row] = "reversal (CLP02 = 22) of a claim not in the files read"
-            continue
-        original = int(match["claim_row"].iloc[-1])
-        reasons[r.claim_row] = f"reversal (CLP02 = 22) of claim_row {original}"
-        reasons[original] = f"reversed by claim_row {r.claim_row}"
-    return reasons
+    frames = {table: table_frame(rows, TABLES[table]) for table, rows in tables.items()}
+    return Remittances(**frames, skipped=table_frame(skipped, SKIPPED))

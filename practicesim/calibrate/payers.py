@@ -44,6 +44,7 @@ from scipy import optimize, stats
 from statsmodels.duration.survfunc import SurvfuncRight
 
 from practicesim import ledger as lg
+from practicesim.calibrate.remittance_ledger import CONTRACTUAL_REASONS
 
 MIN_PATIENTS = 11
 """Cells built from fewer patients are merged or suppressed (HIPAA-style small-cell rule)."""
@@ -295,11 +296,9 @@ def allowed_by_code(service_lines: pd.DataFrame, adjustments: pd.DataFrame,
                     claims: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple]]:
     """Allowed-to-charge ratio per payer and procedure code from 835 service lines: allowed =
     line charge - the line's contractual adjustments (pricing CARCs,
-    ``remittance.CONTRACTUAL_REASONS``, any group but PR); ratio = allowed / charge over the
+    ``remittance_ledger.CONTRACTUAL_REASONS``, any group but PR); ratio = allowed / charge over the
     code's lines, in claims not denied (CLP02 1-3). Codes seen for fewer than 11 patients are
     left out and returned as suppressed cells."""
-    from practicesim.calibrate.remittance import CONTRACTUAL_REASONS
-
     head = claims.set_index("claim_row")[["payer_name", "patient", "status"]]
     lines = service_lines.join(head, on="claim_row")
     lines = lines[lines["status"].isin(["1", "2", "3"])]

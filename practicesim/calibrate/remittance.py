@@ -6,8 +6,8 @@ This module holds the entry points, ``read_835`` and ``Remittances``: the file r
 practicesim.calibrate.x12_835 (with x12_835_claims and x12_835_segments), the ledger
 remittance_ledger, the tables' columns remittance_tables. pyx12 splits the file into segments
 and checks the envelope (ISA/GS/ST counts and control numbers); the reader reads the segments
-it needs. Patient names and member ids (NM1 segments) are never read; claim numbers (CLP01,
-CLP07) and PLB references become keyed pseudonyms.
+it needs. Patient names (NM1 segments) are never read; member ids (NM109), claim numbers (CLP01,
+CLP07) and PLB references become keyed pseudonyms as they are read.
 """
 
 from __future__ import annotations

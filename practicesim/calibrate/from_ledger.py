@@ -1,0 +1,139 @@
+"""What a practice's ledger says of its scenario: its payers and their terms, and the charge
+lag (``practicesim.calibrate.calibration`` describes each fit)."""
+
+from __future__ import annotations
+
+import copy
+import math
+
+import numpy as np
+import pandas as pd
+
+from practicesim.calibrate.payers import MIN_PATIENTS, PayerFits, fit_payers
+from practicesim.scenario import Scenario
+
+_KIND_WORDS = (("advantage", "medicare_advantage"), ("medicare", "medicare"),
+               ("medicaid", "medicaid"), ("self", "self_pay"), ("no_insurance", "self_pay"),
+               ("uninsured", "self_pay"), ("cash", "self_pay"))
+
+
+def fit_ledger(ledger: pd.DataFrame, base: Scenario, data: dict, rows: dict,
+               figures: dict) -> PayerFits:
+    """The payers found in the ledger (kind from its ``payer_kinds`` or guessed from the name),
+    each with its share, lag and floor, denial rate net of the base scenario's scrubber misses,
+    CARC mix, allowed amounts and cost sharing, and the charge lag, written into ``data``;
+    each fitted key's (value, low, high, n, source) into ``rows``; figures' data into
+    ``figures``."""
+    kinds = dict(ledger.attrs.get("payer_kinds", {}))
+    names = sorted(ledger["payer"].astype(str).unique().tolist())
+    kinds = {name: kinds.get(name) or _guess_kind(name) for name in names}
+    fits = fit_payers(ledger, {n for n, k in kinds.items() if k == "self_pay"})
+    template = {p.kind: p.model_dump(mode="json", by_alias=True) for p in base.payers}
+    error_share = base.billing.claim_error_rate * (1 - base.billing.scrubber_catch_rate)
+    ratio = _charge_to_medicare(base)
+    payers = []
+    for name in names:
+        whole = fits.suppressed[fits.suppressed["cell"] == "all parameters"]
+        if (name, "share") not in fits.table.index or name in set(whole["payer"]):
+            continue
+        kind = kinds[name]
+        payer = copy.deepcopy(template.get(kind) or template.get("commercial") or
+                              next(iter(template.values())))
+        payer.update(name=name, kind=kind, share=fits.value(name, "share"))
+        rows[f"payers[{name}].share"] = _row(fits, name, "share")
+        if kind != "self_pay" and (name, "lag_median_days") in fits.table.index:
+            _payer_terms(payer, name, fits, error_share, ratio, rows)
+        payers.append(payer)
+    if payers:
+        data["payers"] = payers
+        for provider in data["providers"]:
+            provider["credentialing"] = {k: v for k, v in provider["credentialing"].items()
+                                         if k in {p["name"] for p in payers}}
+        data["billing"]["posting_lag_days"] = 0.0
+        rows["billing.posting_lag_days"] = (0.0, np.nan, np.nan, np.nan,
+                                            "transactions (posting is inside the fitted lag)")
+    _charge_lag(fits, data, rows)
+    figures["lags"] = fits.lags
+    parameters = fits.table.index.get_level_values("parameter")
+    if "initial_denial_rate" in set(parameters):
+        figures["denials"] = fits.table.xs("initial_denial_rate", level="parameter")
+    return fits
+
+
+def _payer_terms(payer: dict, name: str, fits: PayerFits, error_share: float, ratio: float,
+                 rows: dict) -> None:
+    lag = fits.lags[name]
+    payer["lag_days"] = {"dist": "lognormal", "median": lag.median, "p90": lag.p90}
+    payer["floor_days"] = lag.floor
+    rows[f"payers[{name}].lag_days.median"] = _row(fits, name, "lag_median_days")
+    rows[f"payers[{name}].lag_days.p90"] = _row(fits, name, "lag_p90_days")
+    rows[f"payers[{name}].floor_days"] = _row(fits, name, "floor_days")
+    observed = fits.value(name, "initial_denial_rate")
+    payer["denial"]["rate"] = max(0.0, (observed - error_share) / (1 - error_share))
+    value, low, high, n, _ = _row(fits, name, "initial_denial_rate")
+    net = [max(0.0, (x - error_share) / (1 - error_share)) for x in (value, low, high)]
+    rows[f"payers[{name}].denial.rate"] = (*net, n, "transactions (net of scrubber misses)")
+    if fits.reasons.get(name):
+        payer["denial"]["reasons"] = _normalised(fits.reasons[name])
+    if (name, "allowed_share_of_charge") not in fits.table.index:
+        return
+    allowed = fits.value(name, "allowed_share_of_charge") * ratio
+    payer["allowed_pct_of_medicare"] = allowed
+    value, low, high, n, _ = _row(fits, name, "allowed_share_of_charge")
+    rows[f"payers[{name}].allowed_pct_of_medicare"] = (
+        allowed, low * ratio, high * ratio, n, "transactions (x base charge/Medicare ratio)")
+    sharing = payer["cost_sharing"]
+    sharing["copay"] = fits.value(name, "copay_dollars")
+    sharing["deductible_probability"] = fits.value(name, "deductible_probability")
+    sharing["coinsurance"] = min(1.0, max(0.0, fits.value(name, "coinsurance")))
+    for key, parameter in (("copay", "copay_dollars"),
+                           ("deductible_probability", "deductible_probability"),
+                           ("coinsurance", "coinsurance")):
+        rows[f"payers[{name}].cost_sharing.{key}"] = _row(fits, name, parameter)
+
+
+def _charge_lag(fits: PayerFits, data: dict, rows: dict) -> None:
+    """Charge entry lag: days from service to charge, as a gamma with the observed mean
+    (less half a day: the engine enters charges ``ceil(lag)`` days after the visit) and cv."""
+    lag = (fits.claims["charge_day"] - fits.claims["service_day"]).astype(float)
+    lag = lag[lag >= 0]
+    if fits.claims.loc[lag.index, "patient"].nunique() < MIN_PATIENTS or len(lag) < 2:
+        return
+    mean = max(float(lag.mean()) - 0.5, 0.0)
+    if mean <= 0.05:
+        data["billing"]["charge_lag_days"] = 0.0
+    else:
+        cv = float(lag.std(ddof=1) / lag.mean())
+        data["billing"]["charge_lag_days"] = {"dist": "gamma", "mean": mean, "cv": max(cv, 0.01)}
+    sem = float(lag.std(ddof=1) / math.sqrt(len(lag)))
+    rows["billing.charge_lag_days.mean"] = (mean, mean - 1.96 * sem, mean + 1.96 * sem,
+                                            len(lag), "transactions")
+
+
+def _row(fits: PayerFits, payer: str, parameter: str) -> tuple:
+    r = fits.table.loc[(payer, parameter)]
+    return (float(r["value"]), float(r["low"]), float(r["high"]), int(r["n"]), "transactions")
+
+
+def _normalised(mix: dict[str, float]) -> dict[str, float]:
+    total = sum(mix.values())
+    shares = {k: round(v / total, 6) for k, v in mix.items()}
+    first = next(iter(shares))
+    shares[first] = round(1.0 - sum(v for k, v in shares.items() if k != first), 6)
+    return shares
+
+
+def _guess_kind(name: str) -> str:
+    lowered = name.lower().replace(" ", "_")
+    for word, kind in _KIND_WORDS:
+        if word in lowered:
+            return kind
+    return "commercial"
+
+
+def _charge_to_medicare(base: Scenario) -> float:
+    """Mean charge / Medicare allowed over the base fee schedule (turns an allowed share of
+    charges into a share of Medicare's allowed amount)."""
+    ratios = [e.charge / e.medicare_allowed for e in base.fee_schedule.values()
+              if e.medicare_allowed > 0]
+    return float(np.mean(ratios))

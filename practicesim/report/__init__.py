@@ -14,19 +14,16 @@ readable.
 """
 
 from practicesim.report.html import show
+from practicesim.report.labels import DollarFormatter, kpi_name, money, parameter_value
+from practicesim.report.palette import OKABE_ITO
 from practicesim.report.plots import (
     AGING_STYLE,
-    OKABE_ITO,
     WATERFALL_STEPS,
-    DollarFormatter,
     ar_aging_area,
     ar_aging_over_time,
     cash_difference_fan,
     effect_ranking,
-    kpi_name,
-    money,
     monthly_cash,
-    parameter_value,
     revenue_waterfall,
     tornado_chart,
     waterfall_chart,

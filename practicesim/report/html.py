@@ -28,16 +28,14 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from practicesim.experiment import AGING_COLUMNS, Comparison, interval
+from practicesim.report.labels import DollarFormatter, kpi_name, money
 from practicesim.report.page import embedded_png, html_page
 from practicesim.report.plots import (
     OKABE_ITO,
     STEP_LABELS,
     WATERFALL_STEPS,
-    DollarFormatter,
     ar_aging_area,
     cash_difference_fan,
-    kpi_name,
-    money,
     waterfall_chart,
 )
 from practicesim.report.sources import brief, flat_values, shown, source_of

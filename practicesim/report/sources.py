@@ -19,7 +19,7 @@ import re
 from importlib import resources
 from typing import Any
 
-from practicesim.report.plots import parameter_value
+from practicesim.report.labels import parameter_value
 from practicesim.scenario import Scenario, load_scenario
 
 USER_INPUT = "user input (scenario file)"
@@ -54,7 +54,7 @@ def flat_values(scenario: Scenario) -> dict[str, Any]:
 def shown(value: Any) -> str:
     """A value as the reports print it: ``lognormal median 12 p90 17`` for a distribution,
     ``a, b`` for a list, ``not set`` for None, numbers and yes/no as
-    ``plots.parameter_value`` writes them (``290,000``)."""
+    ``labels.parameter_value`` writes them (``290,000``)."""
     if value is None:
         return "not set"
     if isinstance(value, dict):

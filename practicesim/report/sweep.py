@@ -45,13 +45,8 @@ from practicesim.report.html import (
     key_figures,
     require_files,
 )
-from practicesim.report.plots import (
-    OKABE_ITO,
-    DollarFormatter,
-    kpi_name,
-    parameter_value,
-    tornado_chart,
-)
+from practicesim.report.labels import DollarFormatter, kpi_name, parameter_value
+from practicesim.report.plots import OKABE_ITO, tornado_chart
 from practicesim.report.sources import reference_unit, shown
 from practicesim.scenario import Scenario, ScenarioError, get_path, parse_path
 from practicesim.version import __version__

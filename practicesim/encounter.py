@@ -4,12 +4,12 @@ what the engine passes from the clinic to the revenue cycle, which makes the vis
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(slots=True, frozen=True)
-class Encounter:
-    """One completed visit's billing facts. Money in integer cents; days are simulation days."""
+class Encounter(NamedTuple):
+    """One completed visit's billing facts. Money in integer cents; days are simulation days.
+    A named tuple: one is made per visit, and it is cheap to make."""
 
     visit: int
     """The visit's number in the run (its claim, if its charge is entered, has this id)."""

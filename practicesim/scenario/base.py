@@ -17,14 +17,17 @@ Money = Annotated[float, Field(ge=0)]
 """Dollars in the file; the engine converts to integer cents."""
 
 
-class _Model(BaseModel):
+class Section(BaseModel):
+    """The base of every section of a scenario: frozen, unknown keys are errors, no NaN or
+    infinity, defaults validated."""
+
     model_config = ConfigDict(
         extra="forbid", frozen=True, populate_by_name=True, validate_default=True,
         allow_inf_nan=False,
     )
 
 
-def _shares(value: dict[str, float]) -> dict[str, float]:
+def check_shares(value: dict[str, float]) -> dict[str, float]:
     """Shares over codes must be >= 0 and sum to 1."""
     total = sum(value.values())
     if abs(total - 1.0) > 1e-6 or any(p < 0 for p in value.values()):

@@ -11,12 +11,12 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from practicesim.distributions import as_dist
-from practicesim.scenario.base import Dist, Fraction, Money, _Model, _shares
+from practicesim.scenario.base import Dist, Fraction, Money, Section, check_shares
 
 DenialAction = Literal["correct", "appeal", "write_off"]
 
 
-class Billing(_Model):
+class Billing(Section):
     """Charge capture, coding, scrubbing, submission and denial rework."""
 
     charge_lag_days: Dist = Field(default_factory=lambda: {"dist": "gamma", "mean": 2, "cv": 0.7})
@@ -49,10 +49,10 @@ class Billing(_Model):
     @field_validator("error_denial_reasons")
     @classmethod
     def _sums_to_one(cls, value: dict[str, float]) -> dict[str, float]:
-        return _shares(value)
+        return check_shares(value)
 
 
-class PatientCollections(_Model):
+class PatientCollections(Section):
     """Patient balances: desk collection, monthly statements, agency, bad debt.
 
     After each statement the patient pays the whole balance with the next probability of
@@ -75,7 +75,7 @@ class PatientCollections(_Model):
     statement_cost: Money = 1.0
 
 
-class FrontOffice(_Model):
+class FrontOffice(Section):
     """Front-office work before the visit (the practice management checklist)."""
 
     eligibility_check_share: Fraction = 0.0
@@ -96,7 +96,7 @@ class FrontOffice(_Model):
     """Dollars per appointment reminder sent (e.g. a text message service)."""
 
 
-class OneTimeCost(_Model):
+class OneTimeCost(Section):
     """A cost paid once (dollars), e.g. equipment or training for a new service line."""
 
     date: dt.date
@@ -104,7 +104,7 @@ class OneTimeCost(_Model):
     note: str = ""
 
 
-class Costs(_Model):
+class Costs(Section):
     """Operating costs besides salaries (dollars)."""
 
     fixed_overhead_per_month: Money = 0.0
@@ -114,7 +114,7 @@ class Costs(_Model):
     """Costs paid once on their dates (booked as ``one_time_costs``)."""
 
 
-class Outsourcing(_Model):
+class Outsourcing(Section):
     """A revenue-cycle vendor that takes over work from ``start`` (``practicesim/revenue/
     vendor.py``). ``scope``: ``coding`` (coding, scrubbing and claim submission) and/or
     ``denials`` (denial management). The vendor's performance terms left unset are the

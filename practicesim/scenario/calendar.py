@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from pydantic import Field
 
-from practicesim.scenario.base import _Model
+from practicesim.scenario.base import Section
 
 
 class Weekday(StrEnum):
@@ -27,7 +27,7 @@ class Weekday(StrEnum):
 
 
 WEEKDAYS = [Weekday.mon, Weekday.tue, Weekday.wed, Weekday.thu, Weekday.fri]
-_CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$|^24:00$")
+CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$|^24:00$")
 
 
 def clock_minutes(text: str) -> int:
@@ -36,7 +36,7 @@ def clock_minutes(text: str) -> int:
     return int(hours) * 60 + int(minutes)
 
 
-class Calendar(_Model):
+class Calendar(Section):
     """When the practice runs. The simulation starts ``warmup_days`` before ``start`` so that
     A/R and queues are filled when reporting begins; KPIs cover ``[start, start + horizon_days)``.
     """

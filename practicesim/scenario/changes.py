@@ -1,5 +1,5 @@
 """Which dated changes can apply mid-run: a ``changes:`` entry may alter rates, counts and
-policies, not what the engine fixes when a run starts (``_structural_change``)."""
+policies, not what the engine fixes when a run starts (``structural_change``)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ _WORKFORCE_TERMS = ("turnover_per_year", "vacancy_days", "ramp_up_days", "ramp_u
 """Staff terms the workforce timeline is drawn from when a run starts."""
 
 
-def _structural_change(before: Scenario, after: Scenario) -> str:
+def structural_change(before: Scenario, after: Scenario) -> str:
     """Why a dated change cannot apply mid-run ("" if it can). Staff counts and hours, payer
     terms (allowed amounts, denial rates, cost sharing, filing limits), demand rates, no-show
     parameters, billing rates and policies, collection rules and costs may change; what the

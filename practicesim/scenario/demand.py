@@ -10,11 +10,11 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from practicesim.scenario.base import Dist, Fraction, NonNegative, _Model
+from practicesim.scenario.base import Dist, Fraction, NonNegative, Section
 from practicesim.scenario.calendar import Weekday
 
 
-class Ramp(_Model):
+class Ramp(Section):
     """Demand growing along a logistic curve from ``start`` (a new service line): on day t
     after ``start`` the rate is ``1 / (1 + exp(-k (t - days_to_half)))`` of the full rate,
     ``k = ln 9 / (days_to_90pct - days_to_half)``; before ``start`` there is none."""
@@ -38,7 +38,7 @@ class Ramp(_Model):
         return 1.0 / (1.0 + math.exp(-k * (days_since_start - self.days_to_half)))
 
 
-class Demand(_Model):
+class Demand(Section):
     """Appointment requests for one service line.
 
     Requests on a clinic day ~ Poisson(requests_per_day * weekday factor * month factor *
@@ -63,7 +63,7 @@ class Demand(_Model):
         return self.service_line
 
 
-class Scheduling(_Model):
+class Scheduling(Section):
     """How requests become appointments."""
 
     booking_horizon_days: int = Field(default=90, gt=0)
@@ -87,7 +87,7 @@ class Scheduling(_Model):
     number of providers, so adding one leaves every request's patient and payer unchanged."""
 
 
-class NoShows(_Model):
+class NoShows(Section):
     """Probability that a booked patient does not come.
 
     ``logit p = logit(base_rate) + ln(lead_time_odds_ratio_per_week) * lead_days / 7

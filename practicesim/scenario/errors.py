@@ -18,7 +18,7 @@ class ScenarioError(ValueError):
 _TAGS = {"fixed", "exponential", "lognormal", "gamma", "normal", "uniform", "empirical"}
 
 
-def _explain(exc: ValidationError, data: dict[str, Any], source: str | Path | None,
+def explain(exc: ValidationError, data: dict[str, Any], source: str | Path | None,
              model: type[BaseModel]) -> str:
     """One line per error: ``file: key.path: what was expected, got what was found``.
     ``model``: the model ``data`` was validated as (the ``Scenario``), whose fields give the

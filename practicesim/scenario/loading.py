@@ -1,4 +1,4 @@
-"""Reading scenario files: YAML, the ``extends:`` chain merged (``load_raw``, ``_merge``),
+"""Reading scenario files: YAML, the ``extends:`` chain merged (``load_raw``, ``merge``),
 validation with dated changes and ``sources`` checked (``validate``), and ``load_scenario``."""
 
 from __future__ import annotations
@@ -9,18 +9,18 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from practicesim.scenario.changes import _structural_change
-from practicesim.scenario.errors import ScenarioError, _explain
+from practicesim.scenario.changes import structural_change
+from practicesim.scenario.errors import ScenarioError, explain
 from practicesim.scenario.paths import get_path
 from practicesim.scenario.root import Scenario
 
 
-def _merge(base: Any, over: Any) -> Any:
+def merge(base: Any, over: Any) -> Any:
     """Overlay ``over`` on ``base``: dicts by key, lists of named dicts by name."""
     if isinstance(base, dict) and isinstance(over, dict):
         out = dict(base)
         for key, value in over.items():
-            out[key] = _merge(base[key], value) if key in base else value
+            out[key] = merge(base[key], value) if key in base else value
         return out
     if isinstance(base, list) and isinstance(over, list) and _named(base) and _named(over):
         out_list = list(base)
@@ -31,7 +31,7 @@ def _merge(base: Any, over: Any) -> Any:
                 out_list = [x for x in out_list if _name_of(x) != name]
                 index = {_name_of(x): i for i, x in enumerate(out_list)}
             elif name in index:
-                out_list[index[name]] = _merge(out_list[index[name]], item)
+                out_list[index[name]] = merge(out_list[index[name]], item)
             else:
                 index[name] = len(out_list)
                 out_list.append(item)
@@ -82,7 +82,7 @@ def load_raw(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
         raise ScenarioError(f"{path}: extends: {parent} makes a cycle")
     base = load_raw(parent_path, (*_seen, parent_path))
     validate(base, parent_path)
-    return _merge(base, data)
+    return merge(base, data)
 
 
 def _resolve_model_path(data: dict[str, Any], path: Path) -> None:
@@ -109,7 +109,7 @@ def validate(data: dict[str, Any], source: str | Path) -> Scenario:
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(_explain(exc, data, source, Scenario)) from None
+        raise ScenarioError(explain(exc, data, source, Scenario)) from None
     _check_sources(scenario, source)
     current = scenario.model_copy(update={"changes": []})
     order = sorted(range(len(scenario.changes)), key=lambda k: scenario.changes[k].date)
@@ -119,7 +119,7 @@ def validate(data: dict[str, Any], source: str | Path) -> Scenario:
             changed = current.with_changes(change.set)
         except ScenarioError as exc:
             raise ScenarioError(f"{source}: changes[{i}] ({change.date}): {exc}") from None
-        problem = _structural_change(current, changed)
+        problem = structural_change(current, changed)
         if problem:
             raise ScenarioError(f"{source}: changes[{i}] ({change.date}): {problem}")
         current = changed

@@ -9,10 +9,10 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from practicesim.scenario.base import Dist, Fraction, Money, _Model, _shares
+from practicesim.scenario.base import Dist, Fraction, Money, Section, check_shares
 
 
-class Denials(_Model):
+class Denials(Section):
     """Denials on first adjudication, besides those caused by claim errors the scrubber missed.
 
     ``reasons``: CARC code -> share of these denials (sums to 1).
@@ -26,10 +26,10 @@ class Denials(_Model):
     @field_validator("reasons")
     @classmethod
     def _sums_to_one(cls, value: dict[str, float]) -> dict[str, float]:
-        return _shares(value)
+        return check_shares(value)
 
 
-class CostSharing(_Model):
+class CostSharing(Section):
     """Patient responsibility on an adjudicated claim: copay (PR-3, dollars per visit), then
     with ``deductible_probability`` the rest of the allowed amount goes to the deductible
     (PR-1), otherwise ``coinsurance`` of the rest is the patient's (PR-2)."""
@@ -39,7 +39,7 @@ class CostSharing(_Model):
     deductible_probability: Fraction = 0.0
 
 
-class Payer(_Model):
+class Payer(Section):
     """A payer (insurer) or self-pay.
 
     ``allowed_pct_of_medicare``: allowed amount per code as a fraction of Medicare's (1.0 =
@@ -62,7 +62,7 @@ class Payer(_Model):
     self_pay_discount: Fraction = 0.0
 
 
-class Enrollment(_Model):
+class Enrollment(Section):
     """A provider's enrollment with one payer.
 
     ``effective``: the date the enrollment takes effect (None = always enrolled). Or, when the
@@ -99,7 +99,7 @@ class Enrollment(_Model):
         return self
 
 
-class PriorAuthorization(_Model):
+class PriorAuthorization(Section):
     """Payers that must authorize a visit type before it happens (``clinic/appointments.py``).
 
     A request from a patient of one of ``payers`` waits ``days`` (drawn) for the decision

@@ -8,12 +8,12 @@ from datetime import date
 from pydantic import Field, field_validator, model_validator
 
 from practicesim.distributions import as_dist
-from practicesim.scenario.base import Dist, Fraction, Money, NonNegative, _Model
-from practicesim.scenario.calendar import _CLOCK, WEEKDAYS, Weekday, clock_minutes
+from practicesim.scenario.base import Dist, Fraction, Money, NonNegative, Section
+from practicesim.scenario.calendar import CLOCK, WEEKDAYS, Weekday, clock_minutes
 from practicesim.scenario.payers import Enrollment
 
 
-class Session(_Model):
+class Session(Section):
     """A block of clinic time repeated on the given weekdays, e.g. 08:00-12:00."""
 
     days: list[Weekday] = Field(default_factory=lambda: list(WEEKDAYS), min_length=1)
@@ -23,7 +23,7 @@ class Session(_Model):
     @field_validator("start", "end")
     @classmethod
     def _clock(cls, value: str) -> str:
-        if not _CLOCK.match(value):
+        if not CLOCK.match(value):
             raise ValueError(f"must be a time of day HH:MM, got {value!r}")
         return value
 
@@ -34,7 +34,7 @@ class Session(_Model):
         return self
 
 
-class Provider(_Model):
+class Provider(Section):
     """A provider, or ``count`` identical providers named ``name_1 .. name_n``."""
 
     name: str
@@ -55,7 +55,7 @@ class Provider(_Model):
         return self
 
 
-class StaffRole(_Model):
+class StaffRole(Section):
     """``count`` positions of one role, and its turnover (``practicesim/workforce.py``)."""
 
     count: int = Field(default=0, ge=0)
@@ -77,7 +77,7 @@ class StaffRole(_Model):
     """Recruiting and training cost of each hire (dollars)."""
 
 
-class Staff(_Model):
+class Staff(Section):
     """Front desk (check-in), checkout, medical assistants (rooming), coders and billers."""
 
     front_desk: StaffRole = StaffRole()
@@ -89,7 +89,7 @@ class Staff(_Model):
     """Staff with no modelled task (managers, nurses): salary only."""
 
 
-class VisitFlow(_Model):
+class VisitFlow(Section):
     """Patient flow through the clinic, in minutes. A stage whose staff count is 0 is skipped,
     so the flow can be reduced to the provider stage alone."""
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import Field, ValidationError, model_validator
 
-from practicesim.scenario.base import _Model
+from practicesim.scenario.base import Section
 from practicesim.scenario.billing import (
     Billing,
     Costs,
@@ -21,20 +21,20 @@ from practicesim.scenario.billing import (
 )
 from practicesim.scenario.calendar import Calendar
 from practicesim.scenario.demand import Demand, NoShows, Scheduling
-from practicesim.scenario.errors import ScenarioError, _explain
+from practicesim.scenario.errors import ScenarioError, explain
 from practicesim.scenario.paths import set_path
 from practicesim.scenario.payers import Payer
 from practicesim.scenario.people import Provider, Staff, VisitFlow
 from practicesim.scenario.services import FeeScheduleEntry, ServiceLine
 
 
-class Change(_Model):
+class Change(Section):
     date: dt.date
     set: dict[str, Any] = Field(min_length=1)
     note: str = ""
 
 
-class Scenario(_Model):
+class Scenario(Section):
     """A whole practice: immutable and picklable, so replications can run in other processes."""
 
     name: str
@@ -117,7 +117,7 @@ class Scenario(_Model):
         try:
             return Scenario.model_validate(data)
         except ValidationError as exc:
-            raise ScenarioError(_explain(exc, data, None, Scenario)) from None
+            raise ScenarioError(explain(exc, data, None, Scenario)) from None
 
     def epochs(self) -> list[tuple[date, Scenario]]:
         """The scenario in force from each change date on: ``[(first simulated day, s0), (d1,

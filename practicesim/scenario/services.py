@@ -7,11 +7,11 @@ from typing import Annotated
 
 from pydantic import Field, field_validator, model_validator
 
-from practicesim.scenario.base import Dist, Fraction, Money, _Model, _shares
+from practicesim.scenario.base import Dist, Fraction, Money, Section, check_shares
 from practicesim.scenario.payers import PriorAuthorization
 
 
-class VisitType(_Model):
+class VisitType(Section):
     """A kind of visit: its slots, the provider's minutes, and the codes billed.
 
     ``codes``: one evaluation-and-management (or main) code per visit, drawn with these
@@ -36,7 +36,7 @@ class VisitType(_Model):
     @field_validator("codes")
     @classmethod
     def _sums_to_one(cls, value: dict[str, float]) -> dict[str, float]:
-        return _shares(value)
+        return check_shares(value)
 
     @model_validator(mode="after")
     def _units_of_billed_codes(self) -> VisitType:
@@ -47,12 +47,12 @@ class VisitType(_Model):
         return self
 
 
-class ServiceLine(_Model):
+class ServiceLine(Section):
     name: str
     visit_types: list[VisitType] = Field(min_length=1)
 
 
-class FeeScheduleEntry(_Model):
+class FeeScheduleEntry(Section):
     """The practice's charge for a code and Medicare's allowed amount for it (dollars)."""
 
     charge: Money

@@ -34,7 +34,6 @@ def check_output_folder(out: Path, result_files: frozenset[str]) -> None:
             f"{', ...' if len(foreign) > 3 else ''}); choose an empty or new folder")
 
 
-
 def write_atomically(out: Path, fill: Callable[[Path], None],
                      result_files: frozenset[str]) -> Path:
     """Let ``fill`` write into a staging folder beside ``out``, then rename it into place

@@ -30,7 +30,6 @@ from typing import Any
 import numpy as np
 
 from practicesim.clinic.scheduling import FREE
-from practicesim.finance import cents
 from practicesim.practice import Practice
 from practicesim.revenue.claims import CLAIM_DRAWS, Claim
 from practicesim.state import APPOINTMENTS_FILE, CLAIMS_FILE, PracticeState, StateError
@@ -50,7 +49,8 @@ def open_practice(practice: Practice, state: PracticeState) -> None:
                          "calendar.warmup_days to 0")
     _open_claims(practice, state)
     _book_appointments(practice, state)
-    practice.opening_cash_cents = opening_cash_cents(state, practice.ctx.scenario.starting_cash)
+    if state.cash_cents is not None:
+        practice.opening_cash_cents = state.cash_cents
 
 
 def _names(items: list[Any]) -> dict[str, int]:
@@ -200,10 +200,3 @@ def _slot(book: Any, provider: int, day: int, time: str, file: str, row: int) ->
                          f"{', ...' if len(slots) > 6 else ''}), got {time}")
     free = book.free[day][provider]
     return next((p for p in positions if free[p] == FREE), positions[0])
-
-
-def opening_cash_cents(state: PracticeState | None, starting_cash: float) -> int:
-    """Cash on day 0: the state's cash when it has one, else the scenario's starting cash."""
-    if state is not None and state.cash_cents is not None:
-        return state.cash_cents
-    return cents(starting_cash)

@@ -10,7 +10,6 @@ import pytest
 
 from practicesim.experiment import (
     AGING_COLUMNS,
-    _break_even,
     best_option,
     compare,
     half_width,
@@ -21,6 +20,7 @@ from practicesim.experiment import (
     sweep,
     tornado,
 )
+from practicesim.experiment.comparison import _break_even
 from practicesim.progress import ReplicationProgress
 from tests.conftest import build
 

@@ -2,17 +2,18 @@
 unless a change of the model says otherwise.
 
 Each table of a short run of every shipped scenario, of a paired comparison, of a calibration
-(from a run's exports and its 835 remittances, written and read back with a fixed pseudonym key)
-and of a Synthea export read and calibrated from is hashed (``pandas.util.hash_pandas_object``
-over values and index, with column names and dtypes) and checked against
-``tests/data/golden.json``. A restructuring must leave every hash unchanged. A change that moves
-the model on purpose regenerates the file and says so in its commit:
+(from a run's exports and its 835 remittances, written and read back with a fixed pseudonym key),
+of a Synthea export read and calibrated from, of a warm start and of a backtest is hashed
+(``pandas.util.hash_pandas_object`` over values and index, with column names and dtypes) and
+checked against ``tests/data/golden.json``. A restructuring must leave every hash unchanged. A
+change that moves the model on purpose regenerates the file and says so in its commit:
 
     PRACTICESIM_UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/test_golden.py
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -23,6 +24,7 @@ import pandas as pd
 import pytest
 
 from practicesim import simulate
+from practicesim.backtest import backtest
 from practicesim.calibrate import (
     Pseudonymizer,
     read_835,
@@ -34,6 +36,7 @@ from practicesim.calibrate.calibration import calibrate
 from practicesim.calibrate.era_export import write_835
 from practicesim.calibrate.exports import appointments_export, ledger_export
 from practicesim.experiment import compare
+from practicesim.state import state_from_run
 from tests.conftest import BASELINE, ROOT, build
 
 GOLDEN = ROOT / "tests" / "data" / "golden.json"
@@ -141,3 +144,38 @@ def test_reading_and_calibrating_from_a_synthea_export_is_unchanged():
         "excluded_claims": data.excluded_claims, "secondary_payments": data.secondary_payments,
         "parameters": result.parameters, "excluded": result.excluded,
         "suppressed": result.suppressed})
+
+
+def warm_start_tables() -> dict[str, pd.DataFrame | pd.Series]:
+    """A short baseline run, its end state, and a run from that state (the warm start)."""
+    first = simulate(build({**SHORT, "calendar.horizon_days": 40}, path=BASELINE), seed=8)
+    state = state_from_run(first)
+    after = first.scenario.with_changes({"calendar.start": state.as_of,
+                                         "calendar.warmup_days": 0,
+                                         "calendar.horizon_days": 45})
+    return run_tables(simulate(after, seed=9, state=state))
+
+
+def backtest_tables(folder: Path) -> dict[str, pd.DataFrame | pd.Series]:
+    """A backtest of the small practice's exports, split a month before their end."""
+    run = simulate(build({"calendar.horizon_days": 150}), seed=6)
+    key = Pseudonymizer(b"golden")
+    appointments_export(run).to_csv(folder / "appointments.csv", index=False)
+    ledger_export(run).to_csv(folder / "transactions.csv", index=False)
+    appointments = read_appointments(folder / "appointments.csv",
+                                     MAPPINGS / "practicesim_appointments_mapping.yaml", key)
+    transactions = read_transactions(folder / "transactions.csv",
+                                     MAPPINGS / "practicesim_transactions_mapping.yaml", key)
+    result = backtest(appointments, transactions, dt.date(2027, 1, 1), base=build(), reps=2,
+                      seed=2)
+    return {"table": result.table, "coverage": result.coverage, "skipped": result.skipped,
+            "claims": result.state.claims, "appointments": result.state.appointments,
+            "parameters": result.calibration.parameters}
+
+
+def test_a_warm_start_is_unchanged():
+    check("run/warm-start", warm_start_tables())
+
+
+def test_a_backtest_is_unchanged(tmp_path: Path):
+    check("backtest/small-practice", backtest_tables(tmp_path))

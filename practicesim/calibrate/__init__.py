@@ -1,5 +1,6 @@
-"""Calibration from a practice's own data: readers of its exports, fits of the model's
-parameters, and a backtest (docs/calibration.md)."""
+"""Calibration from a practice's own data: readers of its exports and fits of the model's
+parameters (docs/calibration.md). The backtest, which also simulates, is
+``practicesim.backtest``."""
 
 from practicesim.calibrate.appointments import read_appointments
 from practicesim.calibrate.errors import DataError

@@ -50,6 +50,7 @@ RESULT_FILES = frozenset({"scenario.yaml", "parameters.csv", "excluded.csv", "su
                           "report.html", "noshow_model.json"})
 MODEL_FILE = "noshow_model.json"
 
+
 @dataclass
 class Calibration:
     """A calibrated scenario, every parameter with its source and interval, what was left out.
@@ -143,7 +144,7 @@ def calibrate(appointments: pd.DataFrame | None = None,
                                        remittances.claims)
         figures["allowed_by_code"] = table.reset_index()
         suppressed.append(pd.DataFrame(small, columns=["payer", "cell", "patients"]))
-        remittances = remittance_ledger(remittances)
+        remittances = ledger_of_remittances(remittances)
     ledger = transactions if transactions is not None else remittances
     if ledger is not None:
         source = "transactions" if transactions is not None else "remittances"
@@ -186,7 +187,7 @@ def calibrate(appointments: pd.DataFrame | None = None,
         noshow=noshow, payers=payers, figures=figures)
 
 
-def remittance_ledger(remittances: Remittances) -> pd.DataFrame:
+def ledger_of_remittances(remittances: Remittances) -> pd.DataFrame:
     """The 835s' ledger with days counted from their earliest date of service."""
     origin = remittances.claims["service_date"].min()
     if pd.isna(origin):

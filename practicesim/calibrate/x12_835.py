@@ -7,9 +7,9 @@ pyx12 splits the file into segments and checks the envelope (ISA/GS/ST counts an
 numbers); the reader reads the segments it needs, in three layers: x12_835_segments
 (``SegmentReader``: segments, envelope errors, error positions, element guards), x12_835_claims
 (``ClaimReader``: claims, service lines, CAS adjustments) and this module (the transaction: ST,
-BPR, TRN, N1, REF, LX, PLB, SE, and the payment rows). Patient names and member ids (NM1
-segments) are never read; claim numbers (CLP01, CLP07) and PLB references become keyed
-pseudonyms.
+BPR, TRN, N1, REF, LX, PLB, SE, and the payment rows). Patient names (NM1 segments) are never
+read; member ids (NM109), claim numbers (CLP01, CLP07) and PLB references become keyed
+pseudonyms as they are read.
 """
 
 from __future__ import annotations

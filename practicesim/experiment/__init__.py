@@ -27,7 +27,6 @@ The package, one module per concern (this module only re-exports them):
 """
 
 from practicesim.experiment.comparison import Comparison, compare
-from practicesim.experiment.comparison import _break_even as _break_even
 from practicesim.experiment.jobs import (
     CHECKPOINT_FORMAT,
     Executor,

@@ -30,8 +30,8 @@ from matplotlib.ticker import PercentFormatter
 from practicesim.experiment import AGING_COLUMNS, Comparison, interval
 from practicesim.report.labels import DollarFormatter, kpi_name, money
 from practicesim.report.page import embedded_png, html_page
+from practicesim.report.palette import OKABE_ITO
 from practicesim.report.plots import (
-    OKABE_ITO,
     STEP_LABELS,
     WATERFALL_STEPS,
     ar_aging_area,

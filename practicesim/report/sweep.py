@@ -46,7 +46,8 @@ from practicesim.report.html import (
     require_files,
 )
 from practicesim.report.labels import DollarFormatter, kpi_name, parameter_value
-from practicesim.report.plots import OKABE_ITO, tornado_chart
+from practicesim.report.palette import OKABE_ITO
+from practicesim.report.plots import tornado_chart
 from practicesim.report.sources import reference_unit, shown
 from practicesim.scenario import Scenario, ScenarioError, get_path, parse_path
 from practicesim.version import __version__

@@ -5,10 +5,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 HIGHER_IS_BETTER = frozenset({
     "clean_claim_rate", "first_pass_resolution_rate", "net_collection_rate",
@@ -27,7 +28,7 @@ def interval(values: Iterable[float], confidence: float = 0.95) -> tuple[float, 
     mean = float(x.mean())
     if len(x) < 2:
         return mean, float("nan"), float("nan")
-    half = stats.t.ppf(0.5 + confidence / 2, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x))
+    half = _t_quantile(0.5 + confidence / 2, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x))
     return mean, mean - half, mean + half
 
 
@@ -37,7 +38,7 @@ def describe(table: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
     x = table.astype(float)
     n = x.count()
     mean, sd = x.mean(), x.std(ddof=1)
-    t = pd.Series(stats.t.ppf(0.5 + confidence / 2, (n - 1).clip(lower=1)), index=x.columns)
+    t = pd.Series(_t_quantile(0.5 + confidence / 2, (n - 1).clip(lower=1)), index=x.columns)
     half = (t * sd / np.sqrt(n)).where(n >= 2)
     bands = x.quantile([0.1, 0.5, 0.9])
     return pd.DataFrame({"mean": mean, "sd": sd, "ci_low": mean - half, "ci_high": mean + half,
@@ -48,3 +49,10 @@ def half_width(values: Iterable[float], confidence: float = 0.95) -> float:
     """Half-width of the Student-t confidence interval of the mean."""
     _, low, high = interval(values, confidence)
     return (high - low) / 2
+
+
+def _t_quantile(p: float, df: Any) -> Any:
+    """Student's t quantile: ``scipy.special.stdtrit``, which ``scipy.stats.t.ppf`` computes
+    with; scipy.stats itself is not imported (it doubles the time ``import practicesim``
+    takes)."""
+    return special.stdtrit(df, p)

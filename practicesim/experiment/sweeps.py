@@ -13,7 +13,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from practicesim.experiment.jobs import Executor, Job, Replication, run_jobs
 from practicesim.experiment.statistics import HIGHER_IS_BETTER, interval
@@ -66,7 +65,9 @@ def _points(grid: dict[str, Sequence[Any]] | None, samples: int | None,
     if not ranges:
         raise ValueError("samples=N needs ranges={path: (low, high)}")
     paths = list(ranges)
-    unit = stats.qmc.LatinHypercube(d=len(paths), seed=seed).random(samples)
+    from scipy.stats import qmc  # here, not at the top: scipy.stats is slow to import
+
+    unit = qmc.LatinHypercube(d=len(paths), seed=seed).random(samples)
     return [_scaled(ranges, u) for u in unit]
 
 

@@ -12,6 +12,7 @@ from practicesim.experiment import (
     AGING_COLUMNS,
     best_option,
     compare,
+    describe,
     half_width,
     interval,
     monthly_series,
@@ -166,6 +167,23 @@ def test_interval_is_student_t():
     assert mean - low == pytest.approx(high - mean)
     assert mean == pytest.approx(2.5)
     assert high - mean == pytest.approx(3.182446 * np.std([1, 2, 3, 4], ddof=1) / 2, rel=1e-5)
+
+
+def test_intervals_equal_scipy_stats_students_t_exactly():
+    """``interval`` and ``describe`` take the t quantile from ``scipy.special.stdtrit`` (not to
+    import scipy.stats): the same bits as ``scipy.stats.t.ppf`` for every sample size."""
+    from scipy import stats
+
+    rng = np.random.default_rng(4)
+    for n in range(2, 61):
+        values = rng.normal(100.0, 15.0, n)
+        for confidence in (0.90, 0.95):
+            t = stats.t.ppf(0.5 + confidence / 2, n - 1)
+            half = t * values.std(ddof=1) / np.sqrt(n)
+            mean = values.mean()
+            assert interval(values, confidence) == (mean, mean - half, mean + half)
+            row = describe(pd.DataFrame({"x": values}), confidence).loc["x"]
+            assert (row["ci_low"], row["ci_high"]) == (mean - half, mean + half)
 
 
 def test_compare_rejects_mismatched_calendars():

@@ -34,7 +34,7 @@ from practicesim.calibrate import (
 )
 from practicesim.calibrate.calibration import calibrate
 from practicesim.calibrate.era_export import write_835
-from practicesim.calibrate.exports import appointments_export, ledger_export
+from practicesim.calibrate.exports import write_appointments_csv, write_ledger_csv
 from practicesim.experiment import compare
 from practicesim.state import state_from_run
 from tests.conftest import BASELINE, ROOT, build
@@ -44,6 +44,7 @@ UPDATE = os.environ.get("PRACTICESIM_UPDATE_GOLDEN") == "1"
 SHORT = {"calendar.horizon_days": 75, "calendar.warmup_days": 45}
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
 MAPPINGS = ROOT / "calibration"
+KEY = Pseudonymizer(b"golden")
 
 
 def table_hash(frame: pd.DataFrame | pd.Series) -> str:
@@ -61,9 +62,6 @@ def _stored() -> dict[str, Any]:
     return json.loads(GOLDEN.read_text(encoding="utf-8")) if GOLDEN.exists() else {}
 
 
-_FOUND: dict[str, dict[str, str]] = {}
-
-
 def portable(table: pd.DataFrame | pd.Series) -> pd.DataFrame | pd.Series:
     """The table with a ``file`` column's paths cut to their names (the data folder is
     elsewhere on another machine)."""
@@ -77,7 +75,7 @@ def check(case: str, tables: dict[str, pd.DataFrame | pd.Series]) -> None:
     found = {name: table_hash(portable(table)) for name, table in tables.items()}
     if UPDATE:
         stored = _stored()
-        stored[case] = found
+        stored[case] = found  # run serially (no -n): workers would overwrite each other
         GOLDEN.write_text(json.dumps(stored, indent=1, sort_keys=True) + "\n", encoding="utf-8")
         return
     expected = _stored().get(case)
@@ -89,6 +87,17 @@ def check(case: str, tables: dict[str, pd.DataFrame | pd.Series]) -> None:
 
 def run_tables(run) -> dict[str, pd.DataFrame | pd.Series]:
     return {**{name: getattr(run, name) for name in run.TABLES}, "kpis": run.kpis()}
+
+
+def read_exports(run, folder: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The run's appointment and transaction exports, written to ``folder`` and read back
+    through the shipped mappings with a fixed pseudonym key."""
+    appointments = write_appointments_csv(run, folder / "appointments.csv")
+    transactions = write_ledger_csv(run, folder / "transactions.csv")
+    return (read_appointments(appointments, MAPPINGS / "practicesim_appointments_mapping.yaml",
+                              KEY),
+            read_transactions(transactions, MAPPINGS / "practicesim_transactions_mapping.yaml",
+                              KEY))
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
@@ -115,15 +124,9 @@ def test_a_paired_comparison_is_unchanged():
 
 def test_a_calibration_from_exports_and_835s_is_unchanged(tmp_path: Path):
     run = simulate(build({**SHORT, "calendar.horizon_days": 120}, path=BASELINE), seed=4)
-    appointments_export(run).to_csv(tmp_path / "appointments.csv", index=False)
-    ledger_export(run).to_csv(tmp_path / "transactions.csv", index=False)
     write_835(run, tmp_path / "era")
-    key = Pseudonymizer(b"golden")
-    remittances = read_835(tmp_path / "era", key)
-    appointments = read_appointments(tmp_path / "appointments.csv",
-                                     MAPPINGS / "practicesim_appointments_mapping.yaml", key)
-    transactions = read_transactions(tmp_path / "transactions.csv",
-                                     MAPPINGS / "practicesim_transactions_mapping.yaml", key)
+    remittances = read_835(tmp_path / "era", KEY)
+    appointments, transactions = read_exports(run, tmp_path)
     result = calibrate(appointments=appointments, transactions=transactions,
                        remittances=remittances)
     from_835 = calibrate(remittances=remittances)
@@ -145,7 +148,7 @@ SYNTHEA = ROOT.parent / "shared" / "data" / "synthea_ohdsi"
 @pytest.mark.skipif(not (SYNTHEA / "claims_transactions.csv").exists(),
                     reason="../shared/data/synthea_ohdsi absent")
 def test_reading_and_calibrating_from_a_synthea_export_is_unchanged():
-    data = read_synthea(SYNTHEA, Pseudonymizer(b"golden"))
+    data = read_synthea(SYNTHEA, KEY)
     result = calibrate(appointments=data.appointments, transactions=data.ledger)
     check("calibrate/synthea", {
         "appointments": data.appointments, "ledger": data.ledger, "payers": data.payers,
@@ -167,13 +170,7 @@ def warm_start_tables() -> dict[str, pd.DataFrame | pd.Series]:
 def backtest_tables(folder: Path) -> dict[str, pd.DataFrame | pd.Series]:
     """A backtest of the small practice's exports, split a month before their end."""
     run = simulate(build({"calendar.horizon_days": 150}), seed=6)
-    key = Pseudonymizer(b"golden")
-    appointments_export(run).to_csv(folder / "appointments.csv", index=False)
-    ledger_export(run).to_csv(folder / "transactions.csv", index=False)
-    appointments = read_appointments(folder / "appointments.csv",
-                                     MAPPINGS / "practicesim_appointments_mapping.yaml", key)
-    transactions = read_transactions(folder / "transactions.csv",
-                                     MAPPINGS / "practicesim_transactions_mapping.yaml", key)
+    appointments, transactions = read_exports(run, folder)
     result = backtest(appointments, transactions, dt.date(2027, 1, 1), base=build(), reps=2,
                       seed=2)
     return {"table": result.table, "coverage": result.coverage, "skipped": result.skipped,

@@ -15,12 +15,8 @@ import pytest
 from practicesim import ledger as lg
 from practicesim.calibrate.errors import DataError
 from practicesim.calibrate.privacy import Pseudonymizer
-from practicesim.calibrate.remittance import (
-    CONTRACTUAL_REASONS,
-    Remittances,
-    ledger_kind,
-    read_835,
-)
+from practicesim.calibrate.remittance import Remittances, read_835
+from practicesim.calibrate.remittance_ledger import CONTRACTUAL_REASONS, ledger_kind
 from tests.conftest import SHARED_DATA
 
 X12 = SHARED_DATA / "x12"

@@ -22,32 +22,9 @@ import pandas as pd
 from practicesim.calibrate import remittance_ledger, x12_835
 from practicesim.calibrate.errors import DataError
 from practicesim.calibrate.privacy import SESSION, Pseudonymizer
-from practicesim.calibrate.remittance_ledger import (
-    CONTRACTUAL_REASONS,
-    PREDETERMINATION,
-    REVERSAL,
-    Posting,
-    ledger_kind,
-)
-from practicesim.calibrate.remittance_tables import (
-    ADJUSTMENTS,
-    CLAIMS,
-    EXCLUSIONS,
-    NOTES,
-    PAYMENTS,
-    PROVIDER_ADJUSTMENTS,
-    SERVICE_LINES,
-    SKIPPED,
-    TABLES,
-    UNRECONCILED,
-    table_frame,
-)
-from practicesim.calibrate.x12_835_claims import GROUPS
+from practicesim.calibrate.remittance_tables import NOTES, SKIPPED, TABLES, table_frame
 
-__all__ = ["ADJUSTMENTS", "CLAIMS", "CONTRACTUAL_REASONS", "EXCLUSIONS", "GROUPS", "NOTES",
-           "PAYMENTS", "PREDETERMINATION", "PROVIDER_ADJUSTMENTS", "REVERSAL", "SERVICE_LINES",
-           "SKIPPED", "TABLES", "UNRECONCILED", "Posting", "Remittances", "ledger_kind",
-           "read_835"]
+__all__ = ["Remittances", "read_835"]
 
 
 @dataclass

@@ -34,6 +34,11 @@ class _Dist(BaseModel):
         uniforms."""
         raise NotImplementedError
 
+    def quantiles(self, u: np.ndarray) -> np.ndarray:
+        """``quantile`` of each of an array of uniforms, in one vectorised call (keyed draws of
+        a day's visits or claims)."""
+        raise NotImplementedError
+
     @property
     def mean(self) -> float:
         """The distribution's mean, in the field's unit."""
@@ -63,6 +68,9 @@ class Fixed(_Dist):
     def quantile(self, u: float) -> float:
         return self.value
 
+    def quantiles(self, u: np.ndarray) -> np.ndarray:
+        return np.full(np.shape(u), self.value, dtype=float)
+
     def cdf(self, x: float) -> float:
         return 1.0 if x >= self.value else 0.0
 
@@ -82,6 +90,9 @@ class Exponential(_Dist):
 
     def quantile(self, u: float) -> float:
         return -self.mean_ * math.log1p(-u)
+
+    def quantiles(self, u: np.ndarray) -> np.ndarray:
+        return -self.mean_ * np.log1p(-np.asarray(u, dtype=float))
 
     def cdf(self, x: float) -> float:
         return -math.expm1(-x / self.mean_) if x > 0 else 0.0
@@ -117,6 +128,9 @@ class Lognormal(_Dist):
     def quantile(self, u: float) -> float:
         return self.median * math.exp(self.sigma * float(special.ndtri(u)))
 
+    def quantiles(self, u: np.ndarray) -> np.ndarray:
+        return self.median * np.exp(self.sigma * special.ndtri(u))
+
     def cdf(self, x: float) -> float:
         if x <= 0:
             return 0.0
@@ -142,6 +156,10 @@ class Gamma(_Dist):
         shape = 1.0 / self.cv**2
         return float(special.gammaincinv(shape, u)) * self.mean_ / shape
 
+    def quantiles(self, u: np.ndarray) -> np.ndarray:
+        shape = 1.0 / self.cv**2
+        return special.gammaincinv(shape, u) * (self.mean_ / shape)
+
     def cdf(self, x: float) -> float:
         shape = 1.0 / self.cv**2
         return float(special.gammainc(shape, x * shape / self.mean_)) if x > 0 else 0.0
@@ -163,6 +181,9 @@ class Normal(_Dist):
 
     def quantile(self, u: float) -> float:
         return self.mean_ + self.sd * float(special.ndtri(u))
+
+    def quantiles(self, u: np.ndarray) -> np.ndarray:
+        return self.mean_ + self.sd * special.ndtri(u)
 
     def cdf(self, x: float) -> float:
         if self.sd == 0:
@@ -192,6 +213,9 @@ class Uniform(_Dist):
 
     def quantile(self, u: float) -> float:
         return self.low + u * (self.high - self.low)
+
+    def quantiles(self, u: np.ndarray) -> np.ndarray:
+        return self.low + np.asarray(u, dtype=float) * (self.high - self.low)
 
     def cdf(self, x: float) -> float:
         return min(1.0, max(0.0, (x - self.low) / (self.high - self.low)))
@@ -241,6 +265,11 @@ class Empirical(_Dist):
         values, weights = self._sorted()
         index = int(np.searchsorted(np.cumsum(weights), u, side="right"))
         return float(values[min(index, len(values) - 1)])
+
+    def quantiles(self, u: np.ndarray) -> np.ndarray:
+        values, weights = self._sorted()
+        index = np.searchsorted(np.cumsum(weights), u, side="right")
+        return values[np.minimum(index, len(values) - 1)]
 
     def cdf(self, x: float) -> float:
         values, weights = self._sorted()

@@ -4,7 +4,21 @@ what the engine passes from the clinic to the revenue cycle, which makes the vis
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import NamedTuple
+
+V_PUNCTUALITY, V_CHECK_IN, V_ROOMING, V_PROVIDER, V_CHECKOUT = range(5)
+V_DESK, V_AUTHORIZATION, V_CHARGE_LAG, V_MISSED = range(5, 9)
+V_CODES = 9
+"""A visit's own uniforms (``Encounter.u``), keyed by its identity (``streams.Streams.keyed``,
+purpose ``"visit"``): the arrival's flow times (punctuality, check-in, rooming, provider,
+checkout), the desk's copay, a missing authorization, the charge lag, a missed charge, then its
+codes from ``V_CODES`` on (the main code, then each add-on in order)."""
+
+
+def visit_draws(max_add_ons: int) -> int:
+    """The width of a visit's block of uniforms when a visit type has up to ``max_add_ons``."""
+    return V_CODES + 1 + max_add_ons
 
 
 class Encounter(NamedTuple):
@@ -27,3 +41,8 @@ class Encounter(NamedTuple):
     """The payer required a prior authorization the visit lacks."""
     verified: bool
     """The patient's coverage was verified before the visit."""
+    key: int
+    """The visit's identity (its request's, or the walk-in's): keys the visit's and its claim's
+    random draws, so the same visit draws the same numbers in every scenario."""
+    u: Sequence[float]
+    """The visit's own uniforms, indexed by ``V_*``."""

@@ -2,8 +2,8 @@
 ``PracticeState`` on day 0, each put where it is in the cycle.
 
 Open claims get ids -1, -2, ... (visits of the run count up from 0), no patient (-1), their
-open balance posted as ``opening_balance`` on day 0, and their own uniform draws from the
-``opening_claims`` stream. By stage:
+open balance posted as ``opening_balance`` on day 0, and their own uniform draws keyed by their
+row (``Streams.keyed``, identity ``opening_claim`` and the row number). By stage:
 
 - ``unbilled``: queued for coding on day 0 (self-pay: billed to the patient).
 - ``coded``: to the scrubber and clearinghouse on day 0 (a credentialing hold applies as usual).
@@ -29,13 +29,12 @@ from typing import Any
 
 import numpy as np
 
+from practicesim.clinic.appointments import REQUEST_DRAWS
 from practicesim.clinic.scheduling import FREE
 from practicesim.practice import Practice
-from practicesim.revenue.claims import CLAIM_DRAWS, Claim
+from practicesim.revenue.claims import CLAIM_DRAWS, U_FIRST_LAG, U_FIRST_POSTING, Claim
 from practicesim.state import APPOINTMENTS_FILE, CLAIMS_FILE, PracticeState, StateError
-
-U_OPENING_LAG, U_OPENING_POSTING = CLAIM_DRAWS, CLAIM_DRAWS + 1
-"""An opening claim's extra uniforms: its (residual) payer lag and its posting lag."""
+from practicesim.streams import identity
 
 
 def open_practice(practice: Practice, state: PracticeState) -> None:
@@ -78,7 +77,8 @@ def _open_claims(practice: Practice, state: PracticeState) -> None:
     payers, providers = _names(ctx.scenario.payers), _names(ctx.seats)
     ratio = _allowed_ratio(practice)
     table = state.claims
-    draws = ctx.streams.get("opening_claims").random((len(table), CLAIM_DRAWS + 2))
+    keys = [identity("opening_claim", k) for k in range(len(table))]
+    draws = ctx.streams.keyed("claim", keys, CLAIM_DRAWS)
     for k, (row, u) in enumerate(zip(table.to_dict("records"), draws, strict=True)):
         payer = _lookup(payers, row["payer"], file, k, "payer")
         if payer in ctx.self_pay_index and row["stage"] in ("at_payer", "denied", "appeal"):
@@ -106,8 +106,8 @@ def _resume(practice: Practice, claim: Claim, row: dict[str, Any], u: np.ndarray
     """Hand an opening claim to the part of the practice that holds its stage."""
     stage = row["stage"]
     if stage in ("unbilled", "coded"):
-        claim.first_lag = practice.payers.lags[claim.payer].quantile(u[U_OPENING_LAG])
-        claim.first_posting_lag = practice.payers.posting_lag.quantile(u[U_OPENING_POSTING])
+        claim.first_lag = practice.payers.lags[claim.payer].quantile(u[U_FIRST_LAG])
+        claim.first_posting_lag = practice.payers.posting_lag.quantile(u[U_FIRST_POSTING])
         if claim.payer in practice.ctx.self_pay_index:
             practice.patients.self_pay(0, claim)
         elif stage == "coded":
@@ -132,8 +132,8 @@ def _resume(practice: Practice, claim: Claim, row: dict[str, Any], u: np.ndarray
         claim.submissions = claim.denials + 1
         claim.first_submission_day = claim.first_attempt_day = _day(practice,
                                                                    row["submitted_date"])
-        practice.payers.resume(0, claim, claim.first_submission_day, u[U_OPENING_LAG],
-                               u[U_OPENING_POSTING])
+        practice.payers.resume(0, claim, claim.first_submission_day, u[U_FIRST_LAG],
+                               u[U_FIRST_POSTING])
         return
     denied = _day(practice, row["denied_date"])
     claim.denials = max(1, claim.denials)
@@ -163,9 +163,10 @@ def _book_appointments(practice: Practice, state: PracticeState) -> None:
     table = state.appointments
     payers, providers = _names(ctx.scenario.payers), _names(ctx.seats)
     types = _visit_types(practice)
-    fates = ctx.streams.get("opening_appointment_fate").random((len(table), 5)).tolist()
+    keys = [identity("opening_appointment", k) for k in range(len(table))]
+    all_draws = ctx.streams.keyed("request", keys, REQUEST_DRAWS).tolist()
     book = practice.book
-    for k, (row, fate) in enumerate(zip(table.to_dict("records"), fates, strict=True)):
+    for k, (row, draws) in enumerate(zip(table.to_dict("records"), all_draws, strict=True)):
         kind = types.get(row["visit_type"])
         if kind is None:
             raise StateError(f"{file}: row {k + 2}: column visit_type: expected one of "
@@ -179,7 +180,8 @@ def _book_appointments(practice: Practice, state: PracticeState) -> None:
         practice.panel.payer.append(payer)
         patient = len(practice.panel.payer) - 1
         practice.scheduler.book_existing(ctx.calendar.day(row["booked_on"]), line, vtype,
-                                         patient, payer, provider, when, position, fate)
+                                         patient, payer, provider, when, position, keys[k],
+                                         draws)
 
 
 def _slot(book: Any, provider: int, day: int, time: str, file: str, row: int) -> int:

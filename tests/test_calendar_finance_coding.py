@@ -10,7 +10,7 @@ import pytest
 from practicesim import simulate
 from practicesim.calendar import PracticeCalendar
 from practicesim.practice import Practice
-from practicesim.revenue.claims import Claim
+from practicesim.revenue.claims import CLAIM_DRAWS, Claim
 from tests.conftest import build
 
 
@@ -47,7 +47,7 @@ def test_coders_code_no_more_minutes_a_day_than_they_have():
     coded = []
     p.coding.to_submission = lambda day, claim: coded.append(day)
     for i in range(20):
-        p.coding.receive(5, Claim(i, 1, 0, 0, i, 5, 1000, 500))
+        p.coding.receive(5, Claim(i, 1, 0, 0, i, 5, 1000, 500, u=[0.5] * CLAIM_DRAWS))
     days = [d for d in range(6, 30) if p.ctx.calendar.is_clinic_day[d]][:3]
     for day in range(6, days[-1] + 1):
         p.coding.on_day(day)

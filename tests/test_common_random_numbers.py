@@ -31,3 +31,41 @@ def test_adding_a_provider_leaves_every_request_unchanged():
     first = two.appointments.loc[two.appointments["request_day"] == 0, columns]
     other = three.appointments.loc[three.appointments["request_day"] == 0, columns]
     pd.testing.assert_frame_equal(first.reset_index(drop=True), other.reset_index(drop=True))
+
+
+def _claims_by_request(run) -> pd.DataFrame:
+    """Claims of booked visits, indexed by their request (patient, request day, visit type)."""
+    appointments = run.appointments.set_index("appointment")
+    visits = run.visits[run.visits["appointment"] >= 0]
+    request = appointments.loc[visits["appointment"], ["patient", "request_day", "visit_type"]]
+    keyed = pd.DataFrame({"claim": visits["visit"].to_numpy()}).join(
+        request.reset_index(drop=True).astype({"visit_type": str}))
+    claims = keyed.merge(run.claims, on=["claim", "patient"])
+    sent = (claims["first_submission_day"] >= 0) & (claims["first_adjudication_day"] >= 0)
+    claims["payer_days"] = (claims["first_adjudication_day"]
+                            - claims["first_submission_day"]).where(sent, -1)
+    return claims.drop_duplicates(["patient", "request_day", "visit_type"], keep=False).set_index(
+        ["patient", "request_day", "visit_type"]).sort_index()
+
+
+def test_a_visit_booked_differently_keeps_its_own_draws():
+    """Two scenarios that book the same requests on other days and providers: each request's
+    claim draws the same codes, errors, denial and payer lag in both (draws keyed by identity,
+    not taken in visit order)."""
+    two = _claims_by_request(simulate(build({"providers[physician].count": 2}), seed=5))
+    three = _claims_by_request(simulate(build({"providers[physician].count": 3}), seed=5))
+    both = two.index.intersection(three.index)
+    assert len(both) > 0.5 * len(two), "most requests are seen in both"
+    moved = (two.loc[both, "service_day"] != three.loc[both, "service_day"]).mean()
+    assert moved > 0.3, f"bookings must differ for the test to mean anything ({moved:.0%} moved)"
+    seen, other = two.loc[both], three.loc[both]
+    pd.testing.assert_series_equal(seen["charge_cents"], other["charge_cents"])
+    # A coder's error rate depends on the day (new coders' learning curve, absences), so a claim
+    # coded on another day may rarely differ in its error and hence its first decision.
+    sent = (seen["payer_days"] >= 0) & (other["payer_days"] >= 0)
+    for column, rows in (("has_error", slice(None)), ("scrubber_caught", slice(None)),
+                         ("rejected", slice(None)), ("initial_denial_reason", slice(None)),
+                         ("payer_days", sent)):
+        agree = (seen.loc[rows, column].astype(str)
+                 == other.loc[rows, column].astype(str)).mean()
+        assert agree > 0.995, f"{column}: the same in {agree:.2%} of visits"

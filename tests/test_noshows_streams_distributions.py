@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from practicesim.clinic.noshows import NoShowModel
 from practicesim.distributions import (
@@ -18,7 +19,7 @@ from practicesim.distributions import (
     Uniform,
 )
 from practicesim.scenario import NoShows
-from practicesim.streams import Streams
+from practicesim.streams import Streams, identity
 
 
 def test_no_show_probability_is_the_logistic_formula():
@@ -46,12 +47,33 @@ def test_streams_depend_on_name_not_creation_order():
     assert not np.array_equal(first, Streams(7, 1).get("payer_lag", "medicare").random(5))
 
 
-def test_buffered_draws_equal_one_batch_draw():
-    buffer = Streams(3).buffer("x", dist=Exponential(dist="exponential", mean=2.0))
-    drawn = [buffer() for _ in range(5000)]
-    direct = Streams(3).get("x").exponential(2.0, 2048 * 3)[:5000]
-    assert np.allclose(drawn, direct)
+def test_keyed_draws_are_independent_uniforms():
+    keys = [identity("request/primary_care", day, seq) for day in range(300) for seq in range(60)]
+    u = Streams(3).keyed("visit", keys, 12)
+    assert stats.kstest(u.ravel(), "uniform").pvalue > 0.001
+    counts = np.histogram(u.ravel(), bins=20, range=(0, 1))[0]
+    assert stats.chisquare(counts).pvalue > 0.001
+    bound = 4 / math.sqrt(len(keys))  # four standard errors of a correlation
+    assert abs(np.corrcoef(u[:, 0], u[:, 1])[0, 1]) < bound, "draws of one key"
+    assert abs(np.corrcoef(u[:-1, 0], u[1:, 0])[0, 1]) < bound, "neighbouring keys"
 
+
+def test_a_keyed_row_depends_on_its_key_purpose_seed_and_replication_only():
+    streams = Streams(3)
+    keys = [identity("walk_in/x", 5, seq) for seq in range(6)]
+    rows = streams.keyed("claim", keys, 4)
+    shuffled = streams.keyed("claim", keys[::-1][:4], 4)
+    assert (shuffled[::-1] == rows[2:]).all(), "order and company of the other keys"
+    assert (streams.keyed("claim", keys, 9)[:, :4] == rows).all(), "a wider block"
+    for other in (streams.keyed("visit", keys, 4), Streams(4).keyed("claim", keys, 4),
+                  Streams(3, replication=1).keyed("claim", keys, 4)):
+        assert not np.isclose(other, rows).any()
+
+
+def test_identities_differ_by_namespace_and_parts():
+    seen = {identity(name, day, seq) for name in ("request/a", "request/b", "walk_in/a")
+            for day in range(50) for seq in range(50)}
+    assert len(seen) == 3 * 50 * 50
 
 def test_lognormal_is_given_by_median_and_p90():
     dist = Lognormal(dist="lognormal", median=16, p90=30)
@@ -93,6 +115,14 @@ def test_quantile_inverts_the_distribution(dist):
 CONTINUOUS = [Exponential(dist="exponential", mean=3.0),
               Lognormal(dist="lognormal", median=20, p90=45), Gamma(dist="gamma", mean=4, cv=0.7),
               Normal(dist="normal", mean=5, sd=2), Uniform(dist="uniform", low=2, high=9)]
+
+
+@pytest.mark.parametrize("dist", [*CONTINUOUS, Fixed(dist="fixed", value=4.0),
+                                  Empirical(dist="empirical", values=[9, 1, 5],
+                                            weights=[1, 2, 1])])
+def test_vectorised_quantiles_equal_the_scalar_quantile(dist):
+    u = np.random.default_rng(7).random(200)
+    assert dist.quantiles(u) == pytest.approx([dist.quantile(x) for x in u], rel=1e-12)
 
 
 @pytest.mark.parametrize("dist", [*CONTINUOUS, Fixed(dist="fixed", value=4.0),

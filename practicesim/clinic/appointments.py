@@ -11,7 +11,6 @@ payer's decision, or not at all if the payer refuses (``PriorAuthorizations``).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
@@ -28,6 +27,12 @@ from practicesim.scenario import PriorAuthorization
 
 KEPT, NO_SHOW, LATE_CANCEL, CANCELLED = "completed", "no_show", "late_cancel", "cancelled"
 STATUSES = [KEPT, NO_SHOW, LATE_CANCEL, CANCELLED, "scheduled"]
+
+R_CANCEL, R_LATE, R_NO_SHOW, R_REMIND, R_WHEN, R_CHECK, R_AUTH_DAYS, R_AUTH_REFUSAL = range(8)
+REQUEST_DRAWS = 8
+"""A request's own uniforms, keyed by its identity (``Streams.keyed``, purpose ``"request"``):
+its appointment's fate (cancelled with notice, late cancel, no-show, reminded, the day of a
+cancellation), the eligibility check, and its prior authorization's days and refusal."""
 
 
 class Appointment(NamedTuple):
@@ -49,6 +54,8 @@ class Appointment(NamedTuple):
     """The day a cancellation with notice frees the slot (-1: not cancelled with notice)."""
     verified: bool
     """Coverage verified 48 hours before the visit (``front_office.eligibility_check_share``)."""
+    key: int
+    """The request's identity (keys its visit's random draws)."""
 
 
 _FITTED: dict[str, FittedNoShows] = {}
@@ -71,16 +78,12 @@ class PriorAuthorizations:
         self.ctx = ctx
         payers = {p.name: j for j, p in enumerate(ctx.scenario.payers)}
         self.payers: dict[tuple[int, int], frozenset[int]] = {}
-        self.days: dict[tuple[int, int], Callable[[], float]] = {}
         for i, line in enumerate(ctx.scenario.service_lines):
             for v, vtype in enumerate(line.visit_types):
                 terms = vtype.prior_authorization
                 if terms is None:
                     continue
                 self.payers[i, v] = frozenset(payers[name] for name in terms.payers)
-                self.days[i, v] = ctx.streams.buffer("prior_auth_days", line.name, vtype.name,
-                                                     dist=terms.days, minimum=0.0)
-        self.refusal = ctx.streams.buffer("prior_auth_refusal")
 
     def needed(self, line: int, vtype: int, payer: int) -> bool:
         """True if the payer must authorize this visit type first."""
@@ -91,13 +94,13 @@ class PriorAuthorizations:
         assert terms is not None
         return terms
 
-    def request(self, day: int, line: int, vtype: int) -> int | None:
+    def request(self, day: int, line: int, vtype: int, draws: list[float]) -> int | None:
         """Ask for an authorization on ``day`` (its cost is paid then): the whole days until
-        the decision, or None if the payer refuses."""
+        the decision, or None if the payer refuses (``draws``: the request's uniforms)."""
         terms = self.terms(line, vtype)
         self.ctx.finance.add(day, "front_office_costs", cents(terms.cost))
-        wait = math.ceil(self.days[line, vtype]())
-        return None if self.refusal() < terms.refusal_rate else wait
+        wait = math.ceil(max(0.0, terms.days.quantile(draws[R_AUTH_DAYS])))
+        return None if draws[R_AUTH_REFUSAL] < terms.refusal_rate else wait
 
 
 class Scheduler:
@@ -109,8 +112,6 @@ class Scheduler:
         self.table: list[Appointment] = []
         self.by_day: list[list[int]] = day_buckets(book.n_days)
         self.cancellations: list[list[int]] = day_buckets(ctx.n_days)
-        self.fate = ctx.streams.get("appointment_fate")
-        self.check = ctx.streams.buffer("eligibility_check")
         self.noshow = NoShowModel(ctx.scenario.no_shows)
         self.fitted = _fitted(ctx.scenario.no_shows.model)
         self.kept: dict[int, int] = {}
@@ -150,16 +151,16 @@ class Scheduler:
         earliest = day + rules.min_lead_days
         latest = day + rules.booking_horizon_days
         book = self.book
-        fates = self.fate.random((len(requests.line), 5)).tolist()
-        self.requested[day] += len(fates)
+        all_draws = self.ctx.streams.keyed("request", requests.key, REQUEST_DRAWS).tolist()
+        self.requested[day] += len(all_draws)
         authorizations = self.authorizations
-        for line, vtype, patient, payer, tolerance, fate in zip(
+        for line, vtype, patient, payer, tolerance, key, draws in zip(
                 requests.line, requests.visit_type, requests.patient, requests.payer,
-                requests.tolerance, fates, strict=True):
+                requests.tolerance, requests.key, all_draws, strict=True):
             slots = self._slots[line][vtype]
             first = earliest
             if authorizations.needed(line, vtype, payer):
-                wait = authorizations.request(day, line, vtype)
+                wait = authorizations.request(day, line, vtype, draws)
                 if wait is None:
                     self.refused[day] += 1
                     continue
@@ -170,10 +171,12 @@ class Scheduler:
                 continue
             when, provider, position = found
             book.take(provider, when, position, slots)
-            self._record(day, line, vtype, patient, payer, provider, when, position, fate)
+            self._record(day, line, vtype, patient, payer, provider, when, position, key,
+                         draws)
 
     def book_existing(self, request_day: int, line: int, vtype: int, patient: int, payer: int,
-                      provider: int, when: int, position: int, fate: list[float]) -> None:
+                      provider: int, when: int, position: int, key: int,
+                      draws: list[float]) -> None:
         """An appointment booked on ``request_day`` before the run (a warm start) in its slot
         (taken unless already taken: an overbooked import); its fate is drawn given that it
         was not cancelled before day 0."""
@@ -183,19 +186,21 @@ class Scheduler:
             self.book.take(provider, when, position, slots)
         else:
             self.unslotted.add(len(self.table))
-        self._record(request_day, line, vtype, patient, payer, provider, when, position, fate,
-                     first_cancel_day=0)
+        self._record(request_day, line, vtype, patient, payer, provider, when, position, key,
+                     draws, first_cancel_day=0)
 
     def _record(self, day: int, line: int, vtype: int, patient: int, payer: int, provider: int,
-                when: int, position: int, fate: list[float], first_cancel_day: int = 0) -> None:
-        """Record an appointment booked on ``day`` and draw its fate. Cancellations with notice
+                when: int, position: int, key: int, draws: list[float],
+                first_cancel_day: int = 0) -> None:
+        """Record an appointment booked on ``day`` and draw its fate (``draws``: the request's
+        uniforms, indexed by ``R_*``; ``key``: its identity). Cancellations with notice
         fall uniformly on the days between booking and visit; none before
         ``first_cancel_day`` (for appointments booked before the run: the chance is then the
         conditional one, given no cancellation so far)."""
         rules = self.ctx.scenario
         table = self.table
         lead = when - day
-        u_cancel, u_late, u_noshow, u_remind, u_when = fate
+        u_cancel, u_late, u_noshow, u_remind, u_when = draws[:R_CHECK]
         reminded = lead >= 2 and u_remind < rules.no_shows.reminder_share
         cancel_rate = rules.scheduling.early_cancel_rate
         elapsed = max(0, min(lead - 1, first_cancel_day - day - 1))
@@ -216,11 +221,12 @@ class Scheduler:
         else:
             status = KEPT
         verified = self._front_office(day, when, lead, reminded, cancel_day,
-                                      payer in self.ctx.self_pay_index)
+                                      payer in self.ctx.self_pay_index, draws[R_CHECK])
         time, session_start = self.book.time_of(provider, when, position)
         self.by_day[when].append(len(table))
         table.append(Appointment(day, patient, payer, provider, line, vtype, when, position,
-                                 time, session_start, reminded, status, cancel_day, verified))
+                                 time, session_start, reminded, status, cancel_day, verified,
+                                 key))
 
     def _no_show_probability(self, lead: int, reminded: bool, when: int, line: int,
                              vtype: int, patient: int) -> float:
@@ -242,12 +248,11 @@ class Scheduler:
                 self.missed[appointment.patient] = self.missed.get(appointment.patient, 0) + 1
 
     def _front_office(self, day: int, when: int, lead: int, reminded: bool,
-                      cancel_day: int, self_pay: bool) -> bool:
+                      cancel_day: int, self_pay: bool, drawn: float) -> bool:
         """Whether the appointment's coverage is verified 48 hours ahead (never for a self-pay
         patient), and the cost of that check and of its reminder, paid then (nothing for one
         cancelled before)."""
         office = self.ctx.scenario.front_office
-        drawn = self.check()
         checked = lead >= 2 and not self_pay and drawn < office.eligibility_check_share
         due = max(day, when - 2)
         if 0 <= cancel_day <= due:

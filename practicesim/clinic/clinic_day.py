@@ -1,7 +1,10 @@
 """A clinic day: the patients who come, their flow through the clinic, and the visits' bills.
 
 Kept appointments arrive at their slot time plus a punctuality draw; walk-ins at their own
-times. ``flow.run_day`` gives every stage's times; each completed visit gets its codes (one main
+times. Every draw of a visit (its punctuality and stage times, codes, desk collection, missing
+authorization) comes from its own uniforms, keyed by its request's identity (``Encounter.u``),
+so the same visit draws the same numbers in any scenario however the others were booked.
+``flow.run_day`` gives every stage's times; each completed visit gets its codes (one main
 code drawn from the visit type's mix, each add-on with its probability), priced from the fee
 schedule (per unit, times the visit type's ``units``), and its copay asked at the desk (collected
 with ``desk_collection_rate``: cash on the day of the visit, posted to the claim when its charge
@@ -24,7 +27,18 @@ from practicesim.clinic.appointments import KEPT, Scheduler, visit_type_labels
 from practicesim.clinic.demand import DemandModel, PatientPanel
 from practicesim.clinic.scheduling import AppointmentBook
 from practicesim.context import Context
-from practicesim.encounter import Encounter
+from practicesim.encounter import (
+    V_AUTHORIZATION,
+    V_CHECK_IN,
+    V_CHECKOUT,
+    V_CODES,
+    V_DESK,
+    V_PROVIDER,
+    V_PUNCTUALITY,
+    V_ROOMING,
+    Encounter,
+    visit_draws,
+)
 from practicesim.finance import cents
 from practicesim.results import frame_from_rows
 from practicesim.scenario import Scenario
@@ -36,6 +50,11 @@ class Pricing:
 
     codes: list[list[list[tuple[float, int, int]]]]
     add_ons: list[list[list[tuple[float, int, int]]]]
+
+    @property
+    def max_add_ons(self) -> int:
+        """The most add-on codes any visit type has."""
+        return max((len(adds) for line in self.add_ons for adds in line), default=0)
 
     @classmethod
     def of(cls, scenario: Scenario) -> Pricing:
@@ -92,7 +111,7 @@ class Clinic:
 
     def __init__(self, ctx: Context, book: AppointmentBook, scheduler: Scheduler,
                  demand: DemandModel, panel: PatientPanel,
-                 to_charges: Callable[[int, Encounter], None]) -> None:
+                 to_charges: Callable[[int, list[Encounter]], None]) -> None:
         self.ctx = ctx
         self.book = book
         self.scheduler = scheduler
@@ -104,31 +123,13 @@ class Clinic:
         self.turned_away = [0] * ctx.n_days
         self.completed = [0] * ctx.n_days
         self._scenario: Scenario | None = None
-        streams = ctx.streams
-        scenario = ctx.scenario
-        self.punctuality = streams.buffer("punctuality", dist=scenario.flow.punctuality_minutes)
-        flow_times = scenario.flow
-        self.check_in = streams.buffer("check_in_minutes", dist=flow_times.check_in_minutes,
-                                       minimum=0.0)
-        self.rooming = streams.buffer("rooming_minutes", dist=flow_times.rooming_minutes,
-                                      minimum=0.0)
-        self.checkout = streams.buffer("checkout_minutes", dist=flow_times.checkout_minutes,
-                                       minimum=0.0)
-        self.provider_minutes = [
-            [streams.buffer("provider_minutes", line.name, vt.name, dist=vt.provider_minutes,
-                            minimum=0.0)
-             for vt in line.visit_types]
-            for line in scenario.service_lines
-        ]
-        self.coding = streams.buffer("visit_codes")
-        self.desk = streams.buffer("desk_collection")
-        self.authorization = streams.buffer("prior_auth_missing")
         self.authorizations = scheduler.authorizations
 
     def _refresh(self) -> None:
         if self._scenario is not self.ctx.scenario:
             self._scenario = self.ctx.scenario
             self.pricing = Pricing.of(self._scenario)
+            self.width = visit_draws(self.pricing.max_add_ons)
 
     def on_day(self, day: int) -> None:
         """Run today's clinic (nothing on days without sessions)."""
@@ -137,7 +138,7 @@ class Clinic:
         sessions = [self.book.sessions(p, day) for p in range(n_providers)]
         if not any(sessions):
             return
-        patients, who = self._arrivals(day)
+        patients, who, draws = self._arrivals(day)
         if not who:
             return
         opens = min(a for s in sessions for a, _ in s) - 30.0
@@ -145,7 +146,7 @@ class Clinic:
                    ("front_desk", "medical_assistants", "checkout")]
         result = flow.run_day(patients, sessions, *at_work, opens)
         self.sessions.extend((day, s) for s in flow.session_stats(result, sessions))
-        self._record(day, patients, result, who)
+        self._record(day, patients, result, who, draws)
 
     def _at_work(self, role: str, day: int) -> int:
         """Servers of a flow stage today: the staff present, at least one when the role has
@@ -154,36 +155,57 @@ class Clinic:
             return 0
         return max(1, self.ctx.workforce.present(role, day))
 
-    def _arrivals(self, day: int) -> tuple[flow.DayPatients, list[tuple[int, int, int, int]]]:
-        """Today's patients, and per patient (appointment or -1, patient, line, visit type)."""
-        patients = flow.DayPatients()
-        who: list[tuple[int, int, int, int]] = []
+    def _arrivals(self, day: int) -> tuple[flow.DayPatients, list[tuple[int, int, int, int, int]],
+                                           list[list[float]]]:
+        """Today's patients; per patient (appointment or -1, patient, line, visit type,
+        identity); and per patient its own uniforms (``V_*``)."""
         table = self.scheduler.table
-        for a in self.scheduler.by_day[day]:
+        kept = [a for a in self.scheduler.by_day[day] if table[a].status == KEPT]
+        walk_ins = self.demand.walk_ins(day)
+        who = [(a, table[a].patient, table[a].line, table[a].visit_type, table[a].key)
+               for a in kept]
+        who += [(-1, patient, line, vtype, key) for _, line, vtype, patient, key in walk_ins]
+        block = self.ctx.streams.keyed("visit", [w[4] for w in who], self.width)
+        times = self._times(block, who)
+        patients = flow.DayPatients()
+        for i, a in enumerate(kept):
             appt = table[a]
-            if appt.status != KEPT:
-                continue
-            line, vtype = appt.line, appt.visit_type
-            patients.add(appt.time + self.punctuality(), appt.provider,
-                         float(appt.session_start), *self._durations(line, vtype))
-            who.append((a, appt.patient, line, vtype))
-        for minute, line, vtype, patient in self.demand.walk_ins(day):
+            patients.add(appt.time + times[0][i], appt.provider, float(appt.session_start),
+                         *(column[i] for column in times[1:]))
+        for i, (minute, _, _, patient, _) in enumerate(walk_ins, start=len(kept)):
             eligible = tuple(p for p in range(self.book.n_providers)
                              if self.ctx.coverage.covers(p, self.panel.payer[patient], day))
-            patients.add(minute, flow.WALK_IN, 0.0, *self._durations(line, vtype), eligible)
-            who.append((-1, patient, line, vtype))
-        return patients, who
+            patients.add(minute, flow.WALK_IN, 0.0, *(column[i] for column in times[1:]),
+                         eligible)
+        return patients, who, block.tolist()
 
-    def _durations(self, line: int, vtype: int) -> tuple[float, float, float, float]:
-        return (self.check_in(), self.rooming(), self.provider_minutes[line][vtype](),
-                self.checkout())
+    def _times(self, u: np.ndarray, who: list[tuple[int, int, int, int, int]]
+               ) -> list[list[float]]:
+        """Per arrival, from its uniforms: punctuality, then check-in, rooming, provider and
+        checkout minutes (never negative); one vectorised call per stage and visit type."""
+        stages = self.ctx.scenario.flow
+        out = [stages.punctuality_minutes.quantiles(u[:, V_PUNCTUALITY])]
+        for dist, column in ((stages.check_in_minutes, V_CHECK_IN),
+                             (stages.rooming_minutes, V_ROOMING)):
+            out.append(np.maximum(dist.quantiles(u[:, column]), 0.0))
+        kinds = np.fromiter((w[2] * 1024 + w[3] for w in who), dtype=np.int64, count=len(who))
+        provider = np.empty(len(who))
+        lines = self.ctx.scenario.service_lines
+        for kind in np.unique(kinds).tolist():
+            at = kinds == kind
+            dist = lines[kind // 1024].visit_types[kind % 1024].provider_minutes
+            provider[at] = np.maximum(dist.quantiles(u[at, V_PROVIDER]), 0.0)
+        out.append(provider)
+        out.append(np.maximum(stages.checkout_minutes.quantiles(u[:, V_CHECKOUT]), 0.0))
+        return [column.tolist() for column in out]
 
     def _record(self, day: int, patients: flow.DayPatients, result: flow.DayFlow,
-                who: list[tuple[int, int, int, int]]) -> None:
+                who: list[tuple[int, int, int, int, int]], draws: list[list[float]]) -> None:
         to_provider, total = result.waits(patients)
         visits = self.visits
         payers = self.panel.payer
-        for i, (appointment, patient, line, vtype) in enumerate(who):
+        encounters = []
+        for i, (appointment, patient, line, vtype, key) in enumerate(who):
             provider = result.provider[i]
             if provider == flow.WALK_IN:
                 self.turned_away[day] += 1
@@ -191,20 +213,22 @@ class Clinic:
             payer = payers[patient]
             verified = appointment >= 0 and self.scheduler.table[appointment].verified
             encounter = self._bill(day, len(visits), patient, payer, provider, line, vtype,
-                                   verified)
+                                   verified, key, draws[i])
             visits.append(Visit(day, appointment, patient, payer, provider, line, vtype,
                                 patients.arrival[i], result.provider_start[i],
                                 result.provider_end[i], result.departure[i], to_provider[i],
                                 total[i]))
             self.completed[day] += 1
-            self.to_charges(day, encounter)
+            encounters.append(encounter)
+        self.to_charges(day, encounters)
 
     def _bill(self, day: int, visit: int, patient: int, payer: int, provider: int, line: int,
-              vtype: int, verified: bool) -> Encounter:
-        """The visit's bill: codes drawn and priced, the desk's copay collected or not."""
-        charge, medicare = _main_code(self.pricing.codes[line][vtype], self.coding())
-        for probability, fee, allowed in self.pricing.add_ons[line][vtype]:
-            if self.coding() < probability:
+              vtype: int, verified: bool, key: int, u: list[float]) -> Encounter:
+        """The visit's bill: codes drawn and priced, the desk's copay collected or not (``u``:
+        the visit's uniforms)."""
+        charge, medicare = _main_code(self.pricing.codes[line][vtype], u[V_CODES])
+        for k, (probability, fee, allowed) in enumerate(self.pricing.add_ons[line][vtype]):
+            if u[V_CODES + 1 + k] < probability:
                 charge += fee
                 medicare += allowed
         terms = self.ctx.scenario.payers[payer]
@@ -215,18 +239,18 @@ class Clinic:
                 terms.cost_sharing.copay,
                 min(charge, round(medicare * terms.allowed_pct_of_medicare)))
         desk_rate = self.ctx.scenario.patient_collections.desk_collection_rate
-        collected = due if self.desk() < desk_rate else 0
+        collected = due if u[V_DESK] < desk_rate else 0
         if collected:
             self.ctx.finance.collected(day, collected)
         visit_type = self.ctx.scenario.service_lines[line].visit_types[vtype]
         if visit_type.supply_cost:
             self.ctx.finance.add(day, "supplies", cents(visit_type.supply_cost))
-        missing = (self.authorizations.needed(line, vtype, payer) and self.authorization()
+        missing = (self.authorizations.needed(line, vtype, payer) and u[V_AUTHORIZATION]
                    < self.authorizations.terms(line, vtype).missing_rate)
         return Encounter(visit=visit, patient=patient, payer=payer, provider=provider,
                          service_day=day, charge_cents=charge, medicare_allowed_cents=medicare,
                          copay_collected_cents=collected, authorization_missing=missing,
-                         verified=verified)
+                         verified=verified, key=key, u=u)
 
     def frame(self, names: dict[str, list]) -> pd.DataFrame:
         """One row per completed visit; ``visit`` is also the id of its claim (a visit whose

@@ -18,6 +18,7 @@ import numpy as np
 
 from practicesim.context import Context
 from practicesim.scenario import Scenario
+from practicesim.streams import identity
 
 
 @dataclass(slots=True)
@@ -30,6 +31,9 @@ class Requests:
     payer: list[int] = field(default_factory=list)
     tolerance: list[float] = field(default_factory=list)
     """Longest lead time (days) the patient accepts."""
+    key: list[int] = field(default_factory=list)
+    """The request's identity (service line, day, sequence in that line's day): keys the
+    random draws of the request, its appointment and its visit (``streams.identity``)."""
 
 
 class PatientPanel:
@@ -89,8 +93,9 @@ class DemandModel:
             tolerance = scenario.scheduling.patient_tolerance_days.sample(
                 streams.get("patient_tolerance", demand.service_line), n)
             types = _type_choices(scenario, line)
-            for (u_new, u_type, u_patient), tol in zip(mix.tolist(), tolerance.tolist(),
-                                                       strict=True):
+            namespace = f"request/{demand.service_line}"
+            for seq, ((u_new, u_type, u_patient), tol) in enumerate(
+                    zip(mix.tolist(), tolerance.tolist(), strict=True)):
                 is_new = u_new < demand.new_patient_share or len(self.panel) == 0
                 patient = (self.panel.add(u_patient) if is_new
                            else int(u_patient * len(self.panel)))
@@ -99,10 +104,11 @@ class DemandModel:
                 out.patient.append(patient)
                 out.payer.append(self.panel.payer[patient])
                 out.tolerance.append(tol)
+                out.key.append(identity(namespace, day, seq))
         return out
 
-    def walk_ins(self, day: int) -> list[tuple[float, int, int, int]]:
-        """Today's walk-ins: (arrival minute, service line, visit type, patient)."""
+    def walk_ins(self, day: int) -> list[tuple[float, int, int, int, int]]:
+        """Today's walk-ins: (arrival minute, service line, visit type, patient, identity)."""
         calendar = self.ctx.calendar
         if not calendar.is_clinic_day[day]:
             return []
@@ -118,10 +124,14 @@ class DemandModel:
             hours = sorted(demand.walk_ins_per_hour)
             counts = rng.poisson([demand.walk_ins_per_hour[h] * share for h in hours])
             visit_type = _type_choices(self.ctx.scenario, line)[False][0][0]
+            namespace = f"walk_in/{demand.service_line}"
+            seq = 0
             for hour, count in zip(hours, counts.tolist(), strict=True):
                 for minute, u in rng.random((count, 2)).tolist():
                     patient = int(u * len(self.panel))
-                    out.append((hour * 60 + minute * 60, line, visit_type, patient))
+                    out.append((hour * 60 + minute * 60, line, visit_type, patient,
+                                identity(namespace, day, seq)))
+                    seq += 1
         out.sort()
         return out
 

@@ -118,11 +118,12 @@ def run_jobs(jobs: Sequence[Job], executor: Executor = "processes",
     return results  # type: ignore[return-value]
 
 
-CHECKPOINT_FORMAT = 5
+CHECKPOINT_FORMAT = 6
 """Version of the saved ``Replication`` (2: with daily series; 3: with revenue-cycle costs,
 vendor fees and coding backlog in them; 4: monthly A/R aging, waterfall postings, provider
 utilization, lead time and lost requests; 5: the same content, pickled from its new module
-``practicesim.experiment.jobs``); part of every checkpoint key, so that files of an older
+``practicesim.experiment.jobs``; 6: draws keyed by identity, so a seed's numbers differ from
+format 5's); part of every checkpoint key, so that files of an older
 format are never read back (they are recomputed)."""
 
 

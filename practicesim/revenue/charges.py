@@ -1,8 +1,9 @@
 """Charge capture and coding.
 
 A completed visit becomes a claim after the charge lag (days from visit to charge entry); a
-share of charges is never captured (missed charges: revenue that never exists). At charge entry
-each claim draws its own random numbers (``Claim.u``) and its first payer lag. Entered charges
+share of charges is never captured (missed charges: revenue that never exists); both are drawn
+from the visit's own uniforms. At charge entry each claim gets its own random numbers
+(``Claim.u``, keyed by its visit's identity) and its first payer lag from them. Entered charges
 wait for a coder: coders have ``count * hours_per_day * 60`` minutes each clinic day and code
 claims first come, first served, each taking ``coding_minutes_per_claim``. Self-pay visits need
 no claim to a payer and go straight to patient billing. From an outsourcing vendor's start
@@ -16,10 +17,19 @@ from array import array
 from collections import deque
 from collections.abc import Callable
 
+import numpy as np
+
 from practicesim import ledger as lg
 from practicesim.context import day_buckets
-from practicesim.encounter import Encounter
-from practicesim.revenue.claims import CLAIM_DRAWS, SUBMISSION, Claim
+from practicesim.encounter import V_CHARGE_LAG, V_MISSED, Encounter
+from practicesim.revenue.claims import (
+    CLAIM_DRAWS,
+    SUBMISSION,
+    U_CODING,
+    U_FIRST_LAG,
+    U_FIRST_POSTING,
+    Claim,
+)
 from practicesim.revenue.context import RevenueContext
 
 
@@ -32,42 +42,45 @@ class ChargeCapture:
         self.to_coding = to_coding
         self.to_self_pay = to_self_pay
         self.due: list[list[Claim]] = day_buckets(ctx.n_days)
-        billing = ctx.scenario.billing
-        self.lag = ctx.streams.buffer("charge_lag", dist=billing.charge_lag_days)
-        self.missed = ctx.streams.buffer("missed_charge")
         self.missed_charges = [0] * ctx.n_days
         self.unposted_desk_cents = [0] * ctx.n_days
         """Desk cash taken on a visit whose charge was missed or is entered after the run: cash
         the practice has, on no claim of the ledger (unapplied patient payments)."""
-        self.claim_draws = ctx.streams.get("claim_draws")
-        self.payer_lag = [ctx.streams.buffer("payer_lag", p.name, "first", dist=p.lag_days)
-                          for p in ctx.scenario.payers]
-        self.posting_lag = ctx.streams.buffer("posting_lag", "first",
-                                              dist=billing.posting_lag_days)
 
-    def capture(self, day: int, encounter: Encounter) -> None:
-        """A visit was completed on ``day``; its claim is entered after the charge lag."""
-        lag = self.lag()
-        entry = day + max(0, math.ceil(lag))
-        if self.missed() < self.ctx.scenario.billing.missed_charge_rate:
-            self.missed_charges[day] += 1
-            self.unposted_desk_cents[day] += encounter.copay_collected_cents
-        elif entry < self.ctx.n_days:
-            self.due[entry].append(Claim.of(encounter))
-        else:
-            self.unposted_desk_cents[day] += encounter.copay_collected_cents
+    def capture(self, day: int, encounters: list[Encounter]) -> None:
+        """Visits completed on ``day``: each claim is entered after its charge lag, or never
+        (a missed charge), both drawn from the visit's own uniforms."""
+        billing = self.ctx.scenario.billing
+        lags = billing.charge_lag_days.quantiles(
+            np.fromiter((e.u[V_CHARGE_LAG] for e in encounters), dtype=float,
+                        count=len(encounters)))
+        missed_rate, n_days, due = billing.missed_charge_rate, self.ctx.n_days, self.due
+        for encounter, lag in zip(encounters, lags.tolist(), strict=True):
+            entry = day + max(0, math.ceil(lag))
+            if encounter.u[V_MISSED] < missed_rate:
+                self.missed_charges[day] += 1
+                self.unposted_desk_cents[day] += encounter.copay_collected_cents
+            elif entry < n_days:
+                due[entry].append(Claim.of(encounter))
+            else:
+                self.unposted_desk_cents[day] += encounter.copay_collected_cents
 
     def on_day(self, day: int) -> None:
-        """Post the charges entered today. Each claim gets its own random draws here, in the
-        order of the visits, so later events of one claim never shift another's draws."""
+        """Post the charges entered today. Each claim gets its own random draws here, keyed by
+        its visit's identity, so neither its other events nor other claims shift them."""
         accounts = self.ctx.accounts
         self_pay = self.ctx.self_pay_index
         due = self.due[day]
-        draws = self.claim_draws.random((len(due), CLAIM_DRAWS))
-        for claim, u in zip(due, draws, strict=True):
+        if not due:
+            return
+        draws = self.ctx.streams.keyed("claim", [claim.key for claim in due], CLAIM_DRAWS)
+        lags = self._first_lags(due, draws[:, U_FIRST_LAG]).tolist()
+        postings = self.ctx.scenario.billing.posting_lag_days.quantiles(
+            draws[:, U_FIRST_POSTING]).tolist()
+        for claim, u, lag, posting in zip(due, draws, lags, postings, strict=True):
             claim.u = array("d", u.tobytes())
-            claim.first_lag = self.payer_lag[claim.payer]()
-            claim.first_posting_lag = self.posting_lag()
+            claim.first_lag = lag
+            claim.first_posting_lag = posting
             accounts.open_claim(claim, day)
             if claim.copay_collected_cents:
                 accounts.reduce(day, claim, lg.PATIENT_PAYMENT, claim.copay_collected_cents)
@@ -76,6 +89,16 @@ class ChargeCapture:
             else:
                 self.to_coding(day, claim)
         self.due[day] = []
+
+    def _first_lags(self, due: list[Claim], u: np.ndarray) -> np.ndarray:
+        """Each claim's first payer lag (days) from its uniform, by its payer's distribution."""
+        payers = np.fromiter((claim.payer for claim in due), dtype=np.int64, count=len(due))
+        lags = np.empty(len(due))
+        terms = self.ctx.scenario.payers
+        for payer in np.unique(payers).tolist():
+            at = payers == payer
+            lags[at] = terms[payer].lag_days.quantiles(u[at])
+        return lags
 
 
 class CodingQueue:
@@ -88,11 +111,11 @@ class CodingQueue:
         """[claim, coding minutes left, entry day] in order of entry."""
         self.vendor_carry = 0.0
         """A fraction of a claim the vendor's capacity left over (carried to its next day)."""
-        self.minutes = ctx.streams.buffer("coding_minutes",
-                                          dist=ctx.scenario.billing.coding_minutes_per_claim)
 
     def receive(self, day: int, claim: Claim) -> None:
-        self.queue.append([claim, max(0.0, self.minutes()), day])
+        """An entered charge joins the queue; its coding minutes come from its own draws."""
+        minutes = self.ctx.scenario.billing.coding_minutes_per_claim.quantile(claim.u[U_CODING])
+        self.queue.append([claim, max(0.0, minutes), day])
 
     def on_day(self, day: int) -> None:
         if self.ctx.vendor.codes(day):

@@ -32,8 +32,9 @@ AGENCY = "at_collection_agency"
 CLOSED = "closed"
 
 
-# A claim's own uniform draws (``Claim.u``), drawn when its charge is entered: what happens to
-# one claim does not shift the random numbers of any other (common random numbers by claim).
+# A claim's own uniform draws (``Claim.u``), keyed by its visit's identity (``Streams.keyed``,
+# purpose "claim") when its charge is entered: what happens to one claim, or how visits before
+# it were booked, does not shift the random numbers of any other (common random numbers by claim).
 U_ERROR, U_CATCH, U_REJECT, U_DENY, U_REASON, U_DEDUCTIBLE, U_AGENCY, U_AGENCY_DAYS = range(8)
 U_RESUBMITTED = 8
 """Resubmission k (0, 1) uses ``u[U_RESUBMITTED + 3k + j]``: j = 0 denied again?, 1 payer lag,
@@ -43,7 +44,14 @@ U_APPEALS = 14
 U_STATEMENTS = 18
 """Statement i uses ``u[U_STATEMENTS + 2i]`` (pays?) and ``u[U_STATEMENTS + 2i + 1]`` (when)."""
 MAX_STATEMENTS = 6
-CLAIM_DRAWS = U_STATEMENTS + 2 * MAX_STATEMENTS
+U_FIRST_LAG = U_STATEMENTS + 2 * MAX_STATEMENTS
+"""The payer's lag to its first decision, then (``U_FIRST_POSTING``) that remittance's posting
+lag, the coding minutes (``U_CODING``) and the days to fix a scrubber edit and a clearinghouse
+rejection (``U_SCRUB_FIX``, ``U_REJECTION_FIX``)."""
+U_FIRST_POSTING, U_CODING, U_SCRUB_FIX, U_REJECTION_FIX = range(U_FIRST_LAG + 1, U_FIRST_LAG + 5)
+U_REWORK = U_FIRST_LAG + 5
+"""Denial k (0, 1, 2) takes ``u[U_REWORK + k]`` for its rework minutes."""
+CLAIM_DRAWS = U_REWORK + 3
 
 
 @dataclass(slots=True)
@@ -96,6 +104,8 @@ class Claim:
     """The claim's own uniform draws (a compact ``array('d')``), indexed by ``U_*``."""
     verified: bool = False
     """The patient's coverage was verified before the visit (front-office eligibility check)."""
+    key: int = 0
+    """Its visit's identity (keys ``u``)."""
 
     @classmethod
     def of(cls, encounter: Encounter) -> Claim:
@@ -105,7 +115,8 @@ class Claim:
                    visit=e.visit, service_day=e.service_day, charge_cents=e.charge_cents,
                    medicare_allowed_cents=e.medicare_allowed_cents,
                    copay_collected_cents=e.copay_collected_cents,
-                   authorization_missing=e.authorization_missing, verified=e.verified)
+                   authorization_missing=e.authorization_missing, verified=e.verified,
+                   key=e.key)
 
 
 class Accounts:

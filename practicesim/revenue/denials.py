@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from practicesim import ledger as lg
 from practicesim.context import day_buckets
-from practicesim.revenue.claims import APPEAL, DENIED, U_APPEALS, Claim
+from practicesim.revenue.claims import APPEAL, DENIED, U_APPEALS, U_REWORK, Claim
 from practicesim.revenue.context import RevenueContext
 
 DEFAULT_ACTIONS: dict[str, str] = {
@@ -62,9 +62,7 @@ class DenialQueue:
         self.vendor_carry = 0.0
         """A fraction of a denial the vendor's capacity left over (carried to its next day)."""
         self._seq = 0
-        billing = ctx.scenario.billing
-        self.minutes = ctx.streams.buffer("rework_minutes", dist=billing.rework_minutes_per_denial)
-        self.appeal_days = billing.appeal_decision_days
+        self.appeal_days = ctx.scenario.billing.appeal_decision_days
 
     def action(self, reason: str) -> str:
         actions = self.ctx.scenario.billing.denial_actions
@@ -73,7 +71,8 @@ class DenialQueue:
     def receive(self, day: int, claim: Claim, reason: str, denied_day: int | None = None) -> None:
         """A denial arrived on ``day``: write it off or queue it for rework. ``denied_day``: the
         day of the denial when earlier (an opening claim denied before the run)."""
-        minutes = self.minutes()
+        u = claim.u[U_REWORK + min(max(claim.denials - 1, 0), 2)]
+        minutes = self.ctx.scenario.billing.rework_minutes_per_denial.quantile(u)
         action = self.action(reason)
         if claim.denials >= MAX_DENIALS:
             action = "write_off"

@@ -19,7 +19,15 @@ from collections.abc import Callable
 from practicesim import ledger as lg
 from practicesim.context import day_buckets
 from practicesim.finance import cents
-from practicesim.revenue.claims import HELD, U_CATCH, U_ERROR, U_REJECT, Claim
+from practicesim.revenue.claims import (
+    HELD,
+    U_CATCH,
+    U_ERROR,
+    U_REJECT,
+    U_REJECTION_FIX,
+    U_SCRUB_FIX,
+    Claim,
+)
 from practicesim.revenue.context import RevenueContext
 
 
@@ -30,9 +38,6 @@ class Submission:
         self.ctx = ctx
         self.to_payer = to_payer
         self.due: list[list[Claim]] = day_buckets(ctx.n_days)
-        billing = ctx.scenario.billing
-        self.fix = ctx.streams.buffer("scrub_fix_days", dist=billing.scrub_fix_days)
-        self.refix = ctx.streams.buffer("rejection_fix_days", dist=billing.rejection_fix_days)
 
     def prepare(self, day: int, claim: Claim) -> None:
         """A claim leaves coding: scrub it and queue it for submission (the scrubber's catch
@@ -49,9 +54,9 @@ class Submission:
         u = claim.u
         has_error = u[U_ERROR] < error_rate
         caught = u[U_CATCH] < catch_rate
-        fix = self.fix()
         if has_error and caught:
             claim.scrubber_caught = True
+            fix = billing.scrub_fix_days.quantile(u[U_SCRUB_FIX])
             self._schedule(day + max(1, math.ceil(fix)), claim)
         else:
             claim.has_error = has_error
@@ -82,7 +87,8 @@ class Submission:
             if (claim.submissions == 0 and not claim.rejected
                     and claim.u[U_REJECT] < rejection_rate):
                 claim.rejected = True
-                self._schedule(day + max(1, math.ceil(self.refix())), claim)
+                refix = scenario.billing.rejection_fix_days.quantile(claim.u[U_REJECTION_FIX])
+                self._schedule(day + max(1, math.ceil(refix)), claim)
                 continue
             self._send(day, claim, fee)
         self.due[day] = []

@@ -12,6 +12,7 @@ Units are whatever the field says (minutes for visit stages, days for lags).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Annotated, Literal
 
 import numpy as np
@@ -20,6 +21,22 @@ from scipy import special
 
 Z90 = 1.2815515655446004
 """The standard normal 90th percentile: a lognormal's p90 is ``median * exp(sigma * Z90)``."""
+
+
+def _elementwise(f: Callable[[float], float], x: np.ndarray) -> np.ndarray:
+    """``f`` (a ``math`` function) of each element of ``x``, as an array of x's shape."""
+    x = np.asarray(x, dtype=float)
+    return np.fromiter(map(f, x.ravel().tolist()), float, x.size).reshape(x.shape)
+
+
+def poisson_quantile(u: float, mean: float) -> int:
+    """The smallest ``n`` with ``P(N <= n) >= u`` for ``N ~ Poisson(mean)`` (inverse CDF, as
+    ``scipy.stats.poisson.ppf`` computes it, without its per-call overhead); 0 when ``mean`` is
+    0. A larger mean never gives a smaller ``n`` for the same ``u``."""
+    if mean <= 0.0:
+        return 0
+    n = max(math.ceil(float(special.pdtrik(u, mean))), 0)
+    return n - 1 if n > 0 and float(special.pdtr(n - 1, mean)) >= u else n
 
 
 class _Dist(BaseModel):
@@ -35,8 +52,10 @@ class _Dist(BaseModel):
         raise NotImplementedError
 
     def quantiles(self, u: np.ndarray) -> np.ndarray:
-        """``quantile`` of each of an array of uniforms, in one vectorised call (keyed draws of
-        a day's visits or claims)."""
+        """``quantile`` of each of an array of uniforms (keyed draws of a day's visits or
+        claims), equal bit for bit to ``quantile`` of each: exponentials and logarithms go
+        through ``math`` (the C library), never numpy's SIMD loops, whose last bit differs
+        between CPUs with and without AVX-512."""
         raise NotImplementedError
 
     @property
@@ -92,7 +111,7 @@ class Exponential(_Dist):
         return -self.mean_ * math.log1p(-u)
 
     def quantiles(self, u: np.ndarray) -> np.ndarray:
-        return -self.mean_ * np.log1p(-np.asarray(u, dtype=float))
+        return -self.mean_ * _elementwise(math.log1p, -np.asarray(u, dtype=float))
 
     def cdf(self, x: float) -> float:
         return -math.expm1(-x / self.mean_) if x > 0 else 0.0
@@ -129,7 +148,7 @@ class Lognormal(_Dist):
         return self.median * math.exp(self.sigma * float(special.ndtri(u)))
 
     def quantiles(self, u: np.ndarray) -> np.ndarray:
-        return self.median * np.exp(self.sigma * special.ndtri(u))
+        return self.median * _elementwise(math.exp, self.sigma * special.ndtri(u))
 
     def cdf(self, x: float) -> float:
         if x <= 0:
@@ -158,7 +177,7 @@ class Gamma(_Dist):
 
     def quantiles(self, u: np.ndarray) -> np.ndarray:
         shape = 1.0 / self.cv**2
-        return special.gammaincinv(shape, u) * (self.mean_ / shape)
+        return special.gammaincinv(shape, u) * self.mean_ / shape
 
     def cdf(self, x: float) -> float:
         shape = 1.0 / self.cv**2

@@ -92,7 +92,7 @@ def _open_claims(practice: Practice, state: PracticeState) -> None:
             service_day=ctx.calendar.day(row["service_date"]), charge_cents=charge,
             medicare_allowed_cents=allowed if allowed >= 0 else round(charge * ratio),
             copay_collected_cents=charge - balance, denials=row["denials"],
-            u=array("d", u.tobytes()),
+            u=array("d", u.tobytes()), key=keys[k],
         )
         ctx.accounts.open_balance(claim, 0, balance)
         _resume(practice, claim, row, u)

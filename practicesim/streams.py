@@ -53,7 +53,8 @@ class Streams:
         return rng
 
     def keyed(self, purpose: str, keys: np.ndarray | list[int], width: int) -> np.ndarray:
-        """Uniform [0, 1) draws: row i holds the ``width`` draws of identity ``keys[i]`` for
+        """Uniform draws in the open interval (0, 1) (never exactly 0, so an inverse CDF never
+        returns an infinity): row i holds the ``width`` draws of identity ``keys[i]`` for
         ``purpose``; the same (seed, replication, purpose, key) always gives the same row,
         whatever the other keys. Vectorised: one call per batch (a day's visits), not per key.
 
@@ -66,7 +67,7 @@ class Streams:
         start = _mix(np.asarray(keys, dtype=np.uint64) ^ salt)
         counters = np.arange(1, width + 1, dtype=np.uint64) * _GOLDEN
         bits = _mix(start[:, None] + counters[None, :])
-        return (bits >> np.uint64(11)).astype(np.float64) * _2_53
+        return ((bits >> np.uint64(11)).astype(np.float64) + 0.5) * _2_53
 
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -84,15 +85,16 @@ def _mix(z: np.ndarray) -> np.ndarray:
 
 def identity(namespace: str, *parts: int) -> int:
     """A 64-bit identity for ``Streams.keyed`` from a namespace (for example ``"request/"`` and
-    a service line's name) and non-negative integers (a day, a sequence number): in one
-    namespace, distinct parts give distinct identities (each step is a bijection).
+    a service line's name) and non-negative integers (a day, a sequence number; numpy integers
+    are accepted). Each step is a bijection of the running key for a given part, so two
+    different tuples of parts collide only by chance (probability about 2**-64 a pair).
 
     >>> identity("request/primary_care", 10, 3) == identity("request/primary_care", 10, 3)
     True
     """
     key = stable_hash(namespace)
     for part in parts:
-        key = _mix_int((key + part * _GOLDEN_INT) & _MASK)
+        key = _mix_int((key + int(part) * _GOLDEN_INT) & _MASK)
     return key
 
 

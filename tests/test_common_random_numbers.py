@@ -69,3 +69,24 @@ def test_a_visit_booked_differently_keeps_its_own_draws():
         agree = (seen.loc[rows, column].astype(str)
                  == other.loc[rows, column].astype(str)).mean()
         assert agree > 0.995, f"{column}: the same in {agree:.2%} of visits"
+
+
+def test_a_request_booked_differently_keeps_its_fate_and_walk_ins_are_the_same():
+    """The appointment's fate (reminder, no-show, cancellation) is drawn from the request's own
+    uniforms, and walk-ins from their line, day, hour and rank: neither depends on bookings."""
+    runs = [simulate(build({"providers[physician].count": n}), seed=5) for n in (2, 3)]
+    key = ["patient", "request_day", "visit_type", "lead_days"]
+    fates = [run.appointments.drop_duplicates(key, keep=False).set_index(key)[
+        ["reminded", "status"]] for run in runs]
+    both = fates[0].index.intersection(fates[1].index)
+    assert len(both) > 200
+    # the fate is drawn against probabilities of the lead time (same here) and the day of week
+    agree = (fates[0].loc[both, "status"] == fates[1].loc[both, "status"]).mean()
+    assert agree > 0.97, f"status the same in {agree:.1%} of requests booked at equal lead"
+    assert (fates[0].loc[both, "reminded"] == fates[1].loc[both, "reminded"]).all()
+    walk_ins = [run.visits.loc[run.visits["walk_in"], ["day", "arrival_minutes", "patient"]]
+                for run in runs]
+    assert len(walk_ins[0]) > 50
+    # a walk-in is seen only if a provider is in session, so the larger practice sees a few more
+    seen = walk_ins[0].merge(walk_ins[1], how="left", indicator=True)["_merge"]
+    assert (seen == "both").all(), "every walk-in of two providers arrives the same with three"

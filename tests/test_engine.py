@@ -101,11 +101,14 @@ def test_collections_are_ledger_payments_plus_unposted_desk_cash(small_run):
 
 
 def test_desk_copays_are_cash_on_the_day_of_the_visit(small_run):
-    ledger = small_run.ledger
-    first_cash_day = small_run.daily.loc[small_run.daily["collections_cents"] > 0, "day"].min()
-    first_visit_day = small_run.visits["day"].min()
-    assert first_cash_day == first_visit_day
-    assert ledger["day"].min() > first_visit_day, "postings follow the charge lag"
+    ledger, daily = small_run.ledger, small_run.daily.set_index("day")
+    first_cash_day = daily.index[daily["collections_cents"] > 0].min()
+    assert first_cash_day in set(small_run.visits["day"])
+    assert ledger["day"].min() > small_run.visits["day"].min(), "postings follow the charge lag"
+    posted = ledger.loc[(ledger["day"] == first_cash_day) & ledger["kind"].isin(
+        ["payer_payment", "patient_payment"]), "amount_cents"].sum()
+    assert daily.loc[first_cash_day, "collections_cents"] > posted, (
+        "the day's desk copays are cash that day, before their charges are posted")
 
 
 def test_a_dated_hire_adds_biller_payroll_from_its_date():

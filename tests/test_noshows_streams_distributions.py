@@ -17,9 +17,10 @@ from practicesim.distributions import (
     Lognormal,
     Normal,
     Uniform,
+    poisson_quantile,
 )
 from practicesim.scenario import NoShows
-from practicesim.streams import Streams, identity
+from practicesim.streams import _GOLDEN, Streams, _mix, _mix_int, identity
 
 
 def test_no_show_probability_is_the_logistic_formula():
@@ -74,6 +75,25 @@ def test_identities_differ_by_namespace_and_parts():
     seen = {identity(name, day, seq) for name in ("request/a", "request/b", "walk_in/a")
             for day in range(50) for seq in range(50)}
     assert len(seen) == 3 * 50 * 50
+    assert identity("request/a", np.int64(3), np.uint32(9)) == identity("request/a", 3, 9)
+
+
+# SplitMix64 seeded with 1234567: Rosetta Code, "Pseudo-random numbers/Splitmix64".
+SPLITMIX64_1234567 = [6457827717110365317, 3203168211198807973, 9817491932198370423,
+                      4593380528125082431, 16408922859458223821]
+
+
+def test_the_keyed_generator_is_splitmix64():
+    state = np.uint64(1234567) + np.arange(1, 6, dtype=np.uint64) * _GOLDEN
+    assert _mix(state).tolist() == SPLITMIX64_1234567
+    assert [_mix_int((1234567 + k * int(_GOLDEN)) % 2**64) for k in range(1, 6)] == (
+        SPLITMIX64_1234567)
+
+
+def test_keyed_uniforms_are_strictly_inside_the_unit_interval():
+    u = Streams(1).keyed("claim", list(range(20_000)), 8)
+    assert u.min() > 0.0 and u.max() < 1.0
+    assert ((u * 2**53 - 0.5) % 1 == 0).all(), "53-bit grid centred in each cell"
 
 def test_lognormal_is_given_by_median_and_p90():
     dist = Lognormal(dist="lognormal", median=16, p90=30)
@@ -122,7 +142,7 @@ CONTINUOUS = [Exponential(dist="exponential", mean=3.0),
                                             weights=[1, 2, 1])])
 def test_vectorised_quantiles_equal_the_scalar_quantile(dist):
     u = np.random.default_rng(7).random(200)
-    assert dist.quantiles(u) == pytest.approx([dist.quantile(x) for x in u], rel=1e-12)
+    assert dist.quantiles(u).tolist() == [dist.quantile(x) for x in u.tolist()], "bit for bit"
 
 
 @pytest.mark.parametrize("dist", [*CONTINUOUS, Fixed(dist="fixed", value=4.0),
@@ -146,3 +166,12 @@ def test_residual_is_the_distribution_given_it_exceeds_the_age(dist):
     assert residual.min() >= age
     for q in (0.25, 0.5, 0.9):
         assert np.quantile(residual, q) == pytest.approx(np.quantile(kept, q), rel=0.03)
+
+
+def test_poisson_quantile_is_scipys_inverse_cdf_and_monotone_in_the_mean():
+    u = np.random.default_rng(5).random(400)
+    for mean in (0.3, 4.0, 37.5, 220.0):
+        assert [poisson_quantile(x, mean) for x in u.tolist()] == (
+            stats.poisson.ppf(u, mean).astype(int).tolist())
+    assert all(poisson_quantile(x, 10.0) <= poisson_quantile(x, 10.5) for x in u.tolist())
+    assert poisson_quantile(0.7, 0.0) == 0

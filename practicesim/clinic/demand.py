@@ -8,6 +8,12 @@ rate of a new line's ``ramp``, else 1). Each request is a new patient with ``new
 the panel; its visit type is drawn by ``share`` among the line's new or established types.
 Walk-ins arrive as a Poisson process by clock hour (times the ramp share) and are established
 patients.
+
+Every draw is keyed (``Streams.keyed``): a day's count by the line and day (``G`` and ``N`` by
+inverse CDF, so a higher rate gives at least as many requests on the same uniforms), and each
+request's new/established, visit type, patient and tolerance by the request's identity (line, day,
+sequence). What cannot be kept across scenarios is which established patient a uniform picks when
+the panels differ in size (``u x panel size``).
 """
 
 from __future__ import annotations
@@ -15,8 +21,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import special
 
 from practicesim.context import Context
+from practicesim.distributions import poisson_quantile
 from practicesim.scenario import Scenario
 from practicesim.streams import identity
 
@@ -76,26 +84,27 @@ class DemandModel:
         streams = self.ctx.streams
         weekday = _WEEKDAYS[calendar.weekday[day]]
         for demand, line in zip(scenario.demand, self.line_of, strict=True):
-            rng = streams.get("demand_count", demand.service_line)
             mean = (demand.requests_per_day * demand.weekday_factors.get(weekday, 1.0)
                     * demand.month_factors.get(int(calendar.month[day]), 1.0))
             if demand.ramp is not None:
                 mean *= demand.ramp.share(day - calendar.day(demand.ramp.start))
                 if mean == 0.0:
                     continue
+            u_gamma, u_count = streams.keyed(
+                "demand_count", [identity(f"day/{demand.service_line}", day)], 2)[0].tolist()
             if demand.dispersion > 1e-6:
                 shape = 1.0 / demand.dispersion**2
-                mean *= rng.gamma(shape, 1.0 / shape)
-            n = int(rng.poisson(mean))
+                mean *= float(special.gammaincinv(shape, u_gamma)) / shape
+            n = poisson_quantile(u_count, mean)
             if n == 0:
                 continue
-            mix = streams.get("demand_mix", demand.service_line).random((n, 3))
-            tolerance = scenario.scheduling.patient_tolerance_days.sample(
-                streams.get("patient_tolerance", demand.service_line), n)
-            types = _type_choices(scenario, line)
             namespace = f"request/{demand.service_line}"
-            for seq, ((u_new, u_type, u_patient), tol) in enumerate(
-                    zip(mix.tolist(), tolerance.tolist(), strict=True)):
+            keys = [identity(namespace, day, seq) for seq in range(n)]
+            mix = streams.keyed("request_mix", keys, 4)
+            tolerance = scenario.scheduling.patient_tolerance_days.quantiles(mix[:, 3])
+            types = _type_choices(scenario, line)
+            for (u_new, u_type, u_patient, _), tol, key in zip(
+                    mix.tolist(), tolerance.tolist(), keys, strict=True):
                 is_new = u_new < demand.new_patient_share or len(self.panel) == 0
                 patient = (self.panel.add(u_patient) if is_new
                            else int(u_patient * len(self.panel)))
@@ -104,15 +113,20 @@ class DemandModel:
                 out.patient.append(patient)
                 out.payer.append(self.panel.payer[patient])
                 out.tolerance.append(tol)
-                out.key.append(identity(namespace, day, seq))
+                out.key.append(key)
         return out
 
     def walk_ins(self, day: int) -> list[tuple[float, int, int, int, int]]:
-        """Today's walk-ins: (arrival minute, service line, visit type, patient, identity)."""
+        """Today's walk-ins: (arrival minute, service line, visit type, patient, identity).
+
+        Every draw is keyed by the line, day and clock hour (the count) and by the walk-in's
+        rank in its hour (its minute and patient), so a day's walk-ins are the same in any two
+        scenarios with the same rates, whatever else differs."""
         calendar = self.ctx.calendar
         if not calendar.is_clinic_day[day]:
             return []
         out = []
+        streams = self.ctx.streams
         for demand, line in zip(self.ctx.scenario.demand, self.line_of, strict=True):
             if not demand.walk_ins_per_hour:
                 continue
@@ -120,18 +134,18 @@ class DemandModel:
                 day - calendar.day(demand.ramp.start))
             if share == 0.0:
                 continue
-            rng = self.ctx.streams.get("walk_ins", demand.service_line)
-            hours = sorted(demand.walk_ins_per_hour)
-            counts = rng.poisson([demand.walk_ins_per_hour[h] * share for h in hours])
-            visit_type = _type_choices(self.ctx.scenario, line)[False][0][0]
             namespace = f"walk_in/{demand.service_line}"
-            seq = 0
-            for hour, count in zip(hours, counts.tolist(), strict=True):
-                for minute, u in rng.random((count, 2)).tolist():
-                    patient = int(u * len(self.panel))
-                    out.append((hour * 60 + minute * 60, line, visit_type, patient,
-                                identity(namespace, day, seq)))
-                    seq += 1
+            hours = sorted(demand.walk_ins_per_hour)
+            u_counts = streams.keyed(
+                "walk_in_count", [identity(namespace, day, hour) for hour in hours], 1)
+            visit_type = _type_choices(self.ctx.scenario, line)[False][0][0]
+            for hour, (u_count,) in zip(hours, u_counts.tolist(), strict=True):
+                count = poisson_quantile(u_count, demand.walk_ins_per_hour[hour] * share)
+                keys = [identity(namespace, day, hour, rank) for rank in range(count)]
+                for (minute, u_patient), key in zip(
+                        streams.keyed("walk_in", keys, 2).tolist(), keys, strict=True):
+                    patient = int(u_patient * len(self.panel))
+                    out.append((hour * 60 + minute * 60, line, visit_type, patient, key))
         out.sort()
         return out
 

@@ -38,7 +38,8 @@ KPI_FORMATS = {
              "first_pass_resolution_rate", "net_collection_rate", "gross_collection_rate",
              "denial_writeoff_pct", "cost_to_collect", "no_show_rate", "late_cancel_rate",
              "provider_utilization", "lost_request_rate"),
-    "money": ("charges", "collections", "costs", "net_cash_flow", "ending_ar", "ending_cash"),
+    "money": ("charges", "collections", "secondary_collections", "costs", "net_cash_flow",
+              "ending_ar", "ending_cash"),
 }
 
 

@@ -25,6 +25,10 @@ Kinds and their effect on a claim's open balance:
 - ``bad_debt`` (-): patient balances given up after statements and the agency.
 - ``transfer_to_patient`` (0): payer adjudicated this amount to the patient (PR-1/2/3); the
   balance is unchanged but now owed by the patient.
+- ``transfer_to_secondary`` (0): the primary adjudicated this amount (PR-1/2/3) to the
+  patient's secondary payer, named in ``payer`` (the one row kind whose ``payer`` is the payer
+  that now owes the amount, not the one that decided it); the secondary's payment, its CO-23
+  write-off and what it leaves to the patient follow as rows of the secondary.
 - ``submission``, ``denial`` (0): events with no money (a claim sent; a claim denied, with its
   CARC), kept so that the KPIs can be computed from the ledger alone.
 
@@ -51,16 +55,17 @@ TRANSFER = "transfer_to_patient"
 SUBMISSION = "submission"
 DENIAL = "denial"
 OPENING = "opening_balance"
+TRANSFER_SECONDARY = "transfer_to_secondary"
 
 KINDS = (CHARGE, PAYER_PAYMENT, PATIENT_PAYMENT, CONTRACTUAL, DENIAL_WRITEOFF, BAD_DEBT,
-         TRANSFER, SUBMISSION, DENIAL, OPENING)
+         TRANSFER, SUBMISSION, DENIAL, OPENING, TRANSFER_SECONDARY)
 DEBITS = (CHARGE, OPENING)
 """Kinds that raise a claim's open balance."""
 REDUCING = (PAYER_PAYMENT, PATIENT_PAYMENT, CONTRACTUAL, DENIAL_WRITEOFF, BAD_DEBT)
 """Kinds that lower a claim's open balance."""
 WRITEOFFS = (DENIAL_WRITEOFF, BAD_DEBT)
 SIGN = {CHARGE: 1, OPENING: 1, **{k: -1 for k in REDUCING}, TRANSFER: 0, SUBMISSION: 0,
-        DENIAL: 0}
+        DENIAL: 0, TRANSFER_SECONDARY: 0}
 COLUMNS = ("day", "claim", "service_day", "patient", "payer", "kind", "amount_cents", "carc_group",
            "carc_reason")
 

@@ -55,7 +55,9 @@ def ar_aging(ledger: pd.DataFrame, as_of_day: int) -> pd.DataFrame:
     the date of service: 0-30, 31-60, 61-90, 91-120, >120.
 
     A claim's patient part is what was transferred to patient responsibility less patient
-    payments and bad debt; the rest of its open balance is the payer's.
+    payments and bad debt; the rest of its open balance is its payer's: the secondary's once
+    the primary has transferred the claim to it (``transfer_to_secondary``), else the
+    primary's.
     """
     rows = ledger[ledger["day"] <= as_of_day]
     totals = rows.pivot_table(index="claim", columns="kind", values="amount_cents",
@@ -66,7 +68,9 @@ def ar_aging(ledger: pd.DataFrame, as_of_day: int) -> pd.DataFrame:
         lower=0).clip(upper=balance)
     first = rows.drop_duplicates("claim").set_index("claim")
     age = as_of_day - first["service_day"].reindex(balance.index)
-    payer = first["payer"].astype(str).reindex(balance.index)
+    holder = rows[rows["kind"].isin([lg.CHARGE, lg.OPENING, lg.TRANSFER_SECONDARY])]
+    payer = holder.drop_duplicates("claim", keep="last").set_index("claim")["payer"].astype(
+        str).reindex(balance.index).fillna(first["payer"].astype(str).reindex(balance.index))
     parts = pd.concat([
         pd.DataFrame({"owed_by": payer, "age": age, "cents": balance - patient}),
         pd.DataFrame({"owed_by": "patient", "age": age, "cents": patient}),
@@ -78,6 +82,15 @@ def ar_aging(ledger: pd.DataFrame, as_of_day: int) -> pd.DataFrame:
     table = parts.pivot_table(index="owed_by", columns="bucket", values="cents", aggfunc="sum",
                               fill_value=0, observed=False).reindex(columns=labels, fill_value=0)
     return table / 100
+
+
+def secondary_collections(ledger: pd.DataFrame, start: int, end: int) -> float:
+    """Secondary collections (dollars) = payments posted in the period by a claim's secondary
+    payer (the payer named on its ``transfer_to_secondary`` rows)."""
+    secondary = ledger.loc[ledger["kind"] == lg.TRANSFER_SECONDARY, ["claim", "payer"]]
+    paid = _period(ledger[ledger["kind"] == lg.PAYER_PAYMENT], "day", start, end)
+    paid = paid.merge(secondary.drop_duplicates(), on=["claim", "payer"])
+    return float(paid["amount_cents"].sum()) / 100
 
 
 def first_adjudications(ledger: pd.DataFrame) -> pd.DataFrame:
@@ -213,6 +226,7 @@ def kpis(run: object) -> pd.Series:
         "visits_completed": float(len(visits)),
         "charges": period["charge_cents"].sum() / 100,
         "collections": period["collections_cents"].sum() / 100,
+        "secondary_collections": secondary_collections(ledger, start, end),
         "costs": period["costs_cents"].sum() / 100,
         "net_cash_flow": period["net_cash_flow_cents"].sum() / 100,
         "ending_ar": float(daily["ar_cents"].iloc[last]) / 100,

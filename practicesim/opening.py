@@ -81,7 +81,8 @@ def _open_claims(practice: Practice, state: PracticeState) -> None:
     draws = ctx.streams.keyed("claim", keys, CLAIM_DRAWS)
     for k, (row, u) in enumerate(zip(table.to_dict("records"), draws, strict=True)):
         payer = _lookup(payers, row["payer"], file, k, "payer")
-        if payer in ctx.self_pay_index and row["stage"] in ("at_payer", "denied", "appeal"):
+        if payer in ctx.self_pay_index and row["stage"] in ("at_payer", "denied", "appeal",
+                                                                  "secondary"):
             raise StateError(f"{file}: row {k + 2}: column stage: a self-pay claim cannot be "
                              f"{row['stage']!r} (no payer adjudicates it)")
         charge, balance = row["charge_cents"], row["balance_cents"]
@@ -126,6 +127,14 @@ def _resume(practice: Practice, claim: Claim, row: dict[str, Any], u: np.ndarray
         following = None if last is None else max(0, _day(practice, last) + cycle)
         practice.patients.bill(0, claim, already_sent=row["statements_sent"],
                                next_statement_day=following)
+        return
+    if stage == "secondary":
+        # the file does not say what the primary paid: the open balance is taken as coinsurance,
+        # and a lesser-of limit is the secondary's own allowed amount (no primary payment known)
+        claim.secondary = claim.payer
+        claim.secondary_parts = (0, 0, claim.balance)
+        claim.submissions = 1
+        practice.payers.send_to_secondary(0, claim, sent=True)
         return
     claim.patient_balance = row["patient_balance_cents"]
     if stage == "at_payer":

@@ -49,16 +49,17 @@ from practicesim import ledger as lg
 from practicesim.files import write_atomically
 from practicesim.revenue import claims as cl
 
-STAGES = ("unbilled", "coded", "at_payer", "denied", "appeal", "patient", "agency")
+STAGES = ("unbilled", "coded", "at_payer", "denied", "appeal", "secondary", "patient", "agency")
 """Where an open claim is: not yet coded; coded and not yet submitted (scrubber, clearinghouse
 or a credentialing hold next); submitted and awaiting the payer; denied and waiting for rework;
-appealed and awaiting the decision; owed by the patient (statements); placed with the
+appealed and awaiting the decision; paid by the primary, its patient responsibility awaiting
+the secondary payer named in ``payer``; owed by the patient (statements); placed with the
 collection agency."""
 
 _FROM_RUN_STAGE = {
     cl.CODING: "unbilled", cl.SUBMISSION: "coded", cl.HELD: "coded",
     cl.AT_PAYER: "at_payer", cl.DENIED: "denied", cl.APPEAL: "appeal",
-    cl.PATIENT: "patient", cl.AGENCY: "agency",
+    cl.AT_SECONDARY: "secondary", cl.PATIENT: "patient", cl.AGENCY: "agency",
 }
 
 CLAIMS_FILE, APPOINTMENTS_FILE, META_FILE = ("open_claims.csv", "booked_appointments.csv",
@@ -224,7 +225,8 @@ def state_from_run(run: Any) -> PracticeState:
 
     table = pd.DataFrame({
         "claim": ids.astype(str).to_numpy(),
-        "payer": claims["payer"].astype(str).to_numpy(),
+        "payer": np.where(stage == "secondary", claims["secondary_payer"].astype(str),
+                          claims["payer"].astype(str)),
         "provider": claims["provider"].astype(str).to_numpy(),
         "service_date": dates(claims["service_day"]),
         "stage": stage.to_numpy(),

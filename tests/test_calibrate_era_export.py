@@ -31,8 +31,50 @@ REMITTED = [lg.CONTRACTUAL, lg.TRANSFER, lg.PAYER_PAYMENT]
 
 @pytest.fixture(scope="module")
 def run() -> Run:
-    """A small practice over 150 days (90 warm-up + 60)."""
-    return simulate(build({"calendar.horizon_days": 60}), seed=11)
+    """A small practice over 150 days (90 warm-up + 60), without secondary coverage: read back,
+    a secondary's CLP is a claim of its own (linking it to the primary's is issue 13 s.6), so the
+    exact round trip is of primary payers; secondaries are written as tested below."""
+    return simulate(build({"calendar.horizon_days": 60, "payers[medicare].secondary": {}}),
+                    seed=11)
+
+
+@pytest.fixture(scope="module")
+def with_secondaries(tmp_path_factory: pytest.TempPathFactory) -> tuple[Run, list[Path]]:
+    run = simulate(build({"calendar.horizon_days": 60}), seed=11)
+    return run, write_835(run, tmp_path_factory.mktemp("era") / "secondary")
+
+
+def test_a_secondarys_remittance_is_a_clp_processed_as_secondary(
+        with_secondaries: tuple[Run, list[Path]]) -> None:
+    """CLP02 = 2, the claim's charge, the secondary's payment, and OA-23 for what the primary
+    settled: CLP03 - CLP04 = the sum of the CAS; the primary's CLP carries the PR it sent on."""
+    run, paths = with_secondaries
+    payments = era_export.claim_payments(run)
+    ledger = run.ledger
+    onward = ledger[ledger["kind"] == lg.TRANSFER_SECONDARY]
+    assert len(onward) > 20
+    secondary = [p for p in payments if p.secondary]
+    assert {p.payer for p in secondary} <= {"medigap", "medicaid", "commercial_a"}
+    paid = ledger[(ledger["kind"] == lg.PAYER_PAYMENT)
+                  & (ledger["payer"].astype(str) == ledger["claim"].map(
+                      run.claims.set_index("claim")["secondary_payer"].astype(str)))]
+    assert sum(p.paid_cents for p in secondary) == paid["amount_cents"].sum() > 0
+    primary_pr = {c: v for c, v in onward.groupby("claim")["amount_cents"].sum().items()}
+    for p in secondary:
+        assert p.charge_cents - p.paid_cents == sum(p.adjustments.values())
+        settled = p.adjustments[era_export.PRIOR_PAYER]
+        assert settled == p.charge_cents - primary_pr[p.claim]
+    firsts = {p.claim: p for p in payments if not p.secondary and not p.denied}
+    for claim, cents in list(primary_pr.items())[:50]:
+        assert firsts[claim].patient_responsibility_cents >= cents
+    text = "".join(path.read_text() for path in paths)
+    assert re.search(r"~\nCLP\*SIM\d+\*2\*", text) and "CAS*OA*23*" in text
+    param = pyx12.params.params()
+    for name in ("medigap", "medicaid", "commercial-a", "medicare"):
+        path = next(p for p in paths if p.name.startswith(f"{name}_")
+                    and (name == "medicare" or re.search(r"~\nCLP\*\w+\*2\*", p.read_text())))
+        assert pyx12.x12n_document.x12n_document(param=param, src_file=str(path), fd_997=None,
+                                                 fd_html=None), name
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +119,7 @@ def test_every_file_reads_and_reconciles(run: Run, weekly: tuple[list[Path], Pat
     assert read.ledger_exclusions().empty
     assert set(read.claims["status"]) == {"1", "4"}
     assert set(read.payments["payer_name"]) == {p.name for p in run.scenario.payers
-                                                if p.kind != "self_pay"}
+                                                if p.kind != "self_pay" and p.share > 0}
 
 
 def test_payer_totals_are_the_runs(run: Run, read: Remittances) -> None:

@@ -16,7 +16,8 @@ small_rate = st.floats(0.0, 0.5)
 @st.composite
 def practices(draw: st.DrawFn) -> tuple[dict[str, object], int]:
     """A small random practice: staff, demand, payer terms and billing policies all drawn, with
-    sometimes a dated change of payer terms and billing staff (fee cuts included)."""
+    sometimes a dated change of payer terms and billing staff (fee cuts included), and secondary
+    coverage (shares and each secondary's rules) drawn too."""
     updates = {
         "calendar.horizon_days": draw(st.integers(20, 90)),
         "calendar.warmup_days": draw(st.integers(0, 40)),
@@ -58,6 +59,15 @@ def practices(draw: st.DrawFn) -> tuple[dict[str, object], int]:
             "deductible_probability": draw(rate),
         }
     updates["payers[self_pay].self_pay_discount"] = draw(rate)
+    updates["payers[medicare].secondary"] = {
+        "medigap": draw(st.floats(0, 0.5)), "commercial_a": draw(st.floats(0, 0.3)),
+        "medicaid": draw(st.floats(0, 0.2))}
+    updates["payers[commercial_b].secondary"] = {"commercial_a": draw(small_rate)}
+    for payer in ("medigap", "medicaid", "commercial_a"):
+        updates[f"payers[{payer}].as_secondary"] = {
+            "crossover": draw(st.booleans()),
+            "pays": {"copay": draw(rate), "deductible": draw(rate), "coinsurance": draw(rate)},
+            "up_to_own_allowed": draw(st.booleans()), "bills_patient": draw(st.booleans())}
     if draw(st.booleans()):
         updates["providers[physician].credentialing"] = {
             "commercial_a": {"effective": "2027-01-20"},
@@ -78,7 +88,7 @@ def practices(draw: st.DrawFn) -> tuple[dict[str, object], int]:
     return updates, draw(st.integers(0, 2**32 - 1))
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(practices())
 def test_money_balances_exactly_for_every_claim_at_every_moment(case):
     updates, seed = case

@@ -214,7 +214,8 @@ def test_enrollment_takes_effect_a_drawn_processing_time_after_the_application()
                     "processing_days": {"dist": "uniform", "low": 20, "high": 90}}}}
 
     early, late = build(enrolled("2026-12-01")), build(enrolled("2027-01-30"))
-    days = {r: [Practice(s, 4, r).ctx.coverage.effective_day(0, 3) for s in (early, late)]
+    payer = [p.name for p in early.payers].index("commercial_a")
+    days = {r: [Practice(s, 4, r).ctx.coverage.effective_day(0, payer) for s in (early, late)]
             for r in range(6)}
     assert all(later - first == 60 for first, later in days.values())
     assert len({first for first, _ in days.values()}) > 3, "processing time varies by replication"
@@ -225,7 +226,7 @@ def test_enrollment_takes_effect_a_drawn_processing_time_after_the_application()
     claims = run.claims[(run.claims["payer"] == "commercial_a")
                         & (run.claims["first_adjudication_day"] >= 0)]
     seat = claims["provider"].astype(str).map({"physician_1": 0, "physician_2": 1})
-    effective = seat.map(lambda p: coverage.effective_day(p, 3))
+    effective = seat.map(lambda p: coverage.effective_day(p, payer))
     assert effective.nunique() == 2, "each provider has its own processing time"
     before = claims["service_day"] < effective
     assert before.sum() > 20 and (claims.loc[before, "initial_denial_reason"] == "B7").all()

@@ -59,7 +59,7 @@ def test_bound_error_names_key_path_expected_and_found(tmp_path):
     path = write(tmp_path, text)
     with pytest.raises(ScenarioError) as err:
         load_scenario(path)
-    assert str(err.value) == f"{path}: payers[2].lag_days.median: must be > 0, got -3"
+    assert str(err.value) == f"{path}: payers[3].lag_days.median: must be > 0, got -3"
 
 
 def test_nested_unknown_key_is_an_error(tmp_path):
@@ -132,7 +132,7 @@ def test_extends_cycle_is_detected(tmp_path):
 
 
 def test_changes_that_restructure_the_practice_are_rejected(tmp_path):
-    for change in ("providers[physician].count: 5", "payers[medicaid].name: medicaid_mco"):
+    for change in ("providers[physician].count: 5", "payers[commercial_b].name: commercial_c"):
         text = f"extends: {SMALL}\nchanges:\n  - date: 2027-03-01\n    set:\n      {change}\n"
         with pytest.raises(ScenarioError, match="cannot be added, removed or re-counted"):
             load_scenario(write(tmp_path, text))

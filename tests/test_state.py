@@ -62,9 +62,13 @@ def test_state_from_run_holds_the_open_book_and_the_calendar(first_and_state):
         run.appointments["cancel_day"] >= run.calendar.n_days)
     assert len(state.appointments) == int(on_book.sum())
     assert set(state.claims["stage"]) <= {"unbilled", "coded", "at_payer", "denied", "appeal",
-                                          "patient", "agency"}
+                                          "secondary", "patient", "agency"}
     at_payer = state.claims[state.claims["stage"] == "at_payer"]
     assert at_payer["submitted_date"].notna().all()
+    waiting = run.claims[run.claims["open_reason"] == "awaiting_secondary"]
+    at_secondary = state.claims[state.claims["stage"] == "secondary"]
+    assert len(at_secondary) == len(waiting) > 0, "claims awaiting their secondary carry over"
+    assert set(at_secondary["payer"]) == set(waiting["secondary_payer"].astype(str))
 
 
 def test_written_state_reads_back_equal(first_and_state, tmp_path):

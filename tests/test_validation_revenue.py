@@ -248,15 +248,20 @@ def adjudications(payment_run: Run) -> pd.DataFrame:
     """One row per claim paid by a payer (it has a CO-45 contractual adjustment): what was
     posted, and what the payer's terms say it should be."""
     ledger = payment_run.ledger
-    code = ledger["kind"].astype(str) + ledger["carc_group"].astype(str) + ledger[
-        "carc_reason"].astype(str)
-    posted = ledger.assign(code=code).pivot_table(
+    payer_of = ledger.drop_duplicates("claim").set_index("claim")["payer"].astype(str)
+    # the primary's remittance: its own rows, and the PR it sent on to a secondary
+    kind = ledger["kind"].astype(str)
+    own = (ledger["payer"].astype(str) == ledger["claim"].map(payer_of)) | (
+        kind == "transfer_to_secondary")
+    assert (kind == "transfer_to_secondary").any(), "the baseline's Medicare has secondaries"
+    code = kind.replace("transfer_to_secondary", "transfer_to_patient") + ledger[
+        "carc_group"].astype(str) + ledger["carc_reason"].astype(str)
+    posted = ledger.assign(code=code)[own].pivot_table(
         index="claim", columns="code", values="amount_cents", aggfunc="sum", fill_value=0,
         observed=True)
     paid = posted[posted.get("contractual_adjustmentCO45", 0) > 0]
     if len(paid) < 1000:
         pytest.fail(f"only {len(paid)} paid adjudications")
-    payer_of = ledger.drop_duplicates("claim").set_index("claim")["payer"].astype(str)
     terms = {p.name: p for p in payment_run.scenario.payers}
     out = pd.DataFrame(index=paid.index)
     for column in ("charge", "contractual_adjustmentCO45", "transfer_to_patientPR3",

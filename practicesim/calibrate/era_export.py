@@ -8,7 +8,11 @@ One CLP (claim payment) per payer decision in the run's ledger:
   PR-1/2/3 and ``payer_payment`` of one claim on one day): CLP02 = 1 (processed as primary),
   CLP03 the claim's charge, CLP04 the payment, CLP05 the patient responsibility (sum of PR),
   and CAS segments with the CO-45 and PR amounts. A payment of 0 (all to the deductible) is
-  still CLP02 = 1.
+  still CLP02 = 1. PR amounts the primary sends on to the patient's secondary
+  (``transfer_to_secondary``) are PR on the primary's CLP, as on a real 835.
+- a **secondary's** remittance (its ``payer_payment``, CO-23 and PR rows): CLP02 = 2 (processed
+  as secondary), CLP03 the claim's charge, and an OA-23 adjustment for what the primary settled
+  (CLP03 - CLP04 = the sum of the CAS, as for any CLP).
 - a **denial** (the ledger's ``denial`` event): CLP02 = 4 (denied), CLP04 = 0, CLP05 = 0 and
   one CAS with the denial's group and CARC (CO-16, CO-197, CO-29, ...) for the whole charge,
   as payers deny a whole claim. What the practice then does (write the balance off, correct,
@@ -63,12 +67,17 @@ Checks = Literal["daily", "weekly"]
 CHECKS: tuple[str, ...] = ("daily", "weekly")
 
 FILING_INDICATORS = {"medicare": "MB", "medicaid": "MC", "commercial": "12",
-                     "medicare_advantage": "16"}
+                     "medicare_advantage": "16", "medigap": "15"}
 """CLP06 claim filing indicator by payer kind: MB Medicare Part B, MC Medicaid, 16 health
 maintenance organization Medicare risk (Medicare Advantage), 12 preferred provider organization
 for commercial plans: the 835's code list (X221A1) has no CI (commercial insurance, an 837
-SBR09 code)."""
+SBR09 code); 15 indemnity insurance for Medigap (a supplement paying set shares of Medicare's
+cost sharing)."""
 PROCESSED_AS_PRIMARY = "1"
+PROCESSED_AS_SECONDARY = "2"
+PRIOR_PAYER = ("OA", "23")
+"""The CAS of a secondary's CLP for what the primary already settled (its payment and
+adjustments): CARC 23, "the impact of prior payer(s) adjudication"."""
 DENIED = "4"
 ORIGINAL, REPLACEMENT = "1", "7"
 """CLP09 claim frequency: the first submission, or a corrected claim replacing it."""
@@ -79,7 +88,7 @@ PAYEE_NPI = "1234567893"
 ELEMENT, COMPONENT, REPETITION, SEGMENT = "*", ":", "^", "~"
 _RESERVED = re.compile(r"[*:^~]|[^\x20-\x7e]")
 """The delimiters written, and anything but printable ASCII."""
-_REMITTED = (lg.CONTRACTUAL, lg.TRANSFER, lg.PAYER_PAYMENT)
+_REMITTED = (lg.CONTRACTUAL, lg.TRANSFER, lg.PAYER_PAYMENT, lg.TRANSFER_SECONDARY)
 
 
 @dataclass
@@ -100,6 +109,8 @@ class ClaimPayment:
     """The claim's n-th remittance (1, 2, ...)."""
     denied: bool
     charge_cents: int
+    secondary: bool = False
+    """The payer decided as the patient's secondary (CLP02 = 2)."""
     paid_cents: int = 0
     adjustments: dict[tuple[str, str], int] = field(default_factory=dict)
     """(CAS group, CARC) -> cents, in the order the ledger posted them."""
@@ -117,6 +128,10 @@ def claim_payments(run: Run) -> list[ClaimPayment]:
     insured = {p.name for p in run.scenario.payers if p.kind != "self_pay"}
     charges = dict(zip(run.claims["claim"].tolist(), run.claims["charge_cents"].tolist(),
                        strict=True))
+    primary = dict(zip(run.claims["claim"].tolist(), run.claims["payer"].astype(str).tolist(),
+                       strict=True))
+    secondary_of = dict(zip(run.claims["claim"].tolist(),
+                            run.claims["secondary_payer"].astype(str).tolist(), strict=True))
     ledger = run.ledger
     kind = ledger["kind"].astype(str)
     keep = (kind.isin([*_REMITTED, lg.DENIAL, lg.SUBMISSION])
@@ -124,7 +139,7 @@ def claim_payments(run: Run) -> list[ClaimPayment]:
     rows = ledger[keep]
     submissions: dict[int, list[int]] = defaultdict(list)
     remittances: dict[int, int] = defaultdict(int)
-    paid: dict[tuple[int, int], ClaimPayment] = {}
+    paid: dict[tuple[int, int, str], ClaimPayment] = {}
     out: list[ClaimPayment] = []
 
     def start(claim: int, day: int, patient: int, payer: str, service_day: int,
@@ -150,16 +165,22 @@ def claim_payments(run: Run) -> list[ClaimPayment]:
             denial = start(claim, day, patient, payer, service_day, denied=True)
             denial.adjustments[(group or "CO", reason)] = denial.charge_cents
         else:
-            payment = paid.get((claim, day))
+            if k == lg.TRANSFER_SECONDARY:  # the primary's PR, owed by the secondary named
+                payer = primary[claim]
+            payment = paid.get((claim, day, payer))
             if payment is None:
-                payment = paid[(claim, day)] = start(claim, day, patient, payer, service_day,
-                                                     denied=False)
+                payment = paid[(claim, day, payer)] = start(claim, day, patient, payer,
+                                                            service_day, denied=False)
+                payment.secondary = payer == secondary_of[claim]
             if k == lg.PAYER_PAYMENT:
                 payment.paid_cents += cents
             elif cents:
                 key = (group, reason)
                 payment.adjustments[key] = payment.adjustments.get(key, 0) + cents
     for payment in paid.values():
+        if payment.secondary:
+            settled = payment.paid_cents + sum(payment.adjustments.values())
+            payment.adjustments[PRIOR_PAYER] = payment.charge_cents - settled
         if payment.charge_cents - payment.paid_cents != sum(payment.adjustments.values()):
             raise ValueError(f"claim {payment.claim}: its remittance on day {payment.day} does "
                              f"not balance (charge {payment.charge_cents} - paid "
@@ -283,7 +304,8 @@ def _transaction(payments: list[ClaimPayment], date: dt.date, n: int, payer: str
 def _claim(p: ClaimPayment, indicator: str,
            date_of: Callable[[int], dt.date]) -> Iterator[list[str]]:
     """CLP, its CAS (one per group, up to six reasons each), NM1*QC and the DTMs."""
-    status = DENIED if p.denied else PROCESSED_AS_PRIMARY
+    status = (DENIED if p.denied else PROCESSED_AS_SECONDARY if p.secondary
+              else PROCESSED_AS_PRIMARY)
     frequency = REPLACEMENT if p.submission > 1 else ORIGINAL
     yield ["CLP", f"SIM{p.claim}", status, _dollars(p.charge_cents), _dollars(p.paid_cents),
            _dollars(p.patient_responsibility_cents), indicator, f"P{p.claim}R{p.remittance}",

@@ -45,6 +45,10 @@ def fit_ledger(ledger: pd.DataFrame, base: Scenario, data: dict, rows: dict,
             _payer_terms(payer, name, fits, error_share, ratio, rows)
         payers.append(payer)
     if payers:
+        kept = {p["name"] for p in payers}
+        for payer in payers:  # secondary shares come from the base (fitting them: issue 13 s.6)
+            payer["secondary"] = {k: v for k, v in payer.get("secondary", {}).items()
+                                  if k in kept and k != payer["name"]}
         data["payers"] = payers
         for provider in data["providers"]:
             provider["credentialing"] = {k: v for k, v in provider["credentialing"].items()

@@ -120,7 +120,14 @@ def claim_paths(ledger: pd.DataFrame) -> pd.DataFrame:
         "charge_cents": charges.groupby("claim")["amount_cents"].sum(),
     })
     out["submitted_day"] = first_day(kind == "submission")
-    remitted = kind.isin(["payer_payment", "contractual_adjustment", "transfer_to_patient"])
+    # the primary payer's remittances: rows in its name, and the patient responsibility it sent
+    # on to a secondary (whose own payment, write-off and PR rows are left out here)
+    primary = ledger["claim"].map(out["payer"]).astype(str)
+    onward = kind == "transfer_to_secondary"
+    own = (ledger["payer"].astype(str) == primary) | onward
+    kind = kind.where(own, "")
+    remitted = kind.isin(["payer_payment", "contractual_adjustment", "transfer_to_patient",
+                          "transfer_to_secondary"])
     denials = ledger.loc[kind == "denial"]
     first_denial = denials.groupby("claim")[["day", "carc_reason"]].first()
     out["paid_day"] = first_day(remitted)
@@ -131,7 +138,7 @@ def claim_paths(ledger: pd.DataFrame) -> pd.DataFrame:
     out["first_denied"] = out["denied_day"].notna() & ~(out["paid_day"] < out["denied_day"])
     out["contractual_cents"] = total(kind == "contractual_adjustment")
     out["payer_paid_cents"] = total(kind == "payer_payment")
-    pr = ledger.loc[kind == "transfer_to_patient"]
+    pr = ledger.loc[kind.isin(["transfer_to_patient", "transfer_to_secondary"])]
     for reason in ("1", "2", "3"):
         out[f"pr{reason}_cents"] = pr.loc[pr["carc_reason"].astype(str) == reason].groupby(
             "claim")["amount_cents"].sum()

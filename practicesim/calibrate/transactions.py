@@ -31,7 +31,8 @@ from practicesim.calibrate.mapping import load_mapping, parse_dates, read_mapped
 from practicesim.calibrate.privacy import SESSION, Pseudonymizer
 
 Kind = Literal["charge", "payer_payment", "patient_payment", "contractual_adjustment",
-               "denial_writeoff", "bad_debt", "transfer_to_patient", "submission", "denial"]
+               "denial_writeoff", "bad_debt", "transfer_to_patient", "submission", "denial",
+               "transfer_to_secondary"]
 REQUIRED = ("claim", "patient", "payer", "service_date", "posted_at", "type", "amount")
 
 
@@ -42,7 +43,7 @@ class TransactionMapping(BaseModel):
     service_date, posted_at, type, amount; optional: carc_group, carc_reason, code).
     ``type_values``: source transaction type -> ledger kind. ``skip_types``: source types that
     carry no money movement of a claim (e.g. notes) and are dropped. ``payer_kinds``: payer
-    name -> its kind (medicare, medicaid, commercial, medicare_advantage, self_pay) for the
+    name -> its kind (medicare, medicaid, commercial, medicare_advantage, medigap, self_pay) for the
     calibrated scenario; payers not listed are guessed from their names.
     """
 
@@ -53,7 +54,7 @@ class TransactionMapping(BaseModel):
     type_values: dict[str, Kind] = Field(min_length=1)
     skip_types: list[str] = Field(default_factory=list)
     payer_kinds: dict[str, Literal["medicare", "medicaid", "commercial", "medicare_advantage",
-                                   "self_pay"]] = Field(default_factory=dict)
+                                   "medigap", "self_pay"]] = Field(default_factory=dict)
     date_format: str | None = None
     credits_negative: bool = False
     """How the system signs amounts: False, every amount is positive (the type gives its

@@ -3,7 +3,8 @@
 A completed visit becomes a claim after the charge lag (days from visit to charge entry); a
 share of charges is never captured (missed charges: revenue that never exists); both are drawn
 from the visit's own uniforms. At charge entry each claim gets its own random numbers
-(``Claim.u``, keyed by its visit's identity) and its first payer lag from them. Entered charges
+(``Claim.u``, keyed by its visit's identity) and its first payer lag from them, and the
+patient's secondary payer (``payers[].secondary``, keyed by the patient). Entered charges
 wait for a coder: coders have ``count * hours_per_day * 60`` minutes each clinic day and code
 claims first come, first served, each taking ``coding_minutes_per_claim``. Self-pay visits need
 no claim to a payer and go straight to patient billing. From an outsourcing vendor's start
@@ -31,6 +32,8 @@ from practicesim.revenue.claims import (
     Claim,
 )
 from practicesim.revenue.context import RevenueContext
+from practicesim.revenue.payers import pick
+from practicesim.streams import identity
 
 
 class ChargeCapture:
@@ -77,8 +80,11 @@ class ChargeCapture:
         lags = self._first_lags(due, draws[:, U_FIRST_LAG]).tolist()
         postings = self.ctx.scenario.billing.posting_lag_days.quantiles(
             draws[:, U_FIRST_POSTING]).tolist()
-        for claim, u, lag, posting in zip(due, draws, lags, postings, strict=True):
+        secondaries = self._secondaries(due)
+        for claim, u, lag, posting, secondary in zip(due, draws, lags, postings, secondaries,
+                                                     strict=True):
             claim.u = array("d", u.tobytes())
+            claim.secondary = secondary
             claim.first_lag = lag
             claim.first_posting_lag = posting
             accounts.open_claim(claim, day)
@@ -89,6 +95,23 @@ class ChargeCapture:
             else:
                 self.to_coding(day, claim)
         self.due[day] = []
+
+    def _secondaries(self, due: list[Claim]) -> list[int]:
+        """Each claim's secondary payer (index, -1 for none), drawn from its primary payer's
+        ``secondary`` shares with a uniform keyed by the patient: a patient keeps the same
+        secondary on every claim, in every scenario with the same shares."""
+        payers = self.ctx.scenario.payers
+        if not any(p.secondary for p in payers):
+            return [-1] * len(due)
+        index = {p.name: i for i, p in enumerate(payers)}
+        u = self.ctx.streams.keyed(
+            "secondary", [identity("patient", max(c.patient, 0)) for c in due], 1)[:, 0]
+        out = []
+        for claim, draw in zip(due, u.tolist(), strict=True):
+            shares = payers[claim.payer].secondary
+            name = pick(shares, draw) if claim.patient >= 0 and draw < sum(shares.values()) else ""
+            out.append(index[name] if name else -1)
+        return out
 
     def _first_lags(self, due: list[Claim], u: np.ndarray) -> np.ndarray:
         """Each claim's first payer lag (days) from its uniform, by its payer's distribution."""

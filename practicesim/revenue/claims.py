@@ -25,6 +25,7 @@ CODING = "awaiting_coding"
 SUBMISSION = "awaiting_submission"
 HELD = "held_for_credentialing"
 AT_PAYER = "awaiting_payer"
+AT_SECONDARY = "awaiting_secondary"
 DENIED = "in_denial_queue"
 APPEAL = "in_appeal"
 PATIENT = "patient_balance"
@@ -51,7 +52,9 @@ rejection (``U_SCRUB_FIX``, ``U_REJECTION_FIX``)."""
 U_FIRST_POSTING, U_CODING, U_SCRUB_FIX, U_REJECTION_FIX = range(U_FIRST_LAG + 1, U_FIRST_LAG + 5)
 U_REWORK = U_FIRST_LAG + 5
 """Denial k (0, 1, 2) takes ``u[U_REWORK + k]`` for its rework minutes."""
-CLAIM_DRAWS = U_REWORK + 3
+U_SECONDARY_SEND, U_SECONDARY_LAG, U_SECONDARY_POSTING = range(U_REWORK + 3, U_REWORK + 6)
+"""Days until the practice sends the secondary claim, the secondary's lag and its posting lag."""
+CLAIM_DRAWS = U_REWORK + 6
 
 
 @dataclass(slots=True)
@@ -106,6 +109,10 @@ class Claim:
     """The patient's coverage was verified before the visit (front-office eligibility check)."""
     key: int = 0
     """Its visit's identity (keys ``u``)."""
+    secondary: int = -1
+    """The patient's secondary payer (index), -1 for none (``payer`` stays the primary)."""
+    secondary_parts: tuple[int, int, int] = (0, 0, 0)
+    """Copay, deductible and coinsurance (cents) the primary left to the secondary."""
 
     @classmethod
     def of(cls, encounter: Encounter) -> Claim:
@@ -174,22 +181,58 @@ class Accounts:
             claim.resolved_day = day
 
     def remit(self, day: int, claim: Claim, contractual: int, copay: int, deductible: int,
-              coinsurance: int, paid: int) -> None:
+              coinsurance: int, paid: int, to_secondary: bool = False) -> None:
         """Post a paid remittance in one go: contractual adjustment (CO-45), patient
-        responsibility (PR-3 copay, PR-1 deductible, PR-2 coinsurance) and the payer's payment,
-        with one balance check for all of them (the most frequent event of a run)."""
+        responsibility (PR-3 copay, PR-1 deductible, PR-2 coinsurance: to the patient, or with
+        ``to_secondary`` to the claim's secondary payer) and the payer's payment, with one
+        balance check for all of them (the most frequent event of a run)."""
         if contractual + paid > claim.balance:
             raise AssertionError(f"claim {claim.id}: remittance exceeds open balance")
         post = self.book.post
         head = (day, claim.id, claim.service_day, claim.patient, claim.payer)
         if contractual:
             post(*head, lg.CONTRACTUAL, contractual, "CO", "45")
-        for cents, reason in ((copay, "3"), (deductible, "1"), (coinsurance, "2")):
+        if to_secondary:
+            # the copay paid at the desk stays the patient's; the rest goes to the secondary
+            desk = min(copay, claim.copay_collected_cents)
+            if desk:
+                post(*head, lg.TRANSFER, desk, "PR", "3")
+            owed = (*head[:4], claim.secondary)
+            for cents, reason in ((copay - desk, "3"), (deductible, "1"), (coinsurance, "2")):
+                if cents:
+                    post(*owed, lg.TRANSFER_SECONDARY, cents, "PR", reason)
+        else:
+            for cents, reason in ((copay, "3"), (deductible, "1"), (coinsurance, "2")):
+                if cents:
+                    post(*head, lg.TRANSFER, cents, "PR", reason)
+        if paid:
+            post(*head, lg.PAYER_PAYMENT, paid)
+        claim.balance -= contractual + paid
+        claim.paid_by_payer += paid
+        claim.patient_balance = 0 if to_secondary else claim.balance
+        if claim.balance == 0:
+            claim.stage = CLOSED
+            claim.resolved_day = day
+
+    def remit_secondary(self, day: int, claim: Claim, paid: int, adjusted: int,
+                        to_patient: tuple[int, int, int]) -> None:
+        """Post the secondary payer's remittance (rows in the secondary's name): its payment,
+        what it writes off (CO-23, the impact of the prior payer) and the copay, deductible and
+        coinsurance it leaves to the patient (PR-3, PR-1, PR-2). ``adjusted`` is a contractual
+        adjustment, not a write-off: the claim's ``written_off`` counts denials and bad debt."""
+        if paid + adjusted + sum(to_patient) != claim.balance:
+            raise AssertionError(f"claim {claim.id}: the secondary's remittance does not settle "
+                                 f"its open balance {claim.balance}")
+        head = (day, claim.id, claim.service_day, claim.patient, claim.secondary)
+        post = self.book.post
+        if adjusted:
+            post(*head, lg.CONTRACTUAL, adjusted, "CO", "23")
+        for cents, reason in zip(to_patient, ("3", "1", "2"), strict=True):
             if cents:
                 post(*head, lg.TRANSFER, cents, "PR", reason)
         if paid:
             post(*head, lg.PAYER_PAYMENT, paid)
-        claim.balance -= contractual + paid
+        claim.balance -= paid + adjusted
         claim.paid_by_payer += paid
         claim.patient_balance = claim.balance
         if claim.balance == 0:
@@ -226,6 +269,8 @@ class Accounts:
             df.pop("payer_index"), categories=self.payer_names))
         df.insert(3, "provider", pd.Categorical.from_codes(
             df.pop("provider_index"), categories=provider_names))
+        df.insert(4, "secondary_payer", pd.Categorical.from_codes(
+            df.pop("secondary_index"), categories=self.payer_names))
         reasons = Interned()
         df["initial_denial_reason"] = pd.Categorical.from_codes(
             [reasons[c.initial_denial_reason] for c in claims], categories=list(reasons))
@@ -251,6 +296,7 @@ _CLAIM_INTEGERS = (
     ("resolved_day", "resolved_day"), ("open_balance_cents", "balance"),
     ("patient_balance_cents", "patient_balance"), ("payer_paid_cents", "paid_by_payer"),
     ("patient_paid_cents", "paid_by_patient"), ("written_off_cents", "written_off"),
+    ("secondary_index", "secondary"),
 )
 _CLAIM_FLAGS = ("has_error", "scrubber_caught", "rejected", "vendor_coded", "vendor_reworked",
                "authorization_missing")

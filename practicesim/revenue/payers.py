@@ -11,6 +11,10 @@ either denied with a CARC reason, or paid:
   ``deductible_probability``) or ``coinsurance`` of the rest (PR-2)
 - payer payment = allowed - patient responsibility.
 
+A patient with secondary coverage (``payers[].secondary``) has the patient responsibility sent
+to the secondary (``send_to_secondary``, ``pay_as_secondary``: ``payers[].as_secondary``); only
+what the secondary leaves is billed to the patient.
+
 Denials on a first submission: a claim with an error the scrubber missed is denied with one of
 ``billing.error_denial_reasons``; otherwise with probability ``denial.rate`` and a reason from
 ``denial.reasons``. A provider not enrolled with the payer on the date of service is denied
@@ -29,10 +33,14 @@ from practicesim.context import day_buckets
 from practicesim.finance import cents
 from practicesim.revenue.claims import (
     AT_PAYER,
+    AT_SECONDARY,
     U_DEDUCTIBLE,
     U_DENY,
     U_REASON,
     U_RESUBMITTED,
+    U_SECONDARY_LAG,
+    U_SECONDARY_POSTING,
+    U_SECONDARY_SEND,
     Claim,
 )
 from practicesim.revenue.context import RevenueContext
@@ -63,6 +71,7 @@ class Adjudication:
         self.to_denials = to_denials
         self.to_patient = to_patient
         self.due: list[list[Claim]] = day_buckets(ctx.n_days)
+        self.secondary_due: list[list[Claim]] = day_buckets(ctx.n_days)
         payers = ctx.scenario.payers
         self.lags = [p.lag_days for p in payers]
         self.posting_lag = ctx.scenario.billing.posting_lag_days
@@ -116,6 +125,9 @@ class Adjudication:
             else:
                 self.pay(day, claim)
         self.due[day] = []
+        for claim in self.secondary_due[day]:
+            self.pay_as_secondary(day, claim)
+        self.secondary_due[day] = []
 
     def _denial_reason(self, claim: Claim) -> str:
         payer = self.ctx.scenario.payers[claim.payer]
@@ -163,9 +175,58 @@ class Adjudication:
         else:
             deductible, coinsurance = 0, round(rest * sharing.coinsurance)
         payer_paid = allowed - copay - deductible - coinsurance
+        to_secondary = claim.secondary >= 0 and copay + deductible + coinsurance > (
+            claim.copay_collected_cents)
         accounts.remit(day, claim, claim.charge_cents - allowed, copay, deductible, coinsurance,
-                       payer_paid)
+                       payer_paid, to_secondary)
         fee_rate = self.ctx.vendor.fee_rate(day, self.ctx.scenario.outsourcing, claim)
         self.ctx.finance.collected(day, payer_paid, fee_rate)
+        if to_secondary:
+            claim.secondary_parts = (copay - min(copay, claim.copay_collected_cents), deductible,
+                                     coinsurance)
+            self.send_to_secondary(day, claim)
+        elif claim.balance:
+            self.to_patient(day, claim)
+
+    def send_to_secondary(self, day: int, claim: Claim, sent: bool = False) -> None:
+        """The primary's remittance was posted on ``day``: the secondary receives the claim at
+        once (crossover) or when the practice sends it (``send_days``; already ``sent`` for a
+        warm start's claim), and its remittance is posted after its lag and the posting lag."""
+        rule = self.ctx.scenario.payers[claim.secondary].as_secondary
+        u = claim.u
+        send = 0 if rule.crossover or sent else max(
+            0, math.ceil(rule.send_days.quantile(u[U_SECONDARY_SEND])))
+        lag = max(1, math.ceil(self.lags[claim.secondary].quantile(u[U_SECONDARY_LAG])))
+        posting = max(0, math.ceil(self.posting_lag.quantile(u[U_SECONDARY_POSTING])))
+        claim.stage = AT_SECONDARY
+        when = day + send + lag + posting
+        if when < self.ctx.n_days:
+            self.secondary_due[when].append(claim)
+
+    def pay_as_secondary(self, day: int, claim: Claim) -> None:
+        """Post the secondary's remittance: of each part the primary left (copay, deductible,
+        coinsurance) its ``pays`` share, at most (``up_to_own_allowed``) its own allowed amount
+        less the primary's payment; the rest to the patient, or written off (CO-23) when the
+        secondary's patients cannot be billed."""
+        terms = self.ctx.scenario.payers[claim.secondary]
+        rule = terms.as_secondary
+        parts = claim.secondary_parts
+        pays = [round(part * rule.pays.get(name, 0.0))
+                for part, name in zip(parts, ("copay", "deductible", "coinsurance"), strict=True)]
+        if rule.up_to_own_allowed:
+            own = min(claim.charge_cents,
+                      round(claim.medicare_allowed_cents * terms.allowed_pct_of_medicare))
+            excess = sum(pays) - max(0, own - claim.paid_by_payer)
+            for i in range(3):
+                cut = min(max(excess, 0), pays[i])
+                pays[i] -= cut
+                excess -= cut
+        left = tuple(part - pay for part, pay in zip(parts, pays, strict=True))
+        paid = sum(pays)
+        adjusted = 0 if rule.bills_patient else sum(left)
+        self.ctx.accounts.remit_secondary(day, claim, paid, adjusted,
+                                          left if rule.bills_patient else (0, 0, 0))
+        fee_rate = self.ctx.vendor.fee_rate(day, self.ctx.scenario.outsourcing, claim)
+        self.ctx.finance.collected(day, paid, fee_rate)
         if claim.balance:
             self.to_patient(day, claim)

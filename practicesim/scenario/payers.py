@@ -39,19 +39,48 @@ class CostSharing(Section):
     deductible_probability: Fraction = 0.0
 
 
+class AsSecondary(Section):
+    """How a payer pays when it is a patient's secondary coverage.
+
+    After the primary's remittance, the patient responsibility it left (PR-3 copay, PR-1
+    deductible, PR-2 coinsurance) goes to the secondary: at once when the primary forwards the
+    claim (``crossover``: Medicare's COBA crossover to Medigap and Medicaid), else as a secondary
+    claim the practice sends with the primary's remittance ``send_days`` after its posting. The
+    secondary decides after its own ``lag_days`` (and the posting lag) and pays ``pays`` (a
+    share per part: ``copay``, ``deductible``, ``coinsurance``) of each part; with
+    ``up_to_own_allowed`` at most its own allowed amount less the primary's payment (Medicaid's
+    "lesser-of" rule, an employer plan's coordination of benefits). What it leaves goes to the
+    patient (PR), or with ``bills_patient: false`` is written off (CO-23: a dual-eligible
+    patient cannot be billed Medicare cost sharing).
+    """
+
+    crossover: bool = False
+    send_days: Dist = Field(default_factory=lambda: {"dist": "lognormal", "median": 5, "p90": 15})
+    pays: dict[Literal["copay", "deductible", "coinsurance"], Fraction] = Field(
+        default_factory=lambda: {"copay": 1.0, "deductible": 1.0, "coinsurance": 1.0})
+    up_to_own_allowed: bool = False
+    bills_patient: bool = True
+
+
 class Payer(Section):
     """A payer (insurer) or self-pay.
 
     ``allowed_pct_of_medicare``: allowed amount per code as a fraction of Medicare's (1.0 =
     Medicare). ``lag_days``: days from submission to remittance, never below ``floor_days``
     (0 by default; set 14 for Medicare, whose clean claims are not paid earlier). Self-pay
-    patients get ``self_pay_discount`` off charges and owe the rest.
+    patients get ``self_pay_discount`` off charges and owe the rest. ``secondary``: shares of
+    this payer's patients whose secondary coverage is each named payer (the rest have none);
+    ``as_secondary``: how this payer pays as someone's secondary.
     """
 
     name: str
-    kind: Literal["medicare", "medicaid", "commercial", "medicare_advantage", "self_pay"]
-    share: float = Field(gt=0)
-    """Share of the practice's patients (normalised over payers)."""
+    kind: Literal["medicare", "medicaid", "commercial", "medicare_advantage", "medigap",
+                  "self_pay"]
+    share: float = Field(ge=0)
+    """Share of the practice's patients as their primary payer (normalised over payers; 0 for
+    a payer that is only ever secondary, such as Medigap)."""
+    secondary: dict[str, Fraction] = Field(default_factory=dict)
+    as_secondary: AsSecondary = AsSecondary()
     allowed_pct_of_medicare: float = Field(default=1.0, gt=0)
     lag_days: Dist = Field(default_factory=lambda: {"dist": "lognormal", "median": 14, "p90": 28})
     floor_days: int = Field(default=0, ge=0)

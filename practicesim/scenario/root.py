@@ -71,6 +71,7 @@ class Scenario(Section):
         _unique("payers", [p.name for p in self.payers])
         _unique("service_lines", [s.name for s in self.service_lines])
         payer_names = {p.name for p in self.payers}
+        _check_secondaries(self.payers)
         for i, provider in enumerate(self.providers):
             for payer in provider.credentialing:
                 if payer not in payer_names:
@@ -140,3 +141,25 @@ def _unique(key: str, names: list[str]) -> None:
         if name in seen:
             raise ValueError(f"{key}[{i}].name: duplicate name {name!r}")
         seen.add(name)
+
+
+def _check_secondaries(payers: list[Payer]) -> None:
+    """Secondary payers are other insured payers of the scenario, their shares sum to <= 1,
+    and some payer has patients as their primary."""
+    if not any(p.share > 0 for p in payers):
+        raise ValueError("payers: every share is 0, expected at least one payer with patients")
+    kinds = {p.name: p.kind for p in payers}
+    for i, payer in enumerate(payers):
+        for name in payer.secondary:
+            if name not in kinds or name == payer.name or kinds[name] == "self_pay":
+                raise ValueError(
+                    f"payers[{i}].secondary: {name!r} cannot be {payer.name}'s secondary, "
+                    f"expected another insured payer, one of "
+                    f"{sorted(n for n, k in kinds.items() if k != 'self_pay' and n != payer.name)}")
+        if payer.secondary and payer.kind == "self_pay":
+            raise ValueError(f"payers[{i}].secondary: self-pay patients have no secondary "
+                             f"coverage, got {payer.secondary}")
+        total = sum(payer.secondary.values())
+        if total > 1 + 1e-9:
+            raise ValueError(f"payers[{i}].secondary: shares sum to {total:g}, expected at most 1 "
+                             "(the rest have no secondary coverage)")

@@ -46,3 +46,5 @@ class Encounter(NamedTuple):
     random draws, so the same visit draws the same numbers in every scenario."""
     u: Sequence[float]
     """The visit's own uniforms, indexed by ``V_*``."""
+    coverage_u: float
+    """The patient's uniform for its secondary payer (``PatientPanel.coverage``)."""

@@ -85,20 +85,22 @@ def ar_aging(ledger: pd.DataFrame, as_of_day: int) -> pd.DataFrame:
 
 
 def secondary_collections(ledger: pd.DataFrame, start: int, end: int) -> float:
-    """Secondary collections (dollars) = payments posted in the period by a claim's secondary
-    payer (the payer named on its ``transfer_to_secondary`` rows)."""
-    secondary = ledger.loc[ledger["kind"] == lg.TRANSFER_SECONDARY, ["claim", "payer"]]
+    """Secondary collections (dollars) = payments posted in the period by a payer other than
+    the claim's primary (the payer of its ``charge`` or ``opening_balance``)."""
+    opened = ledger[ledger["kind"].isin([lg.CHARGE, lg.OPENING])].drop_duplicates("claim")
+    primary = opened.set_index("claim")["payer"].astype(str)
     paid = _period(ledger[ledger["kind"] == lg.PAYER_PAYMENT], "day", start, end)
-    paid = paid.merge(secondary.drop_duplicates(), on=["claim", "payer"])
-    return float(paid["amount_cents"].sum()) / 100
+    other = paid["payer"].astype(str).to_numpy() != paid["claim"].map(primary).to_numpy()
+    return float(paid.loc[other, "amount_cents"].sum()) / 100
 
 
 def first_adjudications(ledger: pd.DataFrame) -> pd.DataFrame:
     """Per claim, its first adjudication: day, whether it was a denial, and the claim's charge
     (cents). An adjudication is a denial, a payer payment, a contractual adjustment or a
-    transfer to the patient posted after a submission."""
+    transfer to the patient or to a secondary payer posted after a submission."""
     decided = ledger[ledger["kind"].isin([lg.DENIAL, lg.PAYER_PAYMENT, lg.CONTRACTUAL,
-                                          lg.TRANSFER]) & ledger["claim"].isin(
+                                          lg.TRANSFER, lg.TRANSFER_SECONDARY])
+                     & ledger["claim"].isin(
         ledger.loc[ledger["kind"] == lg.SUBMISSION, "claim"])]
     first = decided.drop_duplicates("claim")
     charges = ledger[ledger["kind"] == lg.CHARGE].groupby("claim")["amount_cents"].sum()

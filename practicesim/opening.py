@@ -87,13 +87,20 @@ def _open_claims(practice: Practice, state: PracticeState) -> None:
                              f"{row['stage']!r} (no payer adjudicates it)")
         charge, balance = row["charge_cents"], row["balance_cents"]
         allowed = row["medicare_allowed_cents"]
+        secondary = -1
+        if row["secondary_payer"]:
+            secondary = _lookup(payers, row["secondary_payer"], file, k, "secondary_payer")
+            if secondary == payer or secondary in ctx.self_pay_index:
+                raise StateError(f"{file}: row {k + 2}: column secondary_payer: expected "
+                                 f"another insured payer than {row['payer']!r}, got "
+                                 f"{row['secondary_payer']!r}")
         claim = Claim(
             id=-(k + 1), patient=-1, payer=payer,
             provider=_lookup(providers, row["provider"], file, k, "provider"), visit=-1,
             service_day=ctx.calendar.day(row["service_date"]), charge_cents=charge,
             medicare_allowed_cents=allowed if allowed >= 0 else round(charge * ratio),
             copay_collected_cents=charge - balance, denials=row["denials"],
-            u=array("d", u.tobytes()), key=keys[k],
+            u=array("d", u.tobytes()), key=keys[k], secondary=secondary,
         )
         ctx.accounts.open_balance(claim, 0, balance)
         _resume(practice, claim, row, u)
@@ -129,9 +136,13 @@ def _resume(practice: Practice, claim: Claim, row: dict[str, Any], u: np.ndarray
                                next_statement_day=following)
         return
     if stage == "secondary":
-        # the file does not say what the primary paid: the open balance is taken as coinsurance,
-        # and a lesser-of limit is the secondary's own allowed amount (no primary payment known)
-        claim.secondary = claim.payer
+        # the open balance is taken as coinsurance; what the primary paid, when the file does
+        # not say, as its allowed amount less the balance
+        terms = practice.ctx.scenario.payers[claim.payer]
+        allowed = min(claim.charge_cents,
+                      round(claim.medicare_allowed_cents * terms.allowed_pct_of_medicare))
+        paid = row["primary_paid_cents"]
+        claim.prior_paid_cents = paid if paid >= 0 else max(0, allowed - claim.balance)
         claim.secondary_parts = (0, 0, claim.balance)
         claim.submissions = 1
         practice.payers.send_to_secondary(0, claim, sent=True)
@@ -174,6 +185,7 @@ def _book_appointments(practice: Practice, state: PracticeState) -> None:
     types = _visit_types(practice)
     keys = [identity("opening_appointment", k) for k in range(len(table))]
     all_draws = ctx.streams.keyed("request", keys, REQUEST_DRAWS).tolist()
+    coverage = ctx.streams.keyed("coverage", keys, 1)[:, 0].tolist()
     book = practice.book
     for k, (row, draws) in enumerate(zip(table.to_dict("records"), all_draws, strict=True)):
         kind = types.get(row["visit_type"])
@@ -186,8 +198,7 @@ def _book_appointments(practice: Practice, state: PracticeState) -> None:
         provider = _lookup(providers, row["provider"], file, k, "provider")
         when = ctx.calendar.day(row["date"])
         position = _slot(book, provider, when, row["time"], file, k)
-        practice.panel.payer.append(payer)
-        patient = len(practice.panel.payer) - 1
+        patient = practice.panel.add_with(payer, coverage[k])
         practice.scheduler.book_existing(ctx.calendar.day(row["booked_on"]), line, vtype,
                                          patient, payer, provider, when, position, keys[k],
                                          draws)

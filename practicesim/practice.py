@@ -73,7 +73,7 @@ class Practice:
         rules = first.scheduling
         self.book = AppointmentBook(seats, calendar, rules.overbook_per_session,
                                     rules.booking_horizon_days, rules.overbook_no_show_rate)
-        self.panel = PatientPanel(first, rules.panel_size, streams.get("panel"))
+        self.panel = PatientPanel(first, rules.panel_size, streams.get("panel"), streams)
         self.demand = DemandModel(ctx, self.panel)
         self.scheduler = Scheduler(ctx, self.book)
         self.patients = PatientCollections(ctx)

@@ -21,7 +21,10 @@ Files in a state folder:
   ``last_statement_date`` (``patient``: the next statement follows one cycle after the last,
   or on the first day when it is not given), ``denials`` (times denied so far),
   ``medicare_allowed`` (dollars; default: the charge times the fee schedule's average ratio
-  of Medicare allowed to charge).
+  of Medicare allowed to charge), ``secondary_payer`` (the patient's secondary payer, a name in
+  the scenario; required for stage ``secondary``, the payer it awaits; empty: none),
+  ``primary_paid`` (dollars, stage ``secondary``: what the primary paid; default: the
+  primary's allowed amount less the balance).
 - ``booked_appointments.csv``: one row per appointment on the book: ``provider``, ``date``,
   ``time`` (HH:MM, a slot of the provider's template), ``visit_type`` (a name, or
   ``service_line/visit_type``), ``payer`` and ``booked_on`` (date, on or before ``as_of``).
@@ -52,9 +55,9 @@ from practicesim.revenue import claims as cl
 STAGES = ("unbilled", "coded", "at_payer", "denied", "appeal", "secondary", "patient", "agency")
 """Where an open claim is: not yet coded; coded and not yet submitted (scrubber, clearinghouse
 or a credentialing hold next); submitted and awaiting the payer; denied and waiting for rework;
-appealed and awaiting the decision; paid by the primary, its patient responsibility awaiting
-the secondary payer named in ``payer``; owed by the patient (statements); placed with the
-collection agency."""
+appealed and awaiting the decision; paid by the primary (``payer``), its patient
+responsibility awaiting the secondary payer (``secondary_payer``); owed by the patient
+(statements); placed with the collection agency."""
 
 _FROM_RUN_STAGE = {
     cl.CODING: "unbilled", cl.SUBMISSION: "coded", cl.HELD: "coded",
@@ -68,7 +71,8 @@ STATE_FILES = frozenset({CLAIMS_FILE, APPOINTMENTS_FILE, META_FILE})
 """The files of a state folder (the only ones ``PracticeState.write`` may replace)."""
 CLAIM_COLUMNS = ("claim", "payer", "provider", "service_date", "stage", "charge", "balance",
                  "submitted_date", "denied_date", "denial_reason", "patient_balance",
-                 "statements_sent", "last_statement_date", "denials", "medicare_allowed")
+                 "statements_sent", "last_statement_date", "denials", "medicare_allowed",
+                 "secondary_payer", "primary_paid")
 REQUIRED_CLAIM_COLUMNS = ("claim", "payer", "provider", "service_date", "stage", "charge",
                           "balance")
 APPOINTMENT_COLUMNS = ("provider", "date", "time", "visit_type", "payer", "booked_on")
@@ -145,7 +149,7 @@ class PracticeState:
                 "cash": None if self.cash_cents is None else self.cash_cents / 100}
         (folder / META_FILE).write_text(json.dumps(meta, indent=2))
         claims = self.claims.copy()
-        for column in ("charge", "balance", "patient_balance", "medicare_allowed"):
+        for column in ("charge", "balance", "patient_balance", "medicare_allowed", "primary_paid"):
             cents = claims.pop(f"{column}_cents")
             claims[column] = [_dollars(c) if c >= 0 else "" for c in cents]
         claims[list(CLAIM_COLUMNS)].to_csv(folder / CLAIMS_FILE, index=False)
@@ -225,8 +229,7 @@ def state_from_run(run: Any) -> PracticeState:
 
     table = pd.DataFrame({
         "claim": ids.astype(str).to_numpy(),
-        "payer": np.where(stage == "secondary", claims["secondary_payer"].astype(str),
-                          claims["payer"].astype(str)),
+        "payer": claims["payer"].astype(str).to_numpy(),
         "provider": claims["provider"].astype(str).to_numpy(),
         "service_date": dates(claims["service_day"]),
         "stage": stage.to_numpy(),
@@ -240,6 +243,10 @@ def state_from_run(run: Any) -> PracticeState:
         "last_statement_date": dates(last_statement.where((stage == "patient").to_numpy())),
         "denials": claims["denials"].to_numpy(),
         "medicare_allowed": claims["medicare_allowed_cents"].to_numpy() / 100,
+        "secondary_payer": claims["secondary_payer"].astype(object).where(
+            claims["secondary_payer"].notna(), "").to_numpy(),
+        "primary_paid": np.where(stage == "secondary",
+                                 claims["payer_paid_cents"].to_numpy() / 100, np.nan),
     })
     table.loc[~table["stage"].isin(["at_payer"]), "submitted_date"] = None
     table.loc[~table["stage"].isin(["denied", "appeal"]), ["denied_date", "denial_reason"]] = (
@@ -344,7 +351,7 @@ def _line_index(table: pd.DataFrame) -> list[int]:
 _CLAIM_FIELDS = ("claim", "payer", "provider", "service_date", "stage", "charge_cents",
                  "balance_cents", "submitted_date", "denied_date", "denial_reason",
                  "patient_balance_cents", "statements_sent", "last_statement_date", "denials",
-                 "medicare_allowed_cents")
+                 "medicare_allowed_cents", "secondary_payer", "primary_paid_cents")
 
 
 def _claim_row(record: dict[str, Any], i: int, as_of: date, file: str) -> dict[str, Any]:
@@ -388,6 +395,10 @@ def _claim_row(record: dict[str, Any], i: int, as_of: date, file: str) -> dict[s
                          f"({balance / 100:.2f}), got {patient / 100:.2f}")
     statements = get("statements_sent")
     denials = get("denials")
+    secondary = str(get("secondary_payer") or "").strip()
+    if stage == "secondary" and not secondary:
+        raise StateError(f"{_where(file, i, 'secondary_payer')}: expected the secondary payer "
+                         "the claim awaits (stage secondary), got an empty cell")
     return {
         "claim": str(need("claim")), "payer": str(need("payer")).strip(),
         "provider": str(need("provider")).strip(), "service_date": service, "stage": stage,
@@ -399,6 +410,8 @@ def _claim_row(record: dict[str, Any], i: int, as_of: date, file: str) -> dict[s
                     else _int_of(denials, file, i, "denials")),
         "medicare_allowed_cents": _optional_cents(get("medicare_allowed"), file, i,
                                                   "medicare_allowed", -1),
+        "secondary_payer": secondary,
+        "primary_paid_cents": _optional_cents(get("primary_paid"), file, i, "primary_paid", -1),
     }
 
 

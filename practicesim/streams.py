@@ -15,13 +15,16 @@ however differently the two booked the visits before it. Identities are 64-bit i
 
 from __future__ import annotations
 
+import functools
 import hashlib
 
 import numpy as np
 
 
+@functools.lru_cache(maxsize=4096)
 def stable_hash(name: str) -> int:
-    """A 64-bit integer from a stream name, the same in every process (unlike ``hash``)."""
+    """A 64-bit integer from a stream name, the same in every process (unlike ``hash``);
+    cached, as a run hashes the same few namespaces for every identity it makes."""
     return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "little")
 
 
@@ -96,6 +99,18 @@ def identity(namespace: str, *parts: int) -> int:
     for part in parts:
         key = _mix_int((key + int(part) * _GOLDEN_INT) & _MASK)
     return key
+
+
+def identities(namespace: str, parts: tuple[int, ...], last: np.ndarray | list[int]
+               ) -> np.ndarray:
+    """``identity(namespace, *parts, x)`` for each ``x`` of ``last``, vectorised (uint64).
+
+    >>> int(identities("request/a", (10,), [3])[0]) == identity("request/a", 10, 3)
+    True
+    """
+    head = np.uint64(identity(namespace, *parts))
+    with np.errstate(over="ignore"):
+        return _mix(head + np.asarray(last, dtype=np.uint64) * _GOLDEN)
 
 
 def _mix_int(z: int) -> int:

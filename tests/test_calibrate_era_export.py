@@ -19,7 +19,9 @@ import pyx12.x12n_document
 from practicesim import Run, simulate
 from practicesim import ledger as lg
 from practicesim.calibrate import era_export
+from practicesim.calibrate.calibration import ledger_of_remittances
 from practicesim.calibrate.era_export import write_835
+from practicesim.calibrate.payers import fit_payers
 from practicesim.calibrate.privacy import Pseudonymizer
 from practicesim.calibrate.remittance import Remittances, read_835
 from practicesim.metrics import first_adjudications
@@ -69,6 +71,8 @@ def test_a_secondarys_remittance_is_a_clp_processed_as_secondary(
         assert firsts[claim].patient_responsibility_cents >= cents
     text = "".join(path.read_text() for path in paths)
     assert re.search(r"~\nCLP\*SIM\d+\*2\*", text) and "CAS*OA*23*" in text
+    assert re.search(r"~\nCLP\*SIM\d+\*19\*", text), "Medicare's crossovers are forwarded"
+    assert all(p.submission == 1 for p in secondary), "a secondary claim is an original"
     param = pyx12.params.params()
     for name in ("medigap", "medicaid", "commercial-a", "medicare"):
         path = next(p for p in paths if p.name.startswith(f"{name}_")
@@ -107,6 +111,21 @@ def insured(run: Run) -> pd.DataFrame:
 def claim_ids(run: Run) -> dict[int, int]:
     """Pseudonym of CLP01 -> the run's claim id."""
     return {KEY.one(f"SIM{c}"): c for c in run.claims["claim"].tolist()}
+
+
+def test_payers_fitted_from_835s_with_secondaries_are_the_primaries(
+        with_secondaries: tuple[Run, list[Path]]) -> None:
+    """Secondary CLPs (CLP02 = 2) repeat the primary's claim: fits leave them out, so Medigap is
+    no primary payer and the payer shares are the run's."""
+    run, paths = with_secondaries
+    ledger = ledger_of_remittances(read_835(paths[0].parent, KEY))
+    shares = fit_payers(ledger).table.xs("share", level="parameter")["value"]
+    assert "medigap" not in shares.index
+    claims = run.claims[run.claims["first_adjudication_day"] >= 0]
+    insured = claims[claims["payer"].astype(str) != "self_pay"]
+    expected = insured["payer"].astype(str).value_counts(normalize=True)
+    for payer, share in shares.items():
+        assert share == pytest.approx(expected[payer], abs=0.03), payer
 
 
 def test_every_file_reads_and_reconciles(run: Run, weekly: tuple[list[Path], Path],

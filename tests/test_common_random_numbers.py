@@ -90,3 +90,26 @@ def test_a_request_booked_differently_keeps_its_fate_and_walk_ins_are_the_same()
     # a walk-in is seen only if a provider is in session, so the larger practice sees a few more
     seen = walk_ins[0].merge(walk_ins[1], how="left", indicator=True)["_merge"]
     assert (seen == "both").all(), "every walk-in of two providers arrives the same with three"
+
+
+def test_a_new_patients_secondary_coverage_goes_with_the_request_that_brought_it():
+    """Patients are numbered in request order, so a higher request rate renumbers every later
+    new patient; the coverage uniform (which picks the secondary payer) is keyed by the request,
+    so the same request brings a patient with the same coverage in both practices."""
+    from practicesim.practice import Practice
+
+    def coverage_by_request(rate: float) -> dict[int, float]:
+        practice = Practice(build({"demand[primary_care].requests_per_day": rate}), 5, 0)
+        panel, out = practice.panel, {}
+        for day in range(40):
+            start = len(panel)
+            requests = practice.demand.requests(day)
+            for key, patient in zip(requests.key, requests.patient, strict=True):
+                if patient >= start:
+                    out[key] = panel.coverage[patient]
+        return out
+
+    low, high = coverage_by_request(30.0), coverage_by_request(45.0)
+    both = low.keys() & high.keys()
+    assert len(both) > 50 and len(high) > len(low)
+    assert all(low[k] == high[k] for k in both)

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from practicesim import simulate
 from practicesim.ledger import balance_violations, claim_totals
+from practicesim.metrics import ar_aging
 from tests.conftest import build
 
 rate = st.floats(0.0, 1.0)
@@ -112,6 +113,23 @@ def test_money_balances_exactly_for_every_claim_at_every_moment(case):
     assert set(claims["status"].astype(str)) <= {"paid", "written_off", "open"}
     open_claims = claims[claims["status"] == "open"]
     assert (open_claims["open_reason"].astype(str) != "").all(), "open claim with no reason"
+
+    # a secondary settles exactly what the primary sent on; one that cannot bill the patient
+    # leaves nothing to the patient
+    kind, payer = ledger["kind"].astype(str), ledger["payer"].astype(str)
+    secondary = claims["secondary_payer"].astype(object).where(claims["secondary_payer"].notna())
+    own = payer.to_numpy() == ledger["claim"].map(secondary).to_numpy()
+    sent = ledger[kind == "transfer_to_secondary"].groupby("claim")["amount_cents"].sum()
+    decided = ledger[own & (kind != "transfer_to_secondary") & (kind != "denial")]
+    settled = decided.groupby("claim")["amount_cents"].sum()
+    assert (settled <= sent.reindex(settled.index, fill_value=0)).all()
+    closed = claims.index[(claims["open_reason"].astype(str) != "awaiting_secondary")]
+    done = sent.index.intersection(closed)
+    assert (settled.reindex(done, fill_value=0) == sent[done]).all()
+    no_billing = {p.name for p in scenario.payers if not p.as_secondary.bills_patient}
+    assert not (own & (kind == "transfer_to_patient") & payer.isin(no_billing)).any()
+    assert round(ar_aging(ledger, run.calendar.n_days - 1).to_numpy().sum() * 100) == (
+        totals["open_balance"].sum())
 
     daily = run.daily
     payments = ledger.loc[ledger["kind"].isin(["payer_payment", "patient_payment"]),

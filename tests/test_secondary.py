@@ -5,6 +5,7 @@ Medicare claim go the same way (no denials, no errors, a fixed coinsurance)."""
 
 from __future__ import annotations
 
+import copy
 import math
 
 import pandas as pd
@@ -27,7 +28,7 @@ CLEAN = {
 
 def _run(secondary: str, rule: dict, lag: float = 9.0, extra: dict | None = None):
     return simulate(build({
-        **CLEAN, "payers[medicare].secondary": {secondary: 1.0},
+        **copy.deepcopy(CLEAN), "payers[medicare].secondary": {secondary: 1.0},
         f"payers[{secondary}].as_secondary": rule,
         f"payers[{secondary}].lag_days": lag, **(extra or {})}), seed=4)
 
@@ -127,3 +128,68 @@ def test_secondary_payments_are_counted_as_secondary_collections():
     expected = paid.loc[paid["day"] >= start, "amount_cents"].sum() / 100
     assert expected > 0
     assert run.kpis()["secondary_collections"] == pytest.approx(expected)
+
+
+def test_calibrating_from_a_ledger_keeps_the_bases_secondary_coverage_by_name():
+    from practicesim.calibrate.calibration import calibrate
+
+    run = simulate(build({"calendar.horizon_days": 60}), seed=2)
+    ledger = run.ledger.copy()
+    ledger.attrs["payer_kinds"] = {p.name: p.kind for p in run.scenario.payers}
+    scenario = calibrate(transactions=ledger, base=run.scenario).scenario
+    payers = {p.name: p for p in scenario.payers}
+    assert payers["medicare"].secondary == run.scenario.payers[0].secondary
+    assert payers["medigap"].share == 0 and payers["medigap"].as_secondary.crossover
+    assert payers["commercial_a"].as_secondary.up_to_own_allowed, "by name, not by kind"
+    assert not payers["commercial_b"].as_secondary.up_to_own_allowed
+
+
+def test_coordination_of_benefits_pays_at_most_its_own_allowed_less_the_primarys_payment():
+    """commercial_a allowing 0.9x Medicare: up to 0.9A - 0.8A = 0.1A of the 0.2A coinsurance."""
+    run = _run("commercial_a", {"crossover": True, "up_to_own_allowed": True},
+               extra={"payers[commercial_a].allowed_pct_of_medicare": 0.9})
+    claim = _medicare_claims(run).iloc[0]
+    allowed = int(claim["medicare_allowed_cents"])
+    coinsurance = round(allowed * 0.2)
+    limit = round(allowed * 0.9) - (allowed - coinsurance)
+    rows = _rows(run, int(claim["claim"]))
+    day = int(claim["first_adjudication_day"]) + 9
+    assert (day, "commercial_a", "payer_payment", limit, "", "") in rows
+    assert (day, "commercial_a", "transfer_to_patient", coinsurance - limit, "PR", "2") in rows
+
+
+def test_a_secondary_that_is_also_a_primary_counts_in_secondary_collections_only_as_secondary():
+    run = _run("commercial_a", {"crossover": True})
+    ledger, claims = run.ledger, run.claims.set_index("claim")
+    paid = ledger[(ledger["kind"] == "payer_payment") & (ledger["payer"] == "commercial_a")
+                  & (ledger["day"] >= run.calendar.warmup)]
+    as_secondary = paid[paid["claim"].map(claims["payer"]).astype(str) == "medicare"]
+    assert 0 < len(as_secondary) < len(paid)
+    assert run.kpis()["secondary_collections"] == pytest.approx(
+        as_secondary["amount_cents"].sum() / 100)
+
+
+@pytest.mark.parametrize(("secondary", "message"), [
+    ({"self_pay": 0.1}, "cannot be medicare's secondary"),
+    ({"medicare": 0.1}, "cannot be medicare's secondary"),
+    ({"nobody": 0.1}, "cannot be medicare's secondary"),
+    ({"medigap": 0.7, "medicaid": 0.5}, "shares sum to 1.2, expected at most 1"),
+])
+def test_secondary_shares_name_other_insured_payers_and_sum_to_at_most_one(secondary, message):
+    from practicesim.scenario import ScenarioError
+
+    with pytest.raises((ScenarioError, ValueError), match=message):
+        build({"payers[medicare].secondary": secondary})
+
+
+def test_a_provider_not_enrolled_with_the_secondary_gets_nothing_from_it():
+    run = _run("medicaid", {"crossover": True, "up_to_own_allowed": False,
+                            "bills_patient": False},
+               extra={"payers[medicaid].allowed_pct_of_medicare": 2.0,
+                      "providers[physician].credentialing": {"medicaid": {"effective":
+                                                                          "2030-01-01"}}})
+    claims = _medicare_claims(run)
+    physician = claims[claims["provider"].astype(str).str.startswith("physician")].iloc[0]
+    rows = _rows(run, int(physician["claim"]))
+    assert not [r for r in rows if r[1] == "medicaid" and r[2] == "payer_payment"]
+    assert [r for r in rows if r[1] == "medicaid" and r[5] == "B7"]

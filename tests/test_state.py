@@ -68,7 +68,12 @@ def test_state_from_run_holds_the_open_book_and_the_calendar(first_and_state):
     waiting = run.claims[run.claims["open_reason"] == "awaiting_secondary"]
     at_secondary = state.claims[state.claims["stage"] == "secondary"]
     assert len(at_secondary) == len(waiting) > 0, "claims awaiting their secondary carry over"
-    assert set(at_secondary["payer"]) == set(waiting["secondary_payer"].astype(str))
+    assert set(at_secondary["secondary_payer"]) == set(waiting["secondary_payer"].astype(str))
+    assert (at_secondary["primary_paid_cents"] >= 0).all()
+    secondary = run.claims.set_index(run.claims["claim"].astype(str))["secondary_payer"]
+    expected = secondary.astype(object).where(secondary.notna(), "").reindex(state.claims["claim"])
+    assert (state.claims["secondary_payer"].to_numpy() == expected.to_numpy()).all()
+    assert (state.claims["secondary_payer"] != "").sum() > 50, "the secondary goes with claims"
 
 
 def test_written_state_reads_back_equal(first_and_state, tmp_path):
@@ -378,3 +383,16 @@ def test_any_opening_book_balances_at_every_moment(rows, seed):
     assert (totals["open_balance"] >= 0).all()
     assert np.array_equal(np.sort(totals.index.to_numpy()),
                           np.arange(-len(rows), 0))
+
+
+def test_a_continued_run_keeps_each_claims_secondary(continued):
+    """Opening claims keep their secondary: a dual-eligible's Medicare claim (Medicaid second,
+    which cannot bill the patient) puts nothing on the patient, before or after its primary."""
+    opening = continued.claims[continued.claims["claim"] < 0]
+    duals = opening.loc[opening["secondary_payer"] == "medicaid", "claim"]
+    assert len(duals) > 5
+    rows = continued.ledger[continued.ledger["claim"].isin(duals)]
+    assert not rows["kind"].astype(str).isin(
+        ["transfer_to_patient", "patient_payment", "bad_debt"]).any()
+    assert (rows["kind"].astype(str) == "transfer_to_secondary").any() or (
+        rows["payer"].astype(str) == "medicaid").any()

@@ -92,8 +92,12 @@ def test_lost_revenue_of_late_credentialing_matches_a_hand_calculation():
     share = payer.share / sum(p.share for p in on_time.payers)
     slots = 24
     by_hand = slots * share * allowed * clinic_days
+    # commercial_a's payments as the primary (as a Medicare patient's secondary it also pays
+    # nothing to a provider not enrolled with it, which is not what is counted here)
     paid = [run.ledger.loc[(run.ledger["kind"] == "payer_payment")
-                           & (run.ledger["payer"] == "commercial_a"), "amount_cents"].sum() / 100
+                           & (run.ledger["payer"] == "commercial_a")
+                           & (run.ledger["claim"].map(run.claims.set_index("claim")["payer"])
+                              == "commercial_a"), "amount_cents"].sum() / 100
             for run in (a, b)]
     lost = paid[0] - paid[1]
     visits = slots * clinic_days

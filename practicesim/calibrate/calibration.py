@@ -187,12 +187,22 @@ def calibrate(appointments: pd.DataFrame | None = None,
         noshow=noshow, payers=payers, figures=figures)
 
 
+AFTER_PRIMARY = frozenset({"2", "3", "20", "21"})
+"""CLP02 of a payer deciding after the primary (as secondary or tertiary, or forwarding as
+such): its CLP repeats the primary's claim and charge, so fits of the practice's payers leave
+it out (linking it to the primary's claim is issue 13 s.6)."""
+
+
 def ledger_of_remittances(remittances: Remittances) -> pd.DataFrame:
-    """The 835s' ledger with days counted from their earliest date of service."""
+    """The 835s' ledger with days counted from their earliest date of service, without the
+    claims a payer processed after the primary (``AFTER_PRIMARY``)."""
     origin = remittances.claims["service_date"].min()
     if pd.isna(origin):
         origin = remittances.claims["payment_date"].min()
     ledger = remittances.ledger(pd.Timestamp(origin).date())
+    claims = remittances.claims
+    after = claims.loc[claims["status"].isin(AFTER_PRIMARY), "claim_row"]
+    ledger = ledger[~ledger["claim"].isin(after)].reset_index(drop=True)
     ledger.attrs["origin"] = pd.Timestamp(origin)
     return ledger
 

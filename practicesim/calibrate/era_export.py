@@ -9,10 +9,13 @@ One CLP (claim payment) per payer decision in the run's ledger:
   CLP03 the claim's charge, CLP04 the payment, CLP05 the patient responsibility (sum of PR),
   and CAS segments with the CO-45 and PR amounts. A payment of 0 (all to the deductible) is
   still CLP02 = 1. PR amounts the primary sends on to the patient's secondary
-  (``transfer_to_secondary``) are PR on the primary's CLP, as on a real 835.
+  (``transfer_to_secondary``) are PR on the primary's CLP, as on a real 835; when it forwards
+  the claim itself (the secondary's ``as_secondary.crossover``), CLP02 = 19 (processed as
+  primary, forwarded to additional payer).
 - a **secondary's** remittance (its ``payer_payment``, CO-23 and PR rows): CLP02 = 2 (processed
-  as secondary), CLP03 the claim's charge, and an OA-23 adjustment for what the primary settled
-  (CLP03 - CLP04 = the sum of the CAS, as for any CLP).
+  as secondary), CLP09 = 1 (an original claim), CLP03 the claim's charge, and an OA-23
+  adjustment for what the primary settled (the charge less the PR it sent on), so that CLP03 -
+  CLP04 = the sum of the CAS is checked as for any CLP.
 - a **denial** (the ledger's ``denial`` event): CLP02 = 4 (denied), CLP04 = 0, CLP05 = 0 and
   one CAS with the denial's group and CARC (CO-16, CO-197, CO-29, ...) for the whole charge,
   as payers deny a whole claim. What the practice then does (write the balance off, correct,
@@ -75,6 +78,9 @@ SBR09 code); 15 indemnity insurance for Medigap (a supplement paying set shares 
 cost sharing)."""
 PROCESSED_AS_PRIMARY = "1"
 PROCESSED_AS_SECONDARY = "2"
+FORWARDED = "19"
+"""CLP02 of a primary's decision it forwarded to the secondary (Medicare's crossover): processed
+as primary, forwarded to additional payer(s)."""
 PRIOR_PAYER = ("OA", "23")
 """The CAS of a secondary's CLP for what the primary already settled (its payment and
 adjustments): CARC 23, "the impact of prior payer(s) adjudication"."""
@@ -111,6 +117,8 @@ class ClaimPayment:
     charge_cents: int
     secondary: bool = False
     """The payer decided as the patient's secondary (CLP02 = 2)."""
+    forwarded: bool = False
+    """A primary's decision the payer forwarded to the patient's secondary (crossover)."""
     paid_cents: int = 0
     adjustments: dict[tuple[str, str], int] = field(default_factory=dict)
     """(CAS group, CARC) -> cents, in the order the ledger posted them."""
@@ -134,12 +142,18 @@ def claim_payments(run: Run) -> list[ClaimPayment]:
                             run.claims["secondary_payer"].astype(str).tolist(), strict=True))
     ledger = run.ledger
     kind = ledger["kind"].astype(str)
+    # what each claim's secondary was left to decide on: the PR its primary sent on, or the
+    # opening balance of a warm start's claim awaiting its secondary
+    held = ledger[kind.isin([lg.TRANSFER_SECONDARY, lg.OPENING])].groupby("claim")[
+        "amount_cents"].sum().to_dict()
+    crossover = {p.name for p in run.scenario.payers if p.as_secondary.crossover}
     keep = (kind.isin([*_REMITTED, lg.DENIAL, lg.SUBMISSION])
             & ledger["payer"].astype(str).isin(insured)).to_numpy()
     rows = ledger[keep]
     submissions: dict[int, list[int]] = defaultdict(list)
     remittances: dict[int, int] = defaultdict(int)
     paid: dict[tuple[int, int, str], ClaimPayment] = {}
+    forwarded: dict[tuple[int, int], bool] = {}
     out: list[ClaimPayment] = []
 
     def start(claim: int, day: int, patient: int, payer: str, service_day: int,
@@ -167,20 +181,25 @@ def claim_payments(run: Run) -> list[ClaimPayment]:
         else:
             if k == lg.TRANSFER_SECONDARY:  # the primary's PR, owed by the secondary named
                 payer = primary[claim]
+                forwarded[(claim, day)] = secondary_of[claim] in crossover
             payment = paid.get((claim, day, payer))
             if payment is None:
                 payment = paid[(claim, day, payer)] = start(claim, day, patient, payer,
                                                             service_day, denied=False)
-                payment.secondary = payer == secondary_of[claim]
+                if payer == secondary_of[claim]:  # a secondary claim is an original claim
+                    payment.secondary, payment.submission = True, 1
             if k == lg.PAYER_PAYMENT:
                 payment.paid_cents += cents
             elif cents:
                 key = (group, reason)
                 payment.adjustments[key] = payment.adjustments.get(key, 0) + cents
-    for payment in paid.values():
+    for (claim, day, _), payment in paid.items():
+        payment.forwarded = not payment.secondary and forwarded.get((claim, day), False)
         if payment.secondary:
-            settled = payment.paid_cents + sum(payment.adjustments.values())
-            payment.adjustments[PRIOR_PAYER] = payment.charge_cents - settled
+            prior = payment.charge_cents - held.get(claim, 0)
+            if prior < 0:
+                raise ValueError(f"claim {claim}: its secondary held more than the charge")
+            payment.adjustments[PRIOR_PAYER] = prior
         if payment.charge_cents - payment.paid_cents != sum(payment.adjustments.values()):
             raise ValueError(f"claim {payment.claim}: its remittance on day {payment.day} does "
                              f"not balance (charge {payment.charge_cents} - paid "
@@ -305,7 +324,7 @@ def _claim(p: ClaimPayment, indicator: str,
            date_of: Callable[[int], dt.date]) -> Iterator[list[str]]:
     """CLP, its CAS (one per group, up to six reasons each), NM1*QC and the DTMs."""
     status = (DENIED if p.denied else PROCESSED_AS_SECONDARY if p.secondary
-              else PROCESSED_AS_PRIMARY)
+              else FORWARDED if p.forwarded else PROCESSED_AS_PRIMARY)
     frequency = REPLACEMENT if p.submission > 1 else ORIGINAL
     yield ["CLP", f"SIM{p.claim}", status, _dollars(p.charge_cents), _dollars(p.paid_cents),
            _dollars(p.patient_responsibility_cents), indicator, f"P{p.claim}R{p.remittance}",

@@ -45,10 +45,7 @@ def fit_ledger(ledger: pd.DataFrame, base: Scenario, data: dict, rows: dict,
             _payer_terms(payer, name, fits, error_share, ratio, rows)
         payers.append(payer)
     if payers:
-        kept = {p["name"] for p in payers}
-        for payer in payers:  # secondary shares come from the base (fitting them: issue 13 s.6)
-            payer["secondary"] = {k: v for k, v in payer.get("secondary", {}).items()
-                                  if k in kept and k != payer["name"]}
+        _secondaries_from_base(payers, base)
         data["payers"] = payers
         for provider in data["providers"]:
             provider["credentialing"] = {k: v for k, v in provider["credentialing"].items()
@@ -117,6 +114,26 @@ def _charge_lag(fits: PayerFits, data: dict, rows: dict) -> None:
 def _row(fits: PayerFits, payer: str, parameter: str) -> tuple:
     r = fits.table.loc[(payer, parameter)]
     return (float(r["value"]), float(r["low"]), float(r["high"]), int(r["n"]), "transactions")
+
+
+def _secondaries_from_base(payers: list[dict], base: Scenario) -> None:
+    """Secondary coverage is not fitted yet (issue 13 s.6): each fitted payer keeps the base
+    payer's of the same name (``secondary``, ``as_secondary``; else its kind's template's), the
+    base's payers that are only ever secondary (share 0, e.g. Medigap) are kept when a fitted
+    payer names them, and shares naming a payer the calibrated scenario lacks are dropped."""
+    by_name = {p.name: p.model_dump(mode="json", by_alias=True) for p in base.payers}
+    for payer in payers:
+        same = by_name.get(payer["name"])
+        if same is not None:
+            payer["secondary"], payer["as_secondary"] = same["secondary"], same["as_secondary"]
+    names = {p["name"] for p in payers}
+    named = {k for p in payers for k in p.get("secondary", {})}
+    payers += [copy.deepcopy(p) for name, p in by_name.items()
+               if name in named - names and p["share"] == 0]
+    kept = {p["name"] for p in payers}
+    for payer in payers:
+        payer["secondary"] = {k: v for k, v in payer.get("secondary", {}).items()
+                              if k in kept and k != payer["name"]}
 
 
 def _normalised(mix: dict[str, float]) -> dict[str, float]:

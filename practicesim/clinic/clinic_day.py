@@ -250,7 +250,7 @@ class Clinic:
         return Encounter(visit=visit, patient=patient, payer=payer, provider=provider,
                          service_day=day, charge_cents=charge, medicare_allowed_cents=medicare,
                          copay_collected_cents=collected, authorization_missing=missing,
-                         verified=verified, key=key, u=u)
+                         verified=verified, key=key, u=u, coverage_u=self.panel.coverage[patient])
 
     def frame(self, names: dict[str, list]) -> pd.DataFrame:
         """One row per completed visit; ``visit`` is also the id of its claim (a visit whose

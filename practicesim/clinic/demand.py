@@ -26,7 +26,7 @@ from scipy import special
 from practicesim.context import Context
 from practicesim.distributions import poisson_quantile
 from practicesim.scenario import Scenario
-from practicesim.streams import identity
+from practicesim.streams import Streams, identities, identity
 
 
 @dataclass(slots=True)
@@ -45,16 +45,29 @@ class Requests:
 
 
 class PatientPanel:
-    """The practice's patients and their payers (patient id = index)."""
+    """The practice's patients, their payers and their coverage uniforms (patient id = index).
 
-    def __init__(self, scenario: Scenario, size: int, rng: np.random.Generator) -> None:
+    ``coverage[i]``: patient i's uniform for its secondary payer (``payers[].secondary``),
+    keyed by what created the patient (its place in the opening panel, the request that brought
+    it, the booked appointment of a warm start), so that a patient keeps its secondary in every
+    scenario, whatever order patients are numbered in."""
+
+    def __init__(self, scenario: Scenario, size: int, rng: np.random.Generator,
+                 streams: Streams) -> None:
         self.shares = _payer_shares(scenario)
         self.payer: list[int] = rng.choice(len(self.shares), size=size, p=self.shares).tolist()
+        self.coverage: list[float] = streams.keyed(
+            "coverage", identities("panel", (), np.arange(size)), 1)[:, 0].tolist()
 
-    def add(self, u: float) -> int:
+    def add(self, u: float, u_coverage: float) -> int:
         """A new patient whose payer is drawn from the mix with uniform ``u``."""
         payer = int(np.searchsorted(np.cumsum(self.shares), u, side="right"))
-        self.payer.append(min(payer, len(self.shares) - 1))
+        return self.add_with(min(payer, len(self.shares) - 1), u_coverage)
+
+    def add_with(self, payer: int, u_coverage: float) -> int:
+        """A new patient of ``payer``."""
+        self.payer.append(payer)
+        self.coverage.append(u_coverage)
         return len(self.payer) - 1
 
     def __len__(self) -> int:
@@ -98,15 +111,14 @@ class DemandModel:
             n = poisson_quantile(u_count, mean)
             if n == 0:
                 continue
-            namespace = f"request/{demand.service_line}"
-            keys = [identity(namespace, day, seq) for seq in range(n)]
-            mix = streams.keyed("request_mix", keys, 4)
+            keys = identities(f"request/{demand.service_line}", (day,), np.arange(n))
+            mix = streams.keyed("request_mix", keys, 5)
             tolerance = scenario.scheduling.patient_tolerance_days.quantiles(mix[:, 3])
             types = _type_choices(scenario, line)
-            for (u_new, u_type, u_patient, _), tol, key in zip(
-                    mix.tolist(), tolerance.tolist(), keys, strict=True):
+            for (u_new, u_type, u_patient, _, u_coverage), tol, key in zip(
+                    mix.tolist(), tolerance.tolist(), keys.tolist(), strict=True):
                 is_new = u_new < demand.new_patient_share or len(self.panel) == 0
-                patient = (self.panel.add(u_patient) if is_new
+                patient = (self.panel.add(u_patient, u_coverage) if is_new
                            else int(u_patient * len(self.panel)))
                 out.line.append(line)
                 out.visit_type.append(_pick(types[is_new], u_type))
@@ -141,9 +153,9 @@ class DemandModel:
             visit_type = _type_choices(self.ctx.scenario, line)[False][0][0]
             for hour, (u_count,) in zip(hours, u_counts.tolist(), strict=True):
                 count = poisson_quantile(u_count, demand.walk_ins_per_hour[hour] * share)
-                keys = [identity(namespace, day, hour, rank) for rank in range(count)]
+                keys = identities(namespace, (day, hour), np.arange(count))
                 for (minute, u_patient), key in zip(
-                        streams.keyed("walk_in", keys, 2).tolist(), keys, strict=True):
+                        streams.keyed("walk_in", keys, 2).tolist(), keys.tolist(), strict=True):
                     patient = int(u_patient * len(self.panel))
                     out.append((hour * 60 + minute * 60, line, visit_type, patient, key))
         out.sort()

@@ -33,7 +33,6 @@ from practicesim.revenue.claims import (
 )
 from practicesim.revenue.context import RevenueContext
 from practicesim.revenue.payers import pick
-from practicesim.streams import identity
 
 
 class ChargeCapture:
@@ -97,19 +96,19 @@ class ChargeCapture:
         self.due[day] = []
 
     def _secondaries(self, due: list[Claim]) -> list[int]:
-        """Each claim's secondary payer (index, -1 for none), drawn from its primary payer's
-        ``secondary`` shares with a uniform keyed by the patient: a patient keeps the same
-        secondary on every claim, in every scenario with the same shares."""
+        """Each claim's secondary payer (index, -1 for none), picked from its primary payer's
+        ``secondary`` shares (in their order) by the patient's coverage uniform: a patient keeps
+        its secondary on every claim, and in every scenario with the same shares whatever order
+        its patients were numbered in (the uniform is keyed by what created the patient)."""
         payers = self.ctx.scenario.payers
         if not any(p.secondary for p in payers):
             return [-1] * len(due)
         index = {p.name: i for i, p in enumerate(payers)}
-        u = self.ctx.streams.keyed(
-            "secondary", [identity("patient", max(c.patient, 0)) for c in due], 1)[:, 0]
         out = []
-        for claim, draw in zip(due, u.tolist(), strict=True):
+        for claim in due:
             shares = payers[claim.payer].secondary
-            name = pick(shares, draw) if claim.patient >= 0 and draw < sum(shares.values()) else ""
+            draw = claim.coverage_u
+            name = pick(shares, draw) if draw < sum(shares.values()) else ""
             out.append(index[name] if name else -1)
         return out
 

@@ -111,8 +111,12 @@ class Claim:
     """Its visit's identity (keys ``u``)."""
     secondary: int = -1
     """The patient's secondary payer (index), -1 for none (``payer`` stays the primary)."""
+    coverage_u: float = 1.0
+    """The patient's uniform that picks its secondary from the primary's shares (1: none)."""
     secondary_parts: tuple[int, int, int] = (0, 0, 0)
     """Copay, deductible and coinsurance (cents) the primary left to the secondary."""
+    prior_paid_cents: int = 0
+    """What the primary paid before the run (a warm start's claim awaiting its secondary)."""
 
     @classmethod
     def of(cls, encounter: Encounter) -> Claim:
@@ -123,7 +127,7 @@ class Claim:
                    medicare_allowed_cents=e.medicare_allowed_cents,
                    copay_collected_cents=e.copay_collected_cents,
                    authorization_missing=e.authorization_missing, verified=e.verified,
-                   key=e.key)
+                   key=e.key, coverage_u=e.coverage_u)
 
 
 class Accounts:
@@ -215,7 +219,7 @@ class Accounts:
             claim.resolved_day = day
 
     def remit_secondary(self, day: int, claim: Claim, paid: int, adjusted: int,
-                        to_patient: tuple[int, int, int]) -> None:
+                        to_patient: tuple[int, int, int], reason: str = "23") -> None:
         """Post the secondary payer's remittance (rows in the secondary's name): its payment,
         what it writes off (CO-23, the impact of the prior payer) and the copay, deductible and
         coinsurance it leaves to the patient (PR-3, PR-1, PR-2). ``adjusted`` is a contractual
@@ -226,7 +230,7 @@ class Accounts:
         head = (day, claim.id, claim.service_day, claim.patient, claim.secondary)
         post = self.book.post
         if adjusted:
-            post(*head, lg.CONTRACTUAL, adjusted, "CO", "23")
+            post(*head, lg.CONTRACTUAL, adjusted, "CO", reason)
         for cents, reason in zip(to_patient, ("3", "1", "2"), strict=True):
             if cents:
                 post(*head, lg.TRANSFER, cents, "PR", reason)

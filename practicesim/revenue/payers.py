@@ -207,16 +207,18 @@ class Adjudication:
         """Post the secondary's remittance: of each part the primary left (copay, deductible,
         coinsurance) its ``pays`` share, at most (``up_to_own_allowed``) its own allowed amount
         less the primary's payment; the rest to the patient, or written off (CO-23) when the
-        secondary's patients cannot be billed."""
+        secondary's patients cannot be billed. A secondary the provider is not enrolled with
+        pays nothing (written off as CO-B7 when its patients cannot be billed)."""
         terms = self.ctx.scenario.payers[claim.secondary]
         rule = terms.as_secondary
         parts = claim.secondary_parts
-        pays = [round(part * rule.pays.get(name, 0.0))
+        enrolled = self.ctx.coverage.covers(claim.provider, claim.secondary, claim.service_day)
+        pays = [round(part * rule.pays.get(name, 0.0)) if enrolled else 0
                 for part, name in zip(parts, ("copay", "deductible", "coinsurance"), strict=True)]
         if rule.up_to_own_allowed:
             own = min(claim.charge_cents,
                       round(claim.medicare_allowed_cents * terms.allowed_pct_of_medicare))
-            excess = sum(pays) - max(0, own - claim.paid_by_payer)
+            excess = sum(pays) - max(0, own - claim.paid_by_payer - claim.prior_paid_cents)
             for i in range(3):
                 cut = min(max(excess, 0), pays[i])
                 pays[i] -= cut
@@ -225,7 +227,8 @@ class Adjudication:
         paid = sum(pays)
         adjusted = 0 if rule.bills_patient else sum(left)
         self.ctx.accounts.remit_secondary(day, claim, paid, adjusted,
-                                          left if rule.bills_patient else (0, 0, 0))
+                                          left if rule.bills_patient else (0, 0, 0),
+                                          "23" if enrolled else "B7")
         fee_rate = self.ctx.vendor.fee_rate(day, self.ctx.scenario.outsourcing, claim)
         self.ctx.finance.collected(day, paid, fee_rate)
         if claim.balance:

@@ -37,7 +37,10 @@ KPI_FORMATS = {
     "rate": ("clean_claim_rate", "initial_denial_rate", "initial_denial_rate_dollars",
              "first_pass_resolution_rate", "net_collection_rate", "gross_collection_rate",
              "denial_writeoff_pct", "cost_to_collect", "no_show_rate", "late_cancel_rate",
-             "provider_utilization", "lost_request_rate"),
+             "provider_utilization", "lost_request_rate", "ar_over_90_pct",
+             "insurance_ar_over_90_pct", "patient_ar_over_90_pct",
+             "denied_dollars_recovered_pct", "bad_debt_pct", "patient_collection_rate",
+             "self_pay_collection_rate"),
     "money": ("charges", "collections", "secondary_collections", "costs", "net_cash_flow",
               "ending_ar", "ending_cash"),
 }

@@ -94,6 +94,52 @@ def secondary_collections(ledger: pd.DataFrame, start: int, end: int) -> float:
     return float(paid.loc[other, "amount_cents"].sum()) / 100
 
 
+def ar_over_90_pct(ledger: pd.DataFrame, as_of_day: int, owed_by: str = "all") -> float:
+    """A/R over 90 days = open balances more than 90 days past the date of service / all open
+    balances, after ``as_of_day`` (``ar_aging`` buckets 91-120 and >120). ``owed_by``:
+    ``"all"``, ``"insurance"`` (every payer's part) or ``"patient"`` (the patient's part)."""
+    aging = ar_aging(ledger, as_of_day)
+    if owed_by == "insurance":
+        aging = aging.drop(index="patient", errors="ignore")
+    elif owed_by == "patient":
+        aging = aging.loc[[i for i in aging.index if i == "patient"]]
+    old = aging[[label for low, _, label in AGING_BUCKETS if low > 90]].to_numpy().sum()
+    return _ratio(old, aging.to_numpy().sum())
+
+
+def denied_dollars_recovered_pct(ledger: pd.DataFrame, start: int, end: int) -> float:
+    """Denied dollars recovered = charges of claims denied on their first adjudication that a
+    payer later paid / charges of all claims denied on their first adjudication, for first
+    adjudications in ``[start, end - 90)`` (90 days to be reworked, appealed and paid)."""
+    first = _period(first_adjudications(ledger), "day", start, max(start, end - MATURITY_DAYS))
+    denied = first[first["denied"]]
+    paid = ledger.loc[ledger["kind"] == lg.PAYER_PAYMENT, "claim"].unique()
+    recovered = denied["claim"].isin(paid)
+    return _ratio(denied.loc[recovered, "charge_cents"].sum(), denied["charge_cents"].sum())
+
+
+def bad_debt_pct(ledger: pd.DataFrame, start: int, end: int) -> float:
+    """Bad debt % = bad debt posted in the period / net patient service revenue (charges -
+    contractual adjustments posted in the period), as ``denial_writeoff_pct``."""
+    c = _cents_by_kind(_period(ledger, "day", start, end))
+    return _ratio(c[lg.BAD_DEBT], c[lg.CHARGE] - c[lg.CONTRACTUAL])
+
+
+def patient_collection_rate(ledger: pd.DataFrame, start: int, end: int,
+                            payers: set[str] | None = None) -> float:
+    """Patient collection rate = patient payments / patient responsibility (every
+    ``transfer_to_patient``: PR from payers, desk copays, self-pay balances), over claims with
+    a date of service in ``[start, end - 90)`` (matured); ``payers``: only claims of these
+    primary payers (the self-pay collection rate takes the self-pay payers)."""
+    cohort = _period(ledger, "service_day", start, max(start, end - MATURITY_DAYS))
+    if payers is not None:
+        opened = cohort[cohort["kind"].isin([lg.CHARGE, lg.OPENING])]
+        claims = opened.loc[opened["payer"].astype(str).isin(payers), "claim"]
+        cohort = cohort[cohort["claim"].isin(claims)]
+    c = _cents_by_kind(cohort)
+    return _ratio(c[lg.PATIENT_PAYMENT], c[lg.TRANSFER])
+
+
 def first_adjudications(ledger: pd.DataFrame) -> pd.DataFrame:
     """Per claim, its first adjudication: day, whether it was a denial, and the claim's charge
     (cents). An adjudication is a denial, a payer payment, a contractual adjustment or a
@@ -208,6 +254,7 @@ def kpis(run: object) -> pd.Series:
     visits = _period(run.visits, "day", start, end)
     sessions = _period(run.sessions, "day", start, end)
     last = end - 1
+    self_pay = {p.name for p in run.scenario.payers if p.kind == "self_pay"}
     values = {
         "days_in_ar": days_in_ar(ledger, last),
         "clean_claim_rate": clean_claim_rate(run.claims, start, end),
@@ -227,6 +274,13 @@ def kpis(run: object) -> pd.Series:
         "mean_patient_wait_minutes": float(visits["total_wait_minutes"].mean()),
         "visits_completed": float(len(visits)),
         "charges": period["charge_cents"].sum() / 100,
+        "ar_over_90_pct": ar_over_90_pct(ledger, last),
+        "insurance_ar_over_90_pct": ar_over_90_pct(ledger, last, "insurance"),
+        "patient_ar_over_90_pct": ar_over_90_pct(ledger, last, "patient"),
+        "denied_dollars_recovered_pct": denied_dollars_recovered_pct(ledger, start, end),
+        "bad_debt_pct": bad_debt_pct(ledger, start, end),
+        "patient_collection_rate": patient_collection_rate(ledger, start, end),
+        "self_pay_collection_rate": patient_collection_rate(ledger, start, end, self_pay),
         "collections": period["collections_cents"].sum() / 100,
         "secondary_collections": secondary_collections(ledger, start, end),
         "costs": period["costs_cents"].sum() / 100,

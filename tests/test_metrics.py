@@ -117,3 +117,46 @@ def test_kpis_have_the_required_names(small_run):
     kpis = small_run.kpis()
     assert required <= set(kpis.index)
     assert kpis.notna().all(), kpis[kpis.isna()]
+
+
+def test_ar_over_90_by_who_owes_it():
+    # day 100: claim 1's 20 (patient) and claim 2's 100 (aetna) are 100 and 90 days old; claim
+    # 3's 300 is 40 days old. Over 90 days: only claim 1's patient part.
+    assert metrics.ar_over_90_pct(BOOK, 100) == pytest.approx(20 / 420)
+    assert metrics.ar_over_90_pct(BOOK, 100, "patient") == pytest.approx(1.0)
+    assert metrics.ar_over_90_pct(BOOK, 100, "insurance") == pytest.approx(0.0)
+    # day 101: claim 2 is 91 days old too
+    assert metrics.ar_over_90_pct(BOOK, 101, "insurance") == pytest.approx(100 / 400)
+
+
+RECOVERY = ledger([
+    (0, 1, 0, "aetna", "charge", 10000, "", ""),
+    (1, 1, 0, "aetna", "submission", 0, "", ""),
+    (20, 1, 0, "aetna", "denial", 0, "CO", "16"),
+    (30, 1, 0, "aetna", "submission", 0, "", ""),
+    (50, 1, 0, "aetna", "contractual_adjustment", 4000, "CO", "45"),
+    (50, 1, 0, "aetna", "payer_payment", 6000, "", ""),
+    (0, 2, 0, "aetna", "charge", 30000, "", ""),
+    (1, 2, 0, "aetna", "submission", 0, "", ""),
+    (20, 2, 0, "aetna", "denial", 0, "CO", "96"),
+    (21, 2, 0, "aetna", "denial_writeoff", 30000, "CO", "96"),
+    (0, 3, 0, "self", "charge", 20000, "", ""),
+    (0, 3, 0, "self", "contractual_adjustment", 9000, "", ""),
+    (0, 3, 0, "self", "transfer_to_patient", 11000, "", ""),
+    (40, 3, 0, "self", "patient_payment", 3000, "", ""),
+    (150, 3, 0, "self", "bad_debt", 8000, "", ""),
+]).sort_values("day", kind="stable").reset_index(drop=True)
+
+
+def test_denied_dollars_recovered_weighs_denied_claims_by_charge():
+    # claims 1 (100, paid after a correction) and 2 (300, written off) first denied on day 20
+    assert metrics.denied_dollars_recovered_pct(RECOVERY, 0, 200) == pytest.approx(100 / 400)
+    assert math.isnan(metrics.denied_dollars_recovered_pct(RECOVERY, 0, 100)), "not matured"
+
+
+def test_bad_debt_and_patient_collection_rates():
+    # net revenue in days 0-200: 600 - 130 = 470; bad debt 80
+    assert metrics.bad_debt_pct(RECOVERY, 0, 200) == pytest.approx(80 / 470)
+    assert metrics.patient_collection_rate(RECOVERY, 0, 200) == pytest.approx(30 / 110)
+    assert metrics.patient_collection_rate(RECOVERY, 0, 200, {"self"}) == pytest.approx(30 / 110)
+    assert math.isnan(metrics.patient_collection_rate(RECOVERY, 0, 200, {"aetna"}))

@@ -90,7 +90,12 @@ def parameter_value(value: Any) -> str:
 KPI_NAMES = {"days_in_ar": "days in A/R", "ending_ar": "A/R at the end",
              "mean_lead_time_days": "mean lead time (days)",
              "ending_denial_backlog": "denials waiting at the end",
-             "denial_writeoff_pct": "denial write-offs (% of net revenue)"}
+             "denial_writeoff_pct": "denial write-offs (% of net revenue)",
+             "bad_debt_pct": "bad debt (% of net revenue)",
+             "ar_over_90_pct": "A/R over 90 days (% of A/R)",
+             "insurance_ar_over_90_pct": "insurance A/R over 90 days (% of insurance A/R)",
+             "patient_ar_over_90_pct": "patient A/R over 90 days (% of patient A/R)",
+             "denied_dollars_recovered_pct": "denied dollars eventually paid"}
 """How charts and reports name a KPI where its column name is not plain English."""
 
 

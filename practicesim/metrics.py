@@ -69,8 +69,8 @@ def ar_aging(ledger: pd.DataFrame, as_of_day: int) -> pd.DataFrame:
     first = rows.drop_duplicates("claim").set_index("claim")
     age = as_of_day - first["service_day"].reindex(balance.index)
     holder = rows[rows["kind"].isin([lg.CHARGE, lg.OPENING, lg.TRANSFER_SECONDARY])]
-    payer = holder.drop_duplicates("claim", keep="last").set_index("claim")["payer"].astype(
-        str).reindex(balance.index).fillna(first["payer"].astype(str).reindex(balance.index))
+    payer = _last_payer(holder).reindex(balance.index).fillna(
+        first["payer"].astype(str).reindex(balance.index))
     parts = pd.concat([
         pd.DataFrame({"owed_by": payer, "age": age, "cents": balance - patient}),
         pd.DataFrame({"owed_by": "patient", "age": age, "cents": patient}),
@@ -84,25 +84,33 @@ def ar_aging(ledger: pd.DataFrame, as_of_day: int) -> pd.DataFrame:
     return table / 100
 
 
+def _last_payer(rows: pd.DataFrame) -> pd.Series:
+    """Per claim, the payer of its last row among ``rows`` (text)."""
+    return rows.drop_duplicates("claim", keep="last").set_index("claim")["payer"].astype(str)
+
+
+def primary_payers(ledger: pd.DataFrame) -> pd.Series:
+    """Per claim, its primary payer: the payer of its ``charge`` (or ``opening_balance``)."""
+    return _last_payer(ledger[ledger["kind"].isin([lg.CHARGE, lg.OPENING])])
+
+
 def secondary_collections(ledger: pd.DataFrame, start: int, end: int) -> float:
     """Secondary collections (dollars) = payments posted in the period by a payer other than
-    the claim's primary (the payer of its ``charge`` or ``opening_balance``)."""
-    opened = ledger[ledger["kind"].isin([lg.CHARGE, lg.OPENING])].drop_duplicates("claim")
-    primary = opened.set_index("claim")["payer"].astype(str)
+    the claim's primary (``primary_payers``)."""
     paid = _period(ledger[ledger["kind"] == lg.PAYER_PAYMENT], "day", start, end)
-    other = paid["payer"].astype(str).to_numpy() != paid["claim"].map(primary).to_numpy()
+    other = (paid["payer"].astype(str).to_numpy()
+             != paid["claim"].map(primary_payers(ledger)).to_numpy())
     return float(paid.loc[other, "amount_cents"].sum()) / 100
 
 
-def ar_over_90_pct(ledger: pd.DataFrame, as_of_day: int, owed_by: str = "all") -> float:
+def ar_over_90_pct(aging: pd.DataFrame, owed_by: str = "all") -> float:
     """A/R over 90 days = open balances more than 90 days past the date of service / all open
-    balances, after ``as_of_day`` (``ar_aging`` buckets 91-120 and >120). ``owed_by``:
-    ``"all"``, ``"insurance"`` (every payer's part) or ``"patient"`` (the patient's part)."""
-    aging = ar_aging(ledger, as_of_day)
+    balances, from an ``ar_aging`` table (buckets 91-120 and >120). ``owed_by``: ``"all"``,
+    ``"insurance"`` (every payer's row) or ``"patient"`` (the patient's row)."""
     if owed_by == "insurance":
-        aging = aging.drop(index="patient", errors="ignore")
+        aging = aging[aging.index != "patient"]
     elif owed_by == "patient":
-        aging = aging.loc[[i for i in aging.index if i == "patient"]]
+        aging = aging[aging.index == "patient"]
     old = aging[[label for low, _, label in AGING_BUCKETS if low > 90]].to_numpy().sum()
     return _ratio(old, aging.to_numpy().sum())
 
@@ -133,9 +141,8 @@ def patient_collection_rate(ledger: pd.DataFrame, start: int, end: int,
     primary payers (the self-pay collection rate takes the self-pay payers)."""
     cohort = _period(ledger, "service_day", start, max(start, end - MATURITY_DAYS))
     if payers is not None:
-        opened = cohort[cohort["kind"].isin([lg.CHARGE, lg.OPENING])]
-        claims = opened.loc[opened["payer"].astype(str).isin(payers), "claim"]
-        cohort = cohort[cohort["claim"].isin(claims)]
+        primary = primary_payers(cohort)
+        cohort = cohort[cohort["claim"].isin(primary.index[primary.isin(payers)])]
     c = _cents_by_kind(cohort)
     return _ratio(c[lg.PATIENT_PAYMENT], c[lg.TRANSFER])
 
@@ -255,6 +262,7 @@ def kpis(run: object) -> pd.Series:
     sessions = _period(run.sessions, "day", start, end)
     last = end - 1
     self_pay = {p.name for p in run.scenario.payers if p.kind == "self_pay"}
+    aging = ar_aging(ledger, last)
     values = {
         "days_in_ar": days_in_ar(ledger, last),
         "clean_claim_rate": clean_claim_rate(run.claims, start, end),
@@ -274,9 +282,9 @@ def kpis(run: object) -> pd.Series:
         "mean_patient_wait_minutes": float(visits["total_wait_minutes"].mean()),
         "visits_completed": float(len(visits)),
         "charges": period["charge_cents"].sum() / 100,
-        "ar_over_90_pct": ar_over_90_pct(ledger, last),
-        "insurance_ar_over_90_pct": ar_over_90_pct(ledger, last, "insurance"),
-        "patient_ar_over_90_pct": ar_over_90_pct(ledger, last, "patient"),
+        "ar_over_90_pct": ar_over_90_pct(aging),
+        "insurance_ar_over_90_pct": ar_over_90_pct(aging, "insurance"),
+        "patient_ar_over_90_pct": ar_over_90_pct(aging, "patient"),
         "denied_dollars_recovered_pct": denied_dollars_recovered_pct(ledger, start, end),
         "bad_debt_pct": bad_debt_pct(ledger, start, end),
         "patient_collection_rate": patient_collection_rate(ledger, start, end),

@@ -122,11 +122,13 @@ def test_kpis_have_the_required_names(small_run):
 def test_ar_over_90_by_who_owes_it():
     # day 100: claim 1's 20 (patient) and claim 2's 100 (aetna) are 100 and 90 days old; claim
     # 3's 300 is 40 days old. Over 90 days: only claim 1's patient part.
-    assert metrics.ar_over_90_pct(BOOK, 100) == pytest.approx(20 / 420)
-    assert metrics.ar_over_90_pct(BOOK, 100, "patient") == pytest.approx(1.0)
-    assert metrics.ar_over_90_pct(BOOK, 100, "insurance") == pytest.approx(0.0)
+    aging = metrics.ar_aging(BOOK, 100)
+    assert metrics.ar_over_90_pct(aging) == pytest.approx(20 / 420)
+    assert metrics.ar_over_90_pct(aging, "patient") == pytest.approx(1.0)
+    assert metrics.ar_over_90_pct(aging, "insurance") == pytest.approx(0.0)
     # day 101: claim 2 is 91 days old too
-    assert metrics.ar_over_90_pct(BOOK, 101, "insurance") == pytest.approx(100 / 400)
+    assert metrics.ar_over_90_pct(metrics.ar_aging(BOOK, 101), "insurance") == pytest.approx(
+        100 / 400)
 
 
 RECOVERY = ledger([

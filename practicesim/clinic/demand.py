@@ -21,10 +21,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import special
 
 from practicesim.context import Context
-from practicesim.distributions import poisson_quantile
+from practicesim.distributions import Gamma, poisson_quantile
 from practicesim.scenario import Scenario
 from practicesim.streams import Streams, identities, identity
 
@@ -106,8 +105,7 @@ class DemandModel:
             u_gamma, u_count = streams.keyed(
                 "demand_count", [identity(f"day/{demand.service_line}", day)], 2)[0].tolist()
             if demand.dispersion > 1e-6:
-                shape = 1.0 / demand.dispersion**2
-                mean *= float(special.gammaincinv(shape, u_gamma)) / shape
+                mean *= Gamma(dist="gamma", mean=1.0, cv=demand.dispersion).quantile(u_gamma)
             n = poisson_quantile(u_count, mean)
             if n == 0:
                 continue

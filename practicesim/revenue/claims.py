@@ -187,36 +187,26 @@ class Accounts:
     def remit(self, day: int, claim: Claim, contractual: int, copay: int, deductible: int,
               coinsurance: int, paid: int, to_secondary: bool = False) -> None:
         """Post a paid remittance in one go: contractual adjustment (CO-45), patient
-        responsibility (PR-3 copay, PR-1 deductible, PR-2 coinsurance: to the patient, or with
-        ``to_secondary`` to the claim's secondary payer) and the payer's payment, with one
-        balance check for all of them (the most frequent event of a run)."""
+        responsibility (PR-3 copay, PR-1 deductible, PR-2 coinsurance) and the payer's payment,
+        with one balance check for all of them (the most frequent event of a run). With
+        ``to_secondary`` the responsibility goes to the claim's secondary payer
+        (``secondary_parts``), but for the copay already paid at the desk, which stays the
+        patient's."""
         if contractual + paid > claim.balance:
             raise AssertionError(f"claim {claim.id}: remittance exceeds open balance")
-        post = self.book.post
         head = (day, claim.id, claim.service_day, claim.patient, claim.payer)
         if contractual:
-            post(*head, lg.CONTRACTUAL, contractual, "CO", "45")
+            self.book.post(*head, lg.CONTRACTUAL, contractual, "CO", "45")
         if to_secondary:
-            # the copay paid at the desk stays the patient's; the rest goes to the secondary
             desk = min(copay, claim.copay_collected_cents)
-            if desk:
-                post(*head, lg.TRANSFER, desk, "PR", "3")
-            owed = (*head[:4], claim.secondary)
-            for cents, reason in ((copay - desk, "3"), (deductible, "1"), (coinsurance, "2")):
-                if cents:
-                    post(*owed, lg.TRANSFER_SECONDARY, cents, "PR", reason)
+            claim.secondary_parts = (copay - desk, deductible, coinsurance)
+            self._post_responsibility(head, lg.TRANSFER, (desk, 0, 0))
+            self._post_responsibility((*head[:4], claim.secondary), lg.TRANSFER_SECONDARY,
+                                      claim.secondary_parts)
         else:
-            for cents, reason in ((copay, "3"), (deductible, "1"), (coinsurance, "2")):
-                if cents:
-                    post(*head, lg.TRANSFER, cents, "PR", reason)
-        if paid:
-            post(*head, lg.PAYER_PAYMENT, paid)
-        claim.balance -= contractual + paid
-        claim.paid_by_payer += paid
+            self._post_responsibility(head, lg.TRANSFER, (copay, deductible, coinsurance))
+        self._settle(head, claim, paid, contractual)
         claim.patient_balance = 0 if to_secondary else claim.balance
-        if claim.balance == 0:
-            claim.stage = CLOSED
-            claim.resolved_day = day
 
     def remit_secondary(self, day: int, claim: Claim, paid: int, adjusted: int,
                         to_patient: tuple[int, int, int], reason: str = "23") -> None:
@@ -228,20 +218,28 @@ class Accounts:
             raise AssertionError(f"claim {claim.id}: the secondary's remittance does not settle "
                                  f"its open balance {claim.balance}")
         head = (day, claim.id, claim.service_day, claim.patient, claim.secondary)
-        post = self.book.post
         if adjusted:
-            post(*head, lg.CONTRACTUAL, adjusted, "CO", reason)
-        for cents, reason in zip(to_patient, ("3", "1", "2"), strict=True):
+            self.book.post(*head, lg.CONTRACTUAL, adjusted, "CO", reason)
+        self._post_responsibility(head, lg.TRANSFER, to_patient)
+        self._settle(head, claim, paid, adjusted)
+        claim.patient_balance = claim.balance
+
+    def _post_responsibility(self, head: tuple[int, ...], kind: str,
+                             parts: tuple[int, int, int]) -> None:
+        """Copay, deductible and coinsurance (cents) as ``kind`` rows PR-3, PR-1, PR-2."""
+        for cents, reason in zip(parts, ("3", "1", "2"), strict=True):
             if cents:
-                post(*head, lg.TRANSFER, cents, "PR", reason)
+                self.book.post(*head, kind, cents, "PR", reason)
+
+    def _settle(self, head: tuple[int, ...], claim: Claim, paid: int, adjusted: int) -> None:
+        """Post a remittance's payment and take it and its adjustments off the balance."""
         if paid:
-            post(*head, lg.PAYER_PAYMENT, paid)
+            self.book.post(*head, lg.PAYER_PAYMENT, paid)
         claim.balance -= paid + adjusted
         claim.paid_by_payer += paid
-        claim.patient_balance = claim.balance
         if claim.balance == 0:
             claim.stage = CLOSED
-            claim.resolved_day = day
+            claim.resolved_day = head[0]
 
     def transfer_to_patient(self, day: int, claim: Claim, cents: int, reason: str) -> None:
         """Payer adjudicated ``cents`` to patient responsibility (PR-``reason``)."""

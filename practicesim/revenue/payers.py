@@ -182,8 +182,6 @@ class Adjudication:
         fee_rate = self.ctx.vendor.fee_rate(day, self.ctx.scenario.outsourcing, claim)
         self.ctx.finance.collected(day, payer_paid, fee_rate)
         if to_secondary:
-            claim.secondary_parts = (copay - min(copay, claim.copay_collected_cents), deductible,
-                                     coinsurance)
             self.send_to_secondary(day, claim)
         elif claim.balance:
             self.to_patient(day, claim)

@@ -36,7 +36,8 @@ class Encounter(NamedTuple):
     medicare_allowed_cents: int
     """What Medicare allows for the same codes (payers' allowed amounts scale from it)."""
     copay_collected_cents: int
-    """Cash the desk took on the day of the visit (0 if it asked for none or got none)."""
+    """The copay (or self-pay amount) the desk took on the day of the visit (0 if it asked for
+    none or got none)."""
     authorization_missing: bool
     """The payer required a prior authorization the visit lacks."""
     verified: bool
@@ -48,3 +49,12 @@ class Encounter(NamedTuple):
     """The visit's own uniforms, indexed by ``V_*``."""
     coverage_u: float
     """The patient's uniform for its secondary payer (``PatientPanel.coverage``)."""
+    plan_u: float = 1.0
+    """The patient's uniform for its payer's deductible plan (``revenue/deductibles.py``)."""
+    elsewhere_u: float = 0.5
+    """The patient's uniform for its care elsewhere in the year of the visit."""
+    deposit_cents: int = 0
+    """The desk's estimate of patient responsibility beyond the copay, taken on the day of the
+    visit and held until the payer's remittance (``patient_collections.point_of_service``)."""
+    assisted: bool = False
+    """The patient qualifies for the practice's financial assistance (self-pay)."""

@@ -25,6 +25,7 @@ from practicesim import ledger as lg
 from practicesim.opening import open_practice
 from practicesim.practice import Practice
 from practicesim.results import Run
+from practicesim.revenue.claims import Claim
 from practicesim.scenario import Scenario
 from practicesim.state import PracticeState
 
@@ -81,13 +82,14 @@ def _collect(practice: Practice, seed: int, replication: int) -> Run:
     ctx.accounts.book.rows = array("q")
     ledger.insert(1, "date", ctx.calendar.dates(ledger["day"]).to_numpy())
     claims = ctx.accounts.claims_frame(names["provider"])
+    held = _deposits_held(ctx.accounts.claims, ctx.n_days)
     ctx.accounts.claims = []
     appointments = practice.scheduler.frame(names)
     practice.scheduler.table = []
     visits = practice.clinic.frame(names)
     practice.clinic.visits = []
     sessions = _sessions_frame(practice, names)
-    daily = _daily_frame(practice, ledger, appointments)
+    daily = _daily_frame(practice, ledger, appointments, held)
     return Run(scenario=scenario, seed=seed, replication=replication, calendar=ctx.calendar,
                ledger=ledger, claims=claims, appointments=appointments, visits=visits,
                sessions=sessions, daily=daily)
@@ -107,9 +109,10 @@ def _sessions_frame(practice: Practice, names: dict[str, list]) -> pd.DataFrame:
     })
 
 
-def _daily_frame(practice: Practice, ledger: pd.DataFrame,
-                 appointments: pd.DataFrame) -> pd.DataFrame:
-    """One row per day: volumes, money flows (cents), A/R, cash and backlogs."""
+def _daily_frame(practice: Practice, ledger: pd.DataFrame, appointments: pd.DataFrame,
+                 deposits_held: np.ndarray) -> pd.DataFrame:
+    """One row per day: volumes, money flows (cents), A/R, cash and backlogs;
+    ``deposits_held``: desk deposits not yet applied at the end, by date of service."""
     ctx = practice.ctx
     n = ctx.n_days
     days = np.arange(n)
@@ -127,6 +130,7 @@ def _daily_frame(practice: Practice, ledger: pd.DataFrame,
     df["walk_ins_turned_away"] = practice.clinic.turned_away
     df["missed_charges"] = practice.charges.missed_charges
     df["desk_cash_unposted_cents"] = practice.charges.unposted_desk_cents
+    df["desk_deposits_held_cents"] = deposits_held
     signed = lg.signed_cents(ledger)
     by_kind = ledger.assign(cents=ledger["amount_cents"]).pivot_table(
         index="day", columns="kind", values="cents", aggfunc="sum", fill_value=0,
@@ -144,3 +148,14 @@ def _daily_frame(practice: Practice, ledger: pd.DataFrame,
     df["denial_backlog"] = practice.denial_backlog
     df["coding_backlog"] = practice.coding_backlog
     return df
+
+
+def _deposits_held(claims: list[Claim], n_days: int) -> np.ndarray:
+    """Desk deposits still held at the end of the run (cents, by date of service): cash taken
+    on claims whose remittance was not yet posted, neither applied nor refunded."""
+    held = np.zeros(n_days, dtype=np.int64)
+    for claim in claims:
+        if claim.deposit_cents:
+            held[max(0, claim.service_day)] += claim.deposit_cents
+    return held
+

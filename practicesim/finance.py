@@ -55,6 +55,9 @@ class Finance:
         self.workforce = workforce
         self.costs = {c: np.zeros(calendar.n_days, dtype=np.int64) for c in COST_CATEGORIES}
         self.collections = np.zeros(calendar.n_days, dtype=np.int64)
+        """Cash received per day, net of refunds (cents)."""
+        self.refunds = np.zeros(calendar.n_days, dtype=np.int64)
+        """Desk deposits paid back to patients per day (cents)."""
 
     def book_one_time(self, scenario: Scenario) -> None:
         """Book the scenario's one-time costs on their dates (those before the run's first day
@@ -73,6 +76,11 @@ class Finance:
         self.collections[day] += amount_cents
         if vendor_fee_rate:
             self.add(day, "vendor_fees", round(amount_cents * vendor_fee_rate))
+
+    def refunded(self, day: int, amount_cents: int) -> None:
+        """Cash paid back to patients on ``day`` (a desk deposit above what they owed)."""
+        self.collections[day] -= amount_cents
+        self.refunds[day] += amount_cents
 
     def on_day(self, day: int, scenario: Scenario) -> None:
         """Book the payroll, overhead and software costs that fall on ``day``."""
@@ -104,4 +112,5 @@ class Finance:
         df["costs_cents"] = sum(self.costs.values())
         df["revenue_cycle_costs_cents"] = sum(self.costs[c] for c in REVENUE_CYCLE_COSTS)
         df["collections_cents"] = self.collections
+        df["refunds_cents"] = self.refunds
         return df

@@ -103,6 +103,19 @@ def secondary_collections(ledger: pd.DataFrame, start: int, end: int) -> float:
     return float(paid.loc[other, "amount_cents"].sum()) / 100
 
 
+def charity_care(ledger: pd.DataFrame, start: int, end: int) -> float:
+    """Charity care (dollars) = financial-assistance adjustments (``contractual_adjustment``
+    rows with reason ``charity``) posted in the period."""
+    rows = _period(ledger[ledger["kind"] == lg.CONTRACTUAL], "day", start, end)
+    return float(rows.loc[rows["carc_reason"].astype(str) == "charity", "amount_cents"].sum()) / 100
+
+
+def refunds(daily: pd.DataFrame, start: int, end: int) -> float:
+    """Refunds (dollars) = desk deposits paid back to patients in the period (a deposit above
+    the patient responsibility of its claim, or on a claim written off)."""
+    return float(_period(daily, "day", start, end)["refunds_cents"].sum()) / 100
+
+
 def ar_over_90_pct(aging: pd.DataFrame, owed_by: str = "all") -> float:
     """A/R over 90 days = open balances more than 90 days past the date of service / all open
     balances, from an ``ar_aging`` table (buckets 91-120 and >120). ``owed_by``: ``"all"``,
@@ -291,6 +304,8 @@ def kpis(run: object) -> pd.Series:
         "self_pay_collection_rate": patient_collection_rate(ledger, start, end, self_pay),
         "collections": period["collections_cents"].sum() / 100,
         "secondary_collections": secondary_collections(ledger, start, end),
+        "refunds": refunds(daily, start, end),
+        "charity_care": charity_care(ledger, start, end),
         "costs": period["costs_cents"].sum() / 100,
         "net_cash_flow": period["net_cash_flow_cents"].sum() / 100,
         "ending_ar": float(daily["ar_cents"].iloc[last]) / 100,

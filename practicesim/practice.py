@@ -14,6 +14,7 @@ from practicesim.clinic.appointments import Scheduler
 from practicesim.clinic.clinic_day import Clinic
 from practicesim.clinic.demand import DemandModel, PatientPanel
 from practicesim.clinic.scheduling import AppointmentBook
+from practicesim.deductibles import Deductibles
 from practicesim.enrollment import Coverage
 from practicesim.finance import Finance, cents
 from practicesim.revenue.charges import ChargeCapture, CodingQueue
@@ -64,7 +65,7 @@ class Practice:
             seats=seats,
             self_pay_index=frozenset(i for i, p in enumerate(first.payers)
                                      if p.kind == "self_pay"),
-            vendor=Vendor(first, calendar),
+            vendor=Vendor(first, calendar), deductibles=Deductibles(calendar),
         )
         ctx.finance.book_one_time(first)
         if first.outsourcing.start is not None:
@@ -83,7 +84,7 @@ class Practice:
         self.coding = CodingQueue(ctx, self.submission.prepare)
         self.charges = ChargeCapture(ctx, self.coding.receive, self.patients.self_pay)
         self.clinic = Clinic(ctx, self.book, self.scheduler, self.demand, self.panel,
-                             self.charges.capture)
+                             ctx.deductibles, self.charges.capture)
         n = calendar.n_days
         self.denial_backlog = np.zeros(n, dtype=np.int64)
         self.coding_backlog = np.zeros(n, dtype=np.int64)

@@ -47,7 +47,9 @@ def test_payer_parameters_are_recovered(round_trip):
     """Per payer: the remittance lag median inside its 99.9% interval (3.29 standard errors,
     from the 95% one), the initial denial rate e + (1 - e) r (errors the scrubber missed,
     e = 0.12 x 0.25, then the payer's rate r) inside its Wilson interval widened likewise,
-    the deductible probability and the Medicare coinsurance."""
+    the deductible probability, coinsurance and copay; for a payer with a deductible plan,
+    those of its other patients, and the plan's share of patients (inside its Wilson interval
+    widened likewise), copay and coinsurance."""
     scenario, _, ledger = round_trip
     fits = fit_payers(ledger, {"self_pay"})
     e = scenario.billing.claim_error_rate * (1 - scenario.billing.scrubber_catch_rate)
@@ -64,11 +66,23 @@ def test_payer_parameters_are_recovered(round_trip):
         half = (rate["high"] - rate["low"]) / 2 * 3.29 / 1.959964
         assert abs(rate["value"] - expected) < half, payer.name
         share = payer.cost_sharing
-        assert row.loc["deductible_probability", "value"] == pytest.approx(
-            share.deductible_probability, abs=0.015)
-        assert row.loc["coinsurance", "value"] == pytest.approx(share.coinsurance, abs=1e-3)
-        if share.copay:
-            assert row.loc["copay_dollars", "value"] == pytest.approx(share.copay, rel=0.01)
+        plan = share.deductible_plan
+        prefix = "other_" if plan else ""
+        if not plan or plan.share < 1:
+            assert row.loc[f"{prefix}deductible_probability", "value"] == pytest.approx(
+                share.deductible_probability, abs=0.015)
+            assert row.loc[f"{prefix}coinsurance", "value"] == pytest.approx(
+                share.coinsurance, abs=1e-3)
+            if share.copay:
+                assert row.loc[f"{prefix}copay_dollars", "value"] == pytest.approx(
+                    share.copay, rel=0.01)
+        if plan:
+            fitted = row.loc["plan_share"]
+            half = (fitted["high"] - fitted["low"]) / 2 * 3.29 / 1.959964
+            assert abs(fitted["value"] - plan.share) <= half, payer.name
+            assert row.loc["plan_coinsurance", "value"] == pytest.approx(plan.coinsurance,
+                                                                         abs=1e-3)
+            assert row.loc["plan_copay_dollars", "value"] == pytest.approx(plan.copay, abs=0.01)
     assert fits.value("medicare", "floor_days") == 14
 
 

@@ -103,12 +103,15 @@ def test_cash_is_starting_cash_plus_collections_minus_costs(small_run):
 
 
 def test_collections_are_ledger_payments_plus_unposted_desk_cash(small_run):
+    """Collections, net of refunds = the ledger's payments + desk cash on no claim + desk
+    deposits not yet applied at the end."""
     ledger = small_run.ledger
     paid = ledger[ledger["kind"].isin(["payer_payment", "patient_payment"])]
     daily = small_run.daily
     assert daily["desk_cash_unposted_cents"].sum() > 0, "missed charges with a copay expected"
     assert daily["collections_cents"].sum() == (paid["amount_cents"].sum()
-                                                 + daily["desk_cash_unposted_cents"].sum())
+                                                 + daily["desk_cash_unposted_cents"].sum()
+                                                 + daily["desk_deposits_held_cents"].sum())
 
 
 def test_desk_copays_are_cash_on_the_day_of_the_visit(small_run):

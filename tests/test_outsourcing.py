@@ -84,7 +84,8 @@ def test_the_fee_on_collections_is_the_rate_times_every_payer_and_statement_paym
     here, so every patient payment in the ledger came by statement or agency)."""
     rate = 0.07
     _, run, start = vendor_run({**outsourced(fee_rate=rate, setup_fee=2500),
-                                "patient_collections.desk_collection_rate": 0.0})
+                                "patient_collections.desk_collection_rate": 0.0,
+                                "patient_collections.self_pay_desk_rate": 0.0})
     ledger = run.ledger
     paid = ledger[ledger["kind"].isin(["payer_payment", "patient_payment"])]
     by_hand = (paid["amount_cents"] * rate).round().groupby(paid["day"]).sum()

@@ -17,8 +17,9 @@ small_rate = st.floats(0.0, 0.5)
 @st.composite
 def practices(draw: st.DrawFn) -> tuple[dict[str, object], int]:
     """A small random practice: staff, demand, payer terms and billing policies all drawn, with
-    sometimes a dated change of payer terms and billing staff (fee cuts included), and secondary
-    coverage (shares and each secondary's rules) drawn too."""
+    sometimes a dated change of payer terms and billing staff (fee cuts included), secondary
+    coverage (shares and each secondary's rules), deductible plans (accumulators across 1
+    January) and the desk's policy (estimate deposits, refunds, self-pay terms) drawn too."""
     updates = {
         "calendar.horizon_days": draw(st.integers(20, 90)),
         "calendar.warmup_days": draw(st.integers(0, 40)),
@@ -47,6 +48,11 @@ def practices(draw: st.DrawFn) -> tuple[dict[str, object], int]:
             st.lists(rate, min_size=1, max_size=4)),
         "patient_collections.agency_recovery_rate": draw(rate),
         "patient_collections.statement_cycle_days": draw(st.integers(5, 40)),
+        "patient_collections.point_of_service": draw(st.sampled_from(["copay", "estimate"])),
+        "patient_collections.estimate_collection_rate": draw(rate),
+        "patient_collections.self_pay_desk_rate": draw(st.none() | rate),
+        "patient_collections.self_pay_pay_probability_per_statement": draw(
+            st.none() | st.lists(rate, min_size=1, max_size=4)),
     }
     for payer in ("medicare", "medicaid", "commercial_a", "commercial_b", "medicare_advantage"):
         updates[f"payers[{payer}].denial.rate"] = draw(small_rate)
@@ -58,6 +64,11 @@ def practices(draw: st.DrawFn) -> tuple[dict[str, object], int]:
             "copay": draw(st.sampled_from([0, 10, 25, 60, 500])),
             "coinsurance": draw(rate),
             "deductible_probability": draw(rate),
+            "deductible_plan": draw(st.none() | st.fixed_dictionaries({
+                "share": rate, "deductible": st.sampled_from([0, 40, 283, 2433, 20000]),
+                "copay": st.sampled_from([0, 15, 500]), "coinsurance": rate,
+                "care_elsewhere": st.sampled_from(
+                    [0, {"dist": "lognormal", "median": 800, "p90": 7300}])})),
         }
     updates["payers[self_pay].self_pay_discount"] = draw(rate)
     updates["payers[medicare].secondary"] = {
@@ -134,7 +145,8 @@ def test_money_balances_exactly_for_every_claim_at_every_moment(case):
     daily = run.daily
     payments = ledger.loc[ledger["kind"].isin(["payer_payment", "patient_payment"]),
                           "amount_cents"].sum()
-    assert daily["collections_cents"].sum() == payments + daily["desk_cash_unposted_cents"].sum()
+    assert daily["collections_cents"].sum() == (payments + daily["desk_cash_unposted_cents"].sum()
+                                                + daily["desk_deposits_held_cents"].sum())
     start = round(scenario.starting_cash * 100)
     assert (daily["cash_cents"] == start + daily["net_cash_flow_cents"].cumsum()).all()
     assert daily["ar_cents"].iloc[-1] == totals["open_balance"].sum()

@@ -84,13 +84,29 @@ def _payer_terms(payer: dict, name: str, fits: PayerFits, error_share: float, ra
     rows[f"payers[{name}].allowed_pct_of_medicare"] = (
         allowed, low * ratio, high * ratio, n, "transactions (x base charge/Medicare ratio)")
     sharing = payer["cost_sharing"]
-    sharing["copay"] = fits.value(name, "copay_dollars")
-    sharing["deductible_probability"] = fits.value(name, "deductible_probability")
-    sharing["coinsurance"] = min(1.0, max(0.0, fits.value(name, "coinsurance")))
-    for key, parameter in (("copay", "copay_dollars"),
-                           ("deductible_probability", "deductible_probability"),
-                           ("coinsurance", "coinsurance")):
+    plan = sharing.get("deductible_plan")
+    prefix = "other_" if plan else ""
+    sharing["copay"] = fits.value(name, f"{prefix}copay_dollars")
+    sharing["deductible_probability"] = fits.value(name, f"{prefix}deductible_probability")
+    sharing["coinsurance"] = min(1.0, max(0.0, fits.value(name, f"{prefix}coinsurance")))
+    for key in ("copay", "deductible_probability", "coinsurance"):
+        parameter = f"{prefix}{key}_dollars" if key == "copay" else f"{prefix}{key}"
         rows[f"payers[{name}].cost_sharing.{key}"] = _row(fits, name, parameter)
+    if plan:
+        _deductible_plan(plan, name, fits, rows)
+
+
+def _deductible_plan(plan: dict, name: str, fits: PayerFits, rows: dict) -> None:
+    """The base payer's deductible plan with its share, copay and coinsurance fitted (by
+    patient: ``calibrate/payers.py``); its deductible and care elsewhere stay the base's (one
+    practice's claims do not identify them)."""
+    plan["share"] = min(1.0, max(0.0, fits.value(name, "plan_share")))
+    plan["copay"] = fits.value(name, "plan_copay_dollars")
+    plan["coinsurance"] = min(1.0, max(0.0, fits.value(name, "plan_coinsurance")))
+    key = f"payers[{name}].cost_sharing.deductible_plan"
+    rows[f"{key}.share"] = _row(fits, name, "plan_share")
+    rows[f"{key}.copay"] = _row(fits, name, "plan_copay_dollars")
+    rows[f"{key}.coinsurance"] = _row(fits, name, "plan_coinsurance")
 
 
 def _charge_lag(fits: PayerFits, data: dict, rows: dict) -> None:

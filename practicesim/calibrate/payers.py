@@ -23,7 +23,13 @@ PR-3 copay). Then per payer:
   claims;
 - **cost sharing**: mean PR-3 copay over adjudicated claims (the simulator asks one copay of
   every visit), share of claims with a PR-1 deductible, mean PR-2
-  coinsurance as a share of (allowed - copay) over claims without a deductible;
+  coinsurance as a share of (allowed - copay) over claims without a deductible; and the same
+  split by plan (for a scenario with a ``deductible_plan``): a patient is on a deductible plan
+  when one of its adjudicated claims has a PR-1 deductible, or PR-2 coinsurance without a
+  copay; ``plan_share`` is the share of the payer's patients on one, and copay and coinsurance
+  are fitted apart over the claims of patients on a plan (``plan_*``) and of the others
+  (``other_*``; those never have a deductible). The deductible itself and care elsewhere are
+  not identified by one practice's claims (most of a deductible is met elsewhere);
 - **rework outcome**: the share of initially denied claims later paid;
 - **share** of the practice's claims.
 
@@ -275,17 +281,32 @@ def _money(payer: str, group: pd.DataFrame) -> list[tuple]:
     se = per_claim.std(ddof=1) / math.sqrt(len(paid)) if len(paid) > 1 else float("nan")
     rows = [(payer, "allowed_share_of_charge", ratio, ratio - Z95 * se, ratio + Z95 * se,
              len(paid), patients)]
-    copays = paid["pr3_cents"] / 100
-    rows.append((payer, "copay_dollars", float(copays.mean()), np.nan, np.nan, len(copays),
+    rows.extend(_sharing(payer, paid, allowed, ""))
+    marks = (paid["pr1_cents"] > 0) | ((paid["pr2_cents"] > 0) & (paid["pr3_cents"] == 0))
+    on_plan = paid["patient"].isin(paid.loc[marks, "patient"])
+    planned = int(paid.loc[on_plan, "patient"].nunique())
+    rows.append((payer, "plan_share", planned / patients, *wilson(planned, patients), len(paid),
                  patients))
+    for prefix, chosen in (("plan_", on_plan), ("other_", ~on_plan)):
+        rows.extend(_sharing(payer, paid[chosen], allowed[chosen], prefix))
+    return rows
+
+
+def _sharing(payer: str, paid: pd.DataFrame, allowed: pd.Series, prefix: str) -> list[tuple]:
+    """Mean copay (dollars), share of claims with a deductible and mean coinsurance of the rest
+    (claims without a deductible), over the adjudicated claims ``paid`` (none: 0, with n 0)."""
+    patients = paid["patient"].nunique()
+    copays = paid["pr3_cents"] / 100
     deductible = int((paid["pr1_cents"] > 0).sum())
-    rows.append((payer, "deductible_probability", deductible / len(paid),
-                 *wilson(deductible, len(paid)), len(paid), patients))
     rest = (allowed - paid["pr3_cents"])[paid["pr1_cents"] == 0]
     coinsurance = (paid.loc[rest.index, "pr2_cents"] / rest.where(rest > 0)).dropna()
-    rows.append((payer, "coinsurance", float(coinsurance.mean()) if len(coinsurance) else 0.0,
-                 np.nan, np.nan, len(coinsurance), patients))
-    return rows
+    return [
+        (payer, f"{prefix}copay_dollars", float(copays.mean()) if len(paid) else 0.0, np.nan,
+         np.nan, len(copays), patients),
+        (payer, f"{prefix}deductible_probability", deductible / max(len(paid), 1),
+         *wilson(deductible, len(paid)), len(paid), patients),
+        (payer, f"{prefix}coinsurance", float(coinsurance.mean()) if len(coinsurance) else 0.0,
+         np.nan, np.nan, len(coinsurance), patients)]
 
 
 def wilson(k: int, n: int) -> tuple[float, float]:

@@ -27,6 +27,7 @@ from practicesim.clinic.appointments import KEPT, Scheduler, visit_type_labels
 from practicesim.clinic.demand import DemandModel, PatientPanel
 from practicesim.clinic.scheduling import AppointmentBook
 from practicesim.context import Context
+from practicesim.deductibles import Deductibles, is_on_plan, patient_uniforms
 from practicesim.encounter import (
     V_AUTHORIZATION,
     V_CHECK_IN,
@@ -41,7 +42,7 @@ from practicesim.encounter import (
 )
 from practicesim.finance import cents
 from practicesim.results import frame_from_rows
-from practicesim.scenario import Scenario
+from practicesim.scenario import Payer, Scenario
 
 
 @dataclass(slots=True)
@@ -110,9 +111,10 @@ class Clinic:
     """Runs each clinic day and hands completed visits (``Encounter``) on to be billed."""
 
     def __init__(self, ctx: Context, book: AppointmentBook, scheduler: Scheduler,
-                 demand: DemandModel, panel: PatientPanel,
+                 demand: DemandModel, panel: PatientPanel, deductibles: Deductibles,
                  to_charges: Callable[[int, list[Encounter]], None]) -> None:
         self.ctx = ctx
+        self.deductibles = deductibles
         self.book = book
         self.scheduler = scheduler
         self.demand = demand
@@ -205,6 +207,7 @@ class Clinic:
         visits = self.visits
         payers = self.panel.payer
         encounters = []
+        own = self._patient_uniforms(day, [w[1] for w in who])
         for i, (appointment, patient, line, vtype, key) in enumerate(who):
             provider = result.provider[i]
             if provider == flow.WALK_IN:
@@ -213,7 +216,7 @@ class Clinic:
             payer = payers[patient]
             verified = appointment >= 0 and self.scheduler.table[appointment].verified
             encounter = self._bill(day, len(visits), patient, payer, provider, line, vtype,
-                                   verified, key, draws[i])
+                                   verified, key, draws[i], own[i])
             visits.append(Visit(day, appointment, patient, payer, provider, line, vtype,
                                 patients.arrival[i], result.provider_start[i],
                                 result.provider_end[i], result.departure[i], to_provider[i],
@@ -222,26 +225,47 @@ class Clinic:
             encounters.append(encounter)
         self.to_charges(day, encounters)
 
+    def _patient_uniforms(self, day: int, patients: list[int]
+                          ) -> list[tuple[float, float, float]]:
+        """Today's patients' uniforms for their deductible plan, their care elsewhere this year
+        and their financial assistance (``deductibles.patient_uniforms``; (1.0, 0.5, 1.0),
+        unused, when no payer has a deductible plan or financial assistance)."""
+        payers = self.ctx.scenario.payers
+        if not any(p.cost_sharing.deductible_plan or p.financial_assistance for p in payers):
+            return [(1.0, 0.5, 1.0)] * len(patients)
+        keys = [self.panel.key[p] for p in patients]
+        return list(zip(*patient_uniforms(self.ctx.streams, self.ctx.calendar.date(day).year,
+                                          keys), strict=True))
+
     def _bill(self, day: int, visit: int, patient: int, payer: int, provider: int, line: int,
-              vtype: int, verified: bool, key: int, u: list[float]) -> Encounter:
+              vtype: int, verified: bool, key: int, u: list[float],
+              own: tuple[float, float, float]) -> Encounter:
         """The visit's bill: codes drawn and priced, the desk's copay collected or not (``u``:
-        the visit's uniforms)."""
+        the visit's uniforms; ``own``: the patient's deductible-plan, care-elsewhere and
+        financial-assistance uniforms)."""
         charge, medicare = _main_code(self.pricing.codes[line][vtype], u[V_CODES])
         for k, (probability, fee, allowed) in enumerate(self.pricing.add_ons[line][vtype]):
             if u[V_CODES + 1 + k] < probability:
                 charge += fee
                 medicare += allowed
         terms = self.ctx.scenario.payers[payer]
+        rules = self.ctx.scenario.patient_collections
+        desk_rate = rules.desk_collection_rate
+        assistance = terms.financial_assistance
+        assisted = assistance is not None and own[2] < assistance.share
         if terms.kind == "self_pay":
-            due = charge - round(charge * terms.self_pay_discount)
+            discount = assistance.discount if assisted else terms.self_pay_discount
+            due, deposit = charge - round(charge * discount), 0
+            if rules.self_pay_desk_rate is not None:
+                desk_rate = rules.self_pay_desk_rate
         else:
-            due = desk_copay_cents(
-                terms.cost_sharing.copay,
-                min(charge, round(medicare * terms.allowed_pct_of_medicare)))
-        desk_rate = self.ctx.scenario.patient_collections.desk_collection_rate
+            allowed = min(charge, round(medicare * terms.allowed_pct_of_medicare))
+            due, deposit = self._desk_ask(day, patient, terms, allowed, own[:2])
         collected = due if u[V_DESK] < desk_rate else 0
-        if collected:
-            self.ctx.finance.collected(day, collected)
+        if u[V_DESK] >= min(rules.estimate_collection_rate, rules.desk_collection_rate):
+            deposit = 0
+        if collected + deposit:
+            self.ctx.finance.collected(day, collected + deposit)
         visit_type = self.ctx.scenario.service_lines[line].visit_types[vtype]
         if visit_type.supply_cost:
             self.ctx.finance.add(day, "supplies", cents(visit_type.supply_cost))
@@ -250,7 +274,29 @@ class Clinic:
         return Encounter(visit=visit, patient=patient, payer=payer, provider=provider,
                          service_day=day, charge_cents=charge, medicare_allowed_cents=medicare,
                          copay_collected_cents=collected, authorization_missing=missing,
-                         verified=verified, key=key, u=u, coverage_u=self.panel.coverage[patient])
+                         verified=verified, key=key, u=u, coverage_u=self.panel.coverage[patient],
+                         plan_u=own[0], elsewhere_u=own[1], deposit_cents=deposit,
+                         assisted=assisted)
+
+    def _desk_ask(self, day: int, patient: int, terms: Payer, allowed: int,
+                  plan: tuple[float, float]) -> tuple[int, int]:
+        """What the desk asks an insured patient for (cents): the copay of the patient's plan,
+        and under ``point_of_service: estimate`` a deposit for the rest of its estimated
+        responsibility (what is left of its deductible today, then coinsurance), unless the
+        patient has secondary coverage (which pays that part)."""
+        sharing = terms.cost_sharing
+        on_plan = is_on_plan(sharing.deductible_plan, plan[0])
+        rule = sharing.deductible_plan if on_plan else sharing
+        copay = desk_copay_cents(rule.copay, allowed)
+        policy = self.ctx.scenario.patient_collections.point_of_service
+        if policy != "estimate" or self.panel.coverage[patient] < sum(terms.secondary.values()):
+            return copay, 0
+        rest = allowed - copay
+        deductible = 0
+        if on_plan:
+            deductible = min(rest, self.deductibles.remaining(
+                sharing.deductible_plan, patient, day, plan[1]))
+        return copay, deductible + round((rest - deductible) * rule.coinsurance)
 
     def frame(self, names: dict[str, list]) -> pd.DataFrame:
         """One row per completed visit; ``visit`` is also the id of its claim (a visit whose

@@ -55,18 +55,22 @@ class PatientPanel:
                  streams: Streams) -> None:
         self.shares = _payer_shares(scenario)
         self.payer: list[int] = rng.choice(len(self.shares), size=size, p=self.shares).tolist()
-        self.coverage: list[float] = streams.keyed(
-            "coverage", identities("panel", (), np.arange(size)), 1)[:, 0].tolist()
+        keys = identities("panel", (), np.arange(size))
+        self.coverage: list[float] = streams.keyed("coverage", keys, 1)[:, 0].tolist()
+        self.key: list[int] = keys.tolist()
+        """Each patient's identity (what created it): keys its own draws (its deductible plan,
+        its care elsewhere: ``revenue/deductibles.py``)."""
 
-    def add(self, u: float, u_coverage: float) -> int:
+    def add(self, u: float, u_coverage: float, key: int) -> int:
         """A new patient whose payer is drawn from the mix with uniform ``u``."""
         payer = int(np.searchsorted(np.cumsum(self.shares), u, side="right"))
-        return self.add_with(min(payer, len(self.shares) - 1), u_coverage)
+        return self.add_with(min(payer, len(self.shares) - 1), u_coverage, key)
 
-    def add_with(self, payer: int, u_coverage: float) -> int:
-        """A new patient of ``payer``."""
+    def add_with(self, payer: int, u_coverage: float, key: int) -> int:
+        """A new patient of ``payer``, created by identity ``key``."""
         self.payer.append(payer)
         self.coverage.append(u_coverage)
+        self.key.append(key)
         return len(self.payer) - 1
 
     def __len__(self) -> int:
@@ -116,7 +120,7 @@ class DemandModel:
             for (u_new, u_type, u_patient, _, u_coverage), tol, key in zip(
                     mix.tolist(), tolerance.tolist(), keys.tolist(), strict=True):
                 is_new = u_new < demand.new_patient_share or len(self.panel) == 0
-                patient = (self.panel.add(u_patient, u_coverage) if is_new
+                patient = (self.panel.add(u_patient, u_coverage, key) if is_new
                            else int(u_patient * len(self.panel)))
                 out.line.append(line)
                 out.visit_type.append(_pick(types[is_new], u_type))

@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 from matplotlib.ticker import Formatter
 
-MONEY_KPIS = frozenset({"charges", "collections", "secondary_collections", "costs",
-                         "net_cash_flow", "ending_ar", "ending_cash"})
+MONEY_KPIS = frozenset({"charges", "collections", "secondary_collections", "refunds",
+                         "charity_care", "costs", "net_cash_flow", "ending_ar", "ending_cash"})
 KPI_UNITS = {
     "days_in_ar": "days",
     "mean_lead_time_days": "days",

@@ -46,8 +46,9 @@ class ChargeCapture:
         self.due: list[list[Claim]] = day_buckets(ctx.n_days)
         self.missed_charges = [0] * ctx.n_days
         self.unposted_desk_cents = [0] * ctx.n_days
-        """Desk cash taken on a visit whose charge was missed or is entered after the run: cash
-        the practice has, on no claim of the ledger (unapplied patient payments)."""
+        """Desk cash (copay and deposit) taken on a visit whose charge was missed or is entered
+        after the run: cash the practice has, on no claim of the ledger (unapplied patient
+        payments)."""
 
     def capture(self, day: int, encounters: list[Encounter]) -> None:
         """Visits completed on ``day``: each claim is entered after its charge lag, or never
@@ -59,13 +60,14 @@ class ChargeCapture:
         missed_rate, n_days, due = billing.missed_charge_rate, self.ctx.n_days, self.due
         for encounter, lag in zip(encounters, lags.tolist(), strict=True):
             entry = day + max(0, math.ceil(lag))
+            desk = encounter.copay_collected_cents + encounter.deposit_cents
             if encounter.u[V_MISSED] < missed_rate:
                 self.missed_charges[day] += 1
-                self.unposted_desk_cents[day] += encounter.copay_collected_cents
+                self.unposted_desk_cents[day] += desk
             elif entry < n_days:
                 due[entry].append(Claim.of(encounter))
             else:
-                self.unposted_desk_cents[day] += encounter.copay_collected_cents
+                self.unposted_desk_cents[day] += desk
 
     def on_day(self, day: int) -> None:
         """Post the charges entered today. Each claim gets its own random draws here, keyed by

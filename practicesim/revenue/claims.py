@@ -117,6 +117,15 @@ class Claim:
     """Copay, deductible and coinsurance (cents) the primary left to the secondary."""
     prior_paid_cents: int = 0
     """What the primary paid before the run (a warm start's claim awaiting its secondary)."""
+    plan_u: float = 1.0
+    """The patient's uniform for its payer's deductible plan (1: on none)."""
+    elsewhere_u: float = 0.5
+    """The patient's uniform for its care elsewhere in the year of service."""
+    deposit_cents: int = 0
+    """The desk's deposit (estimated patient responsibility beyond the copay) not yet applied
+    to the claim or refunded."""
+    assisted: bool = False
+    """The (self-pay) patient qualifies for the practice's financial assistance."""
 
     @classmethod
     def of(cls, encounter: Encounter) -> Claim:
@@ -127,7 +136,8 @@ class Claim:
                    medicare_allowed_cents=e.medicare_allowed_cents,
                    copay_collected_cents=e.copay_collected_cents,
                    authorization_missing=e.authorization_missing, verified=e.verified,
-                   key=e.key, coverage_u=e.coverage_u)
+                   key=e.key, coverage_u=e.coverage_u, plan_u=e.plan_u, elsewhere_u=e.elsewhere_u,
+                   deposit_cents=e.deposit_cents, assisted=e.assisted)
 
 
 class Accounts:

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from practicesim import ledger as lg
 from practicesim.context import Context
-from practicesim.revenue.claims import Accounts
+from practicesim.deductibles import Deductibles
+from practicesim.revenue.claims import Accounts, Claim
 from practicesim.revenue.vendor import Vendor
 
 
@@ -19,3 +21,17 @@ class RevenueContext(Context):
     """Posts to the ledger and keeps each claim's balances."""
     vendor: Vendor
     """The outsourced revenue-cycle vendor, if any (``scenario.outsourcing``)."""
+    deductibles: Deductibles
+    """Patients' deductible accumulators per plan year."""
+
+    def settle_deposit(self, day: int, claim: Claim) -> None:
+        """Apply the desk's deposit to the claim's patient balance (a patient payment) and
+        refund what exceeds it (cash paid back on ``day``)."""
+        deposit = claim.deposit_cents
+        if not deposit:
+            return
+        applied = min(deposit, claim.patient_balance)
+        self.accounts.reduce(day, claim, lg.PATIENT_PAYMENT, applied)
+        if deposit > applied:
+            self.finance.refunded(day, deposit - applied)
+        claim.deposit_cents = 0

@@ -103,6 +103,7 @@ class DenialQueue:
 
     def _write_off(self, day: int, claim: Claim, reason: str) -> None:
         self.ctx.accounts.reduce(day, claim, lg.DENIAL_WRITEOFF, claim.balance, "CO", reason)
+        self.ctx.settle_deposit(day, claim)
 
     def on_day(self, day: int) -> None:
         self._decide_appeals(day)

@@ -9,7 +9,9 @@ it as its fee, a cost); otherwise it is written off as bad debt then. The whole 
 when the balance arises (no process waits), and its events are posted on their days.
 
 Self-pay visits: the self-pay discount is a contractual adjustment at charge entry and the rest
-is the patient's, collected the same way.
+is the patient's, collected the same way; a patient who qualifies for the practice's financial
+assistance gets its discount instead, posted as a contractual adjustment with reason
+``charity`` (charity care).
 """
 
 from __future__ import annotations
@@ -30,6 +32,9 @@ from practicesim.revenue.claims import (
 from practicesim.revenue.context import RevenueContext
 
 PAY, PLACE, RECOVER, WRITE_OFF = range(4)
+CHARITY = "charity"
+"""The ``carc_reason`` of a financial-assistance adjustment (charity care): not a CARC, the
+practice's own policy."""
 
 
 class PatientCollections:
@@ -44,9 +49,15 @@ class PatientCollections:
         """Charge entry of a self-pay visit: discount, then the patient owes the rest."""
         payer = self.ctx.scenario.payers[claim.payer]
         accounts = self.ctx.accounts
-        discount = round(claim.charge_cents * payer.self_pay_discount)
+        assistance = payer.financial_assistance
+        if claim.assisted and assistance is not None:
+            discount = round(claim.charge_cents * assistance.discount)
+            accounts.reduce(day, claim, lg.CONTRACTUAL, min(discount, claim.balance), "",
+                            CHARITY)
+        else:
+            discount = round(claim.charge_cents * payer.self_pay_discount)
+            accounts.reduce(day, claim, lg.CONTRACTUAL, min(discount, claim.balance))
         owed = claim.charge_cents - discount
-        accounts.reduce(day, claim, lg.CONTRACTUAL, min(discount, claim.balance))
         accounts.transfer_to_patient(day, claim, owed, "")
         claim.first_adjudication_day = day
         claim.patient_balance = claim.balance
@@ -64,6 +75,9 @@ class PatientCollections:
         statement_cost = cents(rules.statement_cost)
         u = claim.u
         probabilities = rules.pay_probability_per_statement
+        if (claim.payer in self.ctx.self_pay_index
+                and rules.self_pay_pay_probability_per_statement is not None):
+            probabilities = rules.self_pay_pay_probability_per_statement
         already_sent = min(already_sent, len(probabilities))
         first = day + 1 if next_statement_day is None else next_statement_day
         for i in range(already_sent, len(probabilities)):

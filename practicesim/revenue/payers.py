@@ -30,6 +30,7 @@ from collections.abc import Callable
 
 from practicesim import ledger as lg
 from practicesim.context import day_buckets
+from practicesim.deductibles import is_on_plan
 from practicesim.finance import cents
 from practicesim.revenue.claims import (
     AT_PAYER,
@@ -44,6 +45,7 @@ from practicesim.revenue.claims import (
     Claim,
 )
 from practicesim.revenue.context import RevenueContext
+from practicesim.scenario.payers import CostSharing
 
 
 def _resubmission(claim: Claim) -> int:
@@ -168,12 +170,7 @@ class Adjudication:
         # at least what the patient already paid (matters only when a dated change lowers
         # allowed_pct_of_medicare below it).
         allowed = max(allowed, claim.copay_collected_cents)
-        copay = min(max(cents(sharing.copay), claim.copay_collected_cents), allowed)
-        rest = allowed - copay
-        if claim.u[U_DEDUCTIBLE] < sharing.deductible_probability:
-            deductible, coinsurance = rest, 0
-        else:
-            deductible, coinsurance = 0, round(rest * sharing.coinsurance)
+        copay, deductible, coinsurance = self._responsibility(claim, sharing, allowed)
         payer_paid = allowed - copay - deductible - coinsurance
         to_secondary = claim.secondary >= 0 and copay + deductible + coinsurance > (
             claim.copay_collected_cents)
@@ -183,8 +180,31 @@ class Adjudication:
         self.ctx.finance.collected(day, payer_paid, fee_rate)
         if to_secondary:
             self.send_to_secondary(day, claim)
-        elif claim.balance:
+            return
+        self.ctx.settle_deposit(day, claim)
+        if claim.balance:
             self.to_patient(day, claim)
+
+    def _responsibility(self, claim: Claim, sharing: CostSharing, allowed: int
+                        ) -> tuple[int, int, int]:
+        """Copay, deductible and coinsurance (cents) of a paid claim with ``allowed`` cents:
+        the copay (at least what the desk took), then on the patient's deductible plan what is
+        left of its deductible (and that is put to its accumulator), else the flat
+        ``deductible_probability``; then coinsurance of the rest."""
+        plan = sharing.deductible_plan
+        on_plan = is_on_plan(plan, claim.plan_u)
+        terms = plan if on_plan else sharing
+        copay = min(max(cents(terms.copay), claim.copay_collected_cents), allowed)
+        rest = allowed - copay
+        if on_plan:
+            deductibles = self.ctx.deductibles
+            deductible = min(rest, deductibles.remaining(plan, claim.patient, claim.service_day,
+                                                         claim.elsewhere_u))
+            deductibles.apply(claim.patient, claim.service_day, deductible)
+            return copay, deductible, round((rest - deductible) * plan.coinsurance)
+        if claim.u[U_DEDUCTIBLE] < sharing.deductible_probability:
+            return copay, rest, 0
+        return copay, 0, round(rest * sharing.coinsurance)
 
     def send_to_secondary(self, day: int, claim: Claim, sent: bool = False) -> None:
         """The primary's remittance was posted on ``day``: the secondary receives the claim at
@@ -229,5 +249,6 @@ class Adjudication:
                                           "23" if enrolled else "B7")
         fee_rate = self.ctx.vendor.fee_rate(day, self.ctx.scenario.outsourcing, claim)
         self.ctx.finance.collected(day, paid, fee_rate)
+        self.ctx.settle_deposit(day, claim)
         if claim.balance:
             self.to_patient(day, claim)

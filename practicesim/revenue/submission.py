@@ -108,6 +108,7 @@ class Submission:
                 claim.first_adjudication_day = day
             accounts.event(day, claim, lg.DENIAL, "CO", "29")
             accounts.reduce(day, claim, lg.DENIAL_WRITEOFF, claim.balance, "CO", "29")
+            self.ctx.settle_deposit(day, claim)
             return
         self.to_payer(day, claim)
 

@@ -39,7 +39,15 @@ from practicesim.scenario.demand import Demand, NoShows, Ramp, Scheduling
 from practicesim.scenario.errors import ScenarioError
 from practicesim.scenario.loading import load_raw, load_scenario, validate
 from practicesim.scenario.paths import get_path, parse_path, set_path
-from practicesim.scenario.payers import CostSharing, Denials, Enrollment, Payer, PriorAuthorization
+from practicesim.scenario.payers import (
+    CostSharing,
+    DeductiblePlan,
+    Denials,
+    Enrollment,
+    FinancialAssistance,
+    Payer,
+    PriorAuthorization,
+)
 from practicesim.scenario.people import Provider, Session, Staff, StaffRole, VisitFlow
 from practicesim.scenario.root import Change, Scenario
 from practicesim.scenario.services import FeeScheduleEntry, ServiceLine, VisitType
@@ -51,12 +59,14 @@ __all__ = [
     "Change",
     "CostSharing",
     "Costs",
+    "DeductiblePlan",
     "Demand",
     "DenialAction",
     "Denials",
     "Dist",
     "Enrollment",
     "FeeScheduleEntry",
+    "FinancialAssistance",
     "Fraction",
     "FrontOffice",
     "Money",

@@ -62,7 +62,24 @@ class PatientCollections(Section):
     """
 
     desk_collection_rate: Fraction = 0.85
-    """Copays (and self-pay estimates) collected at the desk on the day of the visit."""
+    """Share of visits whose patient pays what the desk asks on the day of the visit."""
+    point_of_service: Literal["copay", "estimate"] = "copay"
+    """What the desk asks an insured patient for: the plan's ``copay``, or an ``estimate`` of
+    the whole patient responsibility (copay, what is left of the deductible as the payer's
+    eligibility response shows it on the day, coinsurance of the rest) from patients without
+    secondary coverage. The part beyond the copay is a deposit, applied to the claim's patient
+    balance when the payer's remittance is posted; what exceeds the balance is refunded then
+    (or when the claim is written off)."""
+    estimate_collection_rate: Fraction = 0.70
+    """Share of visits whose patient pays the deposit the desk asks for (at most
+    ``desk_collection_rate``: a patient who pays the deposit pays the copay too)."""
+    self_pay_desk_rate: Fraction | None = None
+    """Share of self-pay visits paid in full (after the discount) at the desk; None: the
+    ``desk_collection_rate``."""
+    self_pay_pay_probability_per_statement: list[Fraction] | None = Field(
+        default=None, min_length=1, max_length=6)
+    """The statements' pay probabilities for self-pay balances; None: those of insured
+    patients' balances (``pay_probability_per_statement``)."""
     statement_cycle_days: int = Field(default=30, gt=0)
     pay_probability_per_statement: list[Fraction] = Field(
         default_factory=lambda: [0.45, 0.30, 0.20], min_length=1, max_length=6

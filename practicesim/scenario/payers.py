@@ -29,14 +29,35 @@ class Denials(Section):
         return check_shares(value)
 
 
+class DeductiblePlan(Section):
+    """A plan whose annual deductible applies to office visits (a high-deductible plan, or
+    traditional Medicare's Part B deductible), held by ``share`` of the payer's patients.
+
+    Each patient on it has a deductible accumulator per plan year, reset on 1 January: the
+    ``deductible`` (dollars a year) is used up by the patient's care elsewhere
+    (``care_elsewhere``: dollars a year of deductible-eligible care outside the practice, drawn
+    per patient and year, spent evenly through the year) and by the practice's own claims, in
+    the order the payer adjudicates them. A claim pays ``copay`` (PR-3), then what is left of
+    the deductible (PR-1, at most the rest of the allowed amount), then ``coinsurance`` of the
+    rest (PR-2)."""
+
+    share: Fraction
+    deductible: Money
+    copay: Money = 0.0
+    coinsurance: Fraction = 0.0
+    care_elsewhere: Dist = Field(default_factory=lambda: {"dist": "fixed", "value": 0})
+
+
 class CostSharing(Section):
     """Patient responsibility on an adjudicated claim: copay (PR-3, dollars per visit), then
     with ``deductible_probability`` the rest of the allowed amount goes to the deductible
-    (PR-1), otherwise ``coinsurance`` of the rest is the patient's (PR-2)."""
+    (PR-1), otherwise ``coinsurance`` of the rest is the patient's (PR-2). Patients on the
+    ``deductible_plan`` (if any) follow its terms instead."""
 
     copay: Money = 0.0
     coinsurance: Fraction = 0.0
     deductible_probability: Fraction = 0.0
+    deductible_plan: DeductiblePlan | None = None
 
 
 class AsSecondary(Section):
@@ -62,13 +83,24 @@ class AsSecondary(Section):
     bills_patient: bool = True
 
 
+class FinancialAssistance(Section):
+    """The practice's financial-assistance (sliding-fee) policy for self-pay patients: ``share``
+    of them qualify (by income; each keeps its standing, drawn per patient) and get
+    ``discount`` off charges instead of the ``self_pay_discount``, posted as a contractual
+    adjustment with reason ``charity`` (charity care, not bad debt)."""
+
+    share: Fraction
+    discount: Fraction = 1.0
+
+
 class Payer(Section):
     """A payer (insurer) or self-pay.
 
     ``allowed_pct_of_medicare``: allowed amount per code as a fraction of Medicare's (1.0 =
     Medicare). ``lag_days``: days from submission to remittance, never below ``floor_days``
     (0 by default; set 14 for Medicare, whose clean claims are not paid earlier). Self-pay
-    patients get ``self_pay_discount`` off charges and owe the rest. ``secondary``: shares of
+    patients get ``self_pay_discount`` off charges and owe the rest, or, when they qualify
+    for the practice's ``financial_assistance``, its discount. ``secondary``: shares of
     this payer's patients whose secondary coverage is each named payer (the rest have none);
     ``as_secondary``: how this payer pays as someone's secondary.
     """
@@ -89,6 +121,7 @@ class Payer(Section):
     appeal_window_days: int = Field(default=120, gt=0)
     cost_sharing: CostSharing = CostSharing()
     self_pay_discount: Fraction = 0.0
+    financial_assistance: FinancialAssistance | None = None
 
 
 class Enrollment(Section):

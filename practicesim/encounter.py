@@ -50,7 +50,7 @@ class Encounter(NamedTuple):
     coverage_u: float
     """The patient's uniform for its secondary payer (``PatientPanel.coverage``)."""
     plan_u: float = 1.0
-    """The patient's uniform for its payer's deductible plan (``revenue/deductibles.py``)."""
+    """The patient's uniform for its payer's deductible plan (``practicesim.deductibles``)."""
     elsewhere_u: float = 0.5
     """The patient's uniform for its care elsewhere in the year of the visit."""
     deposit_cents: int = 0

@@ -156,6 +156,9 @@ def _deposits_held(claims: list[Claim], n_days: int) -> np.ndarray:
     held = np.zeros(n_days, dtype=np.int64)
     for claim in claims:
         if claim.deposit_cents:
+            if not claim.balance:
+                raise AssertionError(f"claim {claim.id} was closed holding a desk deposit of "
+                                     f"{claim.deposit_cents} cents (never applied or refunded)")
             held[max(0, claim.service_day)] += claim.deposit_cents
     return held
 

@@ -101,6 +101,7 @@ def _open_claims(practice: Practice, state: PracticeState) -> None:
             medicare_allowed_cents=allowed if allowed >= 0 else round(charge * ratio),
             copay_collected_cents=charge - balance, denials=row["denials"],
             u=array("d", u.tobytes()), key=keys[k], secondary=secondary,
+            deposit_cents=row["deposit_cents"],
         )
         ctx.accounts.open_balance(claim, 0, balance)
         _resume(practice, claim, row, u)

@@ -24,7 +24,8 @@ Files in a state folder:
   of Medicare allowed to charge), ``secondary_payer`` (the patient's secondary payer, a name in
   the scenario; required for stage ``secondary``, the payer it awaits; empty: none),
   ``primary_paid`` (dollars, stage ``secondary``: what the primary paid; default: the
-  primary's allowed amount less the balance).
+  primary's allowed amount less the balance), ``deposit`` (dollars: the desk's deposit taken
+  at the visit and not yet applied to the claim, cash the practice already holds; default 0).
 - ``booked_appointments.csv``: one row per appointment on the book: ``provider``, ``date``,
   ``time`` (HH:MM, a slot of the provider's template), ``visit_type`` (a name, or
   ``service_line/visit_type``), ``payer`` and ``booked_on`` (date, on or before ``as_of``).
@@ -72,7 +73,7 @@ STATE_FILES = frozenset({CLAIMS_FILE, APPOINTMENTS_FILE, META_FILE})
 CLAIM_COLUMNS = ("claim", "payer", "provider", "service_date", "stage", "charge", "balance",
                  "submitted_date", "denied_date", "denial_reason", "patient_balance",
                  "statements_sent", "last_statement_date", "denials", "medicare_allowed",
-                 "secondary_payer", "primary_paid")
+                 "secondary_payer", "primary_paid", "deposit")
 REQUIRED_CLAIM_COLUMNS = ("claim", "payer", "provider", "service_date", "stage", "charge",
                           "balance")
 APPOINTMENT_COLUMNS = ("provider", "date", "time", "visit_type", "payer", "booked_on")
@@ -149,7 +150,8 @@ class PracticeState:
                 "cash": None if self.cash_cents is None else self.cash_cents / 100}
         (folder / META_FILE).write_text(json.dumps(meta, indent=2))
         claims = self.claims.copy()
-        for column in ("charge", "balance", "patient_balance", "medicare_allowed", "primary_paid"):
+        for column in ("charge", "balance", "patient_balance", "medicare_allowed", "primary_paid",
+                       "deposit"):
             cents = claims.pop(f"{column}_cents")
             claims[column] = [_dollars(c) if c >= 0 else "" for c in cents]
         claims[list(CLAIM_COLUMNS)].to_csv(folder / CLAIMS_FILE, index=False)
@@ -216,8 +218,13 @@ def state_from_run(run: Any) -> PracticeState:
     reason = denials.set_index("claim")["carc_reason"].astype(str)
     ids = claims["claim"]
     stage = claims["open_reason"].astype(str).map(_FROM_RUN_STAGE)
-    cycle = run.scenario.patient_collections.statement_cycle_days
-    max_statements = len(run.scenario.patient_collections.pay_probability_per_statement)
+    rules = run.scenario.patient_collections
+    cycle = rules.statement_cycle_days
+    self_pay = {p.name for p in run.scenario.payers if p.kind == "self_pay"}
+    own = rules.self_pay_pay_probability_per_statement
+    max_statements = np.where(
+        claims["payer"].astype(str).isin(self_pay).to_numpy() & (own is not None),
+        len(own or ()), len(rules.pay_probability_per_statement))
     billed = last[lg.TRANSFER].reindex(ids).fillna(claims["charge_day"].set_axis(ids))
     # statement i goes out on billed + 1 + i * cycle (revenue/patients.py)
     sent = np.clip((n - 2 - billed.to_numpy()) // cycle + 1, 0, max_statements).astype(int)
@@ -247,6 +254,7 @@ def state_from_run(run: Any) -> PracticeState:
             claims["secondary_payer"].notna(), "").to_numpy(),
         "primary_paid": np.where(stage == "secondary",
                                  claims["payer_paid_cents"].to_numpy() / 100, np.nan),
+        "deposit": claims["deposit_held_cents"].to_numpy() / 100,
     })
     table.loc[~table["stage"].isin(["at_payer"]), "submitted_date"] = None
     table.loc[~table["stage"].isin(["denied", "appeal"]), ["denied_date", "denial_reason"]] = (
@@ -351,7 +359,8 @@ def _line_index(table: pd.DataFrame) -> list[int]:
 _CLAIM_FIELDS = ("claim", "payer", "provider", "service_date", "stage", "charge_cents",
                  "balance_cents", "submitted_date", "denied_date", "denial_reason",
                  "patient_balance_cents", "statements_sent", "last_statement_date", "denials",
-                 "medicare_allowed_cents", "secondary_payer", "primary_paid_cents")
+                 "medicare_allowed_cents", "secondary_payer", "primary_paid_cents",
+                 "deposit_cents")
 
 
 def _claim_row(record: dict[str, Any], i: int, as_of: date, file: str) -> dict[str, Any]:
@@ -412,6 +421,7 @@ def _claim_row(record: dict[str, Any], i: int, as_of: date, file: str) -> dict[s
                                                   "medicare_allowed", -1),
         "secondary_payer": secondary,
         "primary_paid_cents": _optional_cents(get("primary_paid"), file, i, "primary_paid", -1),
+        "deposit_cents": _optional_cents(get("deposit"), file, i, "deposit", 0),
     }
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-import pytest
 
 from practicesim import simulate
 from practicesim.calendar import PracticeCalendar
@@ -68,8 +67,6 @@ def test_the_deductible_absorbs_each_year_s_first_visits_and_resets_on_1_january
     met_in_2026 = {p for (p, y), cents in used.items() if y == 2026 and cents == DEDUCTIBLE}
     again = [p for (p, y), cents in used.items() if y == 2027 and p in met_in_2026 and cents]
     assert again, "a patient who met the 2026 deductible owes the 2027 one"
-    january = claims[(claims["year"] == 2027)]
-    assert january["pr1"].sum() > claims[claims["year"] == 2026]["pr1"].sum() / 4
 
 
 def test_care_elsewhere_is_spent_evenly_through_the_year():
@@ -120,12 +117,11 @@ def test_the_desk_estimate_is_applied_at_the_remittance_and_the_excess_refunded(
     assert held > 0, "visits of the last days are not adjudicated yet"
 
 
-@pytest.mark.parametrize("policy", ["copay", "estimate"])
-def test_a_patient_with_secondary_coverage_is_asked_only_the_copay(policy):
-    """With Medigap for everyone, the desk takes no deposit under either policy: no refunds,
-    no deposits held."""
+def test_a_patient_with_secondary_coverage_is_asked_only_the_copay():
+    """With Medigap for everyone, the desk's estimate takes no deposit: no refunds, no
+    deposits held."""
     run = simulate(build({**CLEAN, "payers[medicare].secondary": {"medigap": 1.0},
-                          "patient_collections.point_of_service": policy,
+                          "patient_collections.point_of_service": "estimate",
                           "patient_collections.estimate_collection_rate": 1.0, **ONLY_MEDICARE}),
                    seed=3)
     assert run.daily["refunds_cents"].sum() == 0
@@ -157,3 +153,111 @@ def test_financial_assistance_is_charity_care_not_bad_debt():
     start = run.calendar.warmup
     reported = adjustments[charity & (adjustments["day"] >= start)]
     assert run.kpis()["charity_care"] == reported["amount_cents"].sum() / 100
+
+
+PATIENTS = {**CLEAN, "patient_collections.desk_collection_rate": 0.0,
+            "patient_collections.self_pay_desk_rate": 0.0,
+            "patient_collections.self_pay_pay_probability_per_statement": None,
+            "patient_collections.small_balance_writeoff": 0.0,
+            "patient_collections.statement_cycle_days": 30}
+
+
+def _arising(run) -> pd.DataFrame:
+    """Per claim with a patient balance: the day it arose (its last transfer to the patient)
+    and its amount, with the claim's patient payments and bad debt."""
+    ledger = run.ledger
+    moved = ledger[ledger["kind"] == "transfer_to_patient"].groupby("claim").agg(
+        day=("day", "max"), owed=("amount_cents", "sum"))
+    return moved
+
+
+def test_a_small_balance_is_written_off_the_day_it_arises():
+    """Balances of at most $20 (Medicare Advantage's $15 copays among them) are bad debt
+    (reason ``small_balance``) on the day they arise, with no statement; every larger one is
+    billed."""
+    run = simulate(build({**PATIENTS, "patient_collections.small_balance_writeoff": 20.0}),
+                   seed=3)
+    moved = _arising(run)
+    ledger = run.ledger
+    small = ledger[(ledger["kind"] == "bad_debt") & (ledger["carc_reason"] == "small_balance")]
+    assert len(small) > 20
+    assert (small["amount_cents"] <= 2000).all()
+    assert (small["day"].to_numpy() == moved.loc[small["claim"], "day"].to_numpy()).all()
+    assert (small["amount_cents"].to_numpy() == moved.loc[small["claim"], "owed"].to_numpy()).all()
+    billed = moved[(moved["owed"] > 2000) & (moved["day"] < run.calendar.n_days - 1)]
+    assert not billed.index.isin(small["claim"]).any()
+
+
+def test_a_card_on_file_pays_the_balance_after_its_charge_days_unless_declined():
+    """Every balance has a card on file, charged 2 days after the balance arises: never
+    declined, each balance is paid that day in full and no statement goes out; always
+    declined, the path is the statements' (statement costs as without cards)."""
+    card = {"share": 1.0, "decline_rate": 0.0, "charge_days": 2}
+    run = simulate(build({**PATIENTS, "patient_collections.card_on_file": card}), seed=3)
+    moved = _arising(run)
+    paid = run.ledger[run.ledger["kind"] == "patient_payment"].set_index("claim")
+    due = moved[moved["day"] + 2 < run.calendar.n_days]
+    assert len(due) > 50
+    assert (paid.loc[due.index, "day"].to_numpy() == due["day"].to_numpy() + 2).all()
+    assert (paid.loc[due.index, "amount_cents"].to_numpy() == due["owed"].to_numpy()).all()
+    assert run.daily["statement_costs_cents"].sum() == 0
+    declined = simulate(build({**PATIENTS, "patient_collections.card_on_file":
+                               {**card, "decline_rate": 1.0}}), seed=3)
+    plain = simulate(build(PATIENTS), seed=3)
+    assert declined.daily["statement_costs_cents"].sum() == (
+        plain.daily["statement_costs_cents"].sum())
+    assert declined.ledger["amount_cents"].sum() == plain.ledger["amount_cents"].sum()
+
+
+def test_a_payment_plan_pays_equal_instalments_monthly_or_goes_to_the_agency_at_a_default():
+    """No one pays a statement; every balance goes on a 3-month plan after the first statement
+    (sent the day after the balance arose): instalments on days +31, +61 and +91, the balance
+    split evenly with the odd cents in the first. With default_rate 1 every plan defaults at its
+    first instalment, and the balance is placed with the agency that day."""
+    plan = {"share": 1.0, "min_balance": 0.0, "months": 3, "default_rate": 0.0}
+    base = {**PATIENTS, "calendar.horizon_days": 150,
+            "patient_collections.pay_probability_per_statement": [0.0, 0.0],
+            "patient_collections.payment_plans": plan}
+    run = simulate(build(base), seed=3)
+    moved = _arising(run)
+    paid = run.ledger[run.ledger["kind"] == "patient_payment"]
+    done = moved[moved["day"] + 91 < run.calendar.n_days - 1]
+    assert len(done) > 10
+    for claim, row in done.iterrows():
+        rows = paid[paid["claim"] == claim]
+        owed, day = int(row["owed"]), int(row["day"])
+        shares = [owed // 3 + owed % 3, owed // 3, owed // 3]
+        expected = [(day + 31 + 30 * k, cents) for k, cents in enumerate(shares) if cents]
+        assert list(zip(rows["day"], rows["amount_cents"], strict=True)) == expected, claim
+    defaulted = simulate(build({**base, "patient_collections.payment_plans":
+                                {**plan, "default_rate": 1.0},
+                                "patient_collections.agency_recovery_rate": 1.0,
+                                "patient_collections.agency_days": 5}), seed=3)
+    recovered = defaulted.ledger[defaulted.ledger["kind"] == "patient_payment"]
+    moved = _arising(defaulted)
+    first = recovered.drop_duplicates("claim").set_index("claim")
+    assert len(first) > 10
+    assert (first["day"].to_numpy() == moved.loc[first.index, "day"].to_numpy() + 31 + 5).all()
+    assert (first["amount_cents"].to_numpy() == moved.loc[first.index, "owed"].to_numpy()).all()
+
+
+def test_a_deposit_on_a_claim_written_off_is_refunded():
+    """Every Medicare claim is denied and, with no biller, written off when its appeal window
+    closes: each deposit (no claim is ever paid, so the whole $100 is left at every visit:
+    min(allowed, 100) + 20% of the rest) comes back as a refund, to the cent."""
+    run = simulate(build({**CLEAN, **ONLY_MEDICARE,
+                          "payers[medicare].denial.rate": 1.0,
+                          "payers[medicare].appeal_window_days": 5,
+                          "staff.billers.count": 0,
+                          "patient_collections.point_of_service": "estimate",
+                          "patient_collections.desk_collection_rate": 1.0,
+                          "patient_collections.estimate_collection_rate": 1.0}), seed=3)
+    claims = run.claims
+    written = claims[claims["written_off_cents"] == claims["charge_cents"]]
+    assert len(written) > 20
+    allowed = written["medicare_allowed_cents"]
+    deductible = allowed.clip(upper=DEDUCTIBLE)
+    deposits = deductible + ((allowed - deductible) * COINSURANCE).round().astype(int)
+    assert run.daily["refunds_cents"].sum() == deposits.sum()
+    assert (claims.loc[claims["open_balance_cents"] > 0, "deposit_held_cents"] > 0).any()
+    assert (claims.loc[claims["open_balance_cents"] == 0, "deposit_held_cents"] == 0).all()

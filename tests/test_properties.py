@@ -19,7 +19,8 @@ def practices(draw: st.DrawFn) -> tuple[dict[str, object], int]:
     """A small random practice: staff, demand, payer terms and billing policies all drawn, with
     sometimes a dated change of payer terms and billing staff (fee cuts included), secondary
     coverage (shares and each secondary's rules), deductible plans (accumulators across 1
-    January) and the desk's policy (estimate deposits, refunds, self-pay terms) drawn too."""
+    January), the desk's policy (estimate deposits, refunds, self-pay terms) and patient
+    collections (small balances, cards on file, payment plans) drawn too."""
     updates = {
         "calendar.horizon_days": draw(st.integers(20, 90)),
         "calendar.warmup_days": draw(st.integers(0, 40)),
@@ -53,6 +54,12 @@ def practices(draw: st.DrawFn) -> tuple[dict[str, object], int]:
         "patient_collections.self_pay_desk_rate": draw(st.none() | rate),
         "patient_collections.self_pay_pay_probability_per_statement": draw(
             st.none() | st.lists(rate, min_size=1, max_size=4)),
+        "patient_collections.small_balance_writeoff": draw(st.sampled_from([0, 10, 60])),
+        "patient_collections.card_on_file": draw(st.none() | st.fixed_dictionaries({
+            "share": rate, "decline_rate": rate, "charge_days": st.integers(0, 5)})),
+        "patient_collections.payment_plans": draw(st.none() | st.fixed_dictionaries({
+            "share": rate, "min_balance": st.sampled_from([0, 50, 200]),
+            "months": st.integers(2, 12), "default_rate": small_rate})),
     }
     for payer in ("medicare", "medicaid", "commercial_a", "commercial_b", "medicare_advantage"):
         updates[f"payers[{payer}].denial.rate"] = draw(small_rate)

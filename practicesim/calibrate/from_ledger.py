@@ -85,28 +85,33 @@ def _payer_terms(payer: dict, name: str, fits: PayerFits, error_share: float, ra
         allowed, low * ratio, high * ratio, n, "transactions (x base charge/Medicare ratio)")
     sharing = payer["cost_sharing"]
     plan = sharing.get("deductible_plan")
-    prefix = "other_" if plan else ""
-    sharing["copay"] = fits.value(name, f"{prefix}copay_dollars")
-    sharing["deductible_probability"] = fits.value(name, f"{prefix}deductible_probability")
-    sharing["coinsurance"] = min(1.0, max(0.0, fits.value(name, f"{prefix}coinsurance")))
-    for key in ("copay", "deductible_probability", "coinsurance"):
-        parameter = f"{prefix}{key}_dollars" if key == "copay" else f"{prefix}{key}"
-        rows[f"payers[{name}].cost_sharing.{key}"] = _row(fits, name, parameter)
+    # with a deductible plan, the flat terms are those of the patients not on it; a patient with
+    # a deductible counts as on the plan, so their deductible probability is not identified
+    fitted = ("copay", "coinsurance") if plan else ("copay", "deductible_probability",
+                                                    "coinsurance")
+    _fit_terms(sharing, f"payers[{name}].cost_sharing", "other_" if plan else "", fitted,
+               name, fits, rows)
     if plan:
-        _deductible_plan(plan, name, fits, rows)
+        plan["share"] = min(1.0, max(0.0, fits.value(name, "plan_share")))
+        rows[f"payers[{name}].cost_sharing.deductible_plan.share"] = _row(fits, name,
+                                                                          "plan_share")
+        _fit_terms(plan, f"payers[{name}].cost_sharing.deductible_plan", "plan_",
+                   ("copay", "coinsurance"), name, fits, rows)
 
 
-def _deductible_plan(plan: dict, name: str, fits: PayerFits, rows: dict) -> None:
-    """The base payer's deductible plan with its share, copay and coinsurance fitted (by
-    patient: ``calibrate/payers.py``); its deductible and care elsewhere stay the base's (one
-    practice's claims do not identify them)."""
-    plan["share"] = min(1.0, max(0.0, fits.value(name, "plan_share")))
-    plan["copay"] = fits.value(name, "plan_copay_dollars")
-    plan["coinsurance"] = min(1.0, max(0.0, fits.value(name, "plan_coinsurance")))
-    key = f"payers[{name}].cost_sharing.deductible_plan"
-    rows[f"{key}.share"] = _row(fits, name, "plan_share")
-    rows[f"{key}.copay"] = _row(fits, name, "plan_copay_dollars")
-    rows[f"{key}.coinsurance"] = _row(fits, name, "plan_coinsurance")
+def _fit_terms(terms: dict, key: str, prefix: str, names: tuple[str, ...], payer: str,
+               fits: PayerFits, rows: dict) -> None:
+    """Set each of ``names`` (``copay``, ``deductible_probability``, ``coinsurance``) in
+    ``terms`` to its fit ``<prefix><name>`` (the copay's in dollars), unless the fit saw no
+    claims (then the base scenario's value stays). A deductible plan's deductible and care
+    elsewhere always stay the base's: one practice's claims do not identify them."""
+    for name in names:
+        parameter = f"{prefix}{name}_dollars" if name == "copay" else f"{prefix}{name}"
+        row = _row(fits, payer, parameter)
+        if row[3] == 0:
+            continue
+        terms[name] = row[0] if name == "copay" else min(1.0, max(0.0, row[0]))
+        rows[f"{key}.{name}"] = row
 
 
 def _charge_lag(fits: PayerFits, data: dict, rows: dict) -> None:

@@ -28,8 +28,9 @@ PR-3 copay). Then per payer:
   when one of its adjudicated claims has a PR-1 deductible, or PR-2 coinsurance without a
   copay; ``plan_share`` is the share of the payer's patients on one, and copay and coinsurance
   are fitted apart over the claims of patients on a plan (``plan_*``) and of the others
-  (``other_*``; those never have a deductible). The deductible itself and care elsewhere are
-  not identified by one practice's claims (most of a deductible is met elsewhere);
+  (``other_*``; those never have a deductible, so their deductible probability is 0 by
+  construction, not a fit). The deductible itself and care elsewhere are not identified by one
+  practice's claims (most of a deductible is met elsewhere);
 - **rework outcome**: the share of initially denied claims later paid;
 - **share** of the practice's claims.
 

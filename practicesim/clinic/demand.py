@@ -59,7 +59,7 @@ class PatientPanel:
         self.coverage: list[float] = streams.keyed("coverage", keys, 1)[:, 0].tolist()
         self.key: list[int] = keys.tolist()
         """Each patient's identity (what created it): keys its own draws (its deductible plan,
-        its care elsewhere: ``revenue/deductibles.py``)."""
+        its care elsewhere: ``practicesim.deductibles``)."""
 
     def add(self, u: float, u_coverage: float, key: int) -> int:
         """A new patient whose payer is drawn from the mix with uniform ``u``."""

@@ -39,7 +39,7 @@ class ChargeCapture:
     """Turns completed visits into posted charges after the charge lag."""
 
     def __init__(self, ctx: RevenueContext, to_coding: Callable[[int, Claim], None],
-                 to_self_pay: Callable[[int, Claim], None]) -> None:
+                 to_self_pay: Callable[[int, Claim, int], None]) -> None:
         self.ctx = ctx
         self.to_coding = to_coding
         self.to_self_pay = to_self_pay
@@ -89,12 +89,12 @@ class ChargeCapture:
             claim.first_lag = lag
             claim.first_posting_lag = posting
             accounts.open_claim(claim, day)
+            if claim.payer in self_pay:
+                self.to_self_pay(day, claim, claim.copay_collected_cents)
+                continue
             if claim.copay_collected_cents:
                 accounts.reduce(day, claim, lg.PATIENT_PAYMENT, claim.copay_collected_cents)
-            if claim.payer in self_pay:
-                self.to_self_pay(day, claim)
-            else:
-                self.to_coding(day, claim)
+            self.to_coding(day, claim)
         self.due[day] = []
 
     def _secondaries(self, due: list[Claim]) -> list[int]:

@@ -19,6 +19,7 @@ import pandas as pd
 from practicesim import ledger as lg
 from practicesim.encounter import Encounter
 from practicesim.ledger import Interned
+from practicesim.scenario.billing import MAX_INSTALMENTS
 
 # Where an open claim is; the reason an unresolved claim is still open at the end of a run.
 CODING = "awaiting_coding"
@@ -54,7 +55,12 @@ U_REWORK = U_FIRST_LAG + 5
 """Denial k (0, 1, 2) takes ``u[U_REWORK + k]`` for its rework minutes."""
 U_SECONDARY_SEND, U_SECONDARY_LAG, U_SECONDARY_POSTING = range(U_REWORK + 3, U_REWORK + 6)
 """Days until the practice sends the secondary claim, the secondary's lag and its posting lag."""
-CLAIM_DRAWS = U_REWORK + 6
+U_CARD, U_CARD_DECLINE, U_PLAN = range(U_REWORK + 6, U_REWORK + 9)
+"""The patient balance is charged to a card on file?, the charge is declined?, and it goes on
+a payment plan?"""
+U_INSTALMENTS = U_REWORK + 9
+"""Instalment k of a payment plan uses ``u[U_INSTALMENTS + k]`` (the patient defaults?)."""
+CLAIM_DRAWS = U_INSTALMENTS + MAX_INSTALMENTS
 
 
 @dataclass(slots=True)
@@ -308,7 +314,7 @@ _CLAIM_INTEGERS = (
     ("resolved_day", "resolved_day"), ("open_balance_cents", "balance"),
     ("patient_balance_cents", "patient_balance"), ("payer_paid_cents", "paid_by_payer"),
     ("patient_paid_cents", "paid_by_patient"), ("written_off_cents", "written_off"),
-    ("secondary_index", "secondary"),
+    ("secondary_index", "secondary"), ("deposit_held_cents", "deposit_cents"),
 )
 _CLAIM_FLAGS = ("has_error", "scrubber_caught", "rejected", "vendor_coded", "vendor_reworked",
                "authorization_missing")

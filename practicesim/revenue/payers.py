@@ -7,8 +7,12 @@ either denied with a CARC reason, or paid:
 
 - allowed = min(charge, Medicare allowed for its codes x ``allowed_pct_of_medicare``)
 - contractual adjustment (CO-45) = charge - allowed
-- patient responsibility: copay (PR-3), then either the rest to the deductible (PR-1, with
-  ``deductible_probability``) or ``coinsurance`` of the rest (PR-2)
+- patient responsibility: copay (PR-3), then for a patient on the payer's deductible plan
+  (``cost_sharing.deductible_plan``) what is left of its deductible this year (PR-1,
+  ``practicesim.deductibles``) and the plan's ``coinsurance`` of the rest (PR-2); otherwise
+  either the rest to the deductible (PR-1, with ``deductible_probability``) or ``coinsurance``
+  of the rest (PR-2); a desk deposit is then applied to the patient's part and the excess
+  refunded
 - payer payment = allowed - patient responsibility.
 
 A patient with secondary coverage (``payers[].secondary``) has the patient responsibility sent

@@ -13,6 +13,9 @@ from pydantic import Field, field_validator
 from practicesim.distributions import as_dist
 from practicesim.scenario.base import Dist, Fraction, Money, Section, check_shares
 
+MAX_INSTALMENTS = 12
+"""The most monthly instalments of a payment plan (each draws a claim's own uniform)."""
+
 DenialAction = Literal["correct", "appeal", "write_off"]
 
 
@@ -50,6 +53,29 @@ class Billing(Section):
     @classmethod
     def _sums_to_one(cls, value: dict[str, float]) -> dict[str, float]:
         return check_shares(value)
+
+
+class CardOnFile(Section):
+    """Cards on file: ``share`` of patient balances belong to a patient whose card the practice
+    keeps (drawn per claim); the balance is charged to it ``charge_days`` after it arises and
+    is declined with ``decline_rate`` (then statements go out as for any balance)."""
+
+    share: Fraction
+    decline_rate: Fraction = 0.10
+    charge_days: int = Field(default=1, ge=0)
+
+
+class PaymentPlans(Section):
+    """Payment plans: a balance of at least ``min_balance`` dollars left unpaid after the first
+    statement goes on a plan with probability ``share``: ``months`` monthly instalments (the
+    balance split evenly, the first month's taking the odd cents), the first one statement
+    cycle after that statement; each month the patient defaults with ``default_rate`` (per
+    instalment), and the rest goes to the agency as an unpaid balance would."""
+
+    share: Fraction
+    min_balance: Money = 200.0
+    months: int = Field(default=6, ge=2, le=MAX_INSTALMENTS)
+    default_rate: Fraction = 0.04
 
 
 class PatientCollections(Section):
@@ -90,6 +116,11 @@ class PatientCollections(Section):
         default_factory=lambda: {"dist": "lognormal", "median": 90, "p90": 240}
     )
     statement_cost: Money = 1.0
+    small_balance_writeoff: Money = 0.0
+    """A patient balance of at most this many dollars when it arises is written off (bad debt
+    with reason ``small_balance``) instead of billed."""
+    card_on_file: CardOnFile | None = None
+    payment_plans: PaymentPlans | None = None
 
 
 class FrontOffice(Section):

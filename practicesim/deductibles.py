@@ -76,7 +76,6 @@ class Deductibles:
             self.applied[key] = self.applied.get(key, 0) + amount
 
 
-
 def is_on_plan(plan: DeductiblePlan | None, u: float) -> bool:
     """Whether a patient with plan uniform ``u`` is on ``plan`` (never, without one)."""
     return plan is not None and u < plan.share

@@ -161,4 +161,3 @@ def _deposits_held(claims: list[Claim], n_days: int) -> np.ndarray:
                                      f"{claim.deposit_cents} cents (never applied or refunded)")
             held[max(0, claim.service_day)] += claim.deposit_cents
     return held
-

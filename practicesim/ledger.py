@@ -71,6 +71,9 @@ COLUMNS = ("day", "claim", "service_day", "patient", "payer", "kind", "amount_ce
 
 
 KIND_CODE = {kind: i for i, kind in enumerate(KINDS)}
+CHARITY = "charity"
+"""The ``carc_reason`` of a ``contractual_adjustment`` for financial assistance (charity
+care): the practice's policy, not a CARC."""
 
 
 class LedgerBook:

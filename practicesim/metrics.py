@@ -107,7 +107,8 @@ def charity_care(ledger: pd.DataFrame, start: int, end: int) -> float:
     """Charity care (dollars) = financial-assistance adjustments (``contractual_adjustment``
     rows with reason ``charity``) posted in the period."""
     rows = _period(ledger[ledger["kind"] == lg.CONTRACTUAL], "day", start, end)
-    return float(rows.loc[rows["carc_reason"].astype(str) == "charity", "amount_cents"].sum()) / 100
+    charity = rows["carc_reason"].astype(str) == lg.CHARITY
+    return float(rows.loc[charity, "amount_cents"].sum()) / 100
 
 
 def refunds(daily: pd.DataFrame, start: int, end: int) -> float:

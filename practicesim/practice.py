@@ -79,7 +79,8 @@ class Practice:
         self.scheduler = Scheduler(ctx, self.book)
         self.patients = PatientCollections(ctx)
         self.submission = Submission(ctx, self._to_payer)
-        self.payers = Adjudication(ctx, self._to_denials, self.patients.bill)
+        self.payers = Adjudication(ctx, self._to_denials, self.patients.bill,
+                                   self.submission.resend)
         self.denials = DenialQueue(ctx, self.submission.resubmit, self.payers.pay)
         self.coding = CodingQueue(ctx, self.submission.prepare)
         self.charges = ChargeCapture(ctx, self.coding.receive, self.patients.self_pay)

@@ -44,6 +44,7 @@ def practices(draw: st.DrawFn) -> tuple[dict[str, object], int]:
         "billing.queue_priority": draw(
             st.sampled_from(["fifo", "oldest_first", "largest_first", "deadline_first"])),
         "billing.appeal_success_rate": draw(rate),
+        "billing.follow_up_days": draw(st.integers(1, 60)),
         "patient_collections.desk_collection_rate": draw(rate),
         "patient_collections.pay_probability_per_statement": draw(
             st.lists(rate, min_size=1, max_size=4)),
@@ -66,6 +67,7 @@ def practices(draw: st.DrawFn) -> tuple[dict[str, object], int]:
         updates[f"payers[{payer}].denial.resubmission_denial_rate"] = draw(small_rate)
         updates[f"payers[{payer}].timely_filing_days"] = draw(st.integers(10, 365))
         updates[f"payers[{payer}].appeal_window_days"] = draw(st.integers(5, 120))
+        updates[f"payers[{payer}].no_response_rate"] = draw(small_rate)
         updates[f"payers[{payer}].allowed_pct_of_medicare"] = draw(st.floats(0.3, 3.0))
         updates[f"payers[{payer}].cost_sharing"] = {
             "copay": draw(st.sampled_from([0, 10, 25, 60, 500])),

@@ -258,3 +258,43 @@ def test_medicare_billing_dates_from_the_later_of_application_and_start(applied,
     assert window[0][0] == cal.day(date.fromisoformat(first))
     approved = cal.day(date.fromisoformat(applied)) + 50
     assert practice.ctx.coverage.effective_day(0, 0) == approved
+
+
+def _events(run: Run, kind: str) -> pd.DataFrame:
+    rows = run.ledger[run.ledger["kind"] == kind]
+    return rows[rows["payer"] == "medicare"]
+
+
+def test_a_claim_the_payer_never_answers_is_sent_again_after_each_follow_up():
+    """Medicare answers no submission: each Medicare claim is sent again one day after each
+    30-day status inquiry (days s, s + 31, s + 62, ...) and, once past its 70-day timely-filing
+    limit, denied CO-29 and written off, never paid."""
+    run = simulate(build({"calendar.horizon_days": 150, "payers[medicare].no_response_rate": 1.0,
+                          "payers[medicare].timely_filing_days": 70,
+                          "billing.follow_up_days": 30}), seed=2)
+    sent = _events(run, "submission").groupby("claim")["day"].apply(list)
+    claims = run.claims.set_index("claim")
+    assert not (run.ledger.loc[run.ledger["payer"] == "medicare", "kind"]
+                == "payer_payment").any()
+    written = _events(run, "denial_writeoff")
+    assert len(written) > 30 and (written["carc_reason"] == "29").all()
+    for claim, days in sent.loc[written["claim"]].items():
+        assert days == [days[0] + 31 * k for k in range(len(days))], claim
+        service = int(claims.loc[claim, "service_day"])
+        assert days[-1] > service + 70 >= days[-2], claim
+
+
+def test_claims_sent_again_after_no_answer_are_paid_on_their_next_submission():
+    """Half of Medicare's submissions go unanswered (each its own draw): a claim paid on its
+    k-th submission was sent k times, 31 days apart, with no denial in between; the share of
+    claims needing a second submission is about one half."""
+    run = simulate(build({"calendar.horizon_days": 150, "payers[medicare].no_response_rate": 0.5,
+                          "payers[medicare].denial.rate": 0.0, "billing.claim_error_rate": 0.0,
+                          "billing.follow_up_days": 30}), seed=2)
+    sent = _events(run, "submission").groupby("claim")["day"].apply(list)
+    paid = _events(run, "payer_payment").drop_duplicates("claim").set_index("claim")
+    again = [days for claim, days in sent.loc[paid.index].items() if len(days) > 1]
+    assert 0.35 < len(again) / len(paid) < 0.65
+    for days in again:
+        assert days == [days[0] + 31 * k for k in range(len(days))]
+    assert _events(run, "denial").empty

@@ -105,7 +105,9 @@ def claim_paths(ledger: pd.DataFrame) -> pd.DataFrame:
     """One row per claim with a charge, in the order of the charges in the ledger (never in
     pseudonym order, which changes with the process's key): payer, patient, service and charge
     days, first
-    submission, first remittance and whether it was a denial, its reason, charge, contractual
+    submission (``submitted_day``: the one the first decision answers, the last sent before it,
+    as a claim the payer never answered is sent again), first remittance and whether it was a
+    denial, its reason, charge, contractual
     adjustments, payer payments and transfers to the patient by reason. ``paid_day``: the first
     remittance that adjudicated the claim (a payer payment, a contractual adjustment or a
     transfer to the patient: a claim whose allowed amount all goes to the deductible is paid
@@ -126,7 +128,7 @@ def claim_paths(ledger: pd.DataFrame) -> pd.DataFrame:
         "charge_day": charges.groupby("claim")["day"].min(),
         "charge_cents": charges.groupby("claim")["amount_cents"].sum(),
     })
-    out["submitted_day"] = first_day(kind == "submission")
+    sent = ledger.loc[kind == "submission", ["claim", "day"]]
     # the primary payer's remittances: rows in its name, and the patient responsibility it sent
     # on to a secondary (whose own payment, write-off and PR rows are left out here)
     primary = ledger["claim"].map(out["payer"]).astype(str)
@@ -142,6 +144,11 @@ def claim_paths(ledger: pd.DataFrame) -> pd.DataFrame:
     out["denial_reason"] = first_denial["carc_reason"].astype(str)
     decided = pd.concat([out["paid_day"], out["denied_day"]], axis=1).min(axis=1)
     out["decided_day"] = decided
+    # the submission the first decision answers: the last one sent before it (a claim the
+    # payer never answered was sent again), or the last one of a claim still waiting
+    before = sent["claim"].map(decided)
+    out["submitted_day"] = sent[before.isna() | (sent["day"] <= before)].groupby(
+        "claim")["day"].max()
     out["first_denied"] = out["denied_day"].notna() & ~(out["paid_day"] < out["denied_day"])
     out["contractual_cents"] = total(kind == "contractual_adjustment")
     out["payer_paid_cents"] = total(kind == "payer_payment")

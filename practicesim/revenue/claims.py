@@ -60,7 +60,10 @@ U_CARD, U_CARD_DECLINE, U_PLAN = range(U_REWORK + 6, U_REWORK + 9)
 a payment plan?"""
 U_INSTALMENTS = U_REWORK + 9
 """Instalment k of a payment plan uses ``u[U_INSTALMENTS + k]`` (the patient defaults?)."""
-CLAIM_DRAWS = U_INSTALMENTS + MAX_INSTALMENTS
+U_NO_RESPONSE = U_INSTALMENTS + MAX_INSTALMENTS
+"""Submission k (1, 2, 3, 4 and later) uses ``u[U_NO_RESPONSE + min(k - 1, 3)]``: the payer
+never answers it?"""
+CLAIM_DRAWS = U_NO_RESPONSE + 4
 
 
 @dataclass(slots=True)

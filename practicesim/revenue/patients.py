@@ -47,9 +47,6 @@ from practicesim.scenario.billing import PaymentPlans
 PAY, PLACE, RECOVER, WRITE_OFF, INSTALMENT = range(5)
 SMALL_BALANCE = "small_balance"
 """The ``carc_reason`` of a small-balance write-off (the practice's policy, not a CARC)."""
-CHARITY = "charity"
-"""The ``carc_reason`` of a financial-assistance adjustment (charity care): not a CARC, the
-practice's own policy."""
 
 
 class PatientCollections:
@@ -71,7 +68,7 @@ class PatientCollections:
         if claim.assisted and assistance is not None:
             discount = round(claim.charge_cents * assistance.discount)
             accounts.reduce(day, claim, lg.CONTRACTUAL, min(discount, claim.balance), "",
-                            CHARITY)
+                            lg.CHARITY)
         else:
             discount = round(claim.charge_cents * payer.self_pay_discount)
             accounts.reduce(day, claim, lg.CONTRACTUAL, min(discount, claim.balance))

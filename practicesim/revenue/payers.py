@@ -22,7 +22,10 @@ what the secondary leaves is billed to the patient.
 Denials on a first submission: a claim with an error the scrubber missed is denied with one of
 ``billing.error_denial_reasons``; otherwise with probability ``denial.rate`` and a reason from
 ``denial.reasons``. A provider not enrolled with the payer on the date of service is denied
-B7. A corrected claim is denied again with ``denial.resubmission_denial_rate``. A first-pass
+B7. A corrected claim is denied again with ``denial.resubmission_denial_rate``. A submission the
+payer never answers (``no_response_rate``, each submission its own draw) waits for the
+practice's status inquiry ``billing.follow_up_days`` later and is sent again (a claim still
+unanswered past its timely-filing limit is then denied CO-29). A first-pass
 eligibility denial (``front_office.eligibility_reasons``) of a visit whose coverage was verified
 before it is avoided with ``front_office.eligibility_fix_rate``.
 """
@@ -41,6 +44,7 @@ from practicesim.revenue.claims import (
     AT_SECONDARY,
     U_DEDUCTIBLE,
     U_DENY,
+    U_NO_RESPONSE,
     U_REASON,
     U_RESUBMITTED,
     U_SECONDARY_LAG,
@@ -72,26 +76,36 @@ class Adjudication:
     """Payers' decisions on submitted claims, and the posting of their remittances."""
 
     def __init__(self, ctx: RevenueContext, to_denials: Callable[[int, Claim, str], None],
-                 to_patient: Callable[[int, Claim], None]) -> None:
+                 to_patient: Callable[[int, Claim], None],
+                 to_resend: Callable[[int, Claim], None]) -> None:
         self.ctx = ctx
         self.to_denials = to_denials
         self.to_patient = to_patient
+        self.to_resend = to_resend
         self.due: list[list[Claim]] = day_buckets(ctx.n_days)
+        self.unanswered: list[list[Claim]] = day_buckets(ctx.n_days)
+        """Claims the payer never answered, by the day the practice follows them up."""
         self.secondary_due: list[list[Claim]] = day_buckets(ctx.n_days)
         payers = ctx.scenario.payers
         self.lags = [p.lag_days for p in payers]
         self.posting_lag = ctx.scenario.billing.posting_lag_days
 
     def receive(self, day: int, claim: Claim) -> None:
-        """The payer accepted the claim on ``day``; schedule its remittance."""
+        """The payer accepted the claim on ``day``; schedule its remittance, or, if the payer
+        never answers this submission, the practice's follow-up."""
         payer = self.ctx.scenario.payers[claim.payer]
+        claim.stage = AT_PAYER
+        if claim.u[U_NO_RESPONSE + min(claim.submissions - 1, 3)] < payer.no_response_rate:
+            follow_up = day + self.ctx.scenario.billing.follow_up_days
+            if follow_up < self.ctx.n_days:
+                self.unanswered[follow_up].append(claim)
+            return
         if claim.submissions == 1:
             lag, posting = claim.first_lag, claim.first_posting_lag
         else:
             u = claim.u[_resubmission(claim) + 1:]
             lag = self.lags[claim.payer].quantile(u[0])
             posting = self.posting_lag.quantile(u[1])
-        claim.stage = AT_PAYER
         when = day + max(payer.floor_days, math.ceil(lag), 1) + max(0, math.ceil(posting))
         if when < self.ctx.n_days:
             self.due[when].append(claim)
@@ -117,11 +131,14 @@ class Adjudication:
             self.due[max(day, when)].append(claim)
 
     def on_day(self, day: int) -> None:
+        for claim in self.unanswered[day]:
+            self.to_resend(day, claim)
+        self.unanswered[day] = []
         for claim in self.due[day]:
             first = claim.first_adjudication_day < 0
             if first:
                 claim.first_adjudication_day = day
-            reason = self._denial_reason(claim)
+            reason = self._denial_reason(claim, claim.denials == 0)
             if reason:
                 claim.denials += 1
                 if first:
@@ -135,13 +152,16 @@ class Adjudication:
             self.pay_as_secondary(day, claim)
         self.secondary_due[day] = []
 
-    def _denial_reason(self, claim: Claim) -> str:
+    def _denial_reason(self, claim: Claim, first: bool) -> str:
+        """The CARC the payer denies the claim with ("" if it pays): ``first`` (never denied
+        before; a claim sent again after no answer is still on its first pass), from its errors
+        and the payer's denial rate; else (a corrected claim) with the resubmission rate."""
         payer = self.ctx.scenario.payers[claim.payer]
         if not self.ctx.coverage.covers(claim.provider, claim.payer, claim.service_day):
             return "B7"
-        if claim.authorization_missing and claim.submissions == 1:
+        if claim.authorization_missing and first:
             return "197"
-        if claim.submissions > 1:
+        if not first:
             again = payer.denial.resubmission_denial_rate * claim.correction_error_factor
             if claim.u[_resubmission(claim)] < again:
                 return claim.initial_denial_reason or pick(payer.denial.reasons,

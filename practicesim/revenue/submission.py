@@ -67,6 +67,11 @@ class Submission:
         claim.has_error = False
         self._schedule(day + 1, claim)
 
+    def resend(self, day: int, claim: Claim) -> None:
+        """A claim the payer never answered, found on ``day`` by a status inquiry, goes out
+        again, as it was, in the next day's batch."""
+        self._schedule(day + 1, claim)
+
     def _schedule(self, day: int, claim: Claim) -> None:
         if day < self.ctx.n_days:
             self.due[day].append(claim)

@@ -32,6 +32,9 @@ class Billing(Section):
     clearinghouse_rejection_rate: Fraction = 0.02
     posting_lag_days: Dist = Field(default_factory=lambda: as_dist(0.0))
     """Days from a remittance (ERA) arriving to its posting in the ledger."""
+    follow_up_days: int = Field(default=30, gt=0)
+    """Days after a submission with no answer from the payer when the practice checks the
+    claim's status (a 276/277 inquiry) and, finding it not on file, sends it again."""
     rejection_fix_days: Dist = Field(default_factory=lambda: as_dist(2.0))
     error_denial_reasons: dict[str, float] = Field(
         default_factory=lambda: {"16": 0.6, "4": 0.2, "11": 0.2}

@@ -119,6 +119,10 @@ class Payer(Section):
     denial: Denials = Denials()
     timely_filing_days: int = Field(default=365, gt=0)
     appeal_window_days: int = Field(default=120, gt=0)
+    no_response_rate: Fraction = 0.0
+    """Share of the claims this payer receives that it never answers (lost, or pended without
+    a 277CA or an 835): the claim waits until the practice's status inquiry,
+    ``billing.follow_up_days`` after it was sent, and is then sent again."""
     cost_sharing: CostSharing = CostSharing()
     self_pay_discount: Fraction = 0.0
     financial_assistance: FinancialAssistance | None = None

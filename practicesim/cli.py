@@ -24,6 +24,7 @@ from practicesim.engine import simulate
 from practicesim.files import OutputFolderError, check_output_folder
 from practicesim.output import RESULT_FILES, write_comparison, write_run, write_sweep
 from practicesim.progress import ReplicationProgress
+from practicesim.report.labels import MONEY_KPIS
 from practicesim.scenario import Scenario, ScenarioError, load_scenario
 from practicesim.state import PracticeState, StateError, read_state
 from practicesim.version import __version__
@@ -41,8 +42,7 @@ KPI_FORMATS = {
              "insurance_ar_over_90_pct", "patient_ar_over_90_pct",
              "denied_dollars_recovered_pct", "bad_debt_pct", "patient_collection_rate",
              "self_pay_collection_rate"),
-    "money": ("charges", "collections", "secondary_collections", "costs", "net_cash_flow",
-              "ending_ar", "ending_cash"),
+    "money": tuple(sorted(MONEY_KPIS)),
 }
 
 

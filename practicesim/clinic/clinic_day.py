@@ -228,11 +228,8 @@ class Clinic:
     def _patient_uniforms(self, day: int, patients: list[int]
                           ) -> list[tuple[float, float, float]]:
         """Today's patients' uniforms for their deductible plan, their care elsewhere this year
-        and their financial assistance (``deductibles.patient_uniforms``; (1.0, 0.5, 1.0),
-        unused, when no payer has a deductible plan or financial assistance)."""
-        payers = self.ctx.scenario.payers
-        if not any(p.cost_sharing.deductible_plan or p.financial_assistance for p in payers):
-            return [(1.0, 0.5, 1.0)] * len(patients)
+        and their financial assistance (``deductibles.patient_uniforms``; keyed, so drawing them
+        in a scenario without such terms shifts no other draw)."""
         keys = [self.panel.key[p] for p in patients]
         return list(zip(*patient_uniforms(self.ctx.streams, self.ctx.calendar.date(day).year,
                                           keys), strict=True))

@@ -25,6 +25,7 @@ from practicesim.revenue.patients import PatientCollections
 from practicesim.revenue.payers import Adjudication
 from practicesim.revenue.submission import Submission
 from practicesim.revenue.vendor import Vendor
+from practicesim.revenue.work import WorkQueues
 from practicesim.scenario import Provider, Scenario
 from practicesim.streams import Streams
 from practicesim.workforce import Workforce
@@ -77,11 +78,12 @@ class Practice:
         self.panel = PatientPanel(first, rules.panel_size, streams.get("panel"), streams)
         self.demand = DemandModel(ctx, self.panel)
         self.scheduler = Scheduler(ctx, self.book)
-        self.patients = PatientCollections(ctx)
-        self.submission = Submission(ctx, self._to_payer)
-        self.payers = Adjudication(ctx, self._to_denials, self.patients.bill,
+        self.work = WorkQueues(ctx)
+        self.patients = PatientCollections(ctx, self.work)
+        self.submission = Submission(ctx, self.work, self._to_payer)
+        self.payers = Adjudication(ctx, self.work, self._to_denials, self.patients.bill,
                                    self.submission.resend)
-        self.denials = DenialQueue(ctx, self.submission.resubmit, self.payers.pay)
+        self.denials = DenialQueue(ctx, self.work, self.submission.resubmit, self.payers.pay)
         self.coding = CodingQueue(ctx, self.submission.prepare)
         self.charges = ChargeCapture(ctx, self.coding.receive, self.patients.self_pay)
         self.clinic = Clinic(ctx, self.book, self.scheduler, self.demand, self.panel,
@@ -111,6 +113,7 @@ class Practice:
         self.submission.on_day(day)
         self.payers.on_day(day)
         self.denials.on_day(day)
+        self.work.on_day(day)
         self.patients.on_day(day)
         ctx.finance.on_day(day, ctx.scenario)
         self.denial_backlog[day] = self.denials.backlog

@@ -25,9 +25,11 @@ HEADER = ("claim_id,patient_id,payer,service_date,posted_date,type,amount,adjust
 
 @pytest.fixture(scope="module")
 def round_trip(tmp_path_factory):
-    """The baseline with no posting lag (so the payer lag is the remittance lag itself), a year
-    simulated, written as a transaction report and read back."""
-    scenario = build({"billing.posting_lag_days": 0}, path=BASELINE)
+    """The baseline with no posting lag and no remittance posted by hand (so the payer lag is
+    the remittance lag itself), a year simulated, written as a transaction report and read
+    back."""
+    scenario = build({"billing.posting_lag_days": 0, "billing.posting_exception_rate": 0.0},
+                     path=BASELINE)
     run = simulate(scenario, seed=4)
     path = write_ledger_csv(run, tmp_path_factory.mktemp("tx") / "transactions.csv")
     return scenario, run, read_transactions(path, MAPPING)

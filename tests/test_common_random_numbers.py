@@ -7,10 +7,14 @@ import pandas as pd
 from practicesim import simulate
 from tests.conftest import build
 
+DENIALS_ONLY = {"billing.work_minutes": {}, "billing.posting_exception_rate": 0.0}
+"""Billers' only work that takes time is denials (every other queue is done at once)."""
+
 
 def test_billing_staff_changes_leave_demand_no_shows_and_first_adjudication_untouched():
-    one = simulate(build({"staff.billers.count": 1}), seed=11)
-    three = simulate(build({"staff.billers.count": 3}), seed=11)
+    one = simulate(build({**DENIALS_ONLY, "staff.billers.count": 1,
+                          "staff.billers.hours_per_day": 1.5}), seed=11)
+    three = simulate(build({**DENIALS_ONLY, "staff.billers.count": 3}), seed=11)
     pd.testing.assert_frame_equal(one.appointments, three.appointments)
     pd.testing.assert_frame_equal(one.visits, three.visits)
     columns = ["claim", "payer", "charge_cents", "first_submission_day",
@@ -21,6 +25,19 @@ def test_billing_staff_changes_leave_demand_no_shows_and_first_adjudication_unto
     rows = [run.ledger[run.ledger["claim"].isin(never_denied)].reset_index(drop=True)
             for run in (one, three)]
     pd.testing.assert_frame_equal(*rows, obj="ledger rows of never-denied claims")
+
+
+def test_billers_time_moves_when_claims_go_out_not_what_happens_to_them():
+    """With every queue taking billers' time, fewer billers delay fixes, postings and
+    follow-ups, but each claim's own draws are the same: the same claims are stopped by the
+    scrubber or rejected, on the same first attempt."""
+    one = simulate(build({"staff.billers.count": 1}), seed=11)
+    three = simulate(build({"staff.billers.count": 3}), seed=11)
+    pd.testing.assert_frame_equal(one.visits, three.visits)
+    columns = ["claim", "payer", "charge_cents", "first_attempt_day", "scrubber_caught",
+               "rejected"]
+    pd.testing.assert_frame_equal(one.claims[columns], three.claims[columns])
+    assert (one.claims["first_submission_day"] != three.claims["first_submission_day"]).any()
 
 
 def test_adding_a_provider_leaves_every_request_unchanged():
@@ -51,9 +68,12 @@ def _claims_by_request(run) -> pd.DataFrame:
 def test_a_visit_booked_differently_keeps_its_own_draws():
     """Two scenarios that book the same requests on other days and providers: each request's
     claim draws the same codes, errors, denial and payer lag in both (draws keyed by identity,
-    not taken in visit order)."""
-    two = _claims_by_request(simulate(build({"providers[physician].count": 2}), seed=5))
-    three = _claims_by_request(simulate(build({"providers[physician].count": 3}), seed=5))
+    not taken in visit order). Billers' other work is done at once, so that a busier billing
+    office does not move when a remittance is posted."""
+    two = _claims_by_request(simulate(build({**DENIALS_ONLY, "providers[physician].count": 2}),
+                                      seed=5))
+    three = _claims_by_request(simulate(build({**DENIALS_ONLY,
+                                               "providers[physician].count": 3}), seed=5))
     both = two.index.intersection(three.index)
     assert len(both) > 0.5 * len(two), "most requests are seen in both"
     moved = (two.loc[both, "service_day"] != three.loc[both, "service_day"]).mean()

@@ -45,6 +45,12 @@ def practices(draw: st.DrawFn) -> tuple[dict[str, object], int]:
             st.sampled_from(["fifo", "oldest_first", "largest_first", "deadline_first"])),
         "billing.appeal_success_rate": draw(rate),
         "billing.follow_up_days": draw(st.integers(1, 60)),
+        "billing.work_minutes": draw(st.fixed_dictionaries({
+            kind: st.sampled_from([0, 5, 30]) for kind in (
+                "charge_edit", "posting_exception", "secondary_claim", "status_check",
+                "patient_call")})),
+        "billing.posting_exception_rate": draw(rate),
+        "billing.patient_calls_per_statement": draw(st.sampled_from([0, 0.3, 2])),
         "patient_collections.desk_collection_rate": draw(rate),
         "patient_collections.pay_probability_per_statement": draw(
             st.lists(rate, min_size=1, max_size=4)),
@@ -94,6 +100,16 @@ def practices(draw: st.DrawFn) -> tuple[dict[str, object], int]:
             "commercial_a": {"effective": "2027-01-20"},
             "medicare": {"effective": "2026-12-20", "lapses": "2027-02-10"},
         }
+    if draw(st.booleans()):
+        updates["outsourcing"] = {
+            "start": f"2027-01-{draw(st.integers(1, 28)):02d}",
+            "scope": draw(st.lists(st.sampled_from(["coding", "denials", "posting",
+                                                    "patient_calls"]),
+                                   min_size=1, max_size=4, unique=True)),
+            "fee_base": draw(st.sampled_from(["collections", "recovered_denials"])),
+            "transition_days": draw(st.integers(0, 30)),
+            "claims_coded_per_day": draw(st.none() | st.floats(1, 50)),
+            "denials_worked_per_day": draw(st.none() | st.floats(0.5, 20))}
     if draw(st.booleans()):
         payer = draw(st.sampled_from(["medicare", "commercial_a", "medicaid"]))
         updates["changes"] = [{

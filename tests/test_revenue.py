@@ -54,8 +54,7 @@ def test_allowed_amount_never_exceeds_the_charge():
 
 def test_denial_queue_works_largest_first_when_told():
     p = practice({"billing.queue_priority": "largest_first", "staff.billers.count": 1,
-                  "billing.rework_minutes_per_denial": 60, "staff.billers.hours_per_day": 1,
-                  "billing.denial_share_of_biller_time": 1.0})
+                  "billing.rework_minutes_per_denial": 60, "staff.billers.hours_per_day": 1})
     small = new_claim(p, "medicaid", 5000, 4000, claim_id=1)
     large = new_claim(p, "medicaid", 50000, 40000, claim_id=2)
     for claim in (small, large):
@@ -64,7 +63,7 @@ def test_denial_queue_works_largest_first_when_told():
     worked = []
     p.denials.resubmit = lambda day, claim: worked.append(claim.id)
     day = next(d for d in range(11, 30) if p.ctx.calendar.is_clinic_day[d])
-    p.denials.on_day(day)
+    p.work.on_day(day)
     assert worked == [2], "the larger claim is worked first, one per 60 minutes"
 
 
@@ -260,6 +259,10 @@ def test_medicare_billing_dates_from_the_later_of_application_and_start(applied,
     assert practice.ctx.coverage.effective_day(0, 0) == approved
 
 
+CHECKS_AT_ONCE = {"billing.work_minutes.status_check": 0, "billing.posting_exception_rate": 0}
+"""Status checks and postings take no biller time: done the day they arise."""
+
+
 def _events(run: Run, kind: str) -> pd.DataFrame:
     rows = run.ledger[run.ledger["kind"] == kind]
     return rows[rows["payer"] == "medicare"]
@@ -271,7 +274,7 @@ def test_a_claim_the_payer_never_answers_is_sent_again_after_each_follow_up():
     limit, denied CO-29 and written off, never paid."""
     run = simulate(build({"calendar.horizon_days": 150, "payers[medicare].no_response_rate": 1.0,
                           "payers[medicare].timely_filing_days": 70,
-                          "billing.follow_up_days": 30}), seed=2)
+                          "billing.follow_up_days": 30, **CHECKS_AT_ONCE}), seed=2)
     sent = _events(run, "submission").groupby("claim")["day"].apply(list)
     claims = run.claims.set_index("claim")
     assert not (run.ledger.loc[run.ledger["payer"] == "medicare", "kind"]
@@ -290,7 +293,7 @@ def test_claims_sent_again_after_no_answer_are_paid_on_their_next_submission():
     claims needing a second submission is about one half."""
     run = simulate(build({"calendar.horizon_days": 150, "payers[medicare].no_response_rate": 0.5,
                           "payers[medicare].denial.rate": 0.0, "billing.claim_error_rate": 0.0,
-                          "billing.follow_up_days": 30}), seed=2)
+                          "billing.follow_up_days": 30, **CHECKS_AT_ONCE}), seed=2)
     sent = _events(run, "submission").groupby("claim")["day"].apply(list)
     paid = _events(run, "payer_payment").drop_duplicates("claim").set_index("claim")
     again = [days for claim, days in sent.loc[paid.index].items() if len(days) > 1]

@@ -63,7 +63,10 @@ U_INSTALMENTS = U_REWORK + 9
 U_NO_RESPONSE = U_INSTALMENTS + MAX_INSTALMENTS
 """Submission k (1, 2, 3, 4 and later) uses ``u[U_NO_RESPONSE + min(k - 1, 3)]``: the payer
 never answers it?"""
-CLAIM_DRAWS = U_NO_RESPONSE + 4
+U_POSTING_EXCEPTION = U_NO_RESPONSE + 4
+"""The primary's paid remittance (``u[U_POSTING_EXCEPTION]``) and the secondary's (the next)
+are posted by hand?"""
+CLAIM_DRAWS = U_POSTING_EXCEPTION + 2
 
 
 @dataclass(slots=True)

@@ -1,18 +1,18 @@
-"""Denial management: a finite team of billers working a prioritised queue.
+"""Denial management: the denials in the billers' queue, their deadlines and appeals.
 
 Each denial is either written off at once or queued for rework, by its CARC reason
 (``billing.denial_actions`` over ``DEFAULT_ACTIONS``): *correct* (fix and resubmit: missing
 information, coding, eligibility, coordination of benefits) or *appeal* (medical necessity,
-authorisation, bundling). Billers spend ``denial_share_of_biller_time`` of their hours on the
-queue each clinic day, taking items in the order of ``queue_priority``; each item takes
-``rework_minutes_per_denial``. A correction must reach the payer within the timely-filing limit
-(from the date of service) and an appeal must be filed within the appeal window (from the
-denial): the deadline day itself still counts, and an item unworked after it is written off
-(CO-29 for timely filing). An appeal is decided after ``appeal_decision_days`` and succeeds with
-``appeal_success_rate``. A corrected claim denied again is corrected again; a claim denied three
-times is written off. From an outsourcing vendor's start (``revenue/vendor.py``), if denials are
-in its scope, the vendor works the queue instead, a number of denials a day (its capacity), in
-the same priority order and with its own appeal success rate.
+authorisation, bundling). Billers work it among their other work (``practicesim/revenue/
+work.py``); each takes ``rework_minutes_per_denial``. A correction must reach the payer within
+the timely-filing limit (from the date of service) and an appeal must be filed within the
+appeal window (from the denial): the deadline day itself still counts, and an item unworked
+after it is written off (CO-29 for timely filing). An appeal is decided after
+``appeal_decision_days`` and succeeds with ``appeal_success_rate``. A corrected claim denied
+again is corrected again; a claim denied three times is written off. From an outsourcing
+vendor's start (``revenue/vendor.py``), if denials are in its scope, the vendor works them
+instead, a number a day (its capacity), in the same priority order and with its own appeal
+success rate.
 """
 
 from __future__ import annotations
@@ -20,12 +20,12 @@ from __future__ import annotations
 import heapq
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from practicesim import ledger as lg
 from practicesim.context import day_buckets
 from practicesim.revenue.claims import APPEAL, DENIED, U_APPEALS, U_REWORK, Claim
 from practicesim.revenue.context import RevenueContext
+from practicesim.revenue.work import DENIAL, Task, WorkQueues
 
 DEFAULT_ACTIONS: dict[str, str] = {
     "4": "correct", "11": "correct", "16": "correct", "22": "correct", "27": "correct",
@@ -37,32 +37,25 @@ DEFAULT_ACTIONS: dict[str, str] = {
 MAX_DENIALS = 3
 
 
-@dataclass(slots=True)
-class Rework:
-    claim: Claim
-    action: str
-    reason: str
-    deadline: int
-    minutes: float
-    done: bool = False
-
-
 class DenialQueue:
-    """Denials waiting for a biller, worked within the billers' daily minutes."""
+    """Denials waiting for rework, their deadlines, and appeals waiting for a decision."""
 
-    def __init__(self, ctx: RevenueContext, resubmit: Callable[[int, Claim], None],
+    def __init__(self, ctx: RevenueContext, work: WorkQueues,
+                 resubmit: Callable[[int, Claim], None],
                  pay: Callable[[int, Claim], None]) -> None:
         self.ctx = ctx
+        self.work = work
         self.resubmit = resubmit
         self.pay = pay
-        self.queue: list[tuple[float, int, Rework]] = []
-        self.deadlines: list[tuple[int, int, Rework]] = []
+        self.deadlines: list[tuple[int, int, Task]] = []
         self.appeals: list[list[tuple[Claim, bool]]] = day_buckets(ctx.n_days)
-        self.backlog = 0
-        self.vendor_carry = 0.0
-        """A fraction of a denial the vendor's capacity left over (carried to its next day)."""
         self._seq = 0
         self.appeal_days = ctx.scenario.billing.appeal_decision_days
+
+    @property
+    def backlog(self) -> int:
+        """Denials waiting for rework."""
+        return self.work.pending[DENIAL]
 
     def action(self, reason: str) -> str:
         actions = self.ctx.scenario.billing.denial_actions
@@ -85,70 +78,22 @@ class DenialQueue:
             self._write_off(day, claim, "29" if action == "correct" else reason)
             return
         claim.stage = DENIED
-        item = Rework(claim, action, reason, deadline, max(0.0, minutes))
+        task = self.work.add(day, DENIAL, claim, deadline, self._work, minutes,
+                             action=action, reason=reason)
         self._seq += 1
-        heapq.heappush(self.queue, (self._priority(item), self._seq, item))
-        heapq.heappush(self.deadlines, (deadline, self._seq, item))
-        self.backlog += 1
-
-    def _priority(self, item: Rework) -> float:
-        policy = self.ctx.scenario.billing.queue_priority
-        if policy == "oldest_first":
-            return item.claim.service_day
-        if policy == "largest_first":
-            return -item.claim.balance
-        if policy == "deadline_first":
-            return item.deadline
-        return 0.0
+        heapq.heappush(self.deadlines, (deadline, self._seq, task))
 
     def _write_off(self, day: int, claim: Claim, reason: str) -> None:
         self.ctx.accounts.reduce(day, claim, lg.DENIAL_WRITEOFF, claim.balance, "CO", reason)
         self.ctx.settle_deposit(day, claim)
 
     def on_day(self, day: int) -> None:
+        """Appeals decided today, and denials past their deadlines written off (before the
+        billers' day)."""
         self._decide_appeals(day)
         self._expire(day)
-        if self.ctx.vendor.works_denials(day):
-            self._vendor_works(day)
-            return
-        billers = self.ctx.scenario.staff.billers
-        if not self.ctx.calendar.is_clinic_day[day] or billers.count == 0:
-            return
-        capacity = (self.ctx.workforce.output("billers", day) * billers.hours_per_day * 60.0
-                    * self.ctx.scenario.billing.denial_share_of_biller_time)
-        queue = self.queue
-        while queue and capacity > 0:
-            item = queue[0][2]
-            if item.done:
-                heapq.heappop(queue)
-                continue
-            if item.minutes > capacity:
-                item.minutes -= capacity
-                break
-            capacity -= item.minutes
-            heapq.heappop(queue)
-            self._work(day, item)
 
-    def _vendor_works(self, day: int) -> None:
-        """The vendor works the queue in its priority order, up to its capacity today."""
-        capacity = self.ctx.vendor.capacity(day, self.ctx.scenario.outsourcing
-                                            .denials_worked_per_day)
-        if capacity == 0:
-            return
-        capacity += self.vendor_carry
-        queue = self.queue
-        while queue and capacity >= 1:
-            item = heapq.heappop(queue)[2]
-            if item.done:
-                continue
-            capacity -= 1
-            item.claim.vendor_reworked = True
-            self._work(day, item)
-        self.vendor_carry = capacity if capacity < 1 else 0.0
-
-    def _work(self, day: int, item: Rework) -> None:
-        item.done = True
-        self.backlog -= 1
+    def _work(self, day: int, item: Task) -> None:
         claim = item.claim
         if item.action == "correct":
             claim.correction_error_factor = (
@@ -190,9 +135,8 @@ class DenialQueue:
     def _expire(self, day: int) -> None:
         deadlines = self.deadlines
         while deadlines and deadlines[0][0] < day:
-            item = heapq.heappop(deadlines)[2]
-            if item.done:
+            task = heapq.heappop(deadlines)[2]
+            if task.done:
                 continue
-            item.done = True
-            self.backlog -= 1
-            self._write_off(day, item.claim, "29" if item.action == "correct" else item.reason)
+            self.work.cancel(task)
+            self._write_off(day, task.claim, "29" if task.action == "correct" else task.reason)

@@ -14,7 +14,8 @@ unpaid after the last statement (or a defaulted plan) goes to the agency, which 
 after ``agency_days`` with ``agency_recovery_rate`` (keeping ``agency_fee_rate`` of it as its
 fee, a cost); otherwise it is written off as bad debt then. The whole path is drawn from the
 claim's own uniforms when the balance arises (no process waits), and its events are posted on
-their days.
+their days. Each statement (and each instalment's) brings its expected patients' calls to the
+billers (``billing.patient_calls_per_statement``, ``revenue/work.py``).
 
 Self-pay visits: the self-pay discount is a contractual adjustment at charge entry and the rest
 is the patient's, collected the same way; a patient who qualifies for the practice's financial
@@ -42,6 +43,7 @@ from practicesim.revenue.claims import (
     Claim,
 )
 from practicesim.revenue.context import RevenueContext
+from practicesim.revenue.work import WorkQueues
 from practicesim.scenario.billing import PaymentPlans
 
 PAY, PLACE, RECOVER, WRITE_OFF, INSTALMENT = range(5)
@@ -52,8 +54,9 @@ SMALL_BALANCE = "small_balance"
 class PatientCollections:
     """Statements and patient payments for claims with a patient balance."""
 
-    def __init__(self, ctx: RevenueContext) -> None:
+    def __init__(self, ctx: RevenueContext, work: WorkQueues) -> None:
         self.ctx = ctx
+        self.work = work
         self.due: list[list[tuple[Claim, int, int]]] = day_buckets(ctx.n_days)
         """Per day: (claim, action, instalment cents) due that day."""
         self.agency_days = ctx.scenario.patient_collections.agency_days
@@ -106,6 +109,7 @@ class PatientCollections:
             probability = probabilities[i]
             sent = first + (i - already_sent) * cycle
             self.ctx.finance.add(sent, "statement_costs", statement_cost)
+            self.work.expect_calls(sent)
             pays, when = u[U_STATEMENTS + 2 * i], u[U_STATEMENTS + 2 * i + 1]
             if pays < probability:
                 self._schedule(sent + 1 + math.floor(when * (cycle - 1)), claim, PAY)
@@ -140,6 +144,7 @@ class PatientCollections:
         for k in range(months):
             when = start + k * cycle
             self.ctx.finance.add(when, "statement_costs", statement_cost)
+            self.work.expect_calls(when)
             if claim.u[U_INSTALMENTS + k] < plans.default_rate:
                 self._schedule(when, claim, PLACE)
                 return

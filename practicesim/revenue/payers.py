@@ -24,8 +24,12 @@ Denials on a first submission: a claim with an error the scrubber missed is deni
 ``denial.reasons``. A provider not enrolled with the payer on the date of service is denied
 B7. A corrected claim is denied again with ``denial.resubmission_denial_rate``. A submission the
 payer never answers (``no_response_rate``, each submission its own draw) waits for the
-practice's status inquiry ``billing.follow_up_days`` later and is sent again (a claim still
-unanswered past its timely-filing limit is then denied CO-29). A first-pass
+practice's status inquiry ``billing.follow_up_days`` later (a status check in the billers'
+queues, ``revenue/work.py``) and is sent again when the check is worked (a claim still
+unanswered past its timely-filing limit is then denied CO-29); a claim the payer answers later
+than that is checked too, every ``follow_up_days`` until it does, at no other effect. A paid
+remittance is posted by hand with ``billing.posting_exception_rate`` (when a biller works it),
+and a secondary claim that is not a crossover goes out when a biller sends it. A first-pass
 eligibility denial (``front_office.eligibility_reasons``) of a visit whose coverage was verified
 before it is avoided with ``front_office.eligibility_fix_rate``.
 """
@@ -45,6 +49,7 @@ from practicesim.revenue.claims import (
     U_DEDUCTIBLE,
     U_DENY,
     U_NO_RESPONSE,
+    U_POSTING_EXCEPTION,
     U_REASON,
     U_RESUBMITTED,
     U_SECONDARY_LAG,
@@ -53,6 +58,7 @@ from practicesim.revenue.claims import (
     Claim,
 )
 from practicesim.revenue.context import RevenueContext
+from practicesim.revenue.work import POSTING, SECONDARY, STATUS_CHECK, Task, WorkQueues
 from practicesim.scenario.payers import CostSharing
 
 
@@ -75,16 +81,21 @@ def pick(shares: dict[str, float], u: float) -> str:
 class Adjudication:
     """Payers' decisions on submitted claims, and the posting of their remittances."""
 
-    def __init__(self, ctx: RevenueContext, to_denials: Callable[[int, Claim, str], None],
+    def __init__(self, ctx: RevenueContext, work: WorkQueues,
+                 to_denials: Callable[[int, Claim, str], None],
                  to_patient: Callable[[int, Claim], None],
                  to_resend: Callable[[int, Claim], None]) -> None:
         self.ctx = ctx
+        self.work = work
         self.to_denials = to_denials
         self.to_patient = to_patient
         self.to_resend = to_resend
         self.due: list[list[Claim]] = day_buckets(ctx.n_days)
         self.unanswered: list[list[Claim]] = day_buckets(ctx.n_days)
         """Claims the payer never answered, by the day the practice follows them up."""
+        self.slow: list[list[tuple[Claim, int]]] = day_buckets(ctx.n_days)
+        """Claims the payer answers after the follow-up interval, by the day they are checked:
+        (claim, the day the payer answers)."""
         self.secondary_due: list[list[Claim]] = day_buckets(ctx.n_days)
         payers = ctx.scenario.payers
         self.lags = [p.lag_days for p in payers]
@@ -106,9 +117,19 @@ class Adjudication:
             u = claim.u[_resubmission(claim) + 1:]
             lag = self.lags[claim.payer].quantile(u[0])
             posting = self.posting_lag.quantile(u[1])
-        when = day + max(payer.floor_days, math.ceil(lag), 1) + max(0, math.ceil(posting))
+        answered = day + max(payer.floor_days, math.ceil(lag), 1)
+        when = answered + max(0, math.ceil(posting))
         if when < self.ctx.n_days:
             self.due[when].append(claim)
+        self._check_if_slow(day, claim, answered)
+
+    def _check_if_slow(self, day: int, claim: Claim, answered: int) -> None:
+        """A claim sent on ``day`` that the payer answers only on ``answered`` gets a status
+        check every ``follow_up_days`` before that (when checks take billers' time)."""
+        billing = self.ctx.scenario.billing
+        check = day + billing.follow_up_days
+        if billing.work_minutes.status_check and check < min(answered, self.ctx.n_days):
+            self.slow[check].append((claim, answered))
 
     def resume(self, day: int, claim: Claim, submitted_day: int, u_lag: float,
                u_posting: float) -> None:
@@ -132,8 +153,12 @@ class Adjudication:
 
     def on_day(self, day: int) -> None:
         for claim in self.unanswered[day]:
-            self.to_resend(day, claim)
+            self.work.add(day, STATUS_CHECK, claim, self._filing_limit(claim), self._resend)
         self.unanswered[day] = []
+        for claim, answered in self.slow[day]:
+            self.work.add(day, STATUS_CHECK, claim, self._filing_limit(claim), self._checked,
+                          void_day=answered)
+        self.slow[day] = []
         for claim in self.due[day]:
             first = claim.first_adjudication_day < 0
             if first:
@@ -145,12 +170,34 @@ class Adjudication:
                     claim.initial_denial_reason = reason
                 self.ctx.accounts.event(day, claim, lg.DENIAL, "CO", reason)
                 self.to_denials(day, claim, reason)
+            elif claim.u[U_POSTING_EXCEPTION] < self.ctx.scenario.billing.posting_exception_rate:
+                self.work.add(day, POSTING, claim, day, self._posted)
             else:
                 self.pay(day, claim)
         self.due[day] = []
+        rate = self.ctx.scenario.billing.posting_exception_rate
         for claim in self.secondary_due[day]:
-            self.pay_as_secondary(day, claim)
+            if claim.u[U_POSTING_EXCEPTION + 1] < rate:
+                self.work.add(day, POSTING, claim, day, self._posted_as_secondary)
+            else:
+                self.pay_as_secondary(day, claim)
         self.secondary_due[day] = []
+
+    def _filing_limit(self, claim: Claim) -> int:
+        return claim.service_day + self.ctx.scenario.payers[claim.payer].timely_filing_days
+
+    def _resend(self, day: int, task: Task) -> None:
+        self.to_resend(day, task.claim)
+
+    def _checked(self, day: int, task: Task) -> None:
+        """A slow claim's status check found it in process: check again later."""
+        self._check_if_slow(day, task.claim, task.void_day)
+
+    def _posted(self, day: int, task: Task) -> None:
+        self.pay(day, task.claim)
+
+    def _posted_as_secondary(self, day: int, task: Task) -> None:
+        self.pay_as_secondary(day, task.claim)
 
     def _denial_reason(self, claim: Claim, first: bool) -> str:
         """The CARC the payer denies the claim with ("" if it pays): ``first`` (never denied
@@ -232,16 +279,28 @@ class Adjudication:
 
     def send_to_secondary(self, day: int, claim: Claim, sent: bool = False) -> None:
         """The primary's remittance was posted on ``day``: the secondary receives the claim at
-        once (crossover) or when the practice sends it (``send_days``; already ``sent`` for a
-        warm start's claim), and its remittance is posted after its lag and the posting lag."""
-        rule = self.ctx.scenario.payers[claim.secondary].as_secondary
+        once (crossover; or already ``sent``, a warm start's claim) or when a biller sends it
+        (a secondary claim in the billers' queues), no sooner than ``send_days`` later."""
+        secondary = self.ctx.scenario.payers[claim.secondary]
+        rule = secondary.as_secondary
+        claim.stage = AT_SECONDARY
+        if rule.crossover or sent:
+            self._at_secondary(day, claim)
+            return
+        send = max(0, math.ceil(rule.send_days.quantile(claim.u[U_SECONDARY_SEND])))
+        self.work.add(day, SECONDARY, claim, claim.service_day + secondary.timely_filing_days,
+                      self._secondary_sent, ready=day + send)
+
+    def _secondary_sent(self, day: int, task: Task) -> None:
+        self._at_secondary(max(day, task.ready), task.claim)
+
+    def _at_secondary(self, day: int, claim: Claim) -> None:
+        """The secondary receives the claim on ``day``; its remittance is posted after its lag
+        and the posting lag."""
         u = claim.u
-        send = 0 if rule.crossover or sent else max(
-            0, math.ceil(rule.send_days.quantile(u[U_SECONDARY_SEND])))
         lag = max(1, math.ceil(self.lags[claim.secondary].quantile(u[U_SECONDARY_LAG])))
         posting = max(0, math.ceil(self.posting_lag.quantile(u[U_SECONDARY_POSTING])))
-        claim.stage = AT_SECONDARY
-        when = day + send + lag + posting
+        when = day + lag + posting
         if when < self.ctx.n_days:
             self.secondary_due[when].append(claim)
 

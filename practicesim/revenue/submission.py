@@ -1,10 +1,12 @@
 """Scrubbing, clearinghouse and submission of claims to payers.
 
 A coded claim carries an error a scrubber edit could catch with ``claim_error_rate``; the scrubber
-catches ``scrubber_catch_rate`` of those, and the claim goes out after a fix (``scrub_fix_days``).
-Errors it misses are denied by the payer. The clearinghouse rejects ``clearinghouse_rejection_rate``
-of first submissions as malformed (a rejection is not a denial: the claim never reached the payer);
-it is fixed and sent again. A claim is *clean* when it needed neither. Claims an outsourced vendor
+catches ``scrubber_catch_rate`` of those, and a biller fixes the claim (a charge edit in the
+billers' queues, ``revenue/work.py``), which goes out when fixed and no sooner than
+``scrub_fix_days`` later. Errors it misses are denied by the payer. The clearinghouse rejects
+``clearinghouse_rejection_rate`` of first submissions as malformed (a rejection is not a denial:
+the claim never reached the payer); it is fixed the same way (``rejection_fix_days``) and sent
+again. A claim is *clean* when it needed neither. Claims an outsourced vendor
 coded use its error and catch rates (``outsourcing``; unset: the practice's). A claim reaching the
 payer after its timely-filing limit is denied (CO-29). Under the ``hold_claims`` policy, claims of a
 provider not yet enrolled with the payer wait for the enrollment to take effect, then go out (the
@@ -29,13 +31,16 @@ from practicesim.revenue.claims import (
     Claim,
 )
 from practicesim.revenue.context import RevenueContext
+from practicesim.revenue.work import CHARGE_EDIT, Task, WorkQueues
 
 
 class Submission:
     """Sends coded and corrected claims to the payer on the day they are due."""
 
-    def __init__(self, ctx: RevenueContext, to_payer: Callable[[int, Claim], None]) -> None:
+    def __init__(self, ctx: RevenueContext, work: WorkQueues,
+                 to_payer: Callable[[int, Claim], None]) -> None:
         self.ctx = ctx
+        self.work = work
         self.to_payer = to_payer
         self.due: list[list[Claim]] = day_buckets(ctx.n_days)
 
@@ -57,10 +62,19 @@ class Submission:
         if has_error and caught:
             claim.scrubber_caught = True
             fix = billing.scrub_fix_days.quantile(u[U_SCRUB_FIX])
-            self._schedule(day + max(1, math.ceil(fix)), claim)
+            self._edit(day, claim, day + max(1, math.ceil(fix)))
         else:
             claim.has_error = has_error
             self._schedule(day, claim)
+
+    def _edit(self, day: int, claim: Claim, ready: int) -> None:
+        """A claim the scrubber stopped or the clearinghouse rejected on ``day`` waits for a
+        biller's fix; it goes out the day after the fix, and not before ``ready``."""
+        deadline = claim.service_day + self.ctx.scenario.payers[claim.payer].timely_filing_days
+        self.work.add(day, CHARGE_EDIT, claim, deadline, self._edited, ready=ready)
+
+    def _edited(self, day: int, task: Task) -> None:
+        self._schedule(max(day + 1, task.ready), task.claim)
 
     def resubmit(self, day: int, claim: Claim) -> None:
         """A claim corrected on ``day`` goes out in the next day's batch."""
@@ -93,7 +107,7 @@ class Submission:
                     and claim.u[U_REJECT] < rejection_rate):
                 claim.rejected = True
                 refix = scenario.billing.rejection_fix_days.quantile(claim.u[U_REJECTION_FIX])
-                self._schedule(day + max(1, math.ceil(refix)), claim)
+                self._edit(day, claim, day + max(1, math.ceil(refix)))
                 continue
             self._send(day, claim, fee)
         self.due[day] = []

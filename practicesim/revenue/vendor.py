@@ -4,7 +4,9 @@ From ``start`` the vendor does the work in its ``scope``: ``coding`` (it codes e
 ``submit_lag_days`` or more after their entry, at most ``claims_coded_per_day`` a business day,
 with its own claim error and scrubber catch rates, and the payers deny its claims at
 ``denial_rate_factor`` times their rates) and/or ``denials`` (it works the denial queue, at most
-``denials_worked_per_day`` a business day, with its own appeal success rate). The practice's own
+``denials_worked_per_day`` a business day, with its own appeal success rate, and follows up
+unanswered claims), ``posting`` (posting exceptions and secondary claims) and ``patient_calls``
+(patients' calls about statements), these two without a limit. The practice's own
 coders or billers then no longer do that work (they are still paid until a dated change removes
 them). The vendor's capacity is ``transition_productivity`` of full on ``start``, rising linearly
 to full over ``transition_days``: in a transition, work that comes faster than that waits.
@@ -28,6 +30,7 @@ class Vendor:
     def __init__(self, scenario: Scenario, calendar: PracticeCalendar) -> None:
         terms = scenario.outsourcing
         self.start = math.inf if terms.start is None else calendar.day(terms.start)
+        self.scope = frozenset(terms.scope)
         self.coding = "coding" in terms.scope
         self.denials = "denials" in terms.scope
         self.transition_days = terms.transition_days
@@ -41,6 +44,11 @@ class Vendor:
     def works_denials(self, day: int) -> bool:
         """True if the vendor works the denial queue on ``day``."""
         return self.denials and day >= self.start
+
+    def does(self, scope: str, day: int) -> bool:
+        """True if the vendor does the work of ``scope`` (``coding``, ``denials``, ``posting``,
+        ``patient_calls``) on ``day``."""
+        return scope in self.scope and day >= self.start
 
     def productivity(self, day: int) -> float:
         """Share of full capacity on ``day``: ``p0 + (1 - p0) * (day - start) / transition_days``,

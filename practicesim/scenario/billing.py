@@ -11,7 +11,14 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from practicesim.distributions import as_dist
-from practicesim.scenario.base import Dist, Fraction, Money, Section, check_shares
+from practicesim.scenario.base import (
+    Dist,
+    Fraction,
+    Money,
+    NonNegative,
+    Section,
+    check_shares,
+)
 
 MAX_INSTALMENTS = 12
 """The most monthly instalments of a payment plan (each draws a claim's own uniform)."""
@@ -19,8 +26,26 @@ MAX_INSTALMENTS = 12
 DenialAction = Literal["correct", "appeal", "write_off"]
 
 
+class WorkMinutes(Section):
+    """Billers' minutes per item of each work queue (``practicesim/revenue/work.py``); 0: the
+    work takes no biller time and is done the day it arises (the model does not track it)."""
+
+    charge_edit: NonNegative = 0.0
+    """A claim the scrubber stopped or the clearinghouse rejected, fixed and sent again."""
+    posting_exception: NonNegative = 0.0
+    """A paid remittance that does not post automatically (``posting_exception_rate``)."""
+    secondary_claim: NonNegative = 0.0
+    """A secondary claim sent with the primary's remittance (not a crossover)."""
+    status_check: NonNegative = 0.0
+    """A claim without an answer ``follow_up_days`` after it was sent: a status inquiry, and
+    the claim sent again if the payer has no record of it."""
+    patient_call: NonNegative = 0.0
+    """A patient's call about a statement (``patient_calls_per_statement``)."""
+
+
 class Billing(Section):
-    """Charge capture, coding, scrubbing, submission and denial rework."""
+    """Charge capture, coding, scrubbing, submission, the billers' work queues and denial
+    rework."""
 
     charge_lag_days: Dist = Field(default_factory=lambda: {"dist": "gamma", "mean": 2, "cv": 0.7})
     missed_charge_rate: Fraction = 0.01
@@ -43,8 +68,15 @@ class Billing(Section):
     rework_minutes_per_denial: Dist = Field(
         default_factory=lambda: {"dist": "lognormal", "median": 15, "p90": 35}
     )
-    denial_share_of_biller_time: Fraction = 0.5
+    work_minutes: WorkMinutes = WorkMinutes()
+    posting_exception_rate: Fraction = 0.0
+    """Share of paid remittances (primary and secondary) a biller posts by hand."""
+    patient_calls_per_statement: NonNegative = 0.0
+    """Calls from patients to the billing office per statement sent."""
     queue_priority: Literal["fifo", "oldest_first", "largest_first", "deadline_first"] = "fifo"
+    """The order billers take items in, across all their queues: ``fifo`` (as they arose),
+    ``oldest_first`` (date of service), ``largest_first`` (open balance),
+    ``deadline_first`` (the day the item must be done by). Patients' calls come first."""
     appeal_success_rate: Fraction = 0.55
     appeal_decision_days: Dist = Field(
         default_factory=lambda: {"dist": "lognormal", "median": 30, "p90": 60}
@@ -167,15 +199,17 @@ class Costs(Section):
 
 class Outsourcing(Section):
     """A revenue-cycle vendor that takes over work from ``start`` (``practicesim/revenue/
-    vendor.py``). ``scope``: ``coding`` (coding, scrubbing and claim submission) and/or
-    ``denials`` (denial management). The vendor's performance terms left unset are the
+    vendor.py``). ``scope``: ``coding`` (coding, scrubbing, claim submission and the edits
+    of its claims), ``denials`` (denial management and the status checks of unanswered
+    claims), ``posting`` (posting exceptions and secondary claims), ``patient_calls``
+    (patients' calls about statements). The vendor's performance terms left unset are the
     practice's own (``billing``): a vendor is assumed no better and no worse unless the file
     says so. Its capacity rises linearly from ``transition_productivity`` to full over
     ``transition_days`` after ``start``: work that arrives faster waits, a transition backlog."""
 
     start: date | None = None
     """First day the vendor does the work (None: everything stays in-house)."""
-    scope: list[Literal["coding", "denials"]] = Field(
+    scope: list[Literal["coding", "denials", "posting", "patient_calls"]] = Field(
         default_factory=lambda: ["coding", "denials"], min_length=1)
     fee_rate: Fraction = 0.06
     """The vendor's fee, a share of the collections in ``fee_base``."""
@@ -198,6 +232,7 @@ class Outsourcing(Section):
     """Multiplies the payers' denial rates on claims the vendor sends (its front-end edits and
     payer-specific rules: below 1 for a vendor that prevents denials)."""
     denials_worked_per_day: float | None = Field(default=None, gt=0)
-    """Denials the vendor works (corrects or appeals) per business day at full capacity (None:
-    no limit)."""
+    """Denials and status checks the vendor works (corrects, appeals, follows up) per business
+    day at full capacity (None: no limit). Its other work (``posting``, ``patient_calls``) has
+    no limit."""
     appeal_success_rate: Fraction | None = None

@@ -1,0 +1,192 @@
+"""The billers' work: every item of their queues, done within the minutes they have.
+
+Billers have ``count x hours_per_day x 60`` minutes each clinic day (less vacancies and new
+hires' ramp-up, ``practicesim/workforce.py``). Patients' calls about their statements come
+first: ``patient_calls_per_statement x work_minutes.patient_call`` minutes for each statement
+sent that day (an expected load, not a draw). The rest goes to the items of five queues, taken
+in the order of ``billing.queue_priority`` across all of them:
+
+- charge edits: a claim the scrubber stopped or the clearinghouse rejected (``work_minutes.
+  charge_edit``); once worked it goes out, no sooner than its fix days allow;
+- posting exceptions: a paid remittance that does not post automatically
+  (``posting_exception_rate``, ``work_minutes.posting_exception``); it is posted when worked;
+- secondary claims: the secondary's claim, sent with the primary's remittance when worked
+  (``work_minutes.secondary_claim``; crossovers need no biller);
+- status checks: a claim without an answer ``follow_up_days`` after it was sent
+  (``work_minutes.status_check``); a lost claim is sent again when its check is worked, a slow
+  one is checked again ``follow_up_days`` later until its remittance comes;
+- denials (``rework_minutes_per_denial``, drawn per claim): corrected or appealed when worked
+  (``practicesim/revenue/denials.py``, which also writes off those past their deadlines).
+
+An item not finished in a day keeps the minutes it still needs for the next. Work whose minutes
+are 0 is done the day it arises. A practice without billers does none of the work that takes
+their time. An outsourcing vendor does the work in its scope from its start
+(``revenue/vendor.py``): denials and status checks up to its capacity, in the same order; charge
+edits of the claims it coded, posting exceptions, secondary claims and patients' calls at once.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from practicesim.revenue.claims import Claim
+from practicesim.revenue.context import RevenueContext
+
+CHARGE_EDIT, POSTING, SECONDARY, STATUS_CHECK, DENIAL = range(5)
+KINDS = ("charge_edit", "posting_exception", "secondary_claim", "status_check", "denial")
+"""Queue names, by kind (the ``billing.work_minutes`` field of each but denials)."""
+SCOPES = ("coding", "posting", "posting", "denials", "denials")
+"""The outsourcing scope that covers each kind of item."""
+NEVER = 1 << 62
+
+
+@dataclass(slots=True)
+class Task:
+    """One item of a biller's queue. Days are simulation days."""
+
+    kind: int
+    claim: Claim
+    minutes: float
+    """Minutes of work it still needs."""
+    deadline: int
+    """The last day it may be done by (orders ``deadline_first``)."""
+    then: Callable[[int, Task], None]
+    """What happens when it is done, on the day it is done."""
+    ready: int = 0
+    """The earliest day its result may take effect (a fix that waits for information)."""
+    void_day: int = NEVER
+    """From this day the item is moot and leaves the queue unworked (a status check of a
+    claim whose remittance came)."""
+    action: str = ""
+    reason: str = ""
+    done: bool = False
+
+
+class WorkQueues:
+    """The billers' queues, worked each clinic day within their minutes."""
+
+    def __init__(self, ctx: RevenueContext) -> None:
+        self.ctx = ctx
+        self.office: list[tuple[float, int, Task]] = []
+        """Charge edits, posting exceptions and secondary claims."""
+        self.follow_up: list[tuple[float, int, Task]] = []
+        """Status checks and denials (an outsourcing vendor's ``denials`` scope)."""
+        self.calls = np.zeros(ctx.n_days)
+        """Minutes of patients' calls expected per day."""
+        self.pending = [0] * len(KINDS)
+        """Items waiting, by kind."""
+        self.vendor_carry = 0.0
+        """A fraction of an item the vendor's capacity left over (carried to its next day)."""
+        self._seq = 0
+
+    def add(self, day: int, kind: int, claim: Claim, deadline: int,
+            then: Callable[[int, Task], None], minutes: float | None = None,
+            **fields: object) -> Task:
+        """An item arises on ``day``: done at once if it takes no biller time (or the vendor
+        does it without limit), else queued. ``minutes`` default: ``work_minutes`` of its
+        kind."""
+        if minutes is None:
+            minutes = getattr(self.ctx.scenario.billing.work_minutes, KINDS[kind])
+        task = Task(kind, claim, max(0.0, minutes), deadline, then, **fields)
+        vendor = self.ctx.vendor
+        at_once = (task.minutes == 0 and kind != DENIAL) or (
+            kind in (POSTING, SECONDARY) and vendor.does("posting", day)) or (
+            kind == CHARGE_EDIT and claim.vendor_coded)
+        if at_once:
+            task.done = True
+            then(day, task)
+            return task
+        self._seq += 1
+        queue = self.follow_up if kind in (STATUS_CHECK, DENIAL) else self.office
+        heapq.heappush(queue, (self._priority(task), self._seq, task))
+        self.pending[kind] += 1
+        return task
+
+    def _priority(self, task: Task) -> float:
+        policy = self.ctx.scenario.billing.queue_priority
+        if policy == "oldest_first":
+            return task.claim.service_day
+        if policy == "largest_first":
+            return -task.claim.balance
+        if policy == "deadline_first":
+            return task.deadline
+        return 0.0
+
+    def cancel(self, task: Task) -> None:
+        """Take a queued item out unworked (it leaves the heap when it reaches the top)."""
+        if not task.done:
+            task.done = True
+            self.pending[task.kind] -= 1
+
+    def expect_calls(self, day: int) -> None:
+        """A statement goes out on ``day``: the calls it brings, in expected minutes."""
+        if day < self.ctx.n_days:
+            billing = self.ctx.scenario.billing
+            self.calls[day] += billing.patient_calls_per_statement * (
+                billing.work_minutes.patient_call)
+
+    def on_day(self, day: int) -> None:
+        """The vendor's and the billers' work of ``day``."""
+        vendor_follows_up = self.ctx.vendor.does("denials", day)
+        if vendor_follows_up:
+            self._vendor_works(day)
+        billers = self.ctx.scenario.staff.billers
+        if not self.ctx.calendar.is_clinic_day[day] or billers.count == 0:
+            return
+        capacity = self.ctx.workforce.output("billers", day) * billers.hours_per_day * 60.0
+        if not self.ctx.vendor.does("patient_calls", day):
+            capacity -= self.calls[day]
+        queues = [self.office] if vendor_follows_up else [self.office, self.follow_up]
+        while capacity > 0:
+            queue = _first(queues)
+            if queue is None:
+                return
+            task = queue[0][2]
+            if task.done or day >= task.void_day:
+                heapq.heappop(queue)
+                self.cancel(task)
+                continue
+            if task.minutes > capacity:
+                task.minutes -= capacity
+                return
+            capacity -= task.minutes
+            heapq.heappop(queue)
+            self._finish(day, task)
+
+    def _vendor_works(self, day: int) -> None:
+        """The vendor works status checks and denials in their order, up to its capacity."""
+        capacity = self.ctx.vendor.capacity(day, self.ctx.scenario.outsourcing
+                                            .denials_worked_per_day)
+        if capacity == 0:
+            return
+        capacity += self.vendor_carry
+        queue = self.follow_up
+        while queue and capacity >= 1:
+            task = heapq.heappop(queue)[2]
+            if task.done or day >= task.void_day:
+                self.cancel(task)
+                continue
+            capacity -= 1
+            if task.kind == DENIAL:
+                task.claim.vendor_reworked = True
+            self._finish(day, task)
+        self.vendor_carry = capacity if capacity < 1 else 0.0
+
+    def _finish(self, day: int, task: Task) -> None:
+        task.done = True
+        self.pending[task.kind] -= 1
+        task.then(day, task)
+
+
+def _first(queues: list[list[tuple[float, int, Task]]]) -> list[tuple[float, int, Task]] | None:
+    """The queue whose first item comes first (priority, then arrival), None if all are
+    empty."""
+    best = None
+    for queue in queues:
+        if queue and (best is None or queue[0][:2] < best[0][:2]):
+            best = queue
+    return best

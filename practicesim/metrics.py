@@ -57,7 +57,8 @@ def ar_aging(ledger: pd.DataFrame, as_of_day: int) -> pd.DataFrame:
     A claim's patient part is what was transferred to patient responsibility less patient
     payments and bad debt; the rest of its open balance is its payer's: the secondary's once
     the primary has transferred the claim to it (``transfer_to_secondary``), else the
-    primary's.
+    primary's (the payer it was last sent to: another insurer once an eligibility denial has
+    found the patient's right payer).
     """
     rows = ledger[ledger["day"] <= as_of_day]
     totals = rows.pivot_table(index="claim", columns="kind", values="amount_cents",
@@ -68,7 +69,8 @@ def ar_aging(ledger: pd.DataFrame, as_of_day: int) -> pd.DataFrame:
         lower=0).clip(upper=balance)
     first = rows.drop_duplicates("claim").set_index("claim")
     age = as_of_day - first["service_day"].reindex(balance.index)
-    holder = rows[rows["kind"].isin([lg.CHARGE, lg.OPENING, lg.TRANSFER_SECONDARY])]
+    holder = rows[rows["kind"].isin([lg.CHARGE, lg.OPENING, lg.SUBMISSION,
+                                     lg.TRANSFER_SECONDARY])]
     payer = _last_payer(holder).reindex(balance.index).fillna(
         first["payer"].astype(str).reindex(balance.index))
     parts = pd.concat([
@@ -90,8 +92,10 @@ def _last_payer(rows: pd.DataFrame) -> pd.Series:
 
 
 def primary_payers(ledger: pd.DataFrame) -> pd.Series:
-    """Per claim, its primary payer: the payer of its ``charge`` (or ``opening_balance``)."""
-    return _last_payer(ledger[ledger["kind"].isin([lg.CHARGE, lg.OPENING])])
+    """Per claim, its primary payer: the payer of its ``charge`` (or ``opening_balance``), or
+    of its last submission (a claim billed to the patient's right payer after an eligibility
+    denial)."""
+    return _last_payer(ledger[ledger["kind"].isin([lg.CHARGE, lg.OPENING, lg.SUBMISSION])])
 
 
 def secondary_collections(ledger: pd.DataFrame, start: int, end: int) -> float:

@@ -83,7 +83,8 @@ class Practice:
         self.submission = Submission(ctx, self.work, self._to_payer)
         self.payers = Adjudication(ctx, self.work, self._to_denials, self.patients.bill,
                                    self.submission.resend)
-        self.denials = DenialQueue(ctx, self.work, self.submission.resubmit, self.payers.pay)
+        self.denials = DenialQueue(ctx, self.work, self.submission.resubmit, self.payers.pay,
+                                   self.patients.bill)
         self.coding = CodingQueue(ctx, self.submission.prepare)
         self.charges = ChargeCapture(ctx, self.coding.receive, self.patients.self_pay)
         self.clinic = Clinic(ctx, self.book, self.scheduler, self.demand, self.panel,

@@ -236,15 +236,17 @@ def state_from_run(run: Any) -> PracticeState:
 
     table = pd.DataFrame({
         "claim": ids.astype(str).to_numpy(),
-        "payer": claims["payer"].astype(str).to_numpy(),
+        "payer": claims["billed_payer"].astype(str).to_numpy(),
         "provider": claims["provider"].astype(str).to_numpy(),
         "service_date": dates(claims["service_day"]),
         "stage": stage.to_numpy(),
         "charge": claims["charge_cents"].to_numpy() / 100,
         "balance": claims["open_balance_cents"].to_numpy() / 100,
         "submitted_date": dates(last[lg.SUBMISSION].reindex(ids)),
-        "denied_date": dates(last[lg.DENIAL].reindex(ids)),
-        "denial_reason": reason.reindex(ids).fillna("").to_numpy(),
+        # a claim denied before this run (a warm start's) and still waiting: its first day
+        "denied_date": dates(last[lg.DENIAL].reindex(ids).fillna(0)),
+        "denial_reason": reason.reindex(ids).fillna(
+            claims["initial_denial_reason"].astype(str).set_axis(ids)).to_numpy(),
         "patient_balance": claims["patient_balance_cents"].to_numpy() / 100,
         "statements_sent": np.where(stage == "patient", sent, 0),
         "last_statement_date": dates(last_statement.where((stage == "patient").to_numpy())),

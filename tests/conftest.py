@@ -15,6 +15,11 @@ ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
 SMALL = ROOT / "tests" / "data" / "small_practice.yaml"
 SHARED_DATA = ROOT.parent / "shared" / "data"
+SAME_PAYER = {"billing.denial_actions": {reason: "correct" for reason in
+                                         ("22", "27", "31", "33", "96", "109", "204")}}
+"""Eligibility and non-covered denials corrected and sent to the same payer (the package's
+rules rebill them to the patient's right payer or bill the patient): for tests of one payer's
+claims that must stay that payer's."""
 
 
 def build(updates: dict[str, Any] | None = None, path: Path = SMALL) -> Scenario:

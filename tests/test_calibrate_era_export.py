@@ -25,10 +25,12 @@ from practicesim.calibrate.payers import fit_payers
 from practicesim.calibrate.privacy import Pseudonymizer
 from practicesim.calibrate.remittance import Remittances, read_835
 from practicesim.metrics import first_adjudications
-from tests.conftest import build
+from tests.conftest import SAME_PAYER, build
 
 KEY = Pseudonymizer(b"era export test key")
 REMITTED = [lg.CONTRACTUAL, lg.TRANSFER, lg.PAYER_PAYMENT]
+
+
 
 
 @pytest.fixture(scope="module")
@@ -36,13 +38,13 @@ def run() -> Run:
     """A small practice over 150 days (90 warm-up + 60), without secondary coverage: read back,
     a secondary's CLP is a claim of its own (linking it to the primary's is issue 13 s.6), so the
     exact round trip is of primary payers; secondaries are written as tested below."""
-    return simulate(build({"calendar.horizon_days": 60, "payers[medicare].secondary": {}}),
-                    seed=11)
+    return simulate(build({"calendar.horizon_days": 60, "payers[medicare].secondary": {},
+                           **SAME_PAYER}), seed=11)
 
 
 @pytest.fixture(scope="module")
 def with_secondaries(tmp_path_factory: pytest.TempPathFactory) -> tuple[Run, list[Path]]:
-    run = simulate(build({"calendar.horizon_days": 60}), seed=11)
+    run = simulate(build({"calendar.horizon_days": 60, **SAME_PAYER}), seed=11)
     return run, write_835(run, tmp_path_factory.mktemp("era") / "secondary")
 
 
@@ -329,3 +331,26 @@ def test_other_835s_in_the_folder_and_bad_arguments_are_refused(run: Run,
         with pytest.raises(ValueError, match="cannot be written in an X12 835"):
             write_835(renamed, tmp_path / "y")
     assert not (tmp_path / "y").exists()
+
+
+def test_claims_rebilled_or_billed_to_the_patient_after_a_denial_write_balanced_835s(
+        tmp_path: Path) -> None:
+    """With the package's denial rules, eligibility denials are rebilled to the patient's right
+    payer (its CLP in that payer's file) or billed to the patient at self-pay terms (the
+    practice's own rows, in no 835), and non-covered services are the patient's: every file
+    still reads back with every CLP balanced and reconciled."""
+    run = simulate(build({"calendar.horizon_days": 60,
+                          "payers[commercial_a].denial.rate": 0.5,
+                          "payers[commercial_a].denial.reasons": {"27": 0.5, "96": 0.5}}),
+                   seed=11)
+    claims = run.claims
+    assert (claims["billed_payer"] != claims["payer"]).sum() > 5
+    own = run.ledger[(run.ledger["kind"] == lg.TRANSFER) & (run.ledger["carc_group"] == "")
+                     & (run.ledger["payer"] == "commercial_a")]
+    assert len(own) > 5
+    paths = write_835(run, tmp_path / "era")
+    read = read_835(tmp_path / "era", KEY)
+    assert paths and read.unreconciled.empty and read.skipped.empty
+    adjustments = read.adjustments.merge(read.claims[["claim_row", "payer_name"]])
+    assert ((adjustments["payer_name"] == "commercial_a")
+            & (adjustments["reason"] == "96") & (adjustments["group"] == "PR")).any()

@@ -305,9 +305,9 @@ def test_tornado_ranks_parameters_by_swing():
 
 
 def test_best_option_names_the_best_value_with_its_probability():
-    table = best_option(build(SHORT), "staff.billers.count", [0, 1], kpi="denial_writeoff_pct",
+    table = best_option(build(SHORT), "staff.billers.count", [0, 1], kpi="collections",
                         reps=3, seed=4, executor="serial")
-    assert table.attrs["best"] == 1, "with no biller every workable denial is written off"
+    assert table.attrs["best"] == 1, "with no biller no remittance posted by hand is posted"
     assert table.loc[0, "p_best"] == pytest.approx(1.0)
     assert table["p_best"].sum() == pytest.approx(1.0)
 

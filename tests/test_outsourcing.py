@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from practicesim import load_scenario, simulate
-from practicesim.revenue.denials import DEFAULT_ACTIONS
+from practicesim.revenue.denials import DEFAULT_RULES
 from practicesim.revenue.vendor import Vendor
 from practicesim.scenario import ScenarioError
 from tests.conftest import ROOT, build
@@ -121,9 +121,13 @@ def test_the_vendor_works_denials_within_its_capacity_and_appeals_at_its_success
     ledger = run.ledger
     reworked = ledger["claim"].isin(run.claims.loc[run.claims["vendor_reworked"], "claim"])
     appealed = ledger["carc_reason"].isin(
-        [code for code, action in DEFAULT_ACTIONS.items() if action == "appeal"])
+        [code for code, rule in DEFAULT_RULES.items() if rule.action == "appeal"])
     assert (reworked & appealed & (ledger["kind"] == "denial")).sum() > 10
-    assert not (reworked & appealed & (ledger["kind"] == "denial_writeoff")).any()
+    # the vendor's rate is its first level's: a claim the practice lost an appeal on before
+    # the vendor started may go on to a further level the vendor files, at that level's odds
+    first_denied = ledger[ledger["kind"] == "denial"].groupby("claim")["day"].min()
+    since = ledger["claim"].isin(first_denied.index[first_denied >= start])
+    assert not (reworked & appealed & since & (ledger["kind"] == "denial_writeoff")).any()
 
 
 def test_outsourcing_start_cannot_move_by_a_dated_change():

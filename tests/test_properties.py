@@ -50,6 +50,16 @@ def practices(draw: st.DrawFn) -> tuple[dict[str, object], int]:
                 "charge_edit", "posting_exception", "secondary_claim", "status_check",
                 "patient_call")})),
         "billing.posting_exception_rate": draw(rate),
+        "billing.denial_actions": draw(st.dictionaries(
+            st.sampled_from(["16", "22", "27", "50", "96", "197"]),
+            st.fixed_dictionaries({
+                "action": st.sampled_from(["correct", "appeal", "other_coverage",
+                                           "bill_patient", "write_off"]),
+                "success_rate": st.none() | rate, "patient_share": rate}), max_size=4)),
+        "billing.further_appeals": draw(st.lists(st.fixed_dictionaries({
+            "name": st.just("level"), "pursued": rate, "window_days": st.integers(1, 200),
+            "success_rate": rate, "decision_days": st.sampled_from([1, 20, 90])}),
+            max_size=2)),
         "billing.patient_calls_per_statement": draw(st.sampled_from([0, 0.3, 2])),
         "patient_collections.desk_collection_rate": draw(rate),
         "patient_collections.pay_probability_per_statement": draw(

@@ -12,7 +12,7 @@ from practicesim.ledger import claim_totals
 from practicesim.practice import Practice
 from practicesim.revenue.claims import CLAIM_DRAWS, Claim
 from practicesim.scenario import ScenarioError
-from tests.conftest import build
+from tests.conftest import SAME_PAYER, build
 
 
 def practice(updates: dict | None = None) -> Practice:
@@ -293,7 +293,8 @@ def test_claims_sent_again_after_no_answer_are_paid_on_their_next_submission():
     claims needing a second submission is about one half."""
     run = simulate(build({"calendar.horizon_days": 150, "payers[medicare].no_response_rate": 0.5,
                           "payers[medicare].denial.rate": 0.0, "billing.claim_error_rate": 0.0,
-                          "billing.follow_up_days": 30, **CHECKS_AT_ONCE}), seed=2)
+                          "billing.follow_up_days": 30, **CHECKS_AT_ONCE, **SAME_PAYER}),
+                   seed=2)
     sent = _events(run, "submission").groupby("claim")["day"].apply(list)
     paid = _events(run, "payer_payment").drop_duplicates("claim").set_index("claim")
     again = [days for claim, days in sent.loc[paid.index].items() if len(days) > 1]

@@ -24,6 +24,7 @@ from practicesim import ledger as lg
 from practicesim import scenario as sc
 from practicesim.engine import simulate
 from practicesim.results import Run
+from tests.conftest import SAME_PAYER
 from tests.oracles import floored_lag_mean, floored_lag_pmf, lognormal_from_median_p90
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml"
@@ -231,7 +232,7 @@ def payment_run() -> Run:
     """Baseline payers with no deductible and 20% coinsurance (copays unchanged), and a fee
     schedule whose Medicare allowed amount is exactly half the charge for every code, so that a
     claim's Medicare allowed cents (not in the tables) is its charge cents / 2 whatever codes
-    were billed."""
+    were billed. Denials stay with their payer (no patient billed at the allowed amount)."""
     data = _small_baseline(0, 200)
     for entry in data["fee_schedule"].values():
         entry["medicare_allowed"] = entry["charge"] / 2
@@ -241,6 +242,8 @@ def payment_run() -> Run:
         if payer["kind"] != "self_pay":
             payer["cost_sharing"] = {"copay": payer.get("cost_sharing", {}).get("copay", 0.0),
                                      "coinsurance": COINSURANCE, "deductible_probability": 0.0}
+    for key, value in SAME_PAYER.items():
+        sc.set_path(data, key, value)
     return simulate(sc.validate(data, "tests/payments"), seed=8)
 
 

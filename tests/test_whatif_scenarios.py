@@ -11,7 +11,7 @@ import pytest
 from practicesim import Scenario, load_scenario, simulate
 from practicesim.practice import Practice
 from practicesim.scenario import load_raw, set_path, validate
-from tests.conftest import ROOT, SMALL
+from tests.conftest import ROOT, SAME_PAYER, SMALL
 
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
 
@@ -65,7 +65,7 @@ def simple_practice(credentialing: dict) -> Scenario:
         "scheduling.patient_tolerance_days": 1000,
         "no_shows.base_rate": 0.0, "no_shows.late_cancel_rate": 0.0,
         "billing.missed_charge_rate": 0.0, "billing.claim_error_rate": 0.0,
-        "billing.posting_exception_rate": 0.0, "billing.work_minutes": {},
+        "billing.posting_exception_rate": 0.0, "billing.work_minutes": {}, **SAME_PAYER,
         "payers[commercial_a].denial.rate": 0.0,
         "payers[commercial_a].cost_sharing": {"copay": 0, "coinsurance": 0.0,
                                               "deductible_probability": 0.0},

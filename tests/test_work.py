@@ -13,7 +13,7 @@ from practicesim import simulate
 from practicesim.practice import Practice
 from practicesim.revenue import work as wq
 from practicesim.revenue.claims import CLAIM_DRAWS, Claim
-from tests.conftest import build
+from tests.conftest import SAME_PAYER, build
 
 ALL_AT_ONCE = {"billing.work_minutes": {}, "billing.posting_exception_rate": 0.0,
                "billing.patient_calls_per_statement": 0.0}
@@ -103,7 +103,7 @@ def test_remittances_posted_by_hand_wait_for_a_biller():
     """Every paid remittance needs a biller and there is none: no payer payment is ever
     posted, and the claims stay with the payer; a vendor that does the posting posts them."""
     updates = {"calendar.horizon_days": 120, "staff.billers.count": 0,
-               "billing.posting_exception_rate": 1.0}
+               "billing.posting_exception_rate": 1.0, **SAME_PAYER}
     run = simulate(build(updates), seed=3)
     assert not _paid_claims(run)
     insured = run.claims[(run.claims["payer"] != "self_pay")

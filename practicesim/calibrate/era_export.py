@@ -147,7 +147,10 @@ def claim_payments(run: Run) -> list[ClaimPayment]:
     held = ledger[kind.isin([lg.TRANSFER_SECONDARY, lg.OPENING])].groupby("claim")[
         "amount_cents"].sum().to_dict()
     crossover = {p.name for p in run.scenario.payers if p.as_secondary.crossover}
-    keep = (kind.isin([*_REMITTED, lg.DENIAL, lg.SUBMISSION])
+    # rows without a CAS group on an insured claim are the practice's own postings (a patient
+    # billed at self-pay terms after an eligibility denial), not a payer's decision
+    own = kind.isin([lg.CONTRACTUAL, lg.TRANSFER]) & (ledger["carc_group"].astype(str) == "")
+    keep = (kind.isin([*_REMITTED, lg.DENIAL, lg.SUBMISSION]) & ~own
             & ledger["payer"].astype(str).isin(insured)).to_numpy()
     rows = ledger[keep]
     submissions: dict[int, list[int]] = defaultdict(list)

@@ -19,7 +19,7 @@ import pandas as pd
 from practicesim import ledger as lg
 from practicesim.encounter import Encounter
 from practicesim.ledger import Interned
-from practicesim.scenario.billing import MAX_INSTALMENTS
+from practicesim.scenario.billing import MAX_INSTALMENTS, MAX_LEVELS
 
 # Where an open claim is; the reason an unresolved claim is still open at the end of a run.
 CODING = "awaiting_coding"
@@ -66,7 +66,12 @@ never answers it?"""
 U_POSTING_EXCEPTION = U_NO_RESPONSE + 4
 """The primary's paid remittance (``u[U_POSTING_EXCEPTION]``) and the secondary's (the next)
 are posted by hand?"""
-CLAIM_DRAWS = U_POSTING_EXCEPTION + 2
+U_OTHER_COVERAGE = U_POSTING_EXCEPTION + 2
+"""An eligibility denial: the right payer is found?, which payer, else the patient is billed?"""
+U_LEVELS = U_OTHER_COVERAGE + 3
+"""Further appeal level k (0, 1) uses ``u[U_LEVELS + 4k + j]``: j = 0 pursued?, 1 won?, 2 days
+to its decision, 3 biller minutes."""
+CLAIM_DRAWS = U_LEVELS + 4 * MAX_LEVELS
 
 
 @dataclass(slots=True)
@@ -138,6 +143,15 @@ class Claim:
     to the claim or refunded."""
     assisted: bool = False
     """The (self-pay) patient qualifies for the practice's financial assistance."""
+    rebilled: bool = False
+    """Billed to another payer after an eligibility denial (``payer`` is that payer now)."""
+    charged_payer: int = -1
+    """The payer it was first billed to, once ``rebilled``."""
+
+    @property
+    def primary(self) -> int:
+        """The payer of its charge (the primary the visit was billed to)."""
+        return self.charged_payer if self.rebilled else self.payer
 
     @classmethod
     def of(cls, encounter: Encounter) -> Claim:
@@ -293,7 +307,9 @@ class Accounts:
             df.pop("payer_index"), categories=self.payer_names))
         df.insert(3, "provider", pd.Categorical.from_codes(
             df.pop("provider_index"), categories=provider_names))
-        df.insert(4, "secondary_payer", pd.Categorical.from_codes(
+        df.insert(3, "billed_payer", pd.Categorical.from_codes(
+            df.pop("billed_index"), categories=self.payer_names))
+        df.insert(5, "secondary_payer", pd.Categorical.from_codes(
             df.pop("secondary_index"), categories=self.payer_names))
         reasons = Interned()
         df["initial_denial_reason"] = pd.Categorical.from_codes(
@@ -310,7 +326,8 @@ class Accounts:
 
 
 _CLAIM_INTEGERS = (
-    ("claim", "id"), ("patient", "patient"), ("payer_index", "payer"),
+    ("claim", "id"), ("patient", "patient"), ("payer_index", "primary"),
+    ("billed_index", "payer"),
     ("provider_index", "provider"), ("visit", "visit"), ("service_day", "service_day"),
     ("charge_day", "charge_day"), ("charge_cents", "charge_cents"),
     ("medicare_allowed_cents", "medicare_allowed_cents"),

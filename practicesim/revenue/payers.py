@@ -58,6 +58,7 @@ from practicesim.revenue.claims import (
     Claim,
 )
 from practicesim.revenue.context import RevenueContext
+from practicesim.revenue.denials import denial_rule
 from practicesim.revenue.work import POSTING, SECONDARY, STATUS_CHECK, Task, WorkQueues
 from practicesim.scenario.payers import CostSharing
 
@@ -209,7 +210,11 @@ class Adjudication:
         if claim.authorization_missing and first:
             return "197"
         if not first:
-            again = payer.denial.resubmission_denial_rate * claim.correction_error_factor
+            rule = denial_rule(self.ctx.scenario, claim.initial_denial_reason)
+            again = payer.denial.resubmission_denial_rate
+            if rule.action == "correct" and rule.success_rate is not None:
+                again = 1.0 - rule.success_rate
+            again *= claim.correction_error_factor
             if claim.u[_resubmission(claim)] < again:
                 return claim.initial_denial_reason or pick(payer.denial.reasons,
                                                            claim.u[U_REASON])

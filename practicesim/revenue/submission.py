@@ -97,7 +97,7 @@ class Submission:
         rejection_rate = scenario.billing.clearinghouse_rejection_rate
         fee = cents(scenario.costs.clearinghouse_fee_per_claim)
         for claim in self.due[day]:
-            if hold and claim.submissions == 0:
+            if hold and (claim.submissions == 0 or claim.rebilled):
                 effective = coverage.effective_day(claim.provider, claim.payer)
                 if day < effective:
                     claim.stage = HELD

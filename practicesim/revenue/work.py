@@ -63,6 +63,8 @@ class Task:
     claim whose remittance came)."""
     action: str = ""
     reason: str = ""
+    level: int = 0
+    """A denial's appeal level (0: the first)."""
     done: bool = False
 
 

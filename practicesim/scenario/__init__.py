@@ -26,9 +26,11 @@ sections ``calendar``, ``payers``, ``people``, ``services``, ``demand`` and ``bi
 
 from practicesim.scenario.base import Dist, Fraction, Money, NonNegative
 from practicesim.scenario.billing import (
+    AppealLevel,
     Billing,
     Costs,
     DenialAction,
+    DenialRule,
     FrontOffice,
     OneTimeCost,
     Outsourcing,
@@ -54,6 +56,7 @@ from practicesim.scenario.services import FeeScheduleEntry, ServiceLine, VisitTy
 
 __all__ = [
     "WEEKDAYS",
+    "AppealLevel",
     "Billing",
     "Calendar",
     "Change",
@@ -62,6 +65,7 @@ __all__ = [
     "DeductiblePlan",
     "Demand",
     "DenialAction",
+    "DenialRule",
     "Denials",
     "Dist",
     "Enrollment",

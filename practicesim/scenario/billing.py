@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 from datetime import date
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import BeforeValidator, Field, field_validator
 
 from practicesim.distributions import as_dist
 from practicesim.scenario.base import (
@@ -22,8 +22,45 @@ from practicesim.scenario.base import (
 
 MAX_INSTALMENTS = 12
 """The most monthly instalments of a payment plan (each draws a claim's own uniform)."""
+MAX_LEVELS = 2
+"""The most appeal levels after the first (each draws a claim's own uniforms)."""
 
-DenialAction = Literal["correct", "appeal", "write_off"]
+DenialAction = Literal["correct", "appeal", "other_coverage", "bill_patient", "write_off"]
+
+
+class DenialRule(Section):
+    """What billers do with a denial of one CARC reason, and its odds.
+
+    ``correct``: fix and send again; paid with ``success_rate`` (None: 1 - the payer's
+    ``denial.resubmission_denial_rate``). ``appeal``: the first level wins with
+    ``success_rate`` (None: ``billing.appeal_success_rate``), then ``further_appeals``.
+    ``other_coverage`` (an eligibility denial: the patient had other coverage, or none): with
+    ``success_rate`` the patient's right payer is found and billed (drawn by the payers'
+    shares), else the patient is billed at self-pay terms with ``patient_share``, else it is
+    written off. ``bill_patient``: the patient owes the payer's allowed amount (a service the
+    plan does not cover). ``write_off``: written off at once."""
+
+    action: DenialAction
+    success_rate: Fraction | None = None
+    patient_share: Fraction = 0.0
+
+
+def _as_rule(value: Any) -> Any:
+    """``"appeal"`` is short for ``{action: appeal}``."""
+    return {"action": value} if isinstance(value, str) else value
+
+
+class AppealLevel(Section):
+    """An appeal level after the first (a second-level reconsideration, an external review):
+    ``pursued`` of the claims lost at the level before are taken to it, within
+    ``window_days`` of that decision; it is decided ``decision_days`` after filing and won
+    with ``success_rate``."""
+
+    name: str
+    pursued: Fraction
+    window_days: int = Field(gt=0)
+    success_rate: Fraction
+    decision_days: Dist
 
 
 class WorkMinutes(Section):
@@ -81,8 +118,12 @@ class Billing(Section):
     appeal_decision_days: Dist = Field(
         default_factory=lambda: {"dist": "lognormal", "median": 30, "p90": 60}
     )
-    denial_actions: dict[str, DenialAction] = Field(default_factory=dict)
-    """CARC -> what billers do; codes not listed use the package defaults (docs)."""
+    further_appeals: list[AppealLevel] = Field(default_factory=list, max_length=MAX_LEVELS)
+    """Appeal levels after the first, in order (none: a lost first appeal is written off)."""
+    denial_actions: dict[str, Annotated[DenialRule, BeforeValidator(_as_rule)]] = Field(
+        default_factory=dict)
+    """CARC -> what billers do and its odds; codes not listed use the package defaults
+    (``revenue/denials.py``, docs)."""
 
     @field_validator("error_denial_reasons")
     @classmethod

@@ -151,3 +151,43 @@ def test_an_appeal_lost_at_the_last_level_is_written_off_with_its_first_reason()
     written = written[written["kind"] == "denial_writeoff"]
     assert written[["carc_reason", "amount_cents"]].values.tolist() == [["50", CHARGE]]
     assert claim.appeals == 2
+
+
+def test_a_non_covered_service_keeps_the_desk_copay_and_bills_the_rest_of_the_allowed():
+    """CO-96 after the desk took a $30 copay: the patient owes the $117.00 allowed amount, $87.00
+    of it still open; when the copay is above the allowed amount ($13.00) the patient owes the
+    copay it paid and nothing more (no refund, as in a paid remittance): the rows still add up
+    to the charge, as the payer's remittance does."""
+    for medicare, owed in ((MEDICARE, 11700), (1000, 3000)):
+        p = practice({})
+        index = [x.name for x in p.ctx.scenario.payers].index("commercial_a")
+        claim = Claim(id=7, patient=7, payer=index, provider=0, visit=7, service_day=10,
+                      charge_cents=CHARGE, medicare_allowed_cents=medicare,
+                      u=[0.5] * CLAIM_DRAWS)
+        p.ctx.accounts.open_claim(claim, 10)
+        p.ctx.accounts.reduce(10, claim, "patient_payment", 3000)
+        claim.denials = 1
+        p.denials.receive(20, claim, "96")
+        totals = claim_totals(rows(p, claim)).loc[claim.id]
+        assert totals["contractual_adjustment"] + totals["transfer_to_patient"] == CHARGE
+        assert totals["transfer_to_patient"] == owed
+        assert claim.balance == claim.patient_balance == owed - 3000
+
+
+def test_an_appeal_level_dropped_by_a_dated_change_writes_the_claim_off():
+    """A second-level appeal waits for a biller when a dated change removes the level: it is
+    written off with the claim's first reason, not filed at a level that no longer exists."""
+    p = practice({"billing.appeal_success_rate": 0.0, "billing.appeal_decision_days": 30,
+                  "billing.further_appeals": [{"name": "second_level", "pursued": 1.0,
+                                               "window_days": 60, "success_rate": 1.0,
+                                               "decision_days": 20}]})
+    claim = denied_claim(p, "commercial_a", "50")
+    day = 20
+    while not (claim.stage == "in_denial_queue" and claim.appeals == 1):
+        run_days(p, day, day + 1)
+        day += 1
+    p.ctx.scenario = p.ctx.scenario.with_changes({"billing.further_appeals": []})
+    run_days(p, day, 200)
+    written = rows(p, claim)
+    written = written[written["kind"] == "denial_writeoff"]
+    assert written[["carc_reason", "amount_cents"]].values.tolist() == [["50", CHARGE]]

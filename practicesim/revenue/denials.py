@@ -167,6 +167,9 @@ class DenialQueue:
             if self.ctx.vendor.works_denials(day) and vendor_rate is not None:
                 success = vendor_rate
             won = claim.u[k] < success
+        elif level > len(billing.further_appeals):  # the level was dropped by a dated change
+            self._write_off(day, claim, claim.initial_denial_reason or "50")
+            return
         else:
             spec = billing.further_appeals[level - 1]
             base = U_LEVELS + 4 * (level - 1)
@@ -252,14 +255,17 @@ class DenialQueue:
 
     def _to_patient(self, day: int, claim: Claim, owed: int, adjustment: str,
                     reason: str) -> None:
-        """The patient owes ``owed`` cents in all, less what it paid at the desk: the rest of
-        the balance is a contractual adjustment (CO-``adjustment``) and the whole ``owed`` a
-        transfer PR-``reason`` (both "": the practice's own self-pay terms, no CARC); then the
-        desk's deposit is applied and the balance billed."""
+        """The patient owes ``owed`` cents in all (at least what it paid at the desk), less what
+        it paid: the charge above it is a contractual adjustment (CO-``adjustment``) and the
+        whole ``owed`` a transfer PR-``reason`` (both "": the practice's own self-pay terms,
+        no CARC); then the desk's deposit is applied and the balance billed."""
         accounts = self.ctx.accounts
-        owed = min(owed, claim.charge_cents)
-        left = min(max(0, owed - claim.paid_by_patient), claim.balance)
-        accounts.reduce(day, claim, lg.CONTRACTUAL, claim.balance - left,
+        # what the patient paid at the desk (before the run too, on a warm start's claim): a
+        # denied claim has no payer payment. As in a remittance, the patient owes at least that
+        # (a copay taken is not refunded), so the rows add up to the charge, as an 835's do.
+        paid = claim.charge_cents - claim.balance
+        owed = min(max(owed, paid), claim.charge_cents)
+        accounts.reduce(day, claim, lg.CONTRACTUAL, claim.charge_cents - owed,
                         "CO" if adjustment else "", adjustment)
         accounts.transfer_to_patient(day, claim, owed, reason)
         claim.patient_balance = claim.balance
@@ -274,4 +280,5 @@ class DenialQueue:
             if task.done:
                 continue
             self.work.cancel(task)
-            self._write_off(day, task.claim, "29" if task.action == "correct" else task.reason)
+            self._write_off(day, task.claim,
+                            task.reason if task.action == "appeal" else "29")

@@ -24,6 +24,12 @@ class RevenueContext(Context):
     deductibles: Deductibles
     """Patients' deductible accumulators per plan year."""
 
+    def filing_limit(self, claim: Claim, payer: int | None = None) -> int:
+        """The last day (simulation day) a claim may reach ``payer`` (default: the one it is
+        billed to): date of service + that payer's ``timely_filing_days``."""
+        index = claim.payer if payer is None else payer
+        return claim.service_day + self.scenario.payers[index].timely_filing_days
+
     def settle_deposit(self, day: int, claim: Claim) -> None:
         """Apply the desk's deposit to the claim's patient balance (a patient payment) and
         refund what exceeds it (cash paid back on ``day``)."""

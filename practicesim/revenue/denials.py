@@ -113,11 +113,11 @@ class DenialQueue:
         if action == "bill_patient":
             self._bill_patient(day, claim, reason)
             return
-        payer = self.ctx.scenario.payers[claim.payer]
         if action == "appeal":
-            deadline = (day if denied_day is None else denied_day) + payer.appeal_window_days
+            window = self.ctx.scenario.payers[claim.payer].appeal_window_days
+            deadline = (day if denied_day is None else denied_day) + window
         else:
-            deadline = claim.service_day + payer.timely_filing_days
+            deadline = self.ctx.filing_limit(claim)
         if action == "write_off" or deadline < day:
             self._write_off(day, claim, reason if action in ("appeal", "write_off") else "29")
             return

@@ -154,10 +154,10 @@ class Adjudication:
 
     def on_day(self, day: int) -> None:
         for claim in self.unanswered[day]:
-            self.work.add(day, STATUS_CHECK, claim, self._filing_limit(claim), self._resend)
+            self.work.add(day, STATUS_CHECK, claim, self.ctx.filing_limit(claim), self._resend)
         self.unanswered[day] = []
         for claim, answered in self.slow[day]:
-            self.work.add(day, STATUS_CHECK, claim, self._filing_limit(claim), self._checked,
+            self.work.add(day, STATUS_CHECK, claim, self.ctx.filing_limit(claim), self._checked,
                           void_day=answered)
         self.slow[day] = []
         for claim in self.due[day]:
@@ -183,9 +183,6 @@ class Adjudication:
             else:
                 self.pay_as_secondary(day, claim)
         self.secondary_due[day] = []
-
-    def _filing_limit(self, claim: Claim) -> int:
-        return claim.service_day + self.ctx.scenario.payers[claim.payer].timely_filing_days
 
     def _resend(self, day: int, task: Task) -> None:
         self.to_resend(day, task.claim)
@@ -286,14 +283,13 @@ class Adjudication:
         """The primary's remittance was posted on ``day``: the secondary receives the claim at
         once (crossover; or already ``sent``, a warm start's claim) or when a biller sends it
         (a secondary claim in the billers' queues), no sooner than ``send_days`` later."""
-        secondary = self.ctx.scenario.payers[claim.secondary]
-        rule = secondary.as_secondary
+        rule = self.ctx.scenario.payers[claim.secondary].as_secondary
         claim.stage = AT_SECONDARY
         if rule.crossover or sent:
             self._at_secondary(day, claim)
             return
         send = max(0, math.ceil(rule.send_days.quantile(claim.u[U_SECONDARY_SEND])))
-        self.work.add(day, SECONDARY, claim, claim.service_day + secondary.timely_filing_days,
+        self.work.add(day, SECONDARY, claim, self.ctx.filing_limit(claim, claim.secondary),
                       self._secondary_sent, ready=day + send)
 
     def _secondary_sent(self, day: int, task: Task) -> None:

@@ -70,8 +70,8 @@ class Submission:
     def _edit(self, day: int, claim: Claim, ready: int) -> None:
         """A claim the scrubber stopped or the clearinghouse rejected on ``day`` waits for a
         biller's fix; it goes out the day after the fix, and not before ``ready``."""
-        deadline = claim.service_day + self.ctx.scenario.payers[claim.payer].timely_filing_days
-        self.work.add(day, CHARGE_EDIT, claim, deadline, self._edited, ready=ready)
+        self.work.add(day, CHARGE_EDIT, claim, self.ctx.filing_limit(claim), self._edited,
+                      ready=ready)
 
     def _edited(self, day: int, task: Task) -> None:
         self._schedule(max(day + 1, task.ready), task.claim)
@@ -113,14 +113,13 @@ class Submission:
         self.due[day] = []
 
     def _send(self, day: int, claim: Claim, fee: int) -> None:
-        payer = self.ctx.scenario.payers[claim.payer]
         accounts = self.ctx.accounts
         if claim.submissions == 0:
             claim.first_submission_day = day
         claim.submissions += 1
         accounts.event(day, claim, lg.SUBMISSION)
         self.ctx.finance.add(day, "clearinghouse_fees", fee)
-        if day > claim.service_day + payer.timely_filing_days:
+        if day > self.ctx.filing_limit(claim):
             claim.denials += 1
             if not claim.initial_denial_reason and claim.denials == 1:
                 claim.initial_denial_reason = "29"

@@ -39,8 +39,6 @@ from practicesim.revenue.context import RevenueContext
 CHARGE_EDIT, POSTING, SECONDARY, STATUS_CHECK, DENIAL = range(5)
 KINDS = ("charge_edit", "posting_exception", "secondary_claim", "status_check", "denial")
 """Queue names, by kind (the ``billing.work_minutes`` field of each but denials)."""
-SCOPES = ("coding", "posting", "posting", "denials", "denials")
-"""The outsourcing scope that covers each kind of item."""
 NEVER = 1 << 62
 
 

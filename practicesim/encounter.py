@@ -21,6 +21,17 @@ def visit_draws(max_add_ons: int) -> int:
     return V_CODES + 1 + max_add_ons
 
 
+class Line(NamedTuple):
+    """One billed code: its units, and its charge and Medicare allowed amount for them
+    (cents); ``preventive``: the fee schedule's flag (``practicesim/contracts.py``)."""
+
+    code: str
+    units: int
+    charge_cents: int
+    medicare_cents: int
+    preventive: bool
+
+
 class Encounter(NamedTuple):
     """One completed visit's billing facts. Money in integer cents; days are simulation days.
     A named tuple: one is made per visit, and it is cheap to make."""
@@ -58,3 +69,5 @@ class Encounter(NamedTuple):
     visit and held until the payer's remittance (``patient_collections.point_of_service``)."""
     assisted: bool = False
     """The patient qualifies for the practice's financial assistance (self-pay)."""
+    lines: tuple[Line, ...] = ()
+    """The codes billed, main code first (their charges add up to ``charge_cents``)."""

@@ -139,9 +139,7 @@ def _resume(practice: Practice, claim: Claim, row: dict[str, Any], u: np.ndarray
     if stage == "secondary":
         # the open balance is taken as coinsurance; what the primary paid, when the file does
         # not say, as its allowed amount less the balance
-        terms = practice.ctx.scenario.payers[claim.payer]
-        allowed = min(claim.charge_cents,
-                      round(claim.medicare_allowed_cents * terms.allowed_pct_of_medicare))
+        allowed = practice.ctx.allowed(claim).allowed
         paid = row["primary_paid_cents"]
         claim.prior_paid_cents = paid if paid >= 0 else max(0, allowed - claim.balance)
         claim.secondary_parts = (0, 0, claim.balance)

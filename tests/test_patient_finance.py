@@ -29,6 +29,9 @@ CLEAN = {
         "deductible_plan": {"share": 1.0, "deductible": DEDUCTIBLE / 100,
                             "coinsurance": COINSURANCE}},
     "scheduling.uncredentialed_policy": "bill_anyway",
+    # every line cost-shared: a claim's deductible and coinsurance apply to all it is allowed
+    **{f"fee_schedule.{code}.preventive": False for code in ("99395", "99396", "G0439",
+                                                              "90471")},
 }
 ONLY_MEDICARE = {f"payers[{name}].share": 0.0 for name in (
     "medicare_advantage", "commercial_a", "commercial_b", "medicaid", "self_pay")}
@@ -36,11 +39,14 @@ ONLY_MEDICARE = {f"payers[{name}].share": 0.0 for name in (
 
 def _medicare(run) -> pd.DataFrame:
     """Medicare's paid claims in the order the payer adjudicated them (the order of their
-    remittance rows), with their year of service and PR-1 and PR-2 cents."""
+    remittance rows), with their year of service and PR-1 and PR-2 cents; claims rebilled to
+    Medicare after another payer's eligibility denial are left out (their codes were chosen for
+    the first payer)."""
     ledger = run.ledger[run.ledger["payer"] == "medicare"]
     remitted = ledger[ledger["kind"].isin(["contractual_adjustment", "transfer_to_patient",
                                            "payer_payment"])].drop_duplicates("claim")
     claims = run.claims.set_index("claim").loc[remitted["claim"]].reset_index()
+    claims = claims[claims["payer"] == "medicare"].reset_index(drop=True)  # not rebilled ones
     pr = ledger[ledger["kind"] == "transfer_to_patient"]
     for reason in ("1", "2", "3"):
         part = pr[pr["carc_reason"] == reason].groupby("claim")["amount_cents"].sum()

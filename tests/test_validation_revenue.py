@@ -23,6 +23,7 @@ import pytest
 from practicesim import ledger as lg
 from practicesim import scenario as sc
 from practicesim.engine import simulate
+from practicesim.practice import provider_seats
 from practicesim.results import Run
 from tests.conftest import SAME_PAYER
 from tests.oracles import floored_lag_mean, floored_lag_pmf, lognormal_from_median_p90
@@ -272,14 +273,25 @@ def adjudications(payment_run: Run) -> pd.DataFrame:
                    "transfer_to_patientPR2", "transfer_to_patientPR1", "payer_payment"):
         out[column] = paid.get(column, 0)
     out["payer"] = payer_of.reindex(out.index)
+    claims = payment_run.claims.set_index("claim").reindex(out.index)
+    npp = {seat.name for seat in provider_seats(payment_run.scenario) if seat.npp}
+    seats = claims["provider"].astype(str)
+    fees = payment_run.scenario.fee_schedule
     allowed, copay, coinsurance = [], [], []
-    for charge, payer in zip(out["charge"], out["payer"], strict=True):
+    for payer, codes, seat in zip(out["payer"], claims["codes"].astype(str), seats, strict=True):
         t = terms[payer]
-        a = min(int(charge), round((int(charge) // 2) * t.allowed_pct_of_medicare))
-        c = min(round(t.cost_sharing.copay * 100), a)
-        allowed.append(a)
+        factor = t.allowed_pct_of_medicare * (t.npp_pct if seat in npp else 1.0)
+        # line by line: half the line's charge is Medicare's amount; preventive lines are
+        # allowed without cost sharing, and a copay is due when the main line is cost-shared
+        lines = [(round(fees[code].charge * 100), fees[code].preventive)
+                 for code in codes.split()]
+        amounts = [min(charge, round(charge // 2 * factor)) for charge, _ in lines]
+        shared = sum(a for a, (_, preventive) in zip(amounts, lines, strict=True)
+                     if not preventive)
+        c = min(round(t.cost_sharing.copay * 100), shared) if not lines[0][1] else 0
+        allowed.append(sum(amounts))
         copay.append(c)
-        coinsurance.append(round((a - c) * COINSURANCE))
+        coinsurance.append(round((shared - c) * COINSURANCE))
     out["allowed"], out["copay"], out["coinsurance"] = allowed, copay, coinsurance
     return out
 
@@ -290,21 +302,23 @@ def _mismatches(df: pd.DataFrame, got: pd.Series, expected: pd.Series) -> str:
 
 
 def test_contractual_adjustment_is_charge_minus_allowed(adjudications: pd.DataFrame) -> None:
-    """CO-45 = charge - min(charge, round(Medicare allowed x allowed_pct_of_medicare))."""
+    """CO-45 = charge - the sum over the claim's lines of min(line charge, round(Medicare
+    allowed x allowed_pct_of_medicare x npp_pct for a nurse practitioner))."""
     got = adjudications["contractual_adjustmentCO45"]
     expected = adjudications["charge"] - adjudications["allowed"]
     assert (got == expected).all(), _mismatches(adjudications, got, expected)
 
 
 def test_copay_transfer_is_plan_copay(adjudications: pd.DataFrame) -> None:
-    """PR-3 = min(copay, allowed)."""
+    """PR-3 = min(copay, cost-shared allowed), none when the main line is preventive."""
     got = adjudications["transfer_to_patientPR3"]
     expected = adjudications["copay"]
     assert (got == expected).all(), _mismatches(adjudications, got, expected)
 
 
 def test_coinsurance_transfer_is_share_of_rest(adjudications: pd.DataFrame) -> None:
-    """PR-2 = round(0.2 x (allowed - copay)), and no deductible (PR-1) is ever assigned."""
+    """PR-2 = round(0.2 x (cost-shared allowed - copay)), and no deductible (PR-1) is ever
+    assigned."""
     got = adjudications["transfer_to_patientPR2"] + adjudications["transfer_to_patientPR1"]
     expected = adjudications["coinsurance"]
     assert (got == expected).all(), _mismatches(adjudications, got, expected)

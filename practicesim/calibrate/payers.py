@@ -21,12 +21,15 @@ PR-3 copay). Then per payer:
   interval, and the CARC mix of those denials;
 - **allowed share of charges**: (charges - contractual adjustments) / charges over adjudicated
   claims;
-- **cost sharing**: mean PR-3 copay over adjudicated claims (the simulator asks one copay of
-  every visit), share of claims with a PR-1 deductible, mean PR-2
-  coinsurance as a share of (allowed - copay) over claims without a deductible; and the same
+- **cost sharing**, over the adjudicated claims with some patient responsibility (a preventive
+  visit has none, whatever the plan): median PR-3 copay, share of claims with a PR-1
+  deductible, median PR-2 coinsurance as a share of (allowed - copay) over claims without a
+  deductible (medians: a preventive add-on line is allowed without cost sharing, which lowers
+  a claim's share, and the ledger does not say which lines a claim has); and the same
   split by plan (for a scenario with a ``deductible_plan``): a patient is on a deductible plan
   when one of its adjudicated claims has a PR-1 deductible, or PR-2 coinsurance without a
-  copay; ``plan_share`` is the share of the payer's patients on one, and copay and coinsurance
+  copay; ``plan_share`` is the share on one of the payer's patients with some patient
+  responsibility, and copay and coinsurance
   are fitted apart over the claims of patients on a plan (``plan_*``) and of the others
   (``other_*``; those never have a deductible, so their deductible probability is 0 by
   construction, not a fit). The deductible itself and care elsewhere are not identified by one
@@ -293,27 +296,41 @@ def _money(payer: str, group: pd.DataFrame) -> list[tuple]:
     marks = (paid["pr1_cents"] > 0) | ((paid["pr2_cents"] > 0) & (paid["pr3_cents"] == 0))
     on_plan = paid["patient"].isin(paid.loc[marks, "patient"])
     planned = int(paid.loc[on_plan, "patient"].nunique())
-    rows.append((payer, "plan_share", planned / patients, *wilson(planned, patients), len(paid),
-                 patients))
+    shown = int(_cost_shared(paid)["patient"].nunique())
+    rows.append((payer, "plan_share", planned / max(shown, 1), *wilson(planned, shown), len(paid),
+                 shown))
     for prefix, chosen in (("plan_", on_plan), ("other_", ~on_plan)):
         rows.extend(_sharing(payer, paid[chosen], allowed[chosen], prefix))
     return rows
 
 
+def _cost_shared(paid: pd.DataFrame) -> pd.DataFrame:
+    """The claims with some patient responsibility (PR-1, 2 or 3), or all of ``paid`` if none
+    has any: a claim without any (a preventive visit, covered without cost sharing) says
+    nothing about the patient's cost-sharing terms."""
+    some = (paid["pr1_cents"] + paid["pr2_cents"] + paid["pr3_cents"]) > 0
+    return paid[some] if some.any() else paid
+
+
 def _sharing(payer: str, paid: pd.DataFrame, allowed: pd.Series, prefix: str) -> list[tuple]:
-    """Mean copay (dollars), share of claims with a deductible and mean coinsurance of the rest
-    (claims without a deductible), over the adjudicated claims ``paid`` (none: 0, with n 0)."""
+    """Median copay (dollars), share of claims with a deductible and median coinsurance of the
+    rest (claims without a deductible), over the adjudicated claims ``paid`` that carry some
+    patient responsibility (``_cost_shared``; none: 0, with n 0). Medians, because a claim's
+    preventive lines are allowed without cost sharing and the ledger does not say which
+    lines a claim has: a claim with such a line shows a lower coinsurance share."""
+    paid = _cost_shared(paid)
+    allowed = allowed[paid.index]
     patients = paid["patient"].nunique()
     copays = paid["pr3_cents"] / 100
     deductible = int((paid["pr1_cents"] > 0).sum())
     rest = (allowed - paid["pr3_cents"])[paid["pr1_cents"] == 0]
     coinsurance = (paid.loc[rest.index, "pr2_cents"] / rest.where(rest > 0)).dropna()
     return [
-        (payer, f"{prefix}copay_dollars", float(copays.mean()) if len(paid) else 0.0, np.nan,
+        (payer, f"{prefix}copay_dollars", float(copays.median()) if len(paid) else 0.0, np.nan,
          np.nan, len(copays), patients),
         (payer, f"{prefix}deductible_probability", deductible / max(len(paid), 1),
          *wilson(deductible, len(paid)), len(paid), patients),
-        (payer, f"{prefix}coinsurance", float(coinsurance.mean()) if len(coinsurance) else 0.0,
+        (payer, f"{prefix}coinsurance", float(coinsurance.median()) if len(coinsurance) else 0.0,
          np.nan, np.nan, len(coinsurance), patients)]
 
 

@@ -27,6 +27,7 @@ from practicesim.clinic.appointments import KEPT, Scheduler, visit_type_labels
 from practicesim.clinic.demand import DemandModel, PatientPanel
 from practicesim.clinic.scheduling import AppointmentBook
 from practicesim.context import Context
+from practicesim.contracts import Allowed, allowed, line_of
 from practicesim.deductibles import Deductibles, is_on_plan, patient_uniforms
 from practicesim.encounter import (
     V_AUTHORIZATION,
@@ -38,6 +39,7 @@ from practicesim.encounter import (
     V_PUNCTUALITY,
     V_ROOMING,
     Encounter,
+    Line,
     visit_draws,
 )
 from practicesim.finance import cents
@@ -47,10 +49,12 @@ from practicesim.scenario import Payer, Scenario
 
 @dataclass(slots=True)
 class Pricing:
-    """Per visit type: cumulative code shares and each code's (charge, Medicare) cents."""
+    """Per visit type: cumulative code shares and each code's line; per payer, the lines it
+    has billed in place of others (``payers[].substitutes``)."""
 
-    codes: list[list[list[tuple[float, int, int]]]]
-    add_ons: list[list[list[tuple[float, int, int]]]]
+    codes: list[list[list[tuple[float, Line]]]]
+    add_ons: list[list[list[tuple[float, Line]]]]
+    substitutes: list[dict[Line, Line]]
 
     @property
     def max_add_ons(self) -> int:
@@ -59,33 +63,32 @@ class Pricing:
 
     @classmethod
     def of(cls, scenario: Scenario) -> Pricing:
-        fees = scenario.fee_schedule
-
-        def priced(code: str, units: int) -> tuple[int, int]:
-            return (units * cents(fees[code].charge), units * cents(fees[code].medicare_allowed))
-
-        codes, add_ons = [], []
+        codes, add_ons, billed = [], [], set()
         for line in scenario.service_lines:
             line_codes, line_adds = [], []
             for vt in line.visit_types:
                 acc, cumulative = 0.0, []
                 for code, share in vt.codes.items():
                     acc += share
-                    cumulative.append((acc, *priced(code, vt.units.get(code, 1))))
+                    cumulative.append((acc, line_of(scenario, code, vt.units.get(code, 1))))
                 line_codes.append(cumulative)
-                line_adds.append([(p, *priced(code, vt.units.get(code, 1)))
+                line_adds.append([(p, line_of(scenario, code, vt.units.get(code, 1)))
                                   for code, p in vt.add_ons.items()])
+                billed.update(item[1] for item in cumulative + line_adds[-1])
             codes.append(line_codes)
             add_ons.append(line_adds)
-        return cls(codes, add_ons)
+        substitutes = [{item: line_of(scenario, payer.substitutes[item.code], item.units)
+                        for item in billed if item.code in payer.substitutes}
+                       for payer in scenario.payers]
+        return cls(codes, add_ons, substitutes)
 
 
-def _main_code(cumulative: list[tuple[float, int, int]], u: float) -> tuple[int, int]:
-    """(charge, Medicare allowed) cents of the code whose cumulative share first exceeds u."""
-    for edge, fee, allowed in cumulative:
+def _main_code(cumulative: list[tuple[float, Line]], u: float) -> Line:
+    """The line of the code whose cumulative share first exceeds u."""
+    for edge, item in cumulative:
         if u < edge:
-            return fee, allowed
-    return cumulative[-1][1], cumulative[-1][2]
+            return item
+    return cumulative[-1][1]
 
 
 class Visit(NamedTuple):
@@ -240,11 +243,16 @@ class Clinic:
         """The visit's bill: codes drawn and priced, the desk's copay collected or not (``u``:
         the visit's uniforms; ``own``: the patient's deductible-plan, care-elsewhere and
         financial-assistance uniforms)."""
-        charge, medicare = _main_code(self.pricing.codes[line][vtype], u[V_CODES])
-        for k, (probability, fee, allowed) in enumerate(self.pricing.add_ons[line][vtype]):
+        billed = [_main_code(self.pricing.codes[line][vtype], u[V_CODES])]
+        for k, (probability, item) in enumerate(self.pricing.add_ons[line][vtype]):
             if u[V_CODES + 1 + k] < probability:
-                charge += fee
-                medicare += allowed
+                billed.append(item)
+        substitutes = self.pricing.substitutes[payer]
+        if substitutes:
+            billed = [substitutes.get(item, item) for item in billed]
+        lines = tuple(billed)
+        charge = sum(item.charge_cents for item in lines)
+        medicare = sum(item.medicare_cents for item in lines)
         terms = self.ctx.scenario.payers[payer]
         rules = self.ctx.scenario.patient_collections
         desk_rate = rules.desk_collection_rate
@@ -256,8 +264,8 @@ class Clinic:
             if rules.self_pay_desk_rate is not None:
                 desk_rate = rules.self_pay_desk_rate
         else:
-            allowed = min(charge, round(medicare * terms.allowed_pct_of_medicare))
-            due, deposit = self._desk_ask(day, patient, terms, allowed, own[:2])
+            contract = allowed(terms, self.ctx.seats[provider].npp, lines, charge, medicare)
+            due, deposit = self._desk_ask(day, patient, terms, contract, own[:2])
         collected = due if u[V_DESK] < desk_rate else 0
         if u[V_DESK] >= min(rules.estimate_collection_rate, rules.desk_collection_rate):
             deposit = 0
@@ -273,22 +281,23 @@ class Clinic:
                          copay_collected_cents=collected, authorization_missing=missing,
                          verified=verified, key=key, u=u, coverage_u=self.panel.coverage[patient],
                          plan_u=own[0], elsewhere_u=own[1], deposit_cents=deposit,
-                         assisted=assisted)
+                         assisted=assisted, lines=lines)
 
-    def _desk_ask(self, day: int, patient: int, terms: Payer, allowed: int,
+    def _desk_ask(self, day: int, patient: int, terms: Payer, contract: Allowed,
                   plan: tuple[float, float]) -> tuple[int, int]:
-        """What the desk asks an insured patient for (cents): the copay of the patient's plan,
-        and under ``point_of_service: estimate`` a deposit for the rest of its estimated
-        responsibility (what is left of its deductible today, then coinsurance), unless the
-        patient has secondary coverage (which pays that part)."""
+        """What the desk asks an insured patient for (cents): the copay of the patient's plan
+        (none on a preventive visit its plan covers without cost sharing), and under
+        ``point_of_service: estimate`` a deposit for the rest of its estimated responsibility
+        (what is left of its deductible today, then coinsurance of the cost-shared part),
+        unless the patient has secondary coverage (which pays that part)."""
         sharing = terms.cost_sharing
         on_plan = is_on_plan(sharing.deductible_plan, plan[0])
         rule = sharing.deductible_plan if on_plan else sharing
-        copay = desk_copay_cents(rule.copay, allowed)
+        copay = desk_copay_cents(rule.copay, contract.cost_shared) if contract.copay_due else 0
         policy = self.ctx.scenario.patient_collections.point_of_service
         if policy != "estimate" or self.panel.coverage[patient] < sum(terms.secondary.values()):
             return copay, 0
-        rest = allowed - copay
+        rest = contract.cost_shared - copay
         deductible = 0
         if on_plan:
             deductible = min(rest, self.deductibles.remaining(

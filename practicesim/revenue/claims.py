@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from practicesim import ledger as lg
-from practicesim.encounter import Encounter
+from practicesim.encounter import Encounter, Line
 from practicesim.ledger import Interned
 from practicesim.scenario.billing import MAX_INSTALMENTS, MAX_LEVELS
 
@@ -147,6 +147,8 @@ class Claim:
     """Billed to another payer after an eligibility denial (``payer`` is that payer now)."""
     charged_payer: int = -1
     """The payer it was first billed to, once ``rebilled``."""
+    lines: tuple[Line, ...] = ()
+    """Its codes, main code first (none known for a warm start's claim)."""
 
     @property
     def primary(self) -> int:
@@ -163,7 +165,7 @@ class Claim:
                    copay_collected_cents=e.copay_collected_cents,
                    authorization_missing=e.authorization_missing, verified=e.verified,
                    key=e.key, coverage_u=e.coverage_u, plan_u=e.plan_u, elsewhere_u=e.elsewhere_u,
-                   deposit_cents=e.deposit_cents, assisted=e.assisted)
+                   deposit_cents=e.deposit_cents, assisted=e.assisted, lines=e.lines)
 
 
 class Accounts:
@@ -221,18 +223,21 @@ class Accounts:
             claim.resolved_day = day
 
     def remit(self, day: int, claim: Claim, contractual: int, copay: int, deductible: int,
-              coinsurance: int, paid: int, to_secondary: bool = False) -> None:
+              coinsurance: int, paid: int, to_secondary: bool = False,
+              non_covered: int = 0) -> None:
         """Post a paid remittance in one go: contractual adjustment (CO-45), patient
-        responsibility (PR-3 copay, PR-1 deductible, PR-2 coinsurance) and the payer's payment,
-        with one balance check for all of them (the most frequent event of a run). With
-        ``to_secondary`` the responsibility goes to the claim's secondary payer
-        (``secondary_parts``), but for the copay already paid at the desk, which stays the
-        patient's."""
+        responsibility (PR-3 copay, PR-1 deductible, PR-2 coinsurance, PR-49 the charges of
+        lines the payer does not cover) and the payer's payment, with one balance check for all
+        of them (the most frequent event of a run). With ``to_secondary`` copay, deductible
+        and coinsurance go to the claim's secondary payer (``secondary_parts``), but for the
+        copay already paid at the desk, which stays the patient's, as do non-covered lines."""
         if contractual + paid > claim.balance:
             raise AssertionError(f"claim {claim.id}: remittance exceeds open balance")
         head = (day, claim.id, claim.service_day, claim.patient, claim.payer)
         if contractual:
             self.book.post(*head, lg.CONTRACTUAL, contractual, "CO", "45")
+        if non_covered:
+            self.book.post(*head, lg.TRANSFER, non_covered, "PR", "49")
         if to_secondary:
             desk = min(copay, claim.copay_collected_cents)
             claim.secondary_parts = (copay - desk, deductible, coinsurance)
@@ -242,7 +247,8 @@ class Accounts:
         else:
             self._post_responsibility(head, lg.TRANSFER, (copay, deductible, coinsurance))
         self._settle(head, claim, paid, contractual)
-        claim.patient_balance = 0 if to_secondary else claim.balance
+        claim.patient_balance = claim.balance - sum(claim.secondary_parts) if to_secondary else (
+            claim.balance)
 
     def remit_secondary(self, day: int, claim: Claim, paid: int, adjusted: int,
                         to_patient: tuple[int, int, int], reason: str = "23") -> None:
@@ -250,9 +256,10 @@ class Accounts:
         what it writes off (CO-23, the impact of the prior payer) and the copay, deductible and
         coinsurance it leaves to the patient (PR-3, PR-1, PR-2). ``adjusted`` is a contractual
         adjustment, not a write-off: the claim's ``written_off`` counts denials and bad debt."""
-        if paid + adjusted + sum(to_patient) != claim.balance:
+        if paid + adjusted + sum(to_patient) != claim.balance - claim.patient_balance:
             raise AssertionError(f"claim {claim.id}: the secondary's remittance does not settle "
-                                 f"its open balance {claim.balance}")
+                                 f"its open balance {claim.balance} (the patient's "
+                                 f"{claim.patient_balance} aside)")
         head = (day, claim.id, claim.service_day, claim.patient, claim.secondary)
         if adjusted:
             self.book.post(*head, lg.CONTRACTUAL, adjusted, "CO", reason)
@@ -293,7 +300,8 @@ class Accounts:
         """One row per claim: its path through the cycle and where it ended.
 
         ``status``: ``paid`` (closed with a payment), ``written_off`` (closed without one) or
-        ``open``; ``open_reason``: the stage an open claim is waiting in.
+        ``open``; ``open_reason``: the stage an open claim is waiting in; ``codes``: its codes,
+        main code first, separated by spaces (empty for a warm start's claim).
         """
         claims = self.claims
         fields = [field for _, field in _CLAIM_INTEGERS] + list(_CLAIM_FLAGS)
@@ -322,6 +330,10 @@ class Accounts:
         df["open_reason"] = pd.Categorical.from_codes(
             [stages[c.stage if c.balance else ""] for c in claims], categories=list(stages))
         df["clean"] = ~(df["scrubber_caught"] | df["rejected"])
+        codes = Interned()
+        df["codes"] = pd.Categorical.from_codes(
+            [codes[" ".join(line.code for line in c.lines)] for c in claims],
+            categories=list(codes))
         return df
 
 

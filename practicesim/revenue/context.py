@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from practicesim import ledger as lg
 from practicesim.context import Context
+from practicesim.contracts import Allowed, allowed
 from practicesim.deductibles import Deductibles
 from practicesim.revenue.claims import Accounts, Claim
 from practicesim.revenue.vendor import Vendor
@@ -29,6 +30,13 @@ class RevenueContext(Context):
         billed to): date of service + that payer's ``timely_filing_days``."""
         index = claim.payer if payer is None else payer
         return claim.service_day + self.scenario.payers[index].timely_filing_days
+
+    def allowed(self, claim: Claim, payer: int | None = None) -> Allowed:
+        """What ``payer`` (default: the one the claim is billed to) allows for the claim under
+        its contract today (``practicesim/contracts.py``)."""
+        index = claim.payer if payer is None else payer
+        return allowed(self.scenario.payers[index], self.seats[claim.provider].npp, claim.lines,
+                       claim.charge_cents, claim.medicare_allowed_cents)
 
     def settle_deposit(self, day: int, claim: Claim) -> None:
         """Apply the desk's deposit to the claim's patient balance (a patient payment) and

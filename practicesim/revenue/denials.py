@@ -248,10 +248,8 @@ class DenialQueue:
 
     def _bill_patient(self, day: int, claim: Claim, reason: str) -> None:
         """A service the plan does not cover: the patient owes the payer's allowed amount."""
-        payer = self.ctx.scenario.payers[claim.payer]
-        allowed = min(claim.charge_cents,
-                      round(claim.medicare_allowed_cents * payer.allowed_pct_of_medicare))
-        self._to_patient(day, claim, allowed, "45", reason)
+        contract = self.ctx.allowed(claim)
+        self._to_patient(day, claim, contract.allowed + contract.non_covered, "45", reason)
 
     def _to_patient(self, day: int, claim: Claim, owed: int, adjustment: str,
                     reason: str) -> None:

@@ -5,14 +5,17 @@ ceil(lag), 1)``, the lag drawn from the payer's distribution (Medicare never pay
 before day 14), and its remittance is posted ``ceil(posting_lag_days)`` later. It is then
 either denied with a CARC reason, or paid:
 
-- allowed = min(charge, Medicare allowed for its codes x ``allowed_pct_of_medicare``)
-- contractual adjustment (CO-45) = charge - allowed
-- patient responsibility: copay (PR-3), then for a patient on the payer's deductible plan
-  (``cost_sharing.deductible_plan``) what is left of its deductible this year (PR-1,
-  ``practicesim.deductibles``) and the plan's ``coinsurance`` of the rest (PR-2); otherwise
-  either the rest to the deductible (PR-1, with ``deductible_probability``) or ``coinsurance``
-  of the rest (PR-2); a desk deposit is then applied to the patient's part and the excess
-  refunded
+- allowed: by the payer's contract, line by line (``practicesim/contracts.py``: Medicare's
+  allowed x ``allowed_pct_of_medicare`` or a ``fee_table``, x ``npp_pct`` for a nurse
+  practitioner, at most the charge); lines it does not cover are the patient's (PR-49)
+- contractual adjustment (CO-45) = charge - allowed - non-covered charges
+- patient responsibility: the non-covered charges (PR-49), copay (PR-3, when the main line is
+  cost-shared), then of the cost-shared allowed (preventive lines are not) for a patient on the
+  payer's deductible plan (``cost_sharing.deductible_plan``) what is left of its deductible
+  this year (PR-1, ``practicesim.deductibles``) and the plan's ``coinsurance`` of the rest
+  (PR-2); otherwise either the rest to the deductible (PR-1, with ``deductible_probability``)
+  or ``coinsurance`` of the rest (PR-2); a desk deposit is then applied to the patient's part
+  and the excess refunded
 - payer payment = allowed - patient responsibility.
 
 A patient with secondary coverage (``payers[].secondary``) has the patient responsibility sent
@@ -41,6 +44,7 @@ from collections.abc import Callable
 
 from practicesim import ledger as lg
 from practicesim.context import day_buckets
+from practicesim.contracts import Allowed
 from practicesim.deductibles import is_on_plan
 from practicesim.finance import cents
 from practicesim.revenue.claims import (
@@ -233,22 +237,23 @@ class Adjudication:
         return ""
 
     def pay(self, day: int, claim: Claim) -> None:
-        """Post a paid remittance: contractual adjustment, patient responsibility, payment."""
+        """Post a paid remittance: contractual adjustment, patient responsibility (the charges
+        of non-covered lines, then cost sharing), payment."""
         payer = self.ctx.scenario.payers[claim.payer]
-        sharing = payer.cost_sharing
         accounts = self.ctx.accounts
-        allowed = min(claim.charge_cents,
-                      round(claim.medicare_allowed_cents * payer.allowed_pct_of_medicare))
-        # A copay taken at the desk under earlier terms is not refunded: the allowed amount is
-        # at least what the patient already paid (matters only when a dated change lowers
-        # allowed_pct_of_medicare below it).
-        allowed = max(allowed, claim.copay_collected_cents)
-        copay, deductible, coinsurance = self._responsibility(claim, sharing, allowed)
+        contract = self.ctx.allowed(claim)
+        non_covered = contract.non_covered
+        # Cash the desk took is not refunded: the patient's part is at least that (matters when
+        # a dated change or a rebilled claim changes the terms after the visit).
+        desk = max(0, claim.copay_collected_cents - non_covered)
+        allowed = max(contract.allowed, desk)
+        copay, deductible, coinsurance = self._responsibility(claim, payer.cost_sharing, contract,
+                                                              allowed, desk)
         payer_paid = allowed - copay - deductible - coinsurance
-        to_secondary = claim.secondary >= 0 and copay + deductible + coinsurance > (
-            claim.copay_collected_cents)
-        accounts.remit(day, claim, claim.charge_cents - allowed, copay, deductible, coinsurance,
-                       payer_paid, to_secondary)
+        to_secondary = claim.secondary >= 0 and (
+            copay - min(copay, claim.copay_collected_cents) + deductible + coinsurance > 0)
+        accounts.remit(day, claim, claim.charge_cents - allowed - non_covered, copay, deductible,
+                       coinsurance, payer_paid, to_secondary, non_covered)
         fee_rate = self.ctx.vendor.fee_rate(day, self.ctx.scenario.outsourcing, claim)
         self.ctx.finance.collected(day, payer_paid, fee_rate)
         if to_secondary:
@@ -258,17 +263,19 @@ class Adjudication:
         if claim.balance:
             self.to_patient(day, claim)
 
-    def _responsibility(self, claim: Claim, sharing: CostSharing, allowed: int
-                        ) -> tuple[int, int, int]:
+    def _responsibility(self, claim: Claim, sharing: CostSharing, contract: Allowed,
+                        allowed: int, desk: int) -> tuple[int, int, int]:
         """Copay, deductible and coinsurance (cents) of a paid claim with ``allowed`` cents:
-        the copay (at least what the desk took), then on the patient's deductible plan what is
-        left of its deductible (and that is put to its accumulator), else the flat
+        the copay if one is due (at least ``desk``, what the desk took beyond non-covered
+        lines), then of the cost-shared rest, on the patient's deductible plan what is left of
+        its deductible (and that is put to its accumulator), else the flat
         ``deductible_probability``; then coinsurance of the rest."""
         plan = sharing.deductible_plan
         on_plan = is_on_plan(plan, claim.plan_u)
         terms = plan if on_plan else sharing
-        copay = min(max(cents(terms.copay), claim.copay_collected_cents), allowed)
-        rest = allowed - copay
+        copay = min(cents(terms.copay), contract.cost_shared) if contract.copay_due else 0
+        copay = min(max(copay, desk), allowed)
+        rest = max(0, min(contract.cost_shared, allowed) - copay)
         if on_plan:
             deductibles = self.ctx.deductibles
             deductible = min(rest, deductibles.remaining(plan, claim.patient, claim.service_day,
@@ -318,8 +325,7 @@ class Adjudication:
         pays = [round(part * rule.pays.get(name, 0.0)) if enrolled else 0
                 for part, name in zip(parts, ("copay", "deductible", "coinsurance"), strict=True)]
         if rule.up_to_own_allowed:
-            own = min(claim.charge_cents,
-                      round(claim.medicare_allowed_cents * terms.allowed_pct_of_medicare))
+            own = self.ctx.allowed(claim, claim.secondary).allowed
             excess = sum(pays) - max(0, own - claim.paid_by_payer - claim.prior_paid_cents)
             for i in range(3):
                 cut = min(max(excess, 0), pays[i])

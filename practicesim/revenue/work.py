@@ -3,8 +3,9 @@
 Billers have ``count x hours_per_day x 60`` minutes each clinic day (less vacancies and new
 hires' ramp-up, ``practicesim/workforce.py``). Patients' calls about their statements come
 first: ``patient_calls_per_statement x work_minutes.patient_call`` minutes for each statement
-sent that day (an expected load, not a draw). The rest goes to the items of five queues, taken
-in the order of ``billing.queue_priority`` across all of them:
+sent that day (an expected load, not a draw); calls on a day the office is closed, or beyond the
+billers' minutes, are taken the next day (patients call back). The rest goes to the items of
+five queues, taken in the order of ``billing.queue_priority`` across all of them:
 
 - charge edits: a claim the scrubber stopped or the clearinghouse rejected (``work_minutes.
   charge_edit``); once worked it goes out, no sooner than its fix days allow;
@@ -135,11 +136,16 @@ class WorkQueues:
         if vendor_follows_up:
             self._vendor_works(day)
         billers = self.ctx.scenario.staff.billers
-        if not self.ctx.calendar.is_clinic_day[day] or billers.count == 0:
+        if billers.count == 0:
+            return
+        if not self.ctx.calendar.is_clinic_day[day]:
+            self._carry_calls(day, self.calls[day])
             return
         capacity = self.ctx.workforce.output("billers", day) * billers.hours_per_day * 60.0
         if not self.ctx.vendor.does("patient_calls", day):
             capacity -= self.calls[day]
+            if capacity < 0:
+                self._carry_calls(day, -capacity)
         queues = [self.office] if vendor_follows_up else [self.office, self.follow_up]
         while capacity > 0:
             queue = _first(queues)
@@ -156,6 +162,12 @@ class WorkQueues:
             capacity -= task.minutes
             heapq.heappop(queue)
             self._finish(day, task)
+
+    def _carry_calls(self, day: int, minutes: float) -> None:
+        """Calls not answered on ``day`` (a day the office is closed, or billers' minutes
+        short of them) are taken the next day: patients call back."""
+        if day + 1 < self.ctx.n_days:
+            self.calls[day + 1] += minutes
 
     def _vendor_works(self, day: int) -> None:
         """The vendor works status checks and denials in their order, up to its capacity."""

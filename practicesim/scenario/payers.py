@@ -96,8 +96,17 @@ class FinancialAssistance(Section):
 class Payer(Section):
     """A payer (insurer) or self-pay.
 
-    ``allowed_pct_of_medicare``: allowed amount per code as a fraction of Medicare's (1.0 =
-    Medicare). ``lag_days``: days from submission to remittance, never below ``floor_days``
+    The contract (``practicesim/contracts.py``): ``allowed_pct_of_medicare``: allowed
+    amount per code as a fraction of Medicare's (1.0 = Medicare), unless ``fee_table`` gives the
+    code's allowed dollars per unit; ``npp_pct``: the share of that allowed for a nurse
+    practitioner or physician assistant billing under their own NPI (``providers[].npp``);
+    ``non_covered``: codes the payer does not cover (the patient owes their charge, PR-49);
+    ``substitutes``: codes the practice bills this payer in place of others (Medicare: the
+    annual wellness visit for a routine physical); ``preventive_cost_sharing``: the plan charges
+    copay, deductible and coinsurance on preventive codes (``fee_schedule[code].preventive``),
+    which ACA section 2713 forbids for all but grandfathered plans.
+
+    ``lag_days``: days from submission to remittance, never below ``floor_days``
     (0 by default; set 14 for Medicare, whose clean claims are not paid earlier). Self-pay
     patients get ``self_pay_discount`` off charges and owe the rest, or, when they qualify
     for the practice's ``financial_assistance``, its discount. ``secondary``: shares of
@@ -114,6 +123,13 @@ class Payer(Section):
     secondary: dict[str, Fraction] = Field(default_factory=dict)
     as_secondary: AsSecondary = AsSecondary()
     allowed_pct_of_medicare: float = Field(default=1.0, gt=0)
+    fee_table: dict[str, Money] = Field(default_factory=dict)
+    """Contracted allowed dollars per unit, by code (codes not listed: by
+    ``allowed_pct_of_medicare``)."""
+    npp_pct: float = Field(default=1.0, gt=0, le=1)
+    non_covered: list[str] = Field(default_factory=list)
+    substitutes: dict[str, str] = Field(default_factory=dict)
+    preventive_cost_sharing: bool = False
     lag_days: Dist = Field(default_factory=lambda: {"dist": "lognormal", "median": 14, "p90": 28})
     floor_days: int = Field(default=0, ge=0)
     denial: Denials = Denials()

@@ -46,6 +46,9 @@ class Provider(Section):
     annual_compensation: Money = 0.0
     credentialing: dict[str, Enrollment] = Field(default_factory=dict)
     """Per payer name; a payer not listed is enrolled throughout."""
+    npp: bool = False
+    """A nurse practitioner or physician assistant billing under their own NPI: payers pay
+    their ``npp_pct`` of the allowed amount (Medicare 85%, 42 CFR 414.56 and 414.52)."""
 
     @model_validator(mode="after")
     def _dates_ordered(self) -> Provider:

@@ -79,6 +79,7 @@ class Scenario(Section):
                         f"providers[{i}].credentialing: unknown payer {payer!r}, "
                         f"expected one of {sorted(payer_names)}"
                     )
+        _check_contract_codes(self.payers, self.fee_schedule)
         lines = {s.name for s in self.service_lines}
         for i, demand in enumerate(self.demand):
             if demand.service_line not in lines:
@@ -133,6 +134,19 @@ class Scenario(Section):
             else:
                 out.append((change.date, current))
         return out
+
+
+def _check_contract_codes(payers: list[Payer], fees: dict[str, FeeScheduleEntry]) -> None:
+    """Every code a payer's fee table prices and every substitute it names is in the fee
+    schedule (the practice must price what it bills; ``non_covered`` may list codes the
+    practice never bills)."""
+    for payer in payers:
+        named = [("fee_table", c) for c in payer.fee_table]
+        named += [("substitutes", c) for pair in payer.substitutes.items() for c in pair]
+        for field, code in named:
+            if code not in fees:
+                raise ValueError(f"payers[{payer.name}].{field}: code {code} is not in "
+                                 "fee_schedule")
 
 
 def _unique(key: str, names: list[str]) -> None:

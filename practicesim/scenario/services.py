@@ -53,7 +53,11 @@ class ServiceLine(Section):
 
 
 class FeeScheduleEntry(Section):
-    """The practice's charge for a code and Medicare's allowed amount for it (dollars)."""
+    """The practice's charge for a code and Medicare's allowed amount for it (dollars, per
+    unit). ``preventive``: a preventive service that plans cover without cost sharing (ACA
+    section 2713; Medicare's wellness visits and vaccines), unless a payer's
+    ``preventive_cost_sharing`` says otherwise."""
 
     charge: Money
     medicare_allowed: Money
+    preventive: bool = False

@@ -1,0 +1,79 @@
+"""Payers' contracts: what a payer allows for a claim's lines, and which part of it the patient
+shares.
+
+A claim's lines are codes of the fee schedule with their units (``Line``). A payer allows for a
+line (cents, rounded per line):
+
+- nothing if the code is in its ``non_covered`` list: the patient owes the line's charge
+  (PR-49: Medicare does not cover routine physicals 99381-99397);
+- else its ``fee_table`` dollars for the code per unit if listed, else the code's Medicare
+  allowed amount x ``allowed_pct_of_medicare``; times ``npp_pct`` when the claim's provider is
+  a nurse practitioner or physician assistant billing under their own NPI (``providers[].npp``;
+  Medicare 85%); at most the line's charge.
+
+Copay, deductible and coinsurance apply to the allowed amount of the lines that are not
+preventive (``fee_schedule[code].preventive``), unless the payer's plans charge cost sharing on
+preventive care (``preventive_cost_sharing``: grandfathered plans); the copay is due only when
+the visit's main line (its first) is cost-shared. A claim whose lines are not known (a warm
+start's) is one cost-shared line with its charge and Medicare allowed amount.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from practicesim.encounter import Line
+from practicesim.finance import cents
+from practicesim.scenario import Payer, Scenario
+
+NON_COVERED_REASON = "49"
+"""CARC 49: a non-covered routine or preventive exam (group PR)."""
+
+
+class Allowed(NamedTuple):
+    """What a payer's contract makes of a claim (cents)."""
+
+    allowed: int
+    """Allowed for the covered lines."""
+    cost_shared: int
+    """The part of ``allowed`` subject to copay, deductible and coinsurance."""
+    copay_due: bool
+    """The visit's main line is cost-shared (a copay is due)."""
+    non_covered: int
+    """Charges of the lines the payer does not cover: the patient's (PR-49)."""
+
+
+def line_of(scenario: Scenario, code: str, units: int) -> Line:
+    """The line billing ``units`` of ``code`` at the scenario's fee schedule."""
+    fee = scenario.fee_schedule[code]
+    return Line(code, units, units * cents(fee.charge), units * cents(fee.medicare_allowed),
+                fee.preventive)
+
+
+def allowed(payer: Payer, npp: bool, lines: tuple[Line, ...], charge_cents: int,
+            medicare_cents: int) -> Allowed:
+    """The payer's allowed amount for a claim's ``lines`` (see the module's rules); ``npp``: its
+    provider bills as a nurse practitioner or physician assistant. Without lines: one
+    cost-shared line of ``charge_cents`` with ``medicare_cents``."""
+    factor = payer.allowed_pct_of_medicare * (payer.npp_pct if npp else 1.0)
+    if not lines:
+        amount = min(charge_cents, round(medicare_cents * factor))
+        return Allowed(amount, amount, True, 0)
+    npp_factor = payer.npp_pct if npp else 1.0
+    total = shared = non_covered = 0
+    copay_due = False
+    for k, line in enumerate(lines):
+        if line.code in payer.non_covered:
+            non_covered += line.charge_cents
+            continue
+        table = payer.fee_table.get(line.code)
+        if table is None:
+            amount = round(line.medicare_cents * factor)
+        else:
+            amount = round(line.units * cents(table) * npp_factor)
+        amount = min(line.charge_cents, amount)
+        total += amount
+        if payer.preventive_cost_sharing or not line.preventive:
+            shared += amount
+            copay_due = copay_due or k == 0
+    return Allowed(total, shared, copay_due, non_covered)

@@ -41,7 +41,7 @@ KPI_FORMATS = {
              "provider_utilization", "lost_request_rate", "ar_over_90_pct",
              "insurance_ar_over_90_pct", "patient_ar_over_90_pct",
              "denied_dollars_recovered_pct", "bad_debt_pct", "patient_collection_rate",
-             "self_pay_collection_rate"),
+             "self_pay_collection_rate", "underpayment_rate", "underpayment_recovered"),
     "money": tuple(sorted(MONEY_KPIS)),
 }
 

@@ -20,6 +20,7 @@ start's) is one cost-shared line with its charge and Medicare allowed amount.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import NamedTuple
 
 from practicesim.encounter import Line
@@ -43,18 +44,39 @@ class Allowed(NamedTuple):
     """Charges of the lines the payer does not cover: the patient's (PR-49)."""
 
 
-def line_of(scenario: Scenario, code: str, units: int) -> Line:
-    """The line billing ``units`` of ``code`` at the scenario's fee schedule."""
+def line_of(scenario: Scenario, code: str, units: int, coded: str = "") -> Line:
+    """The line billing ``units`` of ``code`` at the scenario's fee schedule (``coded``: the
+    code it stands in for)."""
     fee = scenario.fee_schedule[code]
     return Line(code, units, units * cents(fee.charge), units * cents(fee.medicare_allowed),
-                fee.preventive)
+                fee.preventive, coded)
+
+
+def rebilled_lines(scenario: Scenario, payer: Payer, lines: tuple[Line, ...]
+                   ) -> tuple[Line, ...]:
+    """A claim's lines as billed to another ``payer`` (an eligibility denial's right payer):
+    each coded code with that payer's substitute, if any, at the line's charge (a corrected
+    claim changes codes, not the amount charged)."""
+    out = []
+    for line in lines:
+        coded = line.coded or line.code
+        code = payer.substitutes.get(coded, coded)
+        if code == line.code:
+            out.append(line)
+            continue
+        fee = scenario.fee_schedule[code]
+        out.append(Line(code, line.units, line.charge_cents,
+                        line.units * cents(fee.medicare_allowed), fee.preventive,
+                        coded if code != coded else ""))
+    return tuple(out)
 
 
 def allowed(payer: Payer, npp: bool, lines: tuple[Line, ...], charge_cents: int,
-            medicare_cents: int) -> Allowed:
+            medicare_cents: int, skip: Collection[str] = ()) -> Allowed:
     """The payer's allowed amount for a claim's ``lines`` (see the module's rules); ``npp``: its
-    provider bills as a nurse practitioner or physician assistant. Without lines: one
-    cost-shared line of ``charge_cents`` with ``medicare_cents``."""
+    provider bills as a nurse practitioner or physician assistant; lines of the codes in
+    ``skip`` are left out (a secondary's allowed amount for the lines its primary covered).
+    Without lines: one cost-shared line of ``charge_cents`` with ``medicare_cents``."""
     factor = payer.allowed_pct_of_medicare * (payer.npp_pct if npp else 1.0)
     if not lines:
         amount = min(charge_cents, round(medicare_cents * factor))
@@ -63,6 +85,8 @@ def allowed(payer: Payer, npp: bool, lines: tuple[Line, ...], charge_cents: int,
     total = shared = non_covered = 0
     copay_due = False
     for k, line in enumerate(lines):
+        if line.code in skip:
+            continue
         if line.code in payer.non_covered:
             non_covered += line.charge_cents
             continue

@@ -23,13 +23,16 @@ def visit_draws(max_add_ons: int) -> int:
 
 class Line(NamedTuple):
     """One billed code: its units, and its charge and Medicare allowed amount for them
-    (cents); ``preventive``: the fee schedule's flag (``practicesim/contracts.py``)."""
+    (cents); ``preventive``: the fee schedule's flag (``practicesim/contracts.py``);
+    ``coded``: the code the visit was coded with, when the payer is billed another in its place
+    (``payers[].substitutes``)."""
 
     code: str
     units: int
     charge_cents: int
     medicare_cents: int
     preventive: bool
+    coded: str = ""
 
 
 class Encounter(NamedTuple):

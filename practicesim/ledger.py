@@ -74,6 +74,10 @@ KIND_CODE = {kind: i for i, kind in enumerate(KINDS)}
 CHARITY = "charity"
 """The ``carc_reason`` of a ``contractual_adjustment`` for financial assistance (charity
 care): the practice's policy, not a CARC."""
+UNDERPAYMENT = "underpayment"
+"""``carc_reason`` of the practice's own postings closing an underpayment it found: the
+payer's payment of the difference after an appeal, or the adjustment of what was not
+recovered (``carc_group`` empty)."""
 
 
 class LedgerBook:

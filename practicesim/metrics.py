@@ -228,6 +228,24 @@ def clean_claim_rate(claims: pd.DataFrame, start: int, end: int) -> float:
     return _ratio(sent["clean"].sum(), len(sent))
 
 
+def underpayment_rate(claims: pd.DataFrame, start: int, end: int) -> float:
+    """Underpayment rate = cents primaries withheld below their contracts / cents they owed
+    under them (``underpaid_cents`` / ``contracted_payment_cents``), over claims first
+    adjudicated in the period."""
+    done = _period(claims[claims["first_adjudication_day"] >= 0], "first_adjudication_day",
+                   start, end)
+    return _ratio(done["underpaid_cents"].sum(), done["contracted_payment_cents"].sum())
+
+
+def underpayment_recovered(claims: pd.DataFrame, start: int, end: int) -> float:
+    """Underpayments recovered = cents of underpayments the payers paid after the practice's
+    appeal / cents underpaid, over claims first adjudicated in ``[start, end - 90)`` (90 days
+    to be found, appealed and decided)."""
+    done = _period(claims[claims["first_adjudication_day"] >= 0], "first_adjudication_day",
+                   start, max(start, end - MATURITY_DAYS))
+    return _ratio(done["underpayment_recovered_cents"].sum(), done["underpaid_cents"].sum())
+
+
 def first_pass_resolution_rate(claims: pd.DataFrame, start: int, end: int) -> float:
     """First-pass resolution rate = claims paid (or adjudicated to the patient) on their first
     submission, neither rejected nor denied / claims first adjudicated in the period."""
@@ -309,6 +327,8 @@ def kpis(run: object) -> pd.Series:
         "self_pay_collection_rate": patient_collection_rate(ledger, start, end, self_pay),
         "collections": period["collections_cents"].sum() / 100,
         "secondary_collections": secondary_collections(ledger, start, end),
+        "underpayment_rate": underpayment_rate(run.claims, start, end),
+        "underpayment_recovered": underpayment_recovered(run.claims, start, end),
         "refunds": refunds(daily, start, end),
         "charity_care": charity_care(ledger, start, end),
         "costs": period["costs_cents"].sum() / 100,

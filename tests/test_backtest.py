@@ -64,15 +64,11 @@ def test_the_months_after_the_split_are_tracked(result):
     months = table.xs("visits", level="measure").index
     assert [str(m) for m in months] == ["2027-04", "2027-05", "2027-06"]
     assert ((table["p05"] <= table["mean"]) & (table["mean"] <= table["p95"])).all()
-    for measure, tolerance in (("visits", 0.05), ("charges", 0.06), ("ar", 0.10)):
+    for measure, tolerance in (("visits", 0.05), ("charges", 0.06), ("collections", 0.10),
+                               ("ar", 0.10)):
         rows = table.xs(measure, level="measure")
         assert ((rows["mean"] - rows["actual"]).abs() / rows["actual"] < tolerance).all(), (
             measure, rows)
-    # one practice's collections in one month swing with when remittances land (+-10% in this
-    # data): the quarter's total is what the projection must get right
-    rows = table.xs("collections", level="measure")
-    assert abs(rows["mean"].sum() / rows["actual"].sum() - 1) < 0.05, rows
-    assert ((rows["mean"] - rows["actual"]).abs() / rows["actual"] < 0.15).all(), rows
     assert result.coverage.between(0, 1).all()
     assert list(result.coverage.index) == list(MEASURES)
 

@@ -37,8 +37,11 @@ REMITTED = [lg.CONTRACTUAL, lg.TRANSFER, lg.PAYER_PAYMENT]
 def run() -> Run:
     """A small practice over 150 days (90 warm-up + 60), without secondary coverage: read back,
     a secondary's CLP is a claim of its own (linking it to the primary's is issue 13 s.6), so the
-    exact round trip is of primary payers; secondaries are written as tested below."""
+    exact round trip is of primary payers; secondaries are written as tested below. The
+    baseline's underpayments are all left unfound (in the payers' CO-45, as in their 835s): the
+    practice's rows closing found ones are in no 835 (tested below)."""
     return simulate(build({"calendar.horizon_days": 60, "payers[medicare].secondary": {},
+                           "billing.underpayment_review.detection_rate": 0.0,
                            **SAME_PAYER}), seed=11)
 
 
@@ -354,3 +357,19 @@ def test_claims_rebilled_or_billed_to_the_patient_after_a_denial_write_balanced_
     adjustments = read.adjustments.merge(read.claims[["claim_row", "payer_name"]])
     assert ((adjustments["payer_name"] == "commercial_a")
             & (adjustments["reason"] == "96") & (adjustments["group"] == "PR")).any()
+
+
+def test_underpayments_found_and_closed_still_write_balanced_835s(tmp_path: Path) -> None:
+    """A found underpayment stays open in the practice's ledger and is closed by its own rows
+    (the difference paid after an appeal, or adjusted off): the payer's 835 has the withheld
+    amount in its CO-45, and the practice's closing rows are in no 835."""
+    run = simulate(build({"calendar.horizon_days": 60,
+                          "payers[commercial_a].underpayment": {"rate": 0.5, "short": 0.3},
+                          "billing.underpayment_review": {"detection_rate": 1.0,
+                                                          "success_rate": 0.5,
+                                                          "decision_days": 5}}), seed=11)
+    closed = run.ledger[run.ledger["carc_reason"] == lg.UNDERPAYMENT]
+    assert set(closed["kind"].astype(str)) == {lg.PAYER_PAYMENT, lg.CONTRACTUAL}
+    paths = write_835(run, tmp_path / "era")
+    read = read_835(tmp_path / "era", KEY)
+    assert paths and read.unreconciled.empty and read.skipped.empty

@@ -52,7 +52,8 @@ def test_payer_parameters_are_recovered(round_trip):
     e = 0.12 x 0.25, then the payer's rate r) inside its Wilson interval widened likewise,
     the deductible probability, coinsurance and copay; for a payer with a deductible plan,
     those of its other patients, and the plan's share of patients (inside its Wilson interval
-    widened likewise), copay and coinsurance."""
+    widened likewise), copay and coinsurance (within 0.015: preventive add-on lines are
+    allowed without coinsurance, which the ledger cannot tell apart)."""
     scenario, _, ledger = round_trip
     fits = fit_payers(ledger, {"self_pay"})
     e = scenario.billing.claim_error_rate * (1 - scenario.billing.scrubber_catch_rate)
@@ -75,7 +76,7 @@ def test_payer_parameters_are_recovered(round_trip):
             assert row.loc[f"{prefix}deductible_probability", "value"] == pytest.approx(
                 share.deductible_probability, abs=0.015)
             assert row.loc[f"{prefix}coinsurance", "value"] == pytest.approx(
-                share.coinsurance, abs=1e-3)
+                share.coinsurance, abs=0.015)
             if share.copay:
                 assert row.loc[f"{prefix}copay_dollars", "value"] == pytest.approx(
                     share.copay, rel=0.01)
@@ -83,8 +84,10 @@ def test_payer_parameters_are_recovered(round_trip):
             fitted = row.loc["plan_share"]
             half = (fitted["high"] - fitted["low"]) / 2 * 3.29 / 1.959964
             assert abs(fitted["value"] - plan.share) <= half, payer.name
+            # a claim with a preventive add-on (90471) shows a lower share: its line is allowed
+            # without coinsurance, and the ledger does not show lines (about -0.01 here)
             assert row.loc["plan_coinsurance", "value"] == pytest.approx(plan.coinsurance,
-                                                                         abs=1e-3)
+                                                                         abs=0.015)
             assert row.loc["plan_copay_dollars", "value"] == pytest.approx(plan.copay, abs=0.01)
     assert fits.value("medicare", "floor_days") == 14
 

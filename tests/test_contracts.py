@@ -10,7 +10,7 @@ import copy
 import pytest
 
 from practicesim import simulate
-from practicesim.contracts import Allowed, allowed, line_of
+from practicesim.contracts import Allowed, allowed, line_of, rebilled_lines
 from tests.conftest import BASELINE, build
 
 BASE = build({})
@@ -151,3 +151,43 @@ def test_a_commercial_preventive_visit_has_no_copay_at_the_desk_or_on_the_remitt
         ("payer_payment", 16055, "", ""),
     ]
     assert (office["patient_paid_cents"] == 3000).all()
+
+
+def test_a_claim_rebilled_to_another_payer_is_recoded_by_that_payers_substitutes():
+    """A Medicare wellness visit (G0439, coded 99396) rebilled to commercial_a goes out as the
+    99396 it was coded as; a commercial 99396 rebilled to Medicare as G0439; the charge stays."""
+    medicare_line = line_of(BASE, "G0439", 1, "99396")
+    (commercial,) = rebilled_lines(BASE, COMMERCIAL, (medicare_line,))
+    assert (commercial.code, commercial.charge_cents, commercial.medicare_cents) == (
+        "99396", 26000, 12350)
+    (back,) = rebilled_lines(BASE, MEDICARE, lines("99396"))
+    assert (back.code, back.charge_cents, back.medicare_cents, back.coded) == (
+        "G0439", 25000, 13015, "99396")
+    assert rebilled_lines(BASE, MEDICARE, lines("99213")) == lines("99213")
+
+
+def test_a_secondary_allows_only_the_lines_its_primary_covered():
+    """Medicare did not cover the 99396: Medicaid's lesser-of cap counts only the 90471."""
+    medicaid = next(p for p in BASE.payers if p.name == "medicaid")
+    both = allowed(medicaid, False, lines("99396", "90471"), 29000, 14414)
+    covered = allowed(medicaid, False, lines("99396", "90471"), 29000, 14414,
+                      MEDICARE.non_covered)
+    assert both.allowed == round(12350 * 0.72) + round(2064 * 0.72)
+    assert covered.allowed == round(2064 * 0.72)
+
+
+def test_under_the_estimate_policy_the_desk_asks_for_the_non_covered_charge():
+    """A Medicare patient's routine physical billed as such (no substitute): the desk takes the
+    $250 the payer will leave to the patient, applied when the remittance posts."""
+    run = simulate(build({**copy.deepcopy(CLEAN), "payers[medicare].substitutes": {},
+                          "patient_collections.point_of_service": "estimate",
+                          "patient_collections.estimate_collection_rate": 1.0},
+                         path=BASELINE), seed=2)
+    claims = _adjudicated(run, "medicare")
+    physicals = claims[(claims["codes"] == "99396") & (claims["secondary_payer"].isna())]
+    assert len(physicals) >= 3
+    claim = physicals.iloc[0]
+    rows = _rows(run, int(claim["claim"]))
+    assert rows[:3] == [("charge", 25000, "", ""), ("transfer_to_patient", 25000, "PR", "49"),
+                        ("patient_payment", 25000, "", "")]
+    assert claim["status"] == "paid"

@@ -48,8 +48,11 @@ def practices(draw: st.DrawFn) -> tuple[dict[str, object], int]:
         "billing.work_minutes": draw(st.fixed_dictionaries({
             kind: st.sampled_from([0, 5, 30]) for kind in (
                 "charge_edit", "posting_exception", "secondary_claim", "status_check",
-                "patient_call")})),
+                "patient_call", "underpayment")})),
         "billing.posting_exception_rate": draw(rate),
+        "billing.underpayment_review": {"detection_rate": draw(rate), "success_rate": draw(rate),
+                                        "decision_days": draw(st.sampled_from([1, 30, 200]))},
+        "providers[physician].npp": draw(st.booleans()),
         "billing.denial_actions": draw(st.dictionaries(
             st.sampled_from(["16", "22", "27", "50", "96", "197"]),
             st.fixed_dictionaries({
@@ -85,6 +88,11 @@ def practices(draw: st.DrawFn) -> tuple[dict[str, object], int]:
         updates[f"payers[{payer}].appeal_window_days"] = draw(st.integers(5, 120))
         updates[f"payers[{payer}].no_response_rate"] = draw(small_rate)
         updates[f"payers[{payer}].allowed_pct_of_medicare"] = draw(st.floats(0.3, 3.0))
+        updates[f"payers[{payer}].npp_pct"] = draw(st.floats(0.5, 1.0))
+        updates[f"payers[{payer}].preventive_cost_sharing"] = draw(st.booleans())
+        updates[f"payers[{payer}].non_covered"] = draw(st.lists(
+            st.sampled_from(["99395", "99396", "G0439", "90471", "99213"]), max_size=3))
+        updates[f"payers[{payer}].underpayment"] = {"rate": draw(rate), "short": draw(rate)}
         updates[f"payers[{payer}].cost_sharing"] = {
             "copay": draw(st.sampled_from([0, 10, 25, 60, 500])),
             "coinsurance": draw(rate),
@@ -128,6 +136,9 @@ def practices(draw: st.DrawFn) -> tuple[dict[str, object], int]:
                 f"payers[{payer}].allowed_pct_of_medicare": draw(st.floats(0.05, 3.0)),
                 f"payers[{payer}].cost_sharing.copay": draw(st.sampled_from([0, 15, 90])),
                 f"payers[{payer}].denial.rate": draw(small_rate),
+                f"payers[{payer}].npp_pct": draw(st.floats(0.5, 1.0)),
+                f"payers[{payer}].non_covered": draw(st.lists(
+                    st.sampled_from(["99395", "99396", "90471", "99214"]), max_size=2)),
                 "staff.billers.count": draw(st.integers(0, 3)),
                 "billing.queue_priority": draw(st.sampled_from(["fifo", "largest_first"])),
             },

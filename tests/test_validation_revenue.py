@@ -233,7 +233,8 @@ def payment_run() -> Run:
     """Baseline payers with no deductible and 20% coinsurance (copays unchanged), and a fee
     schedule whose Medicare allowed amount is exactly half the charge for every code, so that a
     claim's Medicare allowed cents (not in the tables) is its charge cents / 2 whatever codes
-    were billed. Denials stay with their payer (no patient billed at the allowed amount)."""
+    were billed. Denials stay with their payer (no patient billed at the allowed amount), and
+    payers pay their contracts (no underpayments)."""
     data = _small_baseline(0, 200)
     for entry in data["fee_schedule"].values():
         entry["medicare_allowed"] = entry["charge"] / 2
@@ -243,6 +244,7 @@ def payment_run() -> Run:
         if payer["kind"] != "self_pay":
             payer["cost_sharing"] = {"copay": payer.get("cost_sharing", {}).get("copay", 0.0),
                                      "coinsurance": COINSURANCE, "deductible_probability": 0.0}
+            payer["underpayment"] = {"rate": 0.0}
     for key, value in SAME_PAYER.items():
         sc.set_path(data, key, value)
     return simulate(sc.validate(data, "tests/payments"), seed=8)

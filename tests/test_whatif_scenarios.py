@@ -67,6 +67,7 @@ def simple_practice(credentialing: dict) -> Scenario:
         "billing.missed_charge_rate": 0.0, "billing.claim_error_rate": 0.0,
         "billing.posting_exception_rate": 0.0, "billing.work_minutes": {}, **SAME_PAYER,
         "payers[commercial_a].denial.rate": 0.0,
+        "payers[commercial_a].underpayment.rate": 0.0,
         "payers[commercial_a].cost_sharing": {"copay": 0, "coinsurance": 0.0,
                                               "deductible_probability": 0.0},
     }.items():

@@ -148,8 +148,10 @@ def claim_payments(run: Run) -> list[ClaimPayment]:
         "amount_cents"].sum().to_dict()
     crossover = {p.name for p in run.scenario.payers if p.as_secondary.crossover}
     # rows without a CAS group on an insured claim are the practice's own postings (a patient
-    # billed at self-pay terms after an eligibility denial), not a payer's decision
-    own = kind.isin([lg.CONTRACTUAL, lg.TRANSFER]) & (ledger["carc_group"].astype(str) == "")
+    # billed at self-pay terms after an eligibility denial, an underpayment it closed), not a
+    # payer's decision
+    own = (kind.isin([lg.CONTRACTUAL, lg.TRANSFER]) & (ledger["carc_group"].astype(str) == "")
+           | (ledger["carc_reason"].astype(str) == lg.UNDERPAYMENT))
     keep = (kind.isin([*_REMITTED, lg.DENIAL, lg.SUBMISSION]) & ~own
             & ledger["payer"].astype(str).isin(insured)).to_numpy()
     rows = ledger[keep]
@@ -196,8 +198,15 @@ def claim_payments(run: Run) -> list[ClaimPayment]:
             elif cents:
                 key = (group, reason)
                 payment.adjustments[key] = payment.adjustments.get(key, 0) + cents
+    underpaid = dict(zip(run.claims["claim"].tolist(), run.claims["underpaid_cents"].tolist(),
+                         strict=True))
     for (claim, day, _), payment in paid.items():
         payment.forwarded = not payment.secondary and forwarded.get((claim, day), False)
+        gap = payment.charge_cents - payment.paid_cents - sum(payment.adjustments.values())
+        if not payment.secondary and gap and gap == underpaid[claim]:
+            # an underpayment the practice found stays open in its ledger; the payer's 835 had
+            # it in its contractual adjustment
+            payment.adjustments[("CO", "45")] = payment.adjustments.get(("CO", "45"), 0) + gap
         if payment.secondary:
             prior = payment.charge_cents - held.get(claim, 0)
             if prior < 0:

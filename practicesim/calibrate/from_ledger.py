@@ -31,6 +31,8 @@ def fit_ledger(ledger: pd.DataFrame, base: Scenario, data: dict, rows: dict,
     template = {p.kind: p.model_dump(mode="json", by_alias=True) for p in base.payers}
     error_share = base.billing.claim_error_rate * (1 - base.billing.scrubber_catch_rate)
     ratio = _charge_to_medicare(base)
+    seats = [(p.get("count", 1), bool(p.get("npp"))) for p in data["providers"]]
+    npp_share = sum(n for n, npp in seats if npp) / max(sum(n for n, _ in seats), 1)
     payers = []
     for name in names:
         whole = fits.suppressed[fits.suppressed["cell"] == "all parameters"]
@@ -42,7 +44,8 @@ def fit_ledger(ledger: pd.DataFrame, base: Scenario, data: dict, rows: dict,
         payer.update(name=name, kind=kind, share=fits.value(name, "share"))
         rows[f"payers[{name}].share"] = _row(fits, name, "share")
         if kind != "self_pay" and (name, "lag_median_days") in fits.table.index:
-            _payer_terms(payer, name, fits, error_share, ratio, rows)
+            _payer_terms(payer, name, fits, error_share, ratio / (
+                1 - npp_share * (1 - payer.get("npp_pct", 1.0))), rows)
         payers.append(payer)
     if payers:
         _secondaries_from_base(payers, base)
@@ -82,7 +85,8 @@ def _payer_terms(payer: dict, name: str, fits: PayerFits, error_share: float, ra
     payer["allowed_pct_of_medicare"] = allowed
     value, low, high, n, _ = _row(fits, name, "allowed_share_of_charge")
     rows[f"payers[{name}].allowed_pct_of_medicare"] = (
-        allowed, low * ratio, high * ratio, n, "transactions (x base charge/Medicare ratio)")
+        allowed, low * ratio, high * ratio, n,
+        "transactions (x base charge/Medicare ratio, / the providers' npp_pct blend)")
     sharing = payer["cost_sharing"]
     plan = sharing.get("deductible_plan")
     # with a deductible plan, the flat terms are those of the patients not on it; a patient with

@@ -19,13 +19,13 @@ PR-3 copay). Then per payer:
   (``service_to_remittance_median_days``) is reported beside it;
 - **initial denial rate**: denied first remittances / first remittances, with a Wilson 95%
   interval, and the CARC mix of those denials;
-- **allowed share of charges**: (charges - contractual adjustments) / charges over adjudicated
-  claims;
-- **cost sharing**, over the adjudicated claims with some patient responsibility (a preventive
-  visit has none, whatever the plan): median PR-3 copay, share of claims with a PR-1
-  deductible, median PR-2 coinsurance as a share of (allowed - copay) over claims without a
-  deductible (medians: a preventive add-on line is allowed without cost sharing, which lowers
-  a claim's share, and the ledger does not say which lines a claim has); and the same
+- **allowed share of charges**: (charges - non-covered charges (PR-49) - contractual
+  adjustments) / (charges - non-covered charges) over adjudicated claims;
+- **cost sharing**: mean PR-3 copay and mean PR-2 coinsurance as a share of (allowed - copay)
+  over the adjudicated claims with some patient responsibility and no deductible (a preventive
+  visit has none, whatever the plan; a preventive add-on line lowers a claim's share a little,
+  as the ledger does not say which lines a claim has), share of all adjudicated claims with a
+  PR-1 deductible; and the same
   split by plan (for a scenario with a ``deductible_plan``): a patient is on a deductible plan
   when one of its adjudicated claims has a PR-1 deductible, or PR-2 coinsurance without a
   copay; ``plan_share`` is the share on one of the payer's patients with some patient
@@ -156,7 +156,7 @@ def claim_paths(ledger: pd.DataFrame) -> pd.DataFrame:
     out["contractual_cents"] = total(kind == "contractual_adjustment")
     out["payer_paid_cents"] = total(kind == "payer_payment")
     pr = ledger.loc[kind.isin(["transfer_to_patient", "transfer_to_secondary"])]
-    for reason in ("1", "2", "3"):
+    for reason in ("1", "2", "3", "49"):
         out[f"pr{reason}_cents"] = pr.loc[pr["carc_reason"].astype(str) == reason].groupby(
             "claim")["amount_cents"].sum()
     signed = pd.Series(lg.signed_cents(ledger), index=ledger.index)
@@ -286,9 +286,10 @@ def _money(payer: str, group: pd.DataFrame) -> list[tuple]:
     patients = paid["patient"].nunique()
     if paid.empty:
         return []
-    allowed = paid["charge_cents"] - paid["contractual_cents"]
-    ratio = allowed.sum() / paid["charge_cents"].sum()
-    per_claim = allowed / paid["charge_cents"]
+    covered = paid["charge_cents"] - paid["pr49_cents"]
+    allowed = covered - paid["contractual_cents"]
+    ratio = allowed.sum() / covered.sum() if covered.sum() else float("nan")
+    per_claim = allowed / covered.where(covered > 0)
     se = per_claim.std(ddof=1) / math.sqrt(len(paid)) if len(paid) > 1 else float("nan")
     rows = [(payer, "allowed_share_of_charge", ratio, ratio - Z95 * se, ratio + Z95 * se,
              len(paid), patients)]
@@ -313,24 +314,23 @@ def _cost_shared(paid: pd.DataFrame) -> pd.DataFrame:
 
 
 def _sharing(payer: str, paid: pd.DataFrame, allowed: pd.Series, prefix: str) -> list[tuple]:
-    """Median copay (dollars), share of claims with a deductible and median coinsurance of the
-    rest (claims without a deductible), over the adjudicated claims ``paid`` that carry some
-    patient responsibility (``_cost_shared``; none: 0, with n 0). Medians, because a claim's
-    preventive lines are allowed without cost sharing and the ledger does not say which
-    lines a claim has: a claim with such a line shows a lower coinsurance share."""
-    paid = _cost_shared(paid)
-    allowed = allowed[paid.index]
+    """Mean copay (dollars) and mean coinsurance of the rest (claims without a deductible) over
+    the adjudicated claims ``paid`` that carry some patient responsibility (``_cost_shared``: a
+    preventive visit carries none, whatever the plan), and the share of all of ``paid`` with a
+    deductible (none: 0, with n 0). A claim with a preventive add-on line shows a lower
+    coinsurance share (that line is allowed without it; the ledger does not show lines)."""
+    shared = _cost_shared(paid)
     patients = paid["patient"].nunique()
-    copays = paid["pr3_cents"] / 100
+    copays = shared["pr3_cents"] / 100
     deductible = int((paid["pr1_cents"] > 0).sum())
-    rest = (allowed - paid["pr3_cents"])[paid["pr1_cents"] == 0]
-    coinsurance = (paid.loc[rest.index, "pr2_cents"] / rest.where(rest > 0)).dropna()
+    rest = (allowed[shared.index] - shared["pr3_cents"])[shared["pr1_cents"] == 0]
+    coinsurance = (shared.loc[rest.index, "pr2_cents"] / rest.where(rest > 0)).dropna()
     return [
-        (payer, f"{prefix}copay_dollars", float(copays.median()) if len(paid) else 0.0, np.nan,
+        (payer, f"{prefix}copay_dollars", float(copays.mean()) if len(shared) else 0.0, np.nan,
          np.nan, len(copays), patients),
         (payer, f"{prefix}deductible_probability", deductible / max(len(paid), 1),
          *wilson(deductible, len(paid)), len(paid), patients),
-        (payer, f"{prefix}coinsurance", float(coinsurance.median()) if len(coinsurance) else 0.0,
+        (payer, f"{prefix}coinsurance", float(coinsurance.mean()) if len(coinsurance) else 0.0,
          np.nan, np.nan, len(coinsurance), patients)]
 
 

@@ -77,7 +77,8 @@ class Pricing:
                 billed.update(item[1] for item in cumulative + line_adds[-1])
             codes.append(line_codes)
             add_ons.append(line_adds)
-        substitutes = [{item: line_of(scenario, payer.substitutes[item.code], item.units)
+        substitutes = [{item: line_of(scenario, payer.substitutes[item.code], item.units,
+                                      item.code)
                         for item in billed if item.code in payer.substitutes}
                        for payer in scenario.payers]
         return cls(codes, add_ons, substitutes)
@@ -288,21 +289,24 @@ class Clinic:
         """What the desk asks an insured patient for (cents): the copay of the patient's plan
         (none on a preventive visit its plan covers without cost sharing), and under
         ``point_of_service: estimate`` a deposit for the rest of its estimated responsibility
-        (what is left of its deductible today, then coinsurance of the cost-shared part),
-        unless the patient has secondary coverage (which pays that part)."""
+        (the charges of the codes the payer does not cover; what is left of its deductible
+        today, then coinsurance of the cost-shared part, unless the patient has secondary
+        coverage, which pays that part)."""
         sharing = terms.cost_sharing
         on_plan = is_on_plan(sharing.deductible_plan, plan[0])
         rule = sharing.deductible_plan if on_plan else sharing
         copay = desk_copay_cents(rule.copay, contract.cost_shared) if contract.copay_due else 0
-        policy = self.ctx.scenario.patient_collections.point_of_service
-        if policy != "estimate" or self.panel.coverage[patient] < sum(terms.secondary.values()):
+        if self.ctx.scenario.patient_collections.point_of_service != "estimate":
             return copay, 0
+        if self.panel.coverage[patient] < sum(terms.secondary.values()):
+            return copay, contract.non_covered
         rest = contract.cost_shared - copay
         deductible = 0
         if on_plan:
             deductible = min(rest, self.deductibles.remaining(
                 sharing.deductible_plan, patient, day, plan[1]))
-        return copay, deductible + round((rest - deductible) * rule.coinsurance)
+        return copay, contract.non_covered + deductible + round(
+            (rest - deductible) * rule.coinsurance)
 
     def frame(self, names: dict[str, list]) -> pd.DataFrame:
         """One row per completed visit; ``visit`` is also the id of its claim (a visit whose

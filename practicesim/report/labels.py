@@ -95,7 +95,9 @@ KPI_NAMES = {"days_in_ar": "days in A/R", "ending_ar": "A/R at the end",
              "ar_over_90_pct": "A/R over 90 days (% of A/R)",
              "insurance_ar_over_90_pct": "insurance A/R over 90 days (% of insurance A/R)",
              "patient_ar_over_90_pct": "patient A/R over 90 days (% of patient A/R)",
-             "denied_dollars_recovered_pct": "denied dollars eventually paid"}
+             "denied_dollars_recovered_pct": "denied dollars eventually paid",
+             "underpayment_rate": "underpaid share of contracted payments",
+             "underpayment_recovered": "underpaid dollars recovered"}
 """How charts and reports name a KPI where its column name is not plain English."""
 
 

@@ -71,7 +71,11 @@ U_OTHER_COVERAGE = U_POSTING_EXCEPTION + 2
 U_LEVELS = U_OTHER_COVERAGE + 3
 """Further appeal level k (0, 1) uses ``u[U_LEVELS + 4k + j]``: j = 0 pursued?, 1 won?, 2 days
 to its decision, 3 biller minutes."""
-CLAIM_DRAWS = U_LEVELS + 4 * MAX_LEVELS
+U_UNDERPAID, U_UNDERPAYMENT_FOUND, U_UNDERPAYMENT_WON, U_UNDERPAYMENT_DAYS = range(
+    U_LEVELS + 4 * MAX_LEVELS, U_LEVELS + 4 * MAX_LEVELS + 4)
+"""The primary pays it below its contract?, the practice's review finds it?, the appeal is
+won?, and the days to the payer's decision."""
+CLAIM_DRAWS = U_UNDERPAYMENT_DAYS + 1
 
 
 @dataclass(slots=True)
@@ -149,6 +153,14 @@ class Claim:
     """The payer it was first billed to, once ``rebilled``."""
     lines: tuple[Line, ...] = ()
     """Its codes, main code first (none known for a warm start's claim)."""
+    contracted_cents: int = 0
+    """What the primary owed under its contract when it paid the claim (0: not paid)."""
+    underpaid_cents: int = 0
+    """What the primary withheld of that (an underpayment)."""
+    underpayment_open: int = 0
+    """The part of ``balance`` that is an underpayment found and not yet resolved (owed by
+    the payer, not the patient)."""
+    underpayment_recovered_cents: int = 0
 
     @property
     def primary(self) -> int:
@@ -247,8 +259,8 @@ class Accounts:
         else:
             self._post_responsibility(head, lg.TRANSFER, (copay, deductible, coinsurance))
         self._settle(head, claim, paid, contractual)
-        claim.patient_balance = claim.balance - sum(claim.secondary_parts) if to_secondary else (
-            claim.balance)
+        claim.patient_balance = claim.balance - claim.underpayment_open - (
+            sum(claim.secondary_parts) if to_secondary else 0)
 
     def remit_secondary(self, day: int, claim: Claim, paid: int, adjusted: int,
                         to_patient: tuple[int, int, int], reason: str = "23") -> None:
@@ -256,16 +268,18 @@ class Accounts:
         what it writes off (CO-23, the impact of the prior payer) and the copay, deductible and
         coinsurance it leaves to the patient (PR-3, PR-1, PR-2). ``adjusted`` is a contractual
         adjustment, not a write-off: the claim's ``written_off`` counts denials and bad debt."""
-        if paid + adjusted + sum(to_patient) != claim.balance - claim.patient_balance:
+        owed = claim.balance - claim.patient_balance - claim.underpayment_open
+        if paid + adjusted + sum(to_patient) != owed:
             raise AssertionError(f"claim {claim.id}: the secondary's remittance does not settle "
                                  f"its open balance {claim.balance} (the patient's "
-                                 f"{claim.patient_balance} aside)")
+                                 f"{claim.patient_balance} and an open underpayment of "
+                                 f"{claim.underpayment_open} aside)")
         head = (day, claim.id, claim.service_day, claim.patient, claim.secondary)
         if adjusted:
             self.book.post(*head, lg.CONTRACTUAL, adjusted, "CO", reason)
         self._post_responsibility(head, lg.TRANSFER, to_patient)
         self._settle(head, claim, paid, adjusted)
-        claim.patient_balance = claim.balance
+        claim.patient_balance = claim.balance - claim.underpayment_open
 
     def _post_responsibility(self, head: tuple[int, ...], kind: str,
                              parts: tuple[int, int, int]) -> None:
@@ -350,6 +364,8 @@ _CLAIM_INTEGERS = (
     ("patient_balance_cents", "patient_balance"), ("payer_paid_cents", "paid_by_payer"),
     ("patient_paid_cents", "paid_by_patient"), ("written_off_cents", "written_off"),
     ("secondary_index", "secondary"), ("deposit_held_cents", "deposit_cents"),
+    ("contracted_payment_cents", "contracted_cents"), ("underpaid_cents", "underpaid_cents"),
+    ("underpayment_recovered_cents", "underpayment_recovered_cents"),
 )
 _CLAIM_FLAGS = ("has_error", "scrubber_caught", "rejected", "vendor_coded", "vendor_reworked",
                "authorization_missing")

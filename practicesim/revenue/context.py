@@ -3,6 +3,7 @@ ledger and every claim's balances) and the outsourced vendor."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from practicesim import ledger as lg
@@ -31,12 +32,14 @@ class RevenueContext(Context):
         index = claim.payer if payer is None else payer
         return claim.service_day + self.scenario.payers[index].timely_filing_days
 
-    def allowed(self, claim: Claim, payer: int | None = None) -> Allowed:
+    def allowed(self, claim: Claim, payer: int | None = None,
+                skip: Collection[str] = ()) -> Allowed:
         """What ``payer`` (default: the one the claim is billed to) allows for the claim under
-        its contract today (``practicesim/contracts.py``)."""
+        its contract today (``practicesim/contracts.py``), leaving out the lines of the codes
+        in ``skip``."""
         index = claim.payer if payer is None else payer
         return allowed(self.scenario.payers[index], self.seats[claim.provider].npp, claim.lines,
-                       claim.charge_cents, claim.medicare_allowed_cents)
+                       claim.charge_cents, claim.medicare_allowed_cents, skip)
 
     def settle_deposit(self, day: int, claim: Claim) -> None:
         """Apply the desk's deposit to the claim's patient balance (a patient payment) and

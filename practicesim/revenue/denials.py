@@ -38,6 +38,7 @@ from collections.abc import Callable
 
 from practicesim import ledger as lg
 from practicesim.context import day_buckets
+from practicesim.contracts import rebilled_lines
 from practicesim.revenue.claims import (
     APPEAL,
     DENIED,
@@ -221,6 +222,8 @@ class DenialQueue:
                 claim.charged_payer = claim.payer
                 claim.payer = other
                 claim.rebilled = True
+                claim.lines = rebilled_lines(self.ctx.scenario, self.ctx.scenario.payers[other],
+                                             claim.lines)
                 claim.secondary = -1
                 claim.correction_error_factor = 1.0
                 self.resubmit(day, claim)

@@ -59,12 +59,23 @@ from practicesim.revenue.claims import (
     U_SECONDARY_LAG,
     U_SECONDARY_POSTING,
     U_SECONDARY_SEND,
+    U_UNDERPAID,
+    U_UNDERPAYMENT_DAYS,
+    U_UNDERPAYMENT_FOUND,
+    U_UNDERPAYMENT_WON,
     Claim,
 )
 from practicesim.revenue.context import RevenueContext
 from practicesim.revenue.denials import denial_rule
-from practicesim.revenue.work import POSTING, SECONDARY, STATUS_CHECK, Task, WorkQueues
-from practicesim.scenario.payers import CostSharing
+from practicesim.revenue.work import (
+    POSTING,
+    SECONDARY,
+    STATUS_CHECK,
+    UNDERPAYMENT,
+    Task,
+    WorkQueues,
+)
+from practicesim.scenario.payers import CostSharing, Payer
 
 
 def _resubmission(claim: Claim) -> int:
@@ -102,6 +113,10 @@ class Adjudication:
         """Claims the payer answers after the follow-up interval, by the day they are checked:
         (claim, the day the payer answers)."""
         self.secondary_due: list[list[Claim]] = day_buckets(ctx.n_days)
+        self.underpayments: list[list[tuple[Claim, Task, bool | None]]] = day_buckets(
+            ctx.n_days)
+        """Found underpayments: decisions on their appeals (claim, task, won?) and the expiry
+        of those still unworked when the appeal window closes (won: None)."""
         payers = ctx.scenario.payers
         self.lags = [p.lag_days for p in payers]
         self.posting_lag = ctx.scenario.billing.posting_lag_days
@@ -187,6 +202,13 @@ class Adjudication:
             else:
                 self.pay_as_secondary(day, claim)
         self.secondary_due[day] = []
+        for claim, task, won in self.underpayments[day]:
+            if won is not None:
+                self._close_underpayment(day, claim, won)
+            elif not task.done:
+                self.work.cancel(task)
+                self._close_underpayment(day, claim, False)
+        self.underpayments[day] = []
 
     def _resend(self, day: int, task: Task) -> None:
         self.to_resend(day, task.claim)
@@ -249,19 +271,71 @@ class Adjudication:
         allowed = max(contract.allowed, desk)
         copay, deductible, coinsurance = self._responsibility(claim, payer.cost_sharing, contract,
                                                               allowed, desk)
-        payer_paid = allowed - copay - deductible - coinsurance
+        contracted = allowed - copay - deductible - coinsurance
+        short = self._underpaid(claim, payer, contracted)
+        found = short > 0 and claim.u[U_UNDERPAYMENT_FOUND] < (
+            self.ctx.scenario.billing.underpayment_review.detection_rate)
+        claim.underpayment_open = short if found else 0
         to_secondary = claim.secondary >= 0 and (
             copay - min(copay, claim.copay_collected_cents) + deductible + coinsurance > 0)
-        accounts.remit(day, claim, claim.charge_cents - allowed - non_covered, copay, deductible,
-                       coinsurance, payer_paid, to_secondary, non_covered)
+        # an underpayment not found is posted as the payer's 835 says: a larger CO-45
+        accounts.remit(day, claim, claim.charge_cents - allowed - non_covered + short - (
+            claim.underpayment_open), copay, deductible, coinsurance, contracted - short,
+                       to_secondary, non_covered)
         fee_rate = self.ctx.vendor.fee_rate(day, self.ctx.scenario.outsourcing, claim)
-        self.ctx.finance.collected(day, payer_paid, fee_rate)
+        self.ctx.finance.collected(day, contracted - short, fee_rate)
+        if found:
+            self._review(day, claim, payer.appeal_window_days)
         if to_secondary:
             self.send_to_secondary(day, claim)
             return
         self.ctx.settle_deposit(day, claim)
-        if claim.balance:
+        if claim.patient_balance:
             self.to_patient(day, claim)
+
+    def _underpaid(self, claim: Claim, payer: Payer, contracted: int) -> int:
+        """Cents the payer withholds of its ``contracted`` payment (``payers[].underpayment``),
+        recorded on the claim."""
+        terms = payer.underpayment
+        short = 0
+        if contracted > 0 and claim.u[U_UNDERPAID] < terms.rate:
+            short = round(contracted * terms.short)
+        claim.contracted_cents = contracted
+        claim.underpaid_cents = short
+        return short
+
+    def _review(self, day: int, claim: Claim, window: int) -> None:
+        """An underpayment found on ``day``: a biller researches and appeals it, within the
+        payer's appeal window, else it is adjusted off the day after the window closes."""
+        deadline = day + window
+        task = self.work.add(day, UNDERPAYMENT, claim, deadline, self._appealed)
+        if not task.done and deadline + 1 < self.ctx.n_days:
+            self.underpayments[deadline + 1].append((claim, task, None))
+
+    def _appealed(self, day: int, task: Task) -> None:
+        """The underpayment's appeal goes to the payer: decided ``decision_days`` later."""
+        claim = task.claim
+        review = self.ctx.scenario.billing.underpayment_review
+        if day > task.deadline:
+            self._close_underpayment(day, claim, False)
+            return
+        when = day + max(1, math.ceil(review.decision_days.quantile(
+            claim.u[U_UNDERPAYMENT_DAYS])))
+        if when < self.ctx.n_days:
+            won = claim.u[U_UNDERPAYMENT_WON] < review.success_rate
+            self.underpayments[when].append((claim, task, won))
+
+    def _close_underpayment(self, day: int, claim: Claim, won: bool) -> None:
+        """The payer pays the difference (``won``), else the practice adjusts it off (both
+        posted with reason ``underpayment``, no CAS group)."""
+        owed, claim.underpayment_open = claim.underpayment_open, 0
+        if won:
+            self.ctx.accounts.reduce(day, claim, lg.PAYER_PAYMENT, owed, "", lg.UNDERPAYMENT)
+            claim.underpayment_recovered_cents += owed
+            fee_rate = self.ctx.vendor.fee_rate(day, self.ctx.scenario.outsourcing, claim)
+            self.ctx.finance.collected(day, owed, fee_rate)
+        else:
+            self.ctx.accounts.reduce(day, claim, lg.CONTRACTUAL, owed, "", lg.UNDERPAYMENT)
 
     def _responsibility(self, claim: Claim, sharing: CostSharing, contract: Allowed,
                         allowed: int, desk: int) -> tuple[int, int, int]:
@@ -325,7 +399,8 @@ class Adjudication:
         pays = [round(part * rule.pays.get(name, 0.0)) if enrolled else 0
                 for part, name in zip(parts, ("copay", "deductible", "coinsurance"), strict=True)]
         if rule.up_to_own_allowed:
-            own = self.ctx.allowed(claim, claim.secondary).allowed
+            primary = self.ctx.scenario.payers[claim.payer]
+            own = self.ctx.allowed(claim, claim.secondary, primary.non_covered).allowed
             excess = sum(pays) - max(0, own - claim.paid_by_payer - claim.prior_paid_cents)
             for i in range(3):
                 cut = min(max(excess, 0), pays[i])
@@ -340,5 +415,5 @@ class Adjudication:
         fee_rate = self.ctx.vendor.fee_rate(day, self.ctx.scenario.outsourcing, claim)
         self.ctx.finance.collected(day, paid, fee_rate)
         self.ctx.settle_deposit(day, claim)
-        if claim.balance:
+        if claim.patient_balance:
             self.to_patient(day, claim)

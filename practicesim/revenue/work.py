@@ -17,13 +17,16 @@ five queues, taken in the order of ``billing.queue_priority`` across all of them
   (``work_minutes.status_check``); a lost claim is sent again when its check is worked, a slow
   one is checked again ``follow_up_days`` later until its remittance comes;
 - denials (``rework_minutes_per_denial``, drawn per claim): corrected or appealed when worked
-  (``practicesim/revenue/denials.py``, which also writes off those past their deadlines).
+  (``practicesim/revenue/denials.py``, which also writes off those past their deadlines);
+- underpayments the contract-variance review found (``work_minutes.underpayment``): appealed
+  when worked, adjusted off if not worked within the payer's appeal window.
 
 An item not finished in a day keeps the minutes it still needs for the next. Work whose minutes
 are 0 is done the day it arises. A practice without billers does none of the work that takes
 their time. An outsourcing vendor does the work in its scope from its start
-(``revenue/vendor.py``): denials and status checks up to its capacity, in the same order; charge
-edits of the claims it coded, posting exceptions, secondary claims and patients' calls at once.
+(``revenue/vendor.py``): denials, status checks and underpayments up to its capacity, in the
+same order; charge edits of the claims it coded, posting exceptions, secondary claims and
+patients' calls at once.
 """
 
 from __future__ import annotations
@@ -37,8 +40,9 @@ import numpy as np
 from practicesim.revenue.claims import Claim
 from practicesim.revenue.context import RevenueContext
 
-CHARGE_EDIT, POSTING, SECONDARY, STATUS_CHECK, DENIAL = range(5)
-KINDS = ("charge_edit", "posting_exception", "secondary_claim", "status_check", "denial")
+CHARGE_EDIT, POSTING, SECONDARY, STATUS_CHECK, DENIAL, UNDERPAYMENT = range(6)
+KINDS = ("charge_edit", "posting_exception", "secondary_claim", "status_check", "denial",
+         "underpayment")
 """Queue names, by kind (the ``billing.work_minutes`` field of each but denials)."""
 NEVER = 1 << 62
 
@@ -75,7 +79,8 @@ class WorkQueues:
         self.office: list[tuple[float, int, Task]] = []
         """Charge edits, posting exceptions and secondary claims."""
         self.follow_up: list[tuple[float, int, Task]] = []
-        """Status checks and denials (an outsourcing vendor's ``denials`` scope)."""
+        """Status checks, denials and underpayments (an outsourcing vendor's ``denials``
+        scope)."""
         self.calls = np.zeros(ctx.n_days)
         """Minutes of patients' calls expected per day."""
         self.pending = [0] * len(KINDS)
@@ -102,7 +107,7 @@ class WorkQueues:
             then(day, task)
             return task
         self._seq += 1
-        queue = self.follow_up if kind in (STATUS_CHECK, DENIAL) else self.office
+        queue = self.follow_up if kind in (STATUS_CHECK, DENIAL, UNDERPAYMENT) else self.office
         heapq.heappush(queue, (self._priority(task), self._seq, task))
         self.pending[kind] += 1
         return task

@@ -63,6 +63,20 @@ class AppealLevel(Section):
     decision_days: Dist
 
 
+class UnderpaymentReview(Section):
+    """The practice's contract-variance review of paid remittances: it finds
+    ``detection_rate`` of the underpaid ones (0: no review, an underpayment is posted as the
+    payer's contractual adjustment and lost unseen); a biller appeals each one found (``work_
+    minutes.underpayment``) within the payer's ``appeal_window_days`` of the remittance; the
+    payer decides ``decision_days`` later and pays the difference with ``success_rate``, else
+    it is adjusted off (CO-45)."""
+
+    detection_rate: Fraction = 0.0
+    success_rate: Fraction = 0.7
+    decision_days: Dist = Field(
+        default_factory=lambda: {"dist": "lognormal", "median": 30, "p90": 60})
+
+
 class WorkMinutes(Section):
     """Billers' minutes per item of each work queue (``practicesim/revenue/work.py``); 0: the
     work takes no biller time and is done the day it arises (the model does not track it)."""
@@ -78,6 +92,8 @@ class WorkMinutes(Section):
     the claim sent again if the payer has no record of it."""
     patient_call: NonNegative = 0.0
     """A patient's call about a statement (``patient_calls_per_statement``)."""
+    underpayment: NonNegative = 0.0
+    """An underpayment the contract-variance review found, researched and appealed."""
 
 
 class Billing(Section):
@@ -120,6 +136,7 @@ class Billing(Section):
     )
     further_appeals: list[AppealLevel] = Field(default_factory=list, max_length=MAX_LEVELS)
     """Appeal levels after the first, in order (none: a lost first appeal is written off)."""
+    underpayment_review: UnderpaymentReview = UnderpaymentReview()
     denial_actions: dict[str, Annotated[DenialRule, BeforeValidator(_as_rule)]] = Field(
         default_factory=dict)
     """CARC -> what billers do and its odds; codes not listed use the package defaults

@@ -48,6 +48,14 @@ class DeductiblePlan(Section):
     care_elsewhere: Dist = Field(default_factory=lambda: {"dist": "fixed", "value": 0})
 
 
+class Underpayment(Section):
+    """``rate``: share of the claims this payer pays (as a primary) below its contract;
+    ``short``: the share of the contracted payment it withholds on such a claim."""
+
+    rate: Fraction = 0.0
+    short: Fraction = 0.2
+
+
 class CostSharing(Section):
     """Patient responsibility on an adjudicated claim: copay (PR-3, dollars per visit), then
     with ``deductible_probability`` the rest of the allowed amount goes to the deductible
@@ -130,6 +138,7 @@ class Payer(Section):
     non_covered: list[str] = Field(default_factory=list)
     substitutes: dict[str, str] = Field(default_factory=dict)
     preventive_cost_sharing: bool = False
+    underpayment: Underpayment = Underpayment()
     lag_days: Dist = Field(default_factory=lambda: {"dist": "lognormal", "median": 14, "p90": 28})
     floor_days: int = Field(default=0, ge=0)
     denial: Denials = Denials()

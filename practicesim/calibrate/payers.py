@@ -230,9 +230,9 @@ def fit_lag(claims: pd.DataFrame, end_day: int, since: str = "submission") -> La
 
 
 def _lognormal_mle(t: np.ndarray, event: np.ndarray, floor: int) -> tuple[float, float, float]:
-    """(mu, sigma, standard error of mu) of a lognormal lag: decided at whole day T means
-    lag in (T - 1, T] (a same-day remittance, T = 0, counts as within a day); at the floor,
-    lag <= floor; waiting at T means lag > T."""
+    """(mu, sigma, standard error of mu) of a lognormal lag, by maximum likelihood: decided at
+    whole day T means lag in (T - 1, T] (a same-day remittance, T = 0, counts as within a
+    day); at the floor, lag <= floor; waiting at T means lag > T."""
     at_floor = event & (t <= floor) if floor > 0 else np.zeros_like(event)
     interval = event & ~at_floor
     upper = np.maximum(t[interval], 1.0)
@@ -256,10 +256,26 @@ def _lognormal_mle(t: np.ndarray, event: np.ndarray, floor: int) -> tuple[float,
     fit = optimize.minimize(nll, start, method="Nelder-Mead",
                             options={"xatol": 1e-6, "fatol": 1e-8, "maxiter": 2000})
     mu, log_sigma = fit.x
-    step = np.array([1e-4, 0.0])
-    second = (nll(fit.x + step) - 2 * fit.fun + nll(fit.x - step)) / step[0] ** 2
-    se_mu = 1 / math.sqrt(second) if second > 0 else float("nan")
-    return float(mu), float(math.exp(log_sigma)), se_mu
+    return float(mu), float(math.exp(log_sigma)), _standard_error(nll, fit.x)
+
+
+def _standard_error(nll, theta: np.ndarray, h: float = 1e-4) -> float:
+    """The standard error of ``theta[0]`` from the inverse of the negative log-likelihood's
+    Hessian at its minimum (central differences): with sigma estimated too, not held fixed
+    (with most lags at the floor, mu and sigma are strongly correlated)."""
+    center = nll(theta)
+    hessian = np.empty((2, 2))
+    for i in range(2):
+        e = np.eye(2)[i] * h
+        hessian[i, i] = (nll(theta + e) - 2 * center + nll(theta - e)) / h ** 2
+    e0, e1 = np.eye(2)[0] * h, np.eye(2)[1] * h
+    hessian[0, 1] = hessian[1, 0] = (nll(theta + e0 + e1) - nll(theta + e0 - e1)
+                                     - nll(theta - e0 + e1) + nll(theta - e0 - e1)) / (4 * h * h)
+    try:
+        variance = np.linalg.inv(hessian)[0, 0]
+    except np.linalg.LinAlgError:
+        return float("nan")
+    return math.sqrt(variance) if variance > 0 else float("nan")
 
 
 def _denials(payer: str, group: pd.DataFrame, reasons: dict[str, dict[str, float]],

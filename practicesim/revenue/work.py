@@ -83,6 +83,9 @@ class WorkQueues:
         scope)."""
         self.calls = np.zeros(ctx.n_days)
         """Minutes of patients' calls expected per day."""
+        self.minutes = np.zeros((ctx.n_days, len(KINDS) + 1))
+        """Billers' minutes spent per day on each queue (columns in ``KINDS`` order) and on
+        patients' calls (the last column)."""
         self.pending = [0] * len(KINDS)
         """Items waiting, by kind."""
         self.vendor_carry = 0.0
@@ -147,7 +150,9 @@ class WorkQueues:
             self._carry_calls(day, self.calls[day])
             return
         capacity = self.ctx.workforce.output("billers", day) * billers.hours_per_day * 60.0
+        spent = self.minutes[day]
         if not self.ctx.vendor.does("patient_calls", day):
+            spent[-1] = min(self.calls[day], capacity)
             capacity -= self.calls[day]
             if capacity < 0:
                 self._carry_calls(day, -capacity)
@@ -163,8 +168,10 @@ class WorkQueues:
                 continue
             if task.minutes > capacity:
                 task.minutes -= capacity
+                spent[task.kind] += capacity
                 return
             capacity -= task.minutes
+            spent[task.kind] += task.minutes
             heapq.heappop(queue)
             self._finish(day, task)
 

@@ -7,7 +7,7 @@ import pytest
 
 from practicesim import Run, simulate
 from practicesim.ledger import balance_violations, claim_totals
-from tests.conftest import build
+from tests.conftest import BASELINE, build
 
 TABLES = Run.TABLES
 
@@ -71,10 +71,16 @@ def test_baseline_kpis_land_in_published_ranges(baseline_run, kpi, low, high):
     assert low <= value <= high, f"{kpi} = {value:.3f}, published range {low}-{high}"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13 s.5: days in A/R 28-40 needs the baseline "
-                   "re-calibrated (s.5); with work queues and appeal levels it carries about 27.1")
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="issue 13 s.5: days in A/R 28-40 with any seed needs "
+                   "the baseline re-calibrated (s.5); with a year's warm-up it carries 27.5-27.9 "
+                   "(seeds 1-4)")
 def test_baseline_days_in_ar_is_in_the_primary_care_target(baseline_run):
-    assert 28 <= baseline_run.kpis()["days_in_ar"] <= 40
+    from practicesim import load_scenario
+
+    second = simulate(load_scenario(BASELINE), seed=2)
+    for run in (baseline_run, second):
+        assert 28 <= run.kpis()["days_in_ar"] <= 40
 
 
 def test_monthly_days_in_ar_is_stable_from_the_first_reported_month(baseline_run):

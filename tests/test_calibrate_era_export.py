@@ -373,3 +373,28 @@ def test_underpayments_found_and_closed_still_write_balanced_835s(tmp_path: Path
     paths = write_835(run, tmp_path / "era")
     read = read_835(tmp_path / "era", KEY)
     assert paths and read.unreconciled.empty and read.skipped.empty
+
+
+def test_a_clp_replaces_only_a_claim_its_payer_decided_on_before() -> None:
+    """CLP09: 7 for a corrected claim after the payer's own denial; 1 for a claim sent again
+    because the payer never answered (it has no record of it) and for a claim rebilled to the
+    patient's right payer after an eligibility denial (an original to that payer)."""
+    run = simulate(build({"calendar.horizon_days": 60,
+                          "payers[commercial_a].no_response_rate": 0.5,
+                          "payers[commercial_a].denial.rate": 0.3,
+                          "payers[commercial_a].denial.reasons": {"16": 0.5, "27": 0.5}}),
+                   seed=11)
+    claims = run.claims.set_index("claim")
+    payments = [p for p in era_export.claim_payments(run) if not p.secondary]
+    seen: set[tuple[int, str]] = set()
+    for p in payments:  # in ledger order
+        assert p.replaces == ((p.claim, p.payer) in seen), p
+        seen.add((p.claim, p.payer))
+    denied = {(p.claim, p.payer) for p in payments if p.denied}
+    lost = [p for p in payments if p.submission > 1 and (p.claim, p.payer) not in denied]
+    rebilled = [p for p in payments
+                if claims.loc[p.claim, "billed_payer"] != claims.loc[p.claim, "payer"]
+                and p.payer == claims.loc[p.claim, "billed_payer"]]
+    assert len(lost) > 5 and not any(p.replaces for p in lost)
+    assert rebilled and not any(p.replaces for p in rebilled)
+    assert any(p.replaces for p in payments)

@@ -21,7 +21,8 @@ One CLP (claim payment) per payer decision in the run's ledger:
   as payers deny a whole claim. What the practice then does (write the balance off, correct,
   appeal) is its own posting, not the payer's, and is not in the 835.
 - a claim **paid after a correction or a won appeal** is a second CLP with the same CLP01 in a
-  later 835, with CLP09 = 7 (replacement of a prior claim) when it answers a resubmission.
+  later 835, with CLP09 = 7 (replacement of a prior claim) when the payer decided on the claim
+  before (a claim sent again after no answer, or rebilled to another payer, is an original).
   It is not a reversal (CLP02 = 22) of the denial: the denial paid nothing, and ``read_835``
   leaves a reversal and its original out of the ledger. So read back, a denied-then-paid claim
   is two ledger claims (``Remittances.claims.claim`` links them): the denial, written off in
@@ -115,6 +116,9 @@ class ClaimPayment:
     """The claim's n-th remittance (1, 2, ...)."""
     denied: bool
     charge_cents: int
+    replaces: bool = False
+    """The payer decided on this claim before (a corrected claim or an appeal: CLP09 7); a claim
+    sent again after no answer, or rebilled to another payer, is an original to it (1)."""
     secondary: bool = False
     """The payer decided as the patient's secondary (CLP02 = 2)."""
     forwarded: bool = False
@@ -157,6 +161,7 @@ def claim_payments(run: Run) -> list[ClaimPayment]:
     rows = ledger[keep]
     submissions: dict[int, list[int]] = defaultdict(list)
     remittances: dict[int, int] = defaultdict(int)
+    decisions: dict[tuple[int, str], int] = defaultdict(int)
     paid: dict[tuple[int, int, str], ClaimPayment] = {}
     forwarded: dict[tuple[int, int], bool] = {}
     out: list[ClaimPayment] = []
@@ -165,10 +170,12 @@ def claim_payments(run: Run) -> list[ClaimPayment]:
               denied: bool) -> ClaimPayment:
         sent = submissions.get(claim, [])
         remittances[claim] += 1
+        decisions[(claim, payer)] += 1
         payment = ClaimPayment(claim=claim, patient=patient, payer=payer, day=day,
                                service_day=service_day, received_day=sent[-1] if sent else -1,
                                submission=len(sent), remittance=remittances[claim],
-                               denied=denied, charge_cents=charges[claim])
+                               denied=denied, charge_cents=charges[claim],
+                               replaces=decisions[(claim, payer)] > 1)
         out.append(payment)
         return payment
 
@@ -337,7 +344,7 @@ def _claim(p: ClaimPayment, indicator: str,
     """CLP, its CAS (one per group, up to six reasons each), NM1*QC and the DTMs."""
     status = (DENIED if p.denied else PROCESSED_AS_SECONDARY if p.secondary
               else FORWARDED if p.forwarded else PROCESSED_AS_PRIMARY)
-    frequency = REPLACEMENT if p.submission > 1 else ORIGINAL
+    frequency = REPLACEMENT if p.replaces else ORIGINAL
     yield ["CLP", f"SIM{p.claim}", status, _dollars(p.charge_cents), _dollars(p.paid_cents),
            _dollars(p.patient_responsibility_cents), indicator, f"P{p.claim}R{p.remittance}",
            OFFICE, frequency]

@@ -228,12 +228,17 @@ def clean_claim_rate(claims: pd.DataFrame, start: int, end: int) -> float:
     return _ratio(sent["clean"].sum(), len(sent))
 
 
+def _adjudicated(claims: pd.DataFrame, start: int, end: int) -> pd.DataFrame:
+    """The claims first adjudicated in ``[start, end)``."""
+    return _period(claims[claims["first_adjudication_day"] >= 0], "first_adjudication_day",
+                   start, end)
+
+
 def underpayment_rate(claims: pd.DataFrame, start: int, end: int) -> float:
     """Underpayment rate = cents primaries withheld below their contracts / cents they owed
     under them (``underpaid_cents`` / ``contracted_payment_cents``), over claims first
     adjudicated in the period."""
-    done = _period(claims[claims["first_adjudication_day"] >= 0], "first_adjudication_day",
-                   start, end)
+    done = _adjudicated(claims, start, end)
     return _ratio(done["underpaid_cents"].sum(), done["contracted_payment_cents"].sum())
 
 
@@ -241,16 +246,14 @@ def underpayment_recovered(claims: pd.DataFrame, start: int, end: int) -> float:
     """Underpayments recovered = cents of underpayments the payers paid after the practice's
     appeal / cents underpaid, over claims first adjudicated in ``[start, end - 90)`` (90 days
     to be found, appealed and decided)."""
-    done = _period(claims[claims["first_adjudication_day"] >= 0], "first_adjudication_day",
-                   start, max(start, end - MATURITY_DAYS))
+    done = _adjudicated(claims, start, max(start, end - MATURITY_DAYS))
     return _ratio(done["underpayment_recovered_cents"].sum(), done["underpaid_cents"].sum())
 
 
 def first_pass_resolution_rate(claims: pd.DataFrame, start: int, end: int) -> float:
     """First-pass resolution rate = claims paid (or adjudicated to the patient) on their first
     submission, neither rejected nor denied / claims first adjudicated in the period."""
-    done = _period(claims[claims["first_adjudication_day"] >= 0], "first_adjudication_day",
-                   start, end)
+    done = _adjudicated(claims, start, end)
     done = done[done["submissions"] > 0]
     passed = (done["initial_denial_reason"] == "") & ~done["rejected"]
     return _ratio(passed.sum(), len(done))

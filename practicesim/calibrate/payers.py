@@ -55,6 +55,7 @@ from statsmodels.duration.survfunc import SurvfuncRight
 
 from practicesim import ledger as lg
 from practicesim.calibrate.remittance_ledger import CONTRACTUAL_REASONS
+from practicesim.contracts import NON_COVERED_REASON
 
 MIN_PATIENTS = 11
 """Cells built from fewer patients are merged or suppressed (HIPAA-style small-cell rule)."""
@@ -156,7 +157,7 @@ def claim_paths(ledger: pd.DataFrame) -> pd.DataFrame:
     out["contractual_cents"] = total(kind == "contractual_adjustment")
     out["payer_paid_cents"] = total(kind == "payer_payment")
     pr = ledger.loc[kind.isin(["transfer_to_patient", "transfer_to_secondary"])]
-    for reason in ("1", "2", "3", "49"):
+    for reason in ("1", "2", "3", NON_COVERED_REASON):
         out[f"pr{reason}_cents"] = pr.loc[pr["carc_reason"].astype(str) == reason].groupby(
             "claim")["amount_cents"].sum()
     signed = pd.Series(lg.signed_cents(ledger), index=ledger.index)

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from practicesim import ledger as lg
+from practicesim.contracts import NON_COVERED_REASON
 from practicesim.encounter import Encounter, Line
 from practicesim.ledger import Interned
 from practicesim.scenario.billing import MAX_INSTALMENTS, MAX_LEVELS
@@ -249,7 +250,7 @@ class Accounts:
         if contractual:
             self.book.post(*head, lg.CONTRACTUAL, contractual, "CO", "45")
         if non_covered:
-            self.book.post(*head, lg.TRANSFER, non_covered, "PR", "49")
+            self.book.post(*head, lg.TRANSFER, non_covered, "PR", NON_COVERED_REASON)
         if to_secondary:
             desk = min(copay, claim.copay_collected_cents)
             claim.secondary_parts = (copay - desk, deductible, coinsurance)

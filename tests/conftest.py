@@ -22,6 +22,11 @@ rules rebill them to the patient's right payer or bill the patient): for tests o
 claims that must stay that payer's."""
 
 
+NO_PENDS = {f"payers[{name}].pend.rate": 0.0 for name in (
+    "medicare", "medicare_advantage", "medicaid", "commercial_a", "commercial_b")}
+"""No claim pended for manual review or records: for tests whose oracle is the payer's lag."""
+
+
 def build(updates: dict[str, Any] | None = None, path: Path = SMALL) -> Scenario:
     """The scenario at ``path`` with dotted key paths replaced (``{"staff.billers.count": 2}``),
     validated."""

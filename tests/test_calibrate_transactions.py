@@ -16,7 +16,7 @@ from practicesim.calibrate import DataError
 from practicesim.calibrate.exports import write_ledger_csv
 from practicesim.calibrate.payers import fit_payers
 from practicesim.calibrate.transactions import read_mapping, read_transactions
-from tests.conftest import BASELINE, ROOT, SAME_PAYER, build
+from tests.conftest import BASELINE, NO_PENDS, ROOT, SAME_PAYER, build
 
 MAPPING = ROOT / "calibration" / "practicesim_transactions_mapping.yaml"
 HEADER = ("claim_id,patient_id,payer,service_date,posted_date,type,amount,adjustment_group,"
@@ -25,11 +25,11 @@ HEADER = ("claim_id,patient_id,payer,service_date,posted_date,type,amount,adjust
 
 @pytest.fixture(scope="module")
 def round_trip(tmp_path_factory):
-    """The baseline with no posting lag and no remittance posted by hand (so the payer lag is
-    the remittance lag itself), a year simulated, written as a transaction report and read
-    back."""
+    """The baseline with no posting lag, no remittance posted by hand and no pended claim (so
+    the payer lag is the remittance lag itself), a year simulated, written as a transaction
+    report and read back."""
     scenario = build({"billing.posting_lag_days": 0, "billing.posting_exception_rate": 0.0,
-                      **SAME_PAYER},
+                      **SAME_PAYER, **NO_PENDS},
                      path=BASELINE)
     run = simulate(scenario, seed=4)
     path = write_ledger_csv(run, tmp_path_factory.mktemp("tx") / "transactions.csv")

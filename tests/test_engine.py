@@ -55,11 +55,7 @@ def test_baseline_volume_is_about_45000_visits(baseline_run):
 
 
 # Plausibility bands. Days in A/R: 28-40 is the primary-care target [M]; MGMA's mean of 61.86
-# adjusted days is about 27 days of gross charges (docs/revenue-cycle-figures.md s.7). With
-# secondary payers, deductible plans, unanswered claims, billers' work queues and appeal levels
-# the baseline carries about 27-28 (seeds 1-2: 27.1, 27.9): insurance A/R over 90 days is still
-# about 1%, which the strict xfail below records until the re-calibration (issue 13 s.5) brings
-# days in A/R into 28-40.
+# adjusted days is about 27 days of gross charges (docs/revenue-cycle-figures.md s.7).
 @pytest.mark.parametrize(("kpi", "low", "high"), [
     ("days_in_ar", 20, 50),
     ("initial_denial_rate", 0.05, 0.15),
@@ -71,16 +67,48 @@ def test_baseline_kpis_land_in_published_ranges(baseline_run, kpi, low, high):
     assert low <= value <= high, f"{kpi} = {value:.3f}, published range {low}-{high}"
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="issue 13 s.5: days in A/R 28-40 with any seed needs "
-                   "the baseline re-calibrated (s.5); with a year's warm-up it carries 27.5-27.9 "
-                   "(seeds 1-4)")
-def test_baseline_days_in_ar_is_in_the_primary_care_target(baseline_run):
+@pytest.fixture(scope="module")
+def second_baseline_run():
     from practicesim import load_scenario
 
-    second = simulate(load_scenario(BASELINE), seed=2)
-    for run in (baseline_run, second):
-        assert 28 <= run.kpis()["days_in_ar"] <= 40
+    return simulate(load_scenario(BASELINE), seed=2)
+
+
+def _short_of(reason: str) -> pytest.MarkDecorator:
+    return pytest.mark.xfail(strict=True, raises=AssertionError, reason=reason)
+
+
+# The re-calibrated baseline's targets (issue 13 s.5), on seeds 1 and 2. Those it does not reach
+# yet are strict xfails with what it carries and why.
+@pytest.mark.parametrize(("kpi", "low", "high"), [
+    ("days_in_ar", 28, 40),
+    ("ar_over_90_pct", 0.10, 0.20),
+    pytest.param("insurance_ar_over_90_pct", 0.05, 0.15, marks=_short_of(
+        "2.4-2.9%: pended claims and appeals are the only long waits; more pends overload the "
+        "three billers (98% of their minutes)")),
+    ("initial_denial_rate", 0.05, 0.12),
+    ("denied_dollars_recovered_pct", 0.35, 0.65),
+    pytest.param("net_collection_rate", 0.95, 0.99, marks=_short_of(
+        "92.4%: denial write-offs 3.5% of net revenue (coverage ended, CARC 27, 1.3%) and bad "
+        "debt 3.2%")),
+    pytest.param("bad_debt_pct", 0.01, 0.03, marks=_short_of("3.2-3.3%")),
+    ("self_pay_collection_rate", 0.20, 0.50),
+])
+def test_baseline_meets_the_recalibration_targets(baseline_run, second_baseline_run, kpi, low,
+                                                  high):
+    for run in (baseline_run, second_baseline_run):
+        value = run.kpis()[kpi]
+        assert low <= value <= high, f"{kpi} = {value:.3f}, target {low}-{high}"
+
+
+def test_patients_pay_a_fifth_to_a_third_of_collections(baseline_run, second_baseline_run):
+    """Patient share of collections 20-35% (issue 13 s.5): patient payments / all payments
+    posted in the reported year."""
+    for run in (baseline_run, second_baseline_run):
+        ledger = run.ledger[run.ledger["day"] >= run.calendar.warmup]
+        paid = ledger.groupby("kind", observed=True)["amount_cents"].sum()
+        share = paid["patient_payment"] / (paid["patient_payment"] + paid["payer_payment"])
+        assert 0.20 <= share <= 0.35, share
 
 
 def test_monthly_days_in_ar_is_stable_from_the_first_reported_month(baseline_run):

@@ -165,6 +165,7 @@ PATIENTS = {**CLEAN, "patient_collections.desk_collection_rate": 0.0,
             "patient_collections.self_pay_desk_rate": 0.0,
             "patient_collections.self_pay_pay_probability_per_statement": None,
             "patient_collections.small_balance_writeoff": 0.0,
+            "patient_collections.card_on_file": None,
             "patient_collections.statement_cycle_days": 30}
 
 
@@ -199,7 +200,8 @@ def test_a_card_on_file_pays_the_balance_after_its_charge_days_unless_declined()
     declined, each balance is paid that day in full and no statement goes out; always
     declined, the path is the statements' (statement costs as without cards)."""
     card = {"share": 1.0, "decline_rate": 0.0, "charge_days": 2}
-    run = simulate(build({**PATIENTS, "patient_collections.card_on_file": card}), seed=3)
+    insured = {**PATIENTS, "payers[self_pay].share": 0.0}
+    run = simulate(build({**insured, "patient_collections.card_on_file": card}), seed=3)
     moved = _arising(run)
     paid = run.ledger[run.ledger["kind"] == "patient_payment"].set_index("claim")
     due = moved[moved["day"] + 2 < run.calendar.n_days]
@@ -207,12 +209,29 @@ def test_a_card_on_file_pays_the_balance_after_its_charge_days_unless_declined()
     assert (paid.loc[due.index, "day"].to_numpy() == due["day"].to_numpy() + 2).all()
     assert (paid.loc[due.index, "amount_cents"].to_numpy() == due["owed"].to_numpy()).all()
     assert run.daily["statement_costs_cents"].sum() == 0
-    declined = simulate(build({**PATIENTS, "patient_collections.card_on_file":
+    declined = simulate(build({**insured, "patient_collections.card_on_file":
                                {**card, "decline_rate": 1.0}}), seed=3)
-    plain = simulate(build(PATIENTS), seed=3)
+    plain = simulate(build(insured), seed=3)
     assert declined.daily["statement_costs_cents"].sum() == (
         plain.daily["statement_costs_cents"].sum())
     assert declined.ledger["amount_cents"].sum() == plain.ledger["amount_cents"].sum()
+
+
+def test_a_self_pay_balance_is_billed_by_statement_even_with_every_card_on_file():
+    """Cards are charged for what an insurer's remittance leaves: a self-pay visit's balance
+    (after the desk) goes to statements as without cards."""
+    card = {"share": 1.0, "decline_rate": 0.0, "charge_days": 2}
+    self_pay = {**PATIENTS, "payers[self_pay].share": 0.3}
+    carded = simulate(build({**self_pay, "patient_collections.card_on_file": card}), seed=3)
+    plain = simulate(build(self_pay), seed=3)
+
+    def self_pay_rows(run):
+        claims = run.claims[run.claims["payer"] == "self_pay"]["claim"]
+        rows = run.ledger[run.ledger["claim"].isin(claims)]
+        return rows[["day", "kind", "amount_cents"]].reset_index(drop=True)
+
+    assert len(self_pay_rows(plain)) > 100
+    pd.testing.assert_frame_equal(self_pay_rows(carded), self_pay_rows(plain))
 
 
 def test_a_payment_plan_pays_equal_instalments_monthly_or_goes_to_the_agency_at_a_default():

@@ -281,7 +281,10 @@ def test_a_claim_the_payer_never_answers_is_sent_again_after_each_follow_up():
                 == "payer_payment").any()
     written = _events(run, "denial_writeoff")
     assert len(written) > 30 and (written["carc_reason"] == "29").all()
-    for claim, days in sent.loc[written["claim"]].items():
+    # Medicare's own claims (another payer's claim rebilled to Medicare late is past its limit)
+    own = written["claim"][written["claim"].isin(claims.index[claims["payer"] == "medicare"])]
+    assert len(own) > 30
+    for claim, days in sent.loc[own].items():
         assert days == [days[0] + 31 * k for k in range(len(days))], claim
         service = int(claims.loc[claim, "service_day"])
         assert days[-1] > service + 70 >= days[-2], claim

@@ -82,10 +82,11 @@ SHORT_LAG = {"median": 10.0, "p90": 16.0}
 @pytest.fixture(scope="module")
 def short_lag_run() -> Run:
     """Medicare's lag drawn mostly below 14 days (lognormal median 10, p90 16), remittances
-    posted the day they arrive (posting lag 0), every submission answered."""
+    posted the day they arrive (posting lag 0), every submission answered, none pended."""
     data = _small_baseline(60, 300)
     _payer(data, "medicare")["lag_days"] = {"dist": "lognormal", **SHORT_LAG}
     _payer(data, "medicare")["no_response_rate"] = 0.0  # every submission answered: the oracle
+    _payer(data, "medicare")["pend"]["rate"] = 0.0  # and decided after the lag alone
     data["billing"]["posting_lag_days"] = 0
     return simulate(sc.validate(data, "tests/short_lag"), seed=4)
 

@@ -154,6 +154,7 @@ def test_a_slow_claim_is_checked_every_follow_up_interval_until_its_answer():
     p = Practice(build({"calendar.horizon_days": 200, **ALL_AT_ONCE,
                         "billing.work_minutes.status_check": 10,
                         "payers[medicare].no_response_rate": 0.0,
+                        "payers[medicare].pend.rate": 0.0,
                         "payers[medicare].lag_days": 75, "payers[medicare].floor_days": 0}),
                  seed=1, replication=0)
     checked = collections.Counter()

@@ -69,6 +69,10 @@ def _payer_terms(payer: dict, name: str, fits: PayerFits, error_share: float, ra
     lag = fits.lags[name]
     payer["lag_days"] = {"dist": "lognormal", "median": lag.median, "p90": lag.p90}
     payer["floor_days"] = lag.floor
+    payer["pend"] = {**payer.get("pend", {}), "rate": 0.0}
+    rows[f"payers[{name}].pend.rate"] = (0.0, np.nan, np.nan, np.nan,
+                                         "transactions (pended claims' delays are inside the "
+                                         "fitted lag)")
     rows[f"payers[{name}].lag_days.median"] = _row(fits, name, "lag_median_days")
     rows[f"payers[{name}].lag_days.p90"] = _row(fits, name, "lag_p90_days")
     rows[f"payers[{name}].floor_days"] = _row(fits, name, "floor_days")

@@ -76,7 +76,10 @@ U_UNDERPAID, U_UNDERPAYMENT_FOUND, U_UNDERPAYMENT_WON, U_UNDERPAYMENT_DAYS = ran
     U_LEVELS + 4 * MAX_LEVELS, U_LEVELS + 4 * MAX_LEVELS + 4)
 """The primary pays it below its contract?, the practice's review finds it?, the appeal is
 won?, and the days to the payer's decision."""
-CLAIM_DRAWS = U_UNDERPAYMENT_DAYS + 1
+U_PEND, U_PEND_DAYS, U_RECORDS = range(U_UNDERPAYMENT_DAYS + 1, U_UNDERPAYMENT_DAYS + 4)
+"""The payer pends the first submission for manual review?, its days, and it asks for the
+medical records?"""
+CLAIM_DRAWS = U_RECORDS + 1
 
 
 @dataclass(slots=True)
@@ -102,6 +105,10 @@ class Claim:
     """A denial of it was worked by an outsourced vendor."""
     authorization_missing: bool = False
     """The payer required a prior authorization the claim lacks (denied CO-197)."""
+    pended: bool = False
+    """The payer pended it for manual review (``payers[].pend``)."""
+    records_requested: bool = False
+    """The payer asked for its medical records before deciding."""
     correction_error_factor: float = 1.0
     """Multiplies the chance its last correction is denied again (a new biller's errors)."""
     first_attempt_day: int = -1
@@ -369,4 +376,4 @@ _CLAIM_INTEGERS = (
     ("underpayment_recovered_cents", "underpayment_recovered_cents"),
 )
 _CLAIM_FLAGS = ("has_error", "scrubber_caught", "rejected", "vendor_coded", "vendor_reworked",
-               "authorization_missing")
+               "authorization_missing", "pended", "records_requested")

@@ -64,8 +64,10 @@ DEFAULT_RULES: dict[str, DenialRule] = {
     **_rules("other_coverage", "22", success_rate=0.8, patient_share=0.5),
     # wrong payer or contractor billed
     **_rules("other_coverage", "109", success_rate=0.7, patient_share=0.5),
-    # coverage ended, patient not identified as insured, not an eligible dependent
-    **_rules("other_coverage", "27 31 33", success_rate=0.3, patient_share=0.5),
+    # coverage ended: PR-27, the patient owes what no other plan pays
+    **_rules("other_coverage", "27", success_rate=0.3, patient_share=1.0),
+    # patient not identified as insured, not an eligible dependent
+    **_rules("other_coverage", "31 33", success_rate=0.3, patient_share=0.5),
     **_rules("bill_patient", "96 204"),
     **_rules("write_off", "18 29 B7"),
 }

@@ -3,7 +3,8 @@ agency and bad debt.
 
 When a claim leaves a balance owed by the patient, a balance of at most
 ``small_balance_writeoff`` dollars is written off at once (bad debt, reason
-``small_balance``). Otherwise, with a ``card_on_file`` for the balance, the card is charged
+``small_balance``). Otherwise, with a ``card_on_file`` for the balance (an insurer's
+remittance left it: a self-pay visit is asked for at the desk), the card is charged
 ``charge_days`` later, which pays it unless declined. Else (or when declined) statements go out
 every ``statement_cycle_days``, the first the day after adjudication. After statement *i* the
 patient pays the whole balance with probability ``pay_probability_per_statement[i]``, on a day
@@ -121,15 +122,17 @@ class PatientCollections:
         self._schedule(first + (len(probabilities) - already_sent) * cycle, claim, PLACE)
 
     def _settled_at_once(self, day: int, claim: Claim) -> bool:
-        """A new balance small enough is written off today; one whose patient has a card on
-        file is charged ``charge_days`` later unless the card is declined. True if either."""
+        """A new balance small enough is written off today; one an insurer left whose patient
+        has a card on file is charged ``charge_days`` later unless the card is declined. True
+        if either."""
         rules = self.ctx.scenario.patient_collections
         if claim.patient_balance <= cents(rules.small_balance_writeoff):
             self.ctx.accounts.reduce(day, claim, lg.BAD_DEBT, claim.patient_balance, "",
                                      SMALL_BALANCE)
             return True
         card = rules.card_on_file
-        if (card is not None and claim.u[U_CARD] < card.share
+        if (card is not None and claim.payer not in self.ctx.self_pay_index
+                and claim.u[U_CARD] < card.share
                 and claim.u[U_CARD_DECLINE] >= card.decline_rate):
             self._schedule(day + card.charge_days, claim, PAY)
             return True

@@ -53,8 +53,11 @@ from practicesim.revenue.claims import (
     U_DEDUCTIBLE,
     U_DENY,
     U_NO_RESPONSE,
+    U_PEND,
+    U_PEND_DAYS,
     U_POSTING_EXCEPTION,
     U_REASON,
+    U_RECORDS,
     U_RESUBMITTED,
     U_SECONDARY_LAG,
     U_SECONDARY_POSTING,
@@ -69,6 +72,7 @@ from practicesim.revenue.context import RevenueContext
 from practicesim.revenue.denials import denial_rule
 from practicesim.revenue.work import (
     POSTING,
+    RECORDS,
     SECONDARY,
     STATUS_CHECK,
     UNDERPAYMENT,
@@ -76,6 +80,10 @@ from practicesim.revenue.work import (
     WorkQueues,
 )
 from practicesim.scenario.payers import CostSharing, Payer
+
+RECORDS_MISSING = "252"
+"""CARC of a pended claim whose records did not reach the payer by its deadline (an
+attachment or other documentation is required to adjudicate the claim)."""
 
 
 def _resubmission(claim: Claim) -> int:
@@ -112,6 +120,10 @@ class Adjudication:
         self.slow: list[list[tuple[Claim, int]]] = day_buckets(ctx.n_days)
         """Claims the payer answers after the follow-up interval, by the day they are checked:
         (claim, the day the payer answers)."""
+        self.requests: list[list[Claim]] = day_buckets(ctx.n_days)
+        """Pended claims whose medical records the payer asks for, by the day it asks."""
+        self.records_due: list[list[Task]] = day_buckets(ctx.n_days)
+        """Records requests, by the day after the payer's deadline (denied if still unsent)."""
         self.secondary_due: list[list[Claim]] = day_buckets(ctx.n_days)
         self.underpayments: list[list[tuple[Claim, Task, bool | None]]] = day_buckets(
             ctx.n_days)
@@ -138,7 +150,38 @@ class Adjudication:
             lag = self.lags[claim.payer].quantile(u[0])
             posting = self.posting_lag.quantile(u[1])
         answered = day + max(payer.floor_days, math.ceil(lag), 1)
+        if claim.submissions == 1 and claim.u[U_PEND] < payer.pend.rate:
+            claim.pended = True
+            if claim.u[U_RECORDS] < payer.pend.records_share:
+                claim.records_requested = True
+                if answered < self.ctx.n_days:
+                    self.requests[answered].append(claim)
+                return
+            answered += self._pend_days(claim, payer)
         when = answered + max(0, math.ceil(posting))
+        if when < self.ctx.n_days:
+            self.due[when].append(claim)
+        self._check_if_slow(day, claim, answered)
+
+    @staticmethod
+    def _pend_days(claim: Claim, payer: Payer) -> int:
+        """Days the payer's manual review of a pended claim takes."""
+        return max(1, math.ceil(payer.pend.days.quantile(claim.u[U_PEND_DAYS])))
+
+    def _request_records(self, day: int, claim: Claim) -> None:
+        """The payer asks on ``day`` for the medical records of a pended claim: a biller sends
+        them, by the payer's deadline, else the claim is denied CO-252 the day after it."""
+        deadline = day + self.ctx.scenario.payers[claim.payer].pend.records_deadline_days
+        task = self.work.add(day, RECORDS, claim, deadline, self._records_sent)
+        if not task.done and deadline + 1 < self.ctx.n_days:
+            self.records_due[deadline + 1].append(task)
+
+    def _records_sent(self, day: int, task: Task) -> None:
+        """The records reach the payer on ``day``: it decides after its review days, and the
+        remittance is posted after the posting lag."""
+        claim = task.claim
+        answered = day + self._pend_days(claim, self.ctx.scenario.payers[claim.payer])
+        when = answered + max(0, math.ceil(claim.first_posting_lag))
         if when < self.ctx.n_days:
             self.due[when].append(claim)
         self._check_if_slow(day, claim, answered)
@@ -179,21 +222,24 @@ class Adjudication:
             self.work.add(day, STATUS_CHECK, claim, self.ctx.filing_limit(claim), self._checked,
                           void_day=answered)
         self.slow[day] = []
+        for claim in self.requests[day]:
+            self._request_records(day, claim)
+        self.requests[day] = []
+        for task in self.records_due[day]:
+            if not task.done:
+                self.work.cancel(task)
+                self._deny(day, task.claim, RECORDS_MISSING)
+        self.records_due[day] = []
         for claim in self.due[day]:
-            first = claim.first_adjudication_day < 0
-            if first:
-                claim.first_adjudication_day = day
             reason = self._denial_reason(claim, claim.denials == 0)
             if reason:
-                claim.denials += 1
-                if first:
-                    claim.initial_denial_reason = reason
-                self.ctx.accounts.event(day, claim, lg.DENIAL, "CO", reason)
-                self.to_denials(day, claim, reason)
+                self._deny(day, claim, reason)
             elif claim.u[U_POSTING_EXCEPTION] < self.ctx.scenario.billing.posting_exception_rate:
                 self.work.add(day, POSTING, claim, day, self._posted)
             else:
                 self.pay(day, claim)
+            if claim.first_adjudication_day < 0:
+                claim.first_adjudication_day = day
         self.due[day] = []
         rate = self.ctx.scenario.billing.posting_exception_rate
         for claim in self.secondary_due[day]:
@@ -209,6 +255,15 @@ class Adjudication:
                 self.work.cancel(task)
                 self._close_underpayment(day, claim, False)
         self.underpayments[day] = []
+
+    def _deny(self, day: int, claim: Claim, reason: str) -> None:
+        """The payer denies the claim on ``day`` with CARC ``reason``."""
+        if claim.first_adjudication_day < 0:
+            claim.first_adjudication_day = day
+            claim.initial_denial_reason = reason
+        claim.denials += 1
+        self.ctx.accounts.event(day, claim, lg.DENIAL, "CO", reason)
+        self.to_denials(day, claim, reason)
 
     def _resend(self, day: int, task: Task) -> None:
         self.to_resend(day, task.claim)

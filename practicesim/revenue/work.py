@@ -5,7 +5,7 @@ hires' ramp-up, ``practicesim/workforce.py``). Patients' calls about their state
 first: ``patient_calls_per_statement x work_minutes.patient_call`` minutes for each statement
 sent that day (an expected load, not a draw); calls on a day the office is closed, or beyond the
 billers' minutes, are taken the next day (patients call back). The rest goes to the items of
-five queues, taken in the order of ``billing.queue_priority`` across all of them:
+six queues, taken in the order of ``billing.queue_priority`` across all of them:
 
 - charge edits: a claim the scrubber stopped or the clearinghouse rejected (``work_minutes.
   charge_edit``); once worked it goes out, no sooner than its fix days allow;
@@ -19,14 +19,16 @@ five queues, taken in the order of ``billing.queue_priority`` across all of them
 - denials (``rework_minutes_per_denial``, drawn per claim): corrected or appealed when worked
   (``practicesim/revenue/denials.py``, which also writes off those past their deadlines);
 - underpayments the contract-variance review found (``work_minutes.underpayment``): appealed
-  when worked, adjusted off if not worked within the payer's appeal window.
+  when worked, adjusted off if not worked within the payer's appeal window;
+- records requests of pended claims (``work_minutes.records_request``, ``payers[].pend``): the
+  records go to the payer when worked; not sent by the payer's deadline, the claim is denied.
 
 An item not finished in a day keeps the minutes it still needs for the next. Work whose minutes
 are 0 is done the day it arises. A practice without billers does none of the work that takes
 their time. An outsourcing vendor does the work in its scope from its start
-(``revenue/vendor.py``): denials, status checks and underpayments up to its capacity, in the
-same order; charge edits of the claims it coded, posting exceptions, secondary claims and
-patients' calls at once.
+(``revenue/vendor.py``): denials, status checks, underpayments and records requests up to its
+capacity, in the same order; charge edits of the claims it coded, posting exceptions, secondary
+claims and patients' calls at once.
 """
 
 from __future__ import annotations
@@ -40,9 +42,11 @@ import numpy as np
 from practicesim.revenue.claims import Claim
 from practicesim.revenue.context import RevenueContext
 
-CHARGE_EDIT, POSTING, SECONDARY, STATUS_CHECK, DENIAL, UNDERPAYMENT = range(6)
+CHARGE_EDIT, POSTING, SECONDARY, STATUS_CHECK, DENIAL, UNDERPAYMENT, RECORDS = range(7)
 KINDS = ("charge_edit", "posting_exception", "secondary_claim", "status_check", "denial",
-         "underpayment")
+         "underpayment", "records_request")
+FOLLOW_UP = (STATUS_CHECK, DENIAL, UNDERPAYMENT, RECORDS)
+"""Kinds in the follow-up queue (an outsourcing vendor's ``denials`` scope)."""
 """Queue names, by kind (the ``billing.work_minutes`` field of each but denials)."""
 NEVER = 1 << 62
 
@@ -79,8 +83,8 @@ class WorkQueues:
         self.office: list[tuple[float, int, Task]] = []
         """Charge edits, posting exceptions and secondary claims."""
         self.follow_up: list[tuple[float, int, Task]] = []
-        """Status checks, denials and underpayments (an outsourcing vendor's ``denials``
-        scope)."""
+        """Status checks, denials, underpayments and records requests (an outsourcing vendor's
+        ``denials`` scope)."""
         self.calls = np.zeros(ctx.n_days)
         """Minutes of patients' calls expected per day."""
         self.minutes = np.zeros((ctx.n_days, len(KINDS) + 1))
@@ -110,7 +114,7 @@ class WorkQueues:
             then(day, task)
             return task
         self._seq += 1
-        queue = self.follow_up if kind in (STATUS_CHECK, DENIAL, UNDERPAYMENT) else self.office
+        queue = self.follow_up if kind in FOLLOW_UP else self.office
         heapq.heappush(queue, (self._priority(task), self._seq, task))
         self.pending[kind] += 1
         return task

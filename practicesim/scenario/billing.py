@@ -94,6 +94,9 @@ class WorkMinutes(Section):
     """A patient's call about a statement (``patient_calls_per_statement``)."""
     underpayment: NonNegative = 0.0
     """An underpayment the contract-variance review found, researched and appealed."""
+    records_request: NonNegative = 0.0
+    """A payer's request for the medical records of a pended claim (``payers[].pend``): the
+    records found and sent."""
 
 
 class Billing(Section):
@@ -149,8 +152,9 @@ class Billing(Section):
 
 
 class CardOnFile(Section):
-    """Cards on file: ``share`` of patient balances belong to a patient whose card the practice
-    keeps (drawn per claim); the balance is charged to it ``charge_days`` after it arises and
+    """Cards on file: ``share`` of the patient balances an insurer's remittance leaves belong to
+    a patient whose card the practice keeps (drawn per claim; self-pay visits are collected at
+    the desk and by statement); the balance is charged to it ``charge_days`` after it arises and
     is declined with ``decline_rate`` (then statements go out as for any balance)."""
 
     share: Fraction

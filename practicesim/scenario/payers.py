@@ -56,6 +56,21 @@ class Underpayment(Section):
     short: Fraction = 0.2
 
 
+class Pend(Section):
+    """Claims the payer's system does not adjudicate on its own: ``rate`` of the claims it
+    receives the first time are pended for manual review and decided ``days`` after its lag
+    would have; of those, ``records_share`` wait for the practice's medical records (a request,
+    or Medicare's additional documentation request): the request comes after the payer's lag,
+    a biller sends the records (``billing.work_minutes.records_request``), and the payer
+    decides ``days`` after it has them; records not sent within ``records_deadline_days`` of
+    the request: the claim is denied CO-252 (documentation required) and worked as a denial."""
+
+    rate: Fraction = 0.0
+    days: Dist = Field(default_factory=lambda: {"dist": "lognormal", "median": 21, "p90": 45})
+    records_share: Fraction = 0.0
+    records_deadline_days: int = Field(default=45, gt=0)
+
+
 class CostSharing(Section):
     """Patient responsibility on an adjudicated claim: copay (PR-3, dollars per visit), then
     with ``deductible_probability`` the rest of the allowed amount goes to the deductible
@@ -144,6 +159,7 @@ class Payer(Section):
     denial: Denials = Denials()
     timely_filing_days: int = Field(default=365, gt=0)
     appeal_window_days: int = Field(default=120, gt=0)
+    pend: Pend = Pend()
     no_response_rate: Fraction = 0.0
     """Share of the claims this payer receives that it never answers (lost, or pended without
     a 277CA or an 835): the claim waits until the practice's status inquiry,

@@ -95,10 +95,14 @@ def test_the_fee_on_collections_is_the_rate_times_every_payer_and_statement_paym
     np.testing.assert_array_equal(run.daily["vendor_fees_cents"].to_numpy(), by_hand)
 
 
+NO_UNDERPAYMENTS = {f"payers[{name}].underpayment.rate": 0.0
+                    for name in ("medicare_advantage", "commercial_a", "commercial_b")}
+
+
 def test_a_contingency_fee_falls_only_on_payments_of_claims_whose_denial_the_vendor_worked():
     rate = 0.2
-    _, run, start = vendor_run(outsourced(scope=["denials"], fee_rate=rate,
-                                          fee_base="recovered_denials"))
+    _, run, start = vendor_run({**outsourced(scope=["denials"], fee_rate=rate,
+                                             fee_base="recovered_denials"), **NO_UNDERPAYMENTS})
     reworked = run.claims.loc[run.claims["vendor_reworked"], "claim"]
     assert len(reworked) > 50
     ledger = run.ledger
@@ -106,6 +110,27 @@ def test_a_contingency_fee_falls_only_on_payments_of_claims_whose_denial_the_ven
     assert (paid["day"] >= start).all()
     assert run.daily["vendor_fees_cents"].sum() == (paid["amount_cents"] * rate).round().sum()
     assert not run.claims["vendor_coded"].any(), "coding stays in-house outside the scope"
+
+
+def test_a_contingency_fee_falls_on_the_underpayments_the_vendor_recovered():
+    """No denials; every underpayment found: the vendor's only fees are on the differences it
+    recovered from the appeals it filed, not on the payments the payer made before nor on the
+    appeals the billers filed before its start."""
+    rate = 0.2
+    no_denials = {f"payers[{name}].denial.rate": 0.0 for name in (
+        "medicare", "medicare_advantage", "medicaid", "commercial_a", "commercial_b")}
+    _, run, start = vendor_run({**outsourced(scope=["denials"], fee_rate=rate,
+                                             fee_base="recovered_denials"), **no_denials,
+                                "billing.claim_error_rate": 0.0,
+                                "billing.underpayment_review.detection_rate": 1.0})
+    ledger = run.ledger
+    reworked = run.claims.loc[run.claims["vendor_reworked"], "claim"]
+    recovered = ledger[(ledger["kind"] == "payer_payment")
+                       & (ledger["carc_reason"].astype(str) == "underpayment")
+                       & ledger["claim"].isin(reworked)]
+    assert len(recovered) > 20 and (recovered["day"] >= start).all()
+    assert run.daily["vendor_fees_cents"].sum() == (
+        recovered["amount_cents"] * rate).round().sum()
 
 
 def test_the_vendor_works_denials_within_its_capacity_and_appeals_at_its_success_rate():

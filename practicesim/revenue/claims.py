@@ -102,7 +102,7 @@ class Claim:
     vendor_coded: bool = False
     """Coded and sent by an outsourced vendor (``revenue/vendor.py``)."""
     vendor_reworked: bool = False
-    """A denial of it was worked by an outsourced vendor."""
+    """A denial or an underpayment of it was worked by an outsourced vendor."""
     authorization_missing: bool = False
     """The payer required a prior authorization the claim lacks (denied CO-197)."""
     pended: bool = False

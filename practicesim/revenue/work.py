@@ -199,7 +199,7 @@ class WorkQueues:
                 self.cancel(task)
                 continue
             capacity -= 1
-            if task.kind == DENIAL:
+            if task.kind in (DENIAL, UNDERPAYMENT):
                 task.claim.vendor_reworked = True
             self._finish(day, task)
         self.vendor_carry = capacity if capacity < 1 else 0.0

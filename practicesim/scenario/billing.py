@@ -278,8 +278,8 @@ class Outsourcing(Section):
     fee_base: Literal["collections", "recovered_denials"] = "collections"
     """``collections``: payer payments, patient statement payments and collection-agency
     recoveries from ``start`` on (desk copays excluded); ``recovered_denials``: only payer
-    payments on claims whose denial the vendor worked (a contingency fee, usual for
-    denial-management-only contracts)."""
+    payments on claims whose denial or underpayment the vendor worked (a contingency fee, usual
+    for denial-management-only contracts)."""
     setup_fee: Money = 0.0
     """One-time dollars paid on ``start`` (implementation, interfaces, training)."""
     transition_days: int = Field(default=60, ge=0)

@@ -72,6 +72,10 @@ def test_every_fitted_key_says_where_it_came_from(calibrated):
                                                            "data"}
     assert "no_shows.base_rate" in table.index
     assert "payers[medicare].lag_days.median" in table.index
+    # the fitted lag holds the pended claims' delays: no pend on top of it
+    assert table.loc["payers[medicare].pend.rate", "value"] == 0
+    fitted = {p.name for p in result.scenario.payers if p.share > 0 and p.kind != "self_pay"}
+    assert all(p.pend.rate == 0 for p in result.scenario.payers if p.name in fitted)
     assert table.loc["no_shows.base_rate", "low"] < table.loc["no_shows.base_rate", "value"]
     assert result.scenario.payers[0].name in {"commercial_a", "commercial_b", "medicaid",
                                               "medicare", "medicare_advantage", "self_pay"}

@@ -70,6 +70,20 @@ def test_an_eligibility_denial_with_no_other_coverage_is_billed_at_self_pay_term
     assert claim_totals(patient).loc[claim.id, "contractual_adjustment"] == CHARGE - 9900
 
 
+def test_by_default_coverage_ended_is_the_patients_and_an_unknown_member_is_half_written_off():
+    """The package's rules, the claim's draws all 0.5: no other plan found (0.5 >= 0.3); a CO-27
+    (coverage ended, PR-27 in payers' remittances) is billed to the patient (0.5 < 1.0), a CO-31
+    (patient not identified as insured) is written off (0.5 >= 0.5)."""
+    ended = practice({})
+    claim = denied_claim(ended, "commercial_a", "27")
+    run_days(ended, 20, 30)
+    assert claim_totals(rows(ended, claim)).loc[claim.id, "transfer_to_patient"] == 9900
+    unknown = practice({})
+    claim = denied_claim(unknown, "commercial_a", "31")
+    run_days(unknown, 20, 30)
+    assert claim_totals(rows(unknown, claim)).loc[claim.id, "denial_writeoff"] == CHARGE
+
+
 def test_an_eligibility_denial_written_off_when_neither_payer_nor_patient_is_found():
     p = practice({"billing.denial_actions": {"27": {"action": "other_coverage",
                                                     "success_rate": 0.0,

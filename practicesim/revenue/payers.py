@@ -32,9 +32,13 @@ queues, ``revenue/work.py``) and is sent again when the check is worked (a claim
 unanswered past its timely-filing limit is then denied CO-29); a claim the payer answers later
 than that is checked too, every ``follow_up_days`` until it does, at no other effect. A paid
 remittance is posted by hand with ``billing.posting_exception_rate`` (when a biller works it),
-and a secondary claim that is not a crossover goes out when a biller sends it. A first-pass
-eligibility denial (``front_office.eligibility_reasons``) of a visit whose coverage was verified
-before it is avoided with ``front_office.eligibility_fix_rate``.
+and a secondary claim that is not a crossover goes out when a biller sends it. A first
+submission the payer pends (``pend.rate``) is decided ``pend.days`` after its lag; one held for
+the medical records (``pend.records_share``) gets a request after the lag, a biller sends them
+(a records request in the billers' queues) and the payer decides ``pend.days`` later; records
+not sent within ``pend.records_deadline_days`` of the request: the claim is denied CO-252.
+A first-pass eligibility denial (``front_office.eligibility_reasons``) of a visit whose
+coverage was verified before it is avoided with ``front_office.eligibility_fix_rate``.
 """
 
 from __future__ import annotations
@@ -153,9 +157,9 @@ class Adjudication:
         if claim.submissions == 1 and claim.u[U_PEND] < payer.pend.rate:
             claim.pended = True
             if claim.u[U_RECORDS] < payer.pend.records_share:
-                claim.records_requested = True
                 if answered < self.ctx.n_days:
                     self.requests[answered].append(claim)
+                self._check_if_slow(day, claim, answered)
                 return
             answered += self._pend_days(claim, payer)
         when = answered + max(0, math.ceil(posting))
@@ -171,6 +175,7 @@ class Adjudication:
     def _request_records(self, day: int, claim: Claim) -> None:
         """The payer asks on ``day`` for the medical records of a pended claim: a biller sends
         them, by the payer's deadline, else the claim is denied CO-252 the day after it."""
+        claim.records_requested = True
         deadline = day + self.ctx.scenario.payers[claim.payer].pend.records_deadline_days
         task = self.work.add(day, RECORDS, claim, deadline, self._records_sent)
         if not task.done and deadline + 1 < self.ctx.n_days:

@@ -5,7 +5,7 @@ hires' ramp-up, ``practicesim/workforce.py``). Patients' calls about their state
 first: ``patient_calls_per_statement x work_minutes.patient_call`` minutes for each statement
 sent that day (an expected load, not a draw); calls on a day the office is closed, or beyond the
 billers' minutes, are taken the next day (patients call back). The rest goes to the items of
-six queues, taken in the order of ``billing.queue_priority`` across all of them:
+seven queues, taken in the order of ``billing.queue_priority`` across all of them:
 
 - charge edits: a claim the scrubber stopped or the clearinghouse rejected (``work_minutes.
   charge_edit``); once worked it goes out, no sooner than its fix days allow;
@@ -45,9 +45,9 @@ from practicesim.revenue.context import RevenueContext
 CHARGE_EDIT, POSTING, SECONDARY, STATUS_CHECK, DENIAL, UNDERPAYMENT, RECORDS = range(7)
 KINDS = ("charge_edit", "posting_exception", "secondary_claim", "status_check", "denial",
          "underpayment", "records_request")
+"""Queue names, by kind (the ``billing.work_minutes`` field of each but denials)."""
 FOLLOW_UP = (STATUS_CHECK, DENIAL, UNDERPAYMENT, RECORDS)
 """Kinds in the follow-up queue (an outsourcing vendor's ``denials`` scope)."""
-"""Queue names, by kind (the ``billing.work_minutes`` field of each but denials)."""
 NEVER = 1 << 62
 
 

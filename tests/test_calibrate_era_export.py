@@ -19,11 +19,12 @@ import pyx12.x12n_document
 from practicesim import Run, simulate
 from practicesim import ledger as lg
 from practicesim.calibrate import era_export
-from practicesim.calibrate.calibration import ledger_of_remittances
+from practicesim.calibrate.calibration import calibrate, ledger_of_remittances
 from practicesim.calibrate.era_export import write_835
 from practicesim.calibrate.payers import fit_payers
 from practicesim.calibrate.privacy import Pseudonymizer
 from practicesim.calibrate.remittance import Remittances, read_835
+from practicesim.calibrate.secondaries import fit_secondaries
 from practicesim.metrics import first_adjudications
 from tests.conftest import SAME_PAYER, build
 
@@ -36,8 +37,9 @@ REMITTED = [lg.CONTRACTUAL, lg.TRANSFER, lg.PAYER_PAYMENT]
 @pytest.fixture(scope="module")
 def run() -> Run:
     """A small practice over 150 days (90 warm-up + 60), without secondary coverage: read back,
-    a secondary's CLP is a claim of its own (linking it to the primary's is issue 13 s.6), so the
-    exact round trip is of primary payers; secondaries are written as tested below. The
+    a secondary's CLP is a claim of its own in the ledger (``calibrate.secondaries`` links it to
+    the primary's), so the exact round trip is of primary payers; secondaries are written and
+    fitted as tested below. The
     baseline's underpayments are all left unfound (in the payers' CO-45, as in their 835s): the
     practice's rows closing found ones are in no 835 (tested below)."""
     return simulate(build({"calendar.horizon_days": 60, "payers[medicare].secondary": {},
@@ -84,6 +86,35 @@ def test_a_secondarys_remittance_is_a_clp_processed_as_secondary(
                     and (name == "medicare" or re.search(r"~\nCLP\*\w+\*2\*", p.read_text())))
         assert pyx12.x12n_document.x12n_document(param=param, src_file=str(path), fd_997=None,
                                                  fd_html=None), name
+
+
+def test_secondary_coverage_is_fitted_from_the_secondaries_clps(
+        with_secondaries: tuple[Run, list[Path]]) -> None:
+    """Read back, a secondary's CLP is linked to its primary's by the claim number: the share
+    of Medicare's patients (those with patient responsibility) whose claims each secondary
+    decided is the scenario's share, within sampling error; Medigap and Medicaid get Medicare's
+    claims by crossover (CLP02 = 19), the commercial plan from the practice. The calibrated
+    scenario takes them, with their sources."""
+    run, paths = with_secondaries
+    remittances = read_835(paths[0].parent, KEY)
+    fits = fit_secondaries(remittances.claims)
+    medicare = next(p for p in run.scenario.payers if p.name == "medicare")
+    assert set(fits.of("medicare")) == set(medicare.secondary)
+    for name, share in medicare.secondary.items():
+        row = fits.table.loc[("medicare", name)]
+        assert row["patients"] > 100
+        assert row["share"] == pytest.approx(share, abs=0.06), name
+    forwarded = fits.table.xs("medicare", level="primary")["forwarded"]
+    assert forwarded["medigap"] == forwarded["medicaid"] == 1.0
+    assert forwarded["commercial_a"] == 0.0
+    calibrated = calibrate(remittances=remittances)
+    payers = {p.name: p for p in calibrated.scenario.payers}
+    assert payers["medicare"].secondary == pytest.approx(fits.of("medicare"))
+    assert payers["medigap"].share == 0 and payers["medigap"].as_secondary.crossover
+    assert not payers["commercial_a"].as_secondary.crossover
+    sources = calibrated.scenario.sources
+    assert sources["payers[medicare].secondary.medigap"].startswith(
+        "calibrated from data: remittances")
 
 
 @pytest.fixture(scope="module")

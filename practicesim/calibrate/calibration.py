@@ -34,7 +34,7 @@ import yaml
 
 from practicesim.calibrate.appointments import excluded_rows
 from practicesim.calibrate.from_appointments import fit_appointments
-from practicesim.calibrate.from_ledger import fit_ledger
+from practicesim.calibrate.from_ledger import fit_ledger, secondaries_from_remittances
 from practicesim.calibrate.noshow import NoShowModel
 from practicesim.calibrate.payers import (
     PayerFits,
@@ -42,6 +42,7 @@ from practicesim.calibrate.payers import (
 )
 from practicesim.calibrate.remittance import Remittances
 from practicesim.calibrate.report import calibration_report
+from practicesim.calibrate.secondaries import fit_secondaries
 from practicesim.files import write_atomically
 from practicesim.scenario import Scenario, ScenarioError, get_path, load_scenario
 
@@ -120,7 +121,8 @@ def calibrate(appointments: pd.DataFrame | None = None,
     """Calibrate ``base`` (a scenario or its file) to the sources given: an appointments table
     (``read_appointments``), a ledger (``read_transactions``) and 835 remittances (``read_835``,
     or a ledger made from them; their ledger stands in for payers when no transaction report
-    is given, and their service lines give the allowed-to-charge ratio by code).
+    is given, their service lines give the allowed-to-charge ratio by code, and their secondary
+    CLPs each payer's secondary coverage: ``calibrate.secondaries``).
 
     >>> calibration = calibrate(appointments=read_appointments(path, mapping))  # doctest: +SKIP
     >>> calibration.write("output/calibrated")  # doctest: +SKIP
@@ -132,7 +134,7 @@ def calibrate(appointments: pd.DataFrame | None = None,
     rows: dict[str, tuple] = {}
     excluded, suppressed = [], []
     figures: dict[str, Any] = {}
-    noshow = payers = None
+    noshow = payers = secondaries = None
     ends = []
     if appointments is not None:
         noshow = fit_appointments(appointments, data, rows, figures)
@@ -144,11 +146,17 @@ def calibrate(appointments: pd.DataFrame | None = None,
                                        remittances.claims)
         figures["allowed_by_code"] = table.reset_index()
         suppressed.append(pd.DataFrame(small, columns=["payer", "cell", "patients"]))
+        secondaries = fit_secondaries(remittances.claims)
+        figures["secondaries"] = secondaries.table.reset_index()
+        suppressed.append(pd.DataFrame(secondaries.suppressed,
+                                       columns=["payer", "cell", "patients"]))
         remittances = ledger_of_remittances(remittances)
     ledger = transactions if transactions is not None else remittances
     if ledger is not None:
         source = "transactions" if transactions is not None else "remittances"
         payers = fit_ledger(ledger, base, data, rows, figures)
+        if secondaries is not None and "payers" in data:
+            secondaries_from_remittances(data, secondaries, base, rows)
         rows.update({key: (*row[:4], row[4].replace("transactions", source))
                      for key, row in rows.items() if row[4].startswith("transactions")})
         suppressed.append(payers.suppressed)
@@ -190,7 +198,7 @@ def calibrate(appointments: pd.DataFrame | None = None,
 AFTER_PRIMARY = frozenset({"2", "3", "20", "21"})
 """CLP02 of a payer deciding after the primary (as secondary or tertiary, or forwarding as
 such): its CLP repeats the primary's claim and charge, so fits of the practice's payers leave
-it out (linking it to the primary's claim is issue 13 s.6)."""
+it out (``calibrate.secondaries`` links it to the primary's claim)."""
 
 
 def ledger_of_remittances(remittances: Remittances) -> pd.DataFrame:

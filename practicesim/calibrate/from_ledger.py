@@ -10,9 +10,11 @@ import numpy as np
 import pandas as pd
 
 from practicesim.calibrate.payers import MIN_PATIENTS, PayerFits, fit_payers
+from practicesim.calibrate.secondaries import SecondaryFits
 from practicesim.scenario import Scenario
 
-_KIND_WORDS = (("advantage", "medicare_advantage"), ("medicare", "medicare"),
+_KIND_WORDS = (("advantage", "medicare_advantage"), ("medigap", "medigap"),
+               ("supplement", "medigap"), ("medicare", "medicare"),
                ("medicaid", "medicaid"), ("self", "self_pay"), ("no_insurance", "self_pay"),
                ("uninsured", "self_pay"), ("cash", "self_pay"))
 
@@ -146,10 +148,11 @@ def _row(fits: PayerFits, payer: str, parameter: str) -> tuple:
 
 
 def _secondaries_from_base(payers: list[dict], base: Scenario) -> None:
-    """Secondary coverage is not fitted yet (issue 13 s.6): each fitted payer keeps the base
-    payer's of the same name (``secondary``, ``as_secondary``; else its kind's template's), the
-    base's payers that are only ever secondary (share 0, e.g. Medigap) are kept when a fitted
-    payer names them, and shares naming a payer the calibrated scenario lacks are dropped."""
+    """Secondary coverage a ledger does not show (835s do: ``secondaries_from_remittances``):
+    each fitted payer keeps the base payer's of the same name (``secondary``, ``as_secondary``;
+    else its kind's template's), the base's payers that are only ever secondary (share 0, e.g.
+    Medigap) are kept when a fitted payer names them, and shares naming a payer the calibrated
+    scenario lacks are dropped."""
     by_name = {p.name: p.model_dump(mode="json", by_alias=True) for p in base.payers}
     for payer in payers:
         same = by_name.get(payer["name"])
@@ -163,6 +166,44 @@ def _secondaries_from_base(payers: list[dict], base: Scenario) -> None:
     for payer in payers:
         payer["secondary"] = {k: v for k, v in payer.get("secondary", {}).items()
                               if k in kept and k != payer["name"]}
+
+
+def secondaries_from_remittances(data: dict, fits: SecondaryFits, base: Scenario,
+                                 rows: dict) -> None:
+    """Each fitted payer's secondary shares from the 835s (``calibrate.secondaries``) in place
+    of the base's, scaled down to sum to 1 if above; a secondary the calibrated scenario lacks
+    is added with share 0 (the base's payer of that name, else its kind's template, the kind
+    guessed from the name); a secondary whose claims the primaries mostly forwarded (CLP02 =
+    19) gets ``as_secondary.crossover``."""
+    payers = {p["name"]: p for p in data["payers"]}
+    by_name = {p.name: p.model_dump(mode="json", by_alias=True) for p in base.payers}
+    template = {p.kind: p.model_dump(mode="json", by_alias=True) for p in base.payers}
+    table = fits.table[fits.table.index.get_level_values("primary").isin(list(payers))]
+    for other in sorted(set(table.index.get_level_values("secondary")) - set(payers)):
+        kind = by_name[other]["kind"] if other in by_name else _guess_kind(other)
+        added = copy.deepcopy(by_name.get(other) or template.get(kind)
+                              or template.get("commercial") or next(iter(template.values())))
+        added.update(name=other, kind=kind, share=0.0, secondary={})
+        data["payers"].append(added)
+        payers[other] = added
+        rows[f"payers[{other}].share"] = (0.0, np.nan, np.nan, np.nan,
+                                          "remittances (only ever a secondary payer)")
+    for primary, group in table.groupby(level="primary"):
+        group = group.droplevel("primary")
+        scale = max(1.0, float(group["share"].sum()))
+        payers[primary]["secondary"] = {s: float(r.share / scale) for s, r in group.iterrows()}
+        for other, r in group.iterrows():
+            rows[f"payers[{primary}].secondary.{other}"] = (
+                r.share / scale, r.low / scale, r.high / scale, r.patients,
+                "remittances (patients of the primary with patient responsibility whose "
+                "claims this payer decided as secondary, CLP02 = 2)")
+    for other, group in table.groupby(level="secondary"):
+        forwarded = float((group["forwarded"] * group["claims"]).sum() / group["claims"].sum())
+        payers[other].setdefault("as_secondary", {})["crossover"] = forwarded > 0.5
+        rows[f"payers[{other}].as_secondary.crossover"] = (
+            float(forwarded > 0.5), np.nan, np.nan, int(group["claims"].sum()),
+            f"remittances ({forwarded:.0%} of its secondary claims forwarded by the primary, "
+            "CLP02 = 19)")
 
 
 def _normalised(mix: dict[str, float]) -> dict[str, float]:

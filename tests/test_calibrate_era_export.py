@@ -88,6 +88,26 @@ def test_a_secondarys_remittance_is_a_clp_processed_as_secondary(
                                                  fd_html=None), name
 
 
+def test_a_secondarys_denial_is_a_clp_processed_as_secondary_paying_nothing(
+        tmp_path: Path) -> None:
+    """Medigap denies half the crossovers it first receives: each denial is a CLP02 = 2 paying
+    nothing, OA-23 for what Medicare settled and CO-16 for what Medigap held; every CLP
+    balances and the files pass pyx12."""
+    run = simulate(build({"calendar.horizon_days": 60, **SAME_PAYER,
+                          "payers[medigap].as_secondary.denial_rate": 0.5}), seed=11)
+    payments = era_export.claim_payments(run)
+    denied = [p for p in payments if p.secondary and ("CO", "16") in p.adjustments]
+    assert len(denied) > 5
+    assert all(p.paid_cents == 0 and not p.denied and p.payer == "medigap" for p in denied)
+    assert all(p.charge_cents - p.paid_cents == sum(p.adjustments.values()) for p in payments)
+    paths = write_835(run, tmp_path)
+    path = next(p for p in paths if p.name.startswith("medigap_")
+                and re.search(r"~\nCLP\*\w+\*2\*[0-9.]+\*0\.00\*", p.read_text()))
+    assert "CAS*CO*16*" in path.read_text()
+    assert pyx12.x12n_document.x12n_document(param=pyx12.params.params(), src_file=str(path),
+                                             fd_997=None, fd_html=None)
+
+
 def test_secondary_coverage_is_fitted_from_the_secondaries_clps(
         with_secondaries: tuple[Run, list[Path]]) -> None:
     """Read back, a secondary's CLP is linked to its primary's by the claim number: the share

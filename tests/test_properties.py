@@ -17,8 +17,9 @@ small_rate = st.floats(0.0, 0.5)
 @st.composite
 def practices(draw: st.DrawFn) -> tuple[dict[str, object], int]:
     """A small random practice: staff, demand, payer terms and billing policies all drawn, with
-    sometimes a dated change of payer terms and billing staff (fee cuts included), secondary
-    coverage (shares and each secondary's rules), deductible plans (accumulators across 1
+    sometimes a dated change of payer terms and billing staff (fee cuts included), pended
+    claims, secondary coverage (shares and each secondary's rules, denials and filing limits),
+    deductible plans (accumulators across 1
     January), the desk's policy (estimate deposits, refunds, self-pay terms) and patient
     collections (small balances, cards on file, payment plans) drawn too."""
     updates = {
@@ -48,7 +49,7 @@ def practices(draw: st.DrawFn) -> tuple[dict[str, object], int]:
         "billing.work_minutes": draw(st.fixed_dictionaries({
             kind: st.sampled_from([0, 5, 30]) for kind in (
                 "charge_edit", "posting_exception", "secondary_claim", "status_check",
-                "patient_call", "underpayment")})),
+                "patient_call", "underpayment", "records_request")})),
         "billing.posting_exception_rate": draw(rate),
         "billing.underpayment_review": {"detection_rate": draw(rate), "success_rate": draw(rate),
                                         "decision_days": draw(st.sampled_from([1, 30, 200]))},
@@ -93,6 +94,10 @@ def practices(draw: st.DrawFn) -> tuple[dict[str, object], int]:
         updates[f"payers[{payer}].non_covered"] = draw(st.lists(
             st.sampled_from(["99395", "99396", "G0439", "90471", "99213"]), max_size=3))
         updates[f"payers[{payer}].underpayment"] = {"rate": draw(rate), "short": draw(rate)}
+        updates[f"payers[{payer}].pend"] = {
+            "rate": draw(rate), "records_share": draw(rate),
+            "days": draw(st.sampled_from([1, 30, 200])),
+            "records_deadline_days": draw(st.integers(1, 90))}
         updates[f"payers[{payer}].cost_sharing"] = {
             "copay": draw(st.sampled_from([0, 10, 25, 60, 500])),
             "coinsurance": draw(rate),
@@ -112,7 +117,9 @@ def practices(draw: st.DrawFn) -> tuple[dict[str, object], int]:
         updates[f"payers[{payer}].as_secondary"] = {
             "crossover": draw(st.booleans()),
             "pays": {"copay": draw(rate), "deductible": draw(rate), "coinsurance": draw(rate)},
-            "up_to_own_allowed": draw(st.booleans()), "bills_patient": draw(st.booleans())}
+            "up_to_own_allowed": draw(st.booleans()), "bills_patient": draw(st.booleans()),
+            "denial_rate": draw(rate)}
+    updates["payers[medigap].timely_filing_days"] = draw(st.integers(20, 365))
     if draw(st.booleans()):
         updates["providers[physician].credentialing"] = {
             "commercial_a": {"effective": "2027-01-20"},

@@ -193,3 +193,57 @@ def test_a_provider_not_enrolled_with_the_secondary_gets_nothing_from_it():
     rows = _rows(run, int(physician["claim"]))
     assert not [r for r in rows if r[1] == "medicaid" and r[2] == "payer_payment"]
     assert [r for r in rows if r[1] == "medicaid" and r[5] == "B7"]
+
+
+def _events(run, claim: int) -> list[tuple]:
+    """Every row of the claim, events (amount 0) included."""
+    rows = run.ledger[run.ledger["claim"] == claim]
+    return [(int(r.day), str(r.payer), str(r.kind), int(r.amount_cents), str(r.carc_group),
+             str(r.carc_reason)) for r in rows.itertuples()]
+
+
+SENT_AT_ONCE = {"billing.work_minutes.secondary_claim": 0.0,
+                "billing.posting_exception_rate": 0.0}
+
+
+def test_a_secondary_that_denies_a_claim_pays_it_once_the_practice_sends_it_again():
+    """Medigap denies every crossover it first receives (CO-16, in its name); a biller sends
+    the claim again the same day and Medigap pays the coinsurance its lag later."""
+    run = _run("medigap", {"crossover": True, "denial_rate": 1.0}, lag=9.0, extra=SENT_AT_ONCE)
+    claims = _medicare_claims(run)
+    claim = claims.iloc[0]
+    allowed = int(claim["medicare_allowed_cents"])
+    coinsurance = round(allowed * 0.2)
+    day = int(claim["first_adjudication_day"])
+    after = [r for r in _events(run, int(claim["claim"])) if r[0] > day]
+    assert after == [
+        (day + 9, "medigap", "denial", 0, "CO", "16"),
+        (day + 18, "medigap", "payer_payment", coinsurance, "", ""),
+    ]
+    assert claim["denials"] == 0, "the claim's denials count its primary's"
+    paid = claims[claims["status"] == "paid"]
+    assert (paid["patient_paid_cents"] == 0).all()
+
+
+def test_a_secondary_claim_past_the_secondarys_filing_limit_is_written_off_co_29():
+    """Medigap takes claims only within 5 days of the date of service: every crossover comes
+    later, is denied CO-29 and its coinsurance written off in Medigap's name; the patient owes
+    nothing."""
+    run = _run("medigap", {"crossover": True}, lag=9.0,
+               extra={**SENT_AT_ONCE, "payers[medigap].timely_filing_days": 5})
+    claims = _medicare_claims(run)
+    claim = claims.iloc[0]
+    coinsurance = round(int(claim["medicare_allowed_cents"]) * 0.2)
+    day = int(claim["first_adjudication_day"])
+    after = [r for r in _events(run, int(claim["claim"])) if r[0] > day]
+    assert after == [
+        (day + 9, "medigap", "denial", 0, "CO", "29"),
+        (day + 9, "medigap", "denial_writeoff", coinsurance, "CO", "29"),
+    ]
+    ledger = run.ledger
+    sent = ledger.loc[ledger["kind"] == "transfer_to_secondary", "claim"]
+    written = ledger[(ledger["kind"] == "denial_writeoff") & ledger["claim"].isin(sent)]
+    decided = claims[claims["claim"].isin(sent) & (claims["open_balance_cents"] == 0)]
+    assert len(decided) > 10 and (decided["patient_paid_cents"] == 0).all()
+    assert set(decided["claim"]) <= set(written["claim"])
+    assert set(written["carc_reason"].astype(str)) == {"29"}

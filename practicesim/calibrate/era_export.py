@@ -13,7 +13,8 @@ One CLP (claim payment) per payer decision in the run's ledger:
   the claim itself (the secondary's ``as_secondary.crossover``), CLP02 = 19 (processed as
   primary, forwarded to additional payer).
 - a **secondary's** remittance (its ``payer_payment``, CO-23 and PR rows): CLP02 = 2 (processed
-  as secondary), CLP09 = 1 (an original claim), CLP03 the claim's charge, and an OA-23
+  as secondary; a secondary's denial too, paying nothing, with CO-reason for what it held),
+  CLP09 = 1 (an original claim), CLP03 the claim's charge, and an OA-23
   adjustment for what the primary settled (the charge less the PR it sent on), so that CLP03 -
   CLP04 = the sum of the CAS is checked as for any CLP.
 - a **denial** (the ledger's ``denial`` event): CLP02 = 4 (denied), CLP04 = 0, CLP05 = 0 and
@@ -187,6 +188,12 @@ def claim_payments(run: Run) -> list[ClaimPayment]:
             strict=True):
         if k == lg.SUBMISSION:
             submissions[claim].append(day)
+        elif k == lg.DENIAL and payer == secondary_of[claim] and claim in held:
+            # a secondary's denial: processed as secondary, paying nothing of what it held
+            denial = start(claim, day, patient, payer, service_day, denied=False)
+            denial.secondary, denial.submission = True, 1
+            denial.adjustments[PRIOR_PAYER] = denial.charge_cents - held[claim]
+            denial.adjustments[(group or "CO", reason)] = held[claim]
         elif k == lg.DENIAL:
             denial = start(claim, day, patient, payer, service_day, denied=True)
             denial.adjustments[(group or "CO", reason)] = denial.charge_cents

@@ -107,6 +107,9 @@ class Claim:
     """The payer required a prior authorization the claim lacks (denied CO-197)."""
     pended: bool = False
     """The payer pended it for manual review (``payers[].pend``)."""
+    secondary_sent_day: int = -1
+    """The day the secondary last received it (-1: never)."""
+    secondary_denials: int = 0
     records_requested: bool = False
     """The payer asked for its medical records before deciding."""
     correction_error_factor: float = 1.0
@@ -211,9 +214,15 @@ class Accounts:
         self.claims.append(claim)
         self._post(day, claim, lg.OPENING, cents)
 
-    def event(self, day: int, claim: Claim, kind: str, group: str = "", reason: str = "") -> None:
-        """A zero-amount event (submission, denial)."""
-        self._post(day, claim, kind, 0, group, reason)
+    def event(self, day: int, claim: Claim, kind: str, group: str = "", reason: str = "",
+              payer: int | None = None) -> None:
+        """A zero-amount event (submission, denial), in the name of ``payer`` (default: the
+        payer the claim is billed to)."""
+        if payer is None:
+            self._post(day, claim, kind, 0, group, reason)
+        else:
+            self.book.post(day, claim.id, claim.service_day, claim.patient, payer, kind, 0,
+                           group, reason)
 
     def reduce(self, day: int, claim: Claim, kind: str, cents: int, group: str = "",
                reason: str = "") -> None:
@@ -287,6 +296,17 @@ class Accounts:
             self.book.post(*head, lg.CONTRACTUAL, adjusted, "CO", reason)
         self._post_responsibility(head, lg.TRANSFER, to_patient)
         self._settle(head, claim, paid, adjusted)
+        claim.patient_balance = claim.balance - claim.underpayment_open
+
+    def write_off_secondary(self, day: int, claim: Claim, reason: str) -> None:
+        """Write off what the secondary owes (``denial_writeoff``, CO-``reason``, in the
+        secondary's name): a secondary claim past its timely-filing limit."""
+        owed = claim.balance - claim.patient_balance - claim.underpayment_open
+        head = (day, claim.id, claim.service_day, claim.patient, claim.secondary)
+        if owed:
+            self.book.post(*head, lg.DENIAL_WRITEOFF, owed, "CO", reason)
+        claim.written_off += owed
+        self._settle(head, claim, 0, owed)
         claim.patient_balance = claim.balance - claim.underpayment_open
 
     def _post_responsibility(self, head: tuple[int, ...], kind: str,

@@ -85,6 +85,7 @@ from practicesim.revenue.work import (
 )
 from practicesim.scenario.payers import CostSharing, Payer
 
+TIMELY_FILING = "29"
 RECORDS_MISSING = "252"
 """CARC of a pended claim whose records did not reach the payer by its deadline (an
 attachment or other documentation is required to adjudicate the claim)."""
@@ -248,7 +249,10 @@ class Adjudication:
         self.due[day] = []
         rate = self.ctx.scenario.billing.posting_exception_rate
         for claim in self.secondary_due[day]:
-            if claim.u[U_POSTING_EXCEPTION + 1] < rate:
+            u = self._secondary_decision(day, claim)
+            if u is None:
+                continue
+            if u < rate:
                 self.work.add(day, POSTING, claim, day, self._posted_as_secondary)
             else:
                 self.pay_as_secondary(day, claim)
@@ -433,6 +437,38 @@ class Adjudication:
         self.work.add(day, SECONDARY, claim, self.ctx.filing_limit(claim, claim.secondary),
                       self._secondary_sent, ready=day + send)
 
+    def _secondary_decision(self, day: int, claim: Claim) -> float | None:
+        """None if the secondary denies the claim on ``day`` (past its timely-filing limit, or
+        one of the first claims it denies: ``as_secondary.denial_rate``), else a uniform for
+        the posting-exception draw (the claim's own, rescaled past the denial draw, so that a
+        denial rate of 0 leaves it as it was)."""
+        terms = self.ctx.scenario.payers[claim.secondary].as_secondary
+        if claim.secondary_sent_day > self.ctx.filing_limit(claim, claim.secondary):
+            self._deny_secondary(day, claim, TIMELY_FILING)
+            return None
+        u = claim.u[U_POSTING_EXCEPTION + 1]
+        rate = terms.denial_rate
+        if rate > 0 and u < rate:
+            if claim.secondary_denials == 0:
+                self._deny_secondary(day, claim, terms.denial_reason)
+                return None
+            return u / rate
+        return (u - rate) / (1 - rate) if rate > 0 else u
+
+    def _deny_secondary(self, day: int, claim: Claim, reason: str) -> None:
+        """The secondary denies the claim on ``day`` (CO-``reason``, in its name): past the
+        filing limit its part is written off, else a biller sends the claim again."""
+        self.ctx.accounts.event(day, claim, lg.DENIAL, "CO", reason, payer=claim.secondary)
+        if reason == TIMELY_FILING:
+            self.ctx.accounts.write_off_secondary(day, claim, reason)
+            self.ctx.settle_deposit(day, claim)
+            if claim.patient_balance:
+                self.to_patient(day, claim)
+            return
+        claim.secondary_denials += 1
+        self.work.add(day, SECONDARY, claim, self.ctx.filing_limit(claim, claim.secondary),
+                      self._secondary_sent, ready=day)
+
     def _secondary_sent(self, day: int, task: Task) -> None:
         self._at_secondary(max(day, task.ready), task.claim)
 
@@ -440,6 +476,7 @@ class Adjudication:
         """The secondary receives the claim on ``day``; its remittance is posted after its lag
         and the posting lag."""
         u = claim.u
+        claim.secondary_sent_day = day
         lag = max(1, math.ceil(self.lags[claim.secondary].quantile(u[U_SECONDARY_LAG])))
         posting = max(0, math.ceil(self.posting_lag.quantile(u[U_SECONDARY_POSTING])))
         when = day + lag + posting

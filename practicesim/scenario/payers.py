@@ -96,6 +96,12 @@ class AsSecondary(Section):
     "lesser-of" rule, an employer plan's coordination of benefits). What it leaves goes to the
     patient (PR), or with ``bills_patient: false`` is written off (CO-23: a dual-eligible
     patient cannot be billed Medicare cost sharing).
+
+    A secondary denies ``denial_rate`` of the claims it first receives, with CARC
+    ``denial_reason`` (by default 16: information missing, such as the primary's remittance): a
+    biller sends the claim again (a secondary claim in the billers' queues), and the secondary
+    decides it after its lag. A secondary claim that reaches the secondary after its
+    ``timely_filing_days`` (from the date of service) is denied CO-29 and its part written off.
     """
 
     crossover: bool = False
@@ -104,6 +110,8 @@ class AsSecondary(Section):
         default_factory=lambda: {"copay": 1.0, "deductible": 1.0, "coinsurance": 1.0})
     up_to_own_allowed: bool = False
     bills_patient: bool = True
+    denial_rate: Fraction = 0.0
+    denial_reason: str = "16"
 
 
 class FinancialAssistance(Section):

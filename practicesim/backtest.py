@@ -179,13 +179,15 @@ def _open_claim(claim: int, events: pd.DataFrame, balance: int, payer: str, prov
            "service_date": date(events["service_day"].iloc[0]), "charge": charge / 100,
            "balance": balance / 100}
     remitted = {lg.PAYER_PAYMENT, lg.CONTRACTUAL, lg.TRANSFER}
-    last = next((k for k in reversed(kinds) if k in remitted | {lg.SUBMISSION, lg.DENIAL}),
-                None)
+    # a secondary's denial leaves the claim where its primary put it
+    own = ~((events["kind"] == lg.DENIAL) & (events["payer"].astype(str) != payer))
+    last = next((k for k in reversed(events.loc[own, "kind"].astype(str).tolist())
+                 if k in remitted | {lg.SUBMISSION, lg.DENIAL}), None)
     if last == lg.SUBMISSION:
         day = events.loc[events["kind"] == lg.SUBMISSION, "day"].max()
         row.update(stage="at_payer", submitted_date=date(day))
     elif last == lg.DENIAL:
-        denial = events[events["kind"] == lg.DENIAL].iloc[-1]
+        denial = events[(events["kind"] == lg.DENIAL) & own].iloc[-1]
         row.update(stage="denied", denied_date=date(denial["day"]),
                    denial_reason=str(denial["carc_reason"]) or "16")
     elif last is None:

@@ -100,6 +100,15 @@ def test_a_secondarys_denial_is_a_clp_processed_as_secondary_paying_nothing(
     assert len(denied) > 5
     assert all(p.paid_cents == 0 and not p.denied and p.payer == "medigap" for p in denied)
     assert all(p.charge_cents - p.paid_cents == sum(p.adjustments.values()) for p in payments)
+    ledger = run.ledger
+    sent_on = ledger[ledger["kind"] == lg.TRANSFER_SECONDARY].groupby("claim")[
+        "amount_cents"].sum()
+    for p in denied:
+        # CO-16 is what Medicare sent on; OA-23 what it settled; Medigap pays the claim later
+        assert p.adjustments[("CO", "16")] == sent_on[p.claim]
+        assert p.adjustments[era_export.PRIOR_PAYER] >= 0
+        later = [q for q in payments if q.claim == p.claim and q.secondary and q.day > p.day]
+        assert len(later) <= 1 and all(q.paid_cents > 0 and q.replaces for q in later)
     paths = write_835(run, tmp_path)
     path = next(p for p in paths if p.name.startswith("medigap_")
                 and re.search(r"~\nCLP\*\w+\*2\*[0-9.]+\*0\.00\*", p.read_text()))
@@ -117,7 +126,7 @@ def test_secondary_coverage_is_fitted_from_the_secondaries_clps(
     scenario takes them, with their sources."""
     run, paths = with_secondaries
     remittances = read_835(paths[0].parent, KEY)
-    fits = fit_secondaries(remittances.claims)
+    fits = fit_secondaries(remittances.claims, remittances.adjustments)
     medicare = next(p for p in run.scenario.payers if p.name == "medicare")
     assert set(fits.of("medicare")) == set(medicare.secondary)
     for name, share in medicare.secondary.items():
@@ -132,8 +141,12 @@ def test_secondary_coverage_is_fitted_from_the_secondaries_clps(
     assert payers["medicare"].secondary == pytest.approx(fits.of("medicare"))
     assert payers["medigap"].share == 0 and payers["medigap"].as_secondary.crossover
     assert not payers["commercial_a"].as_secondary.crossover
+    # drawn apart, the shares still sum to at most 1 in every sampled scenario
+    for scenario in calibrated.sample(20, seed=3):
+        medicare = next(p for p in scenario.payers if p.name == "medicare")
+        assert sum(medicare.secondary.values()) <= 1 + 1e-9
     sources = calibrated.scenario.sources
-    assert sources["payers[medicare].secondary.medigap"].startswith(
+    assert sources["payers[medicare].secondary[medigap]"].startswith(
         "calibrated from data: remittances")
 
 

@@ -10,6 +10,7 @@ from practicesim.calibrate.from_ledger import secondaries_from_remittances
 from practicesim.calibrate.remittance_tables import TABLES, table_frame
 from practicesim.calibrate.secondaries import fit_secondaries
 from practicesim.scenario import load_scenario
+from practicesim.scenario.paths import get_path
 from tests.conftest import BASELINE
 
 DAY = pd.Timestamp("2026-03-02")
@@ -64,5 +65,40 @@ def test_a_secondary_the_scenario_lacks_is_added_as_a_secondary_only_payer():
     added = payers["Medigap Plan"]
     assert (added["kind"], added["share"], added["as_secondary"]["crossover"]) == (
         "medigap", 0.0, True)
-    assert rows["payers[Medicare].secondary.Medigap Plan"][0] == pytest.approx(0.5)
+    assert rows["payers[Medicare].secondary[Medigap Plan]"][0] == pytest.approx(0.5)
     assert rows["payers[Medigap Plan].as_secondary.crossover"][4].startswith("remittances")
+
+
+def adjustments(claims: pd.DataFrame) -> pd.DataFrame:
+    """PR-2 on each Medicare CLP with patient responsibility, except two patients who owe only
+    PR-49 (non-covered lines: nothing a secondary pays)."""
+    rows = []
+    for claim in claims.itertuples():
+        if claim.payer_name == "Medicare" and claim.patient_responsibility_cents:
+            reason = "49" if claim.patient in (22, 23) else "2"
+            rows.append({"file": "era.835", "claim_row": claim.claim_row, "claim": claim.claim,
+                         "line": -1, "group": "PR", "reason": reason,
+                         "amount_cents": claim.patient_responsibility_cents,
+                         "quantity": float("nan")})
+    return table_frame(rows, TABLES["adjustments"])
+
+
+def test_patients_who_owe_only_non_covered_charges_are_left_out():
+    table = claims()
+    fits = fit_secondaries(table, adjustments(table))
+    assert fits.table.loc[("Medicare", "Medigap Plan"), "share"] == 12 / 22
+    assert fits.patients == {"Medicare": 22}
+
+
+def test_a_primary_seen_without_secondaries_loses_the_bases():
+    """Medicare's 24 patients who owed cost sharing: no secondary claim for any of them, so the
+    base's Medigap, commercial and Medicaid shares go."""
+    base = load_scenario(BASELINE)
+    data = base.model_dump(mode="json", by_alias=True)
+    data["payers"][0]["name"] = "Medicare"
+    table = claims()
+    table = table[table["status"] != "2"]
+    fits = fit_secondaries(table)
+    assert fits.patients == {"Medicare": 24} and fits.table.empty
+    secondaries_from_remittances(data, fits, base, {})
+    assert get_path(data, "payers[Medicare].secondary") == {}

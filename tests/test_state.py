@@ -396,3 +396,17 @@ def test_a_continued_run_keeps_each_claims_secondary(continued):
         ["transfer_to_patient", "patient_payment", "bad_debt"]).any()
     assert (rows["kind"].astype(str) == "transfer_to_secondary").any() or (
         rows["payer"].astype(str) == "medicaid").any()
+
+
+def test_a_claim_already_at_its_secondary_is_decided_not_written_off_for_filing():
+    """A warm start's claim its secondary received before the run is past the secondary's
+    120-day filing limit now, but it was sent in time: the secondary decides it (no CO-29)."""
+    state = state_of(claim(payer="medicare", stage="secondary", secondary_payer="commercial_a",
+                           service_date="2026-01-05", charge="250.00", balance="40.00",
+                           primary_paid="120.00"))
+    run = simulate(starting(build({"billing.posting_exception_rate": 0.0}), AS_OF,
+                            **{"calendar.horizon_days": 60}), seed=1, state=state)
+    rows = run.ledger[run.ledger["claim"] < 0]
+    secondary = rows[rows["payer"].astype(str) == "commercial_a"]
+    assert set(secondary["kind"].astype(str)) >= {"payer_payment"}
+    assert not (rows["carc_reason"].astype(str) == "29").any()

@@ -88,6 +88,7 @@ class Calibration:
             for key, row in drawn.iterrows():
                 value = _draw(rng, float(row["value"]), float(row["low"]), float(row["high"]))
                 _set_drawn(updates, self.scenario, str(key), value, self.parameters)
+            _cap_secondaries(updates, self.scenario)
             scenarios.append(self.scenario.with_changes(updates))
         return scenarios
 
@@ -146,7 +147,7 @@ def calibrate(appointments: pd.DataFrame | None = None,
                                        remittances.claims)
         figures["allowed_by_code"] = table.reset_index()
         suppressed.append(pd.DataFrame(small, columns=["payer", "cell", "patients"]))
-        secondaries = fit_secondaries(remittances.claims)
+        secondaries = fit_secondaries(remittances.claims, remittances.adjustments)
         figures["secondaries"] = secondaries.table.reset_index()
         suppressed.append(pd.DataFrame(secondaries.suppressed,
                                        columns=["payer", "cell", "patients"]))
@@ -226,6 +227,17 @@ def _draw(rng: np.random.Generator, value: float, low: float, high: float) -> fl
         return float(np.clip(rng.normal(value, (high - low) / (2 * 1.959964)), 0, None))
     sd = (forward(high) - forward(low)) / (2 * 1.959964)
     return float(back(rng.normal(forward(value), sd)))
+
+
+def _cap_secondaries(updates: dict, scenario: Scenario) -> None:
+    """Drawn apart, a primary's secondary shares may sum above 1: scale them down to 1."""
+    for payer in scenario.payers:
+        keys = {other: f"payers[{payer.name}].secondary[{other}]" for other in payer.secondary}
+        shares = {other: updates.get(key, payer.secondary[other]) for other, key in keys.items()}
+        total = sum(shares.values())
+        if total > 1 and any(key in updates for key in keys.values()):
+            for other, key in keys.items():
+                updates[key] = shares[other] / total
 
 
 def _set_drawn(updates: dict, scenario: Scenario, key: str, value: float,

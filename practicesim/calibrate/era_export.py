@@ -14,7 +14,8 @@ One CLP (claim payment) per payer decision in the run's ledger:
   primary, forwarded to additional payer).
 - a **secondary's** remittance (its ``payer_payment``, CO-23 and PR rows): CLP02 = 2 (processed
   as secondary; a secondary's denial too, paying nothing, with CO-reason for what it held),
-  CLP09 = 1 (an original claim), CLP03 the claim's charge, and an OA-23
+  CLP09 = 1 (an original claim; 7 when the secondary decided on it before), CLP03 the claim's
+  charge, and an OA-23
   adjustment for what the primary settled (the charge less the PR it sent on), so that CLP03 -
   CLP04 = the sum of the CAS is checked as for any CLP.
 - a **denial** (the ledger's ``denial`` event): CLP02 = 4 (denied), CLP04 = 0, CLP05 = 0 and
@@ -149,8 +150,9 @@ def claim_payments(run: Run) -> list[ClaimPayment]:
     kind = ledger["kind"].astype(str)
     # what each claim's secondary was left to decide on: the PR its primary sent on, or the
     # opening balance of a warm start's claim awaiting its secondary
-    held = ledger[kind.isin([lg.TRANSFER_SECONDARY, lg.OPENING])].groupby("claim")[
-        "amount_cents"].sum().to_dict()
+    sent_on = ledger[kind == lg.TRANSFER_SECONDARY].groupby("claim")["amount_cents"].sum()
+    opened = ledger[kind == lg.OPENING].groupby("claim")["amount_cents"].sum()
+    held = {**opened.to_dict(), **sent_on.to_dict()}
     crossover = {p.name for p in run.scenario.payers if p.as_secondary.crossover}
     # rows without a CAS group on an insured claim are the practice's own postings (a patient
     # billed at self-pay terms after an eligibility denial, an underpayment it closed), not a
@@ -192,6 +194,8 @@ def claim_payments(run: Run) -> list[ClaimPayment]:
             # a secondary's denial: processed as secondary, paying nothing of what it held
             denial = start(claim, day, patient, payer, service_day, denied=False)
             denial.secondary, denial.submission = True, 1
+            if held[claim] > denial.charge_cents:
+                raise ValueError(f"claim {claim}: its secondary held more than the charge")
             denial.adjustments[PRIOR_PAYER] = denial.charge_cents - held[claim]
             denial.adjustments[(group or "CO", reason)] = held[claim]
         elif k == lg.DENIAL:

@@ -170,11 +170,12 @@ def _secondaries_from_base(payers: list[dict], base: Scenario) -> None:
 
 def secondaries_from_remittances(data: dict, fits: SecondaryFits, base: Scenario,
                                  rows: dict) -> None:
-    """Each fitted payer's secondary shares from the 835s (``calibrate.secondaries``) in place
-    of the base's, scaled down to sum to 1 if above; a secondary the calibrated scenario lacks
-    is added with share 0 (the base's payer of that name, else its kind's template, the kind
-    guessed from the name); a secondary whose claims the primaries mostly forwarded (CLP02 =
-    19) gets ``as_secondary.crossover``."""
+    """Each fitted payer seen with enough patients who owed cost sharing (``fits.patients``)
+    gets its secondary shares from the 835s (``calibrate.secondaries``) in place of the base's,
+    none where none were fitted, scaled down to sum to 1 if above; a secondary the calibrated
+    scenario lacks is added with share 0 (the base's payer of that name, else its kind's
+    template, the kind guessed from the name); a secondary whose claims the primaries mostly
+    forwarded (CLP02 = 19) gets ``as_secondary.crossover``."""
     payers = {p["name"]: p for p in data["payers"]}
     by_name = {p.name: p.model_dump(mode="json", by_alias=True) for p in base.payers}
     template = {p.kind: p.model_dump(mode="json", by_alias=True) for p in base.payers}
@@ -187,16 +188,18 @@ def secondaries_from_remittances(data: dict, fits: SecondaryFits, base: Scenario
         data["payers"].append(added)
         payers[other] = added
         rows[f"payers[{other}].share"] = (0.0, np.nan, np.nan, np.nan,
-                                          "remittances (only ever a secondary payer)")
-    for primary, group in table.groupby(level="primary"):
-        group = group.droplevel("primary")
-        scale = max(1.0, float(group["share"].sum()))
-        payers[primary]["secondary"] = {s: float(r.share / scale) for s, r in group.iterrows()}
-        for other, r in group.iterrows():
-            rows[f"payers[{primary}].secondary.{other}"] = (
+                                          "remittances (not fitted as a primary payer: it "
+                                          "decides as a secondary)")
+    for primary in sorted(set(fits.patients) & set(payers)):
+        shares = table.xs(primary, level="primary") if primary in table.index.get_level_values(
+            "primary") else table.iloc[0:0].droplevel("primary")
+        scale = max(1.0, float(shares["share"].sum()))
+        payers[primary]["secondary"] = {s: float(r.share / scale) for s, r in shares.iterrows()}
+        for other, r in shares.iterrows():
+            rows[f"payers[{primary}].secondary[{other}]"] = (
                 r.share / scale, r.low / scale, r.high / scale, r.patients,
-                "remittances (patients of the primary with patient responsibility whose "
-                "claims this payer decided as secondary, CLP02 = 2)")
+                "remittances (patients of the primary who owed cost sharing whose claims this "
+                "payer decided as secondary, CLP02 = 2)")
     for other, group in table.groupby(level="secondary"):
         forwarded = float((group["forwarded"] * group["claims"]).sum() / group["claims"].sum())
         payers[other].setdefault("as_secondary", {})["crossover"] = forwarded > 0.5

@@ -107,9 +107,10 @@ class Claim:
     """The payer required a prior authorization the claim lacks (denied CO-197)."""
     pended: bool = False
     """The payer pended it for manual review (``payers[].pend``)."""
-    secondary_sent_day: int = -1
-    """The day the secondary last received it (-1: never)."""
+    secondary_sent_day: int | None = None
+    """The day the secondary last received it (None: never, or before a warm start)."""
     secondary_denials: int = 0
+    """Denials by its secondary (``as_secondary.denial_rate``; a second one is not drawn)."""
     records_requested: bool = False
     """The payer asked for its medical records before deciding."""
     correction_error_factor: float = 1.0

@@ -431,7 +431,7 @@ class Adjudication:
         rule = self.ctx.scenario.payers[claim.secondary].as_secondary
         claim.stage = AT_SECONDARY
         if rule.crossover or sent:
-            self._at_secondary(day, claim)
+            self._at_secondary(day, claim, resumed=sent)
             return
         send = max(0, math.ceil(rule.send_days.quantile(claim.u[U_SECONDARY_SEND])))
         self.work.add(day, SECONDARY, claim, self.ctx.filing_limit(claim, claim.secondary),
@@ -439,14 +439,18 @@ class Adjudication:
 
     def _secondary_decision(self, day: int, claim: Claim) -> float | None:
         """None if the secondary denies the claim on ``day`` (past its timely-filing limit, or
-        one of the first claims it denies: ``as_secondary.denial_rate``), else a uniform for
+        one of the first claims it denies: ``as_secondary.denial_rate``; a secondary that has
+        not enrolled the provider only pays nothing, B7), else a uniform for
         the posting-exception draw (the claim's own, rescaled past the denial draw, so that a
         denial rate of 0 leaves it as it was)."""
         terms = self.ctx.scenario.payers[claim.secondary].as_secondary
-        if claim.secondary_sent_day > self.ctx.filing_limit(claim, claim.secondary):
+        u = claim.u[U_POSTING_EXCEPTION + 1]
+        if not self.ctx.coverage.covers(claim.provider, claim.secondary, claim.service_day):
+            return u  # a provider it has not enrolled: it pays nothing (B7, pay_as_secondary)
+        sent = claim.secondary_sent_day
+        if sent is not None and sent > self.ctx.filing_limit(claim, claim.secondary):
             self._deny_secondary(day, claim, TIMELY_FILING)
             return None
-        u = claim.u[U_POSTING_EXCEPTION + 1]
         rate = terms.denial_rate
         if rate > 0 and u < rate:
             if claim.secondary_denials == 0:
@@ -472,11 +476,13 @@ class Adjudication:
     def _secondary_sent(self, day: int, task: Task) -> None:
         self._at_secondary(max(day, task.ready), task.claim)
 
-    def _at_secondary(self, day: int, claim: Claim) -> None:
-        """The secondary receives the claim on ``day``; its remittance is posted after its lag
-        and the posting lag."""
+    def _at_secondary(self, day: int, claim: Claim, resumed: bool = False) -> None:
+        """The secondary receives the claim on ``day`` (``resumed``: a warm start's claim it
+        received before the run, whose day is not known); its remittance is posted after its
+        lag and the posting lag."""
         u = claim.u
-        claim.secondary_sent_day = day
+        if not resumed:
+            claim.secondary_sent_day = day
         lag = max(1, math.ceil(self.lags[claim.secondary].quantile(u[U_SECONDARY_LAG])))
         posting = max(0, math.ceil(self.posting_lag.quantile(u[U_SECONDARY_POSTING])))
         when = day + lag + posting

@@ -22,6 +22,12 @@ rules rebill them to the patient's right payer or bill the patient): for tests o
 claims that must stay that payer's."""
 
 
+CLEAN_BILLING = {"calendar.warmup_days": 0, "billing.claim_error_rate": 0.0,
+                 "billing.clearinghouse_rejection_rate": 0.0, "billing.missed_charge_rate": 0.0,
+                 "billing.posting_lag_days": 0.0, "billing.posting_exception_rate": 0.0}
+"""No warm-up; every claim charged, sent clean and posted the day its remittance comes: for
+hand calculations of one claim's postings."""
+
 NO_PENDS = {f"payers[{name}].pend.rate": 0.0 for name in (
     "medicare", "medicare_advantage", "medicaid", "commercial_a", "commercial_b")}
 """No claim pended for manual review or records: for tests whose oracle is the payer's lag."""

@@ -11,7 +11,7 @@ import pytest
 
 from practicesim import simulate
 from practicesim.contracts import Allowed, allowed, line_of, rebilled_lines
-from tests.conftest import BASELINE, build
+from tests.conftest import BASELINE, CLEAN_BILLING, build
 
 BASE = build({})
 MEDICARE = next(p for p in BASE.payers if p.name == "medicare")
@@ -61,10 +61,7 @@ def test_the_allowed_amount_never_exceeds_the_charge_and_a_claim_without_lines_i
 
 
 CLEAN = {
-    "calendar.horizon_days": 60, "calendar.warmup_days": 0,
-    "billing.claim_error_rate": 0.0, "billing.clearinghouse_rejection_rate": 0.0,
-    "billing.missed_charge_rate": 0.0, "billing.posting_lag_days": 0.0,
-    "billing.posting_exception_rate": 0.0,
+    "calendar.horizon_days": 60, **CLEAN_BILLING,
     "patient_collections.desk_collection_rate": 1.0,
     "scheduling.uncredentialed_policy": "bill_anyway",
     "payers[medicare].denial.rate": 0.0, "payers[medicare].no_response_rate": 0.0,

@@ -12,13 +12,10 @@ import simpy
 from practicesim import simulate
 from practicesim.practice import Practice
 from practicesim.revenue.work import KINDS
-from tests.conftest import build
+from tests.conftest import CLEAN_BILLING, build
 
 CLEAN = {
-    "calendar.horizon_days": 120, "calendar.warmup_days": 0,
-    "billing.claim_error_rate": 0.0, "billing.clearinghouse_rejection_rate": 0.0,
-    "billing.missed_charge_rate": 0.0, "billing.posting_lag_days": 0.0,
-    "billing.posting_exception_rate": 0.0,
+    "calendar.horizon_days": 120, **CLEAN_BILLING,
     "billing.work_minutes.status_check": 0.0,
     "payers[commercial_a].denial.rate": 0.0, "payers[commercial_a].no_response_rate": 0.0,
     "payers[commercial_a].underpayment.rate": 0.0,

@@ -10,13 +10,10 @@ import pytest
 
 from practicesim import simulate
 from practicesim.metrics import underpayment_rate, underpayment_recovered
-from tests.conftest import build
+from tests.conftest import CLEAN_BILLING, build
 
 CLEAN = {
-    "calendar.horizon_days": 90, "calendar.warmup_days": 0,
-    "billing.claim_error_rate": 0.0, "billing.clearinghouse_rejection_rate": 0.0,
-    "billing.missed_charge_rate": 0.0, "billing.posting_lag_days": 0.0,
-    "billing.posting_exception_rate": 0.0,
+    "calendar.horizon_days": 90, **CLEAN_BILLING,
     "patient_collections.desk_collection_rate": 1.0,
     "payers[commercial_a].denial.rate": 0.0, "payers[commercial_a].no_response_rate": 0.0,
     "payers[commercial_a].lag_days": 10.0,

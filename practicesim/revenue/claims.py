@@ -219,11 +219,7 @@ class Accounts:
               payer: int | None = None) -> None:
         """A zero-amount event (submission, denial), in the name of ``payer`` (default: the
         payer the claim is billed to)."""
-        if payer is None:
-            self._post(day, claim, kind, 0, group, reason)
-        else:
-            self.book.post(day, claim.id, claim.service_day, claim.patient, payer, kind, 0,
-                           group, reason)
+        self._post(day, claim, kind, 0, group, reason, payer)
 
     def reduce(self, day: int, claim: Claim, kind: str, cents: int, group: str = "",
                reason: str = "") -> None:
@@ -335,9 +331,9 @@ class Accounts:
         self._post(day, claim, lg.TRANSFER, cents, "PR" if reason else "", reason)
 
     def _post(self, day: int, claim: Claim, kind: str, cents: int, group: str = "",
-              reason: str = "") -> None:
-        self.book.post(day, claim.id, claim.service_day, claim.patient, claim.payer, kind,
-                       cents, group, reason)
+              reason: str = "", payer: int | None = None) -> None:
+        self.book.post(day, claim.id, claim.service_day, claim.patient,
+                       claim.payer if payer is None else payer, kind, cents, group, reason)
 
     def claims_frame(self, provider_names: list[str]) -> pd.DataFrame:
         """One row per claim: its path through the cycle and where it ended.

@@ -452,12 +452,12 @@ class Adjudication:
             self._deny_secondary(day, claim, TIMELY_FILING)
             return None
         rate = terms.denial_rate
-        if rate > 0 and u < rate:
+        if u < rate:
             if claim.secondary_denials == 0:
                 self._deny_secondary(day, claim, terms.denial_reason)
                 return None
             return u / rate
-        return (u - rate) / (1 - rate) if rate > 0 else u
+        return (u - rate) / (1 - rate)
 
     def _deny_secondary(self, day: int, claim: Claim, reason: str) -> None:
         """The secondary denies the claim on ``day`` (CO-``reason``, in its name): past the

@@ -31,6 +31,10 @@ Kinds and their effect on a claim's open balance:
   write-off and what it leaves to the patient follow as rows of the secondary.
 - ``submission``, ``denial`` (0): events with no money (a claim sent; a claim denied, with its
   CARC), kept so that the KPIs can be computed from the ledger alone.
+- ``line_denial`` (0): the payer denied one line of a claim it otherwise paid (a line-level
+  CARC, ``billing.line_level_reasons``); ``amount_cents`` is the line's charge, which stays
+  open (group CO: the payer's to pay once the line is corrected or appealed) or goes to the
+  patient in the rows that follow (group PR). Posted before the remittance's other rows.
 
 Identity, exact for every claim at every moment:
 ``charge + opening_balance = payer_payment + patient_payment + contractual_adjustment +
@@ -56,16 +60,17 @@ SUBMISSION = "submission"
 DENIAL = "denial"
 OPENING = "opening_balance"
 TRANSFER_SECONDARY = "transfer_to_secondary"
+LINE_DENIAL = "line_denial"
 
 KINDS = (CHARGE, PAYER_PAYMENT, PATIENT_PAYMENT, CONTRACTUAL, DENIAL_WRITEOFF, BAD_DEBT,
-         TRANSFER, SUBMISSION, DENIAL, OPENING, TRANSFER_SECONDARY)
+         TRANSFER, SUBMISSION, DENIAL, OPENING, TRANSFER_SECONDARY, LINE_DENIAL)
 DEBITS = (CHARGE, OPENING)
 """Kinds that raise a claim's open balance."""
 REDUCING = (PAYER_PAYMENT, PATIENT_PAYMENT, CONTRACTUAL, DENIAL_WRITEOFF, BAD_DEBT)
 """Kinds that lower a claim's open balance."""
 WRITEOFFS = (DENIAL_WRITEOFF, BAD_DEBT)
 SIGN = {CHARGE: 1, OPENING: 1, **{k: -1 for k in REDUCING}, TRANSFER: 0, SUBMISSION: 0,
-        DENIAL: 0, TRANSFER_SECONDARY: 0}
+        DENIAL: 0, TRANSFER_SECONDARY: 0, LINE_DENIAL: 0}
 COLUMNS = ("day", "claim", "service_day", "patient", "payer", "kind", "amount_cents", "carc_group",
            "carc_reason")
 

@@ -134,14 +134,24 @@ def ar_over_90_pct(aging: pd.DataFrame, owed_by: str = "all") -> float:
 
 
 def denied_dollars_recovered_pct(ledger: pd.DataFrame, start: int, end: int) -> float:
-    """Denied dollars recovered = charges of claims denied on their first adjudication that a
-    payer later paid / charges of all claims denied on their first adjudication, for first
-    adjudications in ``[start, end - 90)`` (90 days to be reworked, appealed and paid)."""
+    """Denied dollars recovered = denied charges (``first_adjudications``: a claim's, or a
+    line's) that a payer later paid / all denied charges, of claims denied on their first
+    adjudication in ``[start, end - 90)`` (90 days to be reworked, appealed and paid). A denied
+    claim counts as paid by any later payer payment; a denied line by a later payment of the
+    payer that denied it (not an underpayment's)."""
     first = _period(first_adjudications(ledger), "day", start, max(start, end - MATURITY_DAYS))
     denied = first[first["denied"]]
-    paid = ledger.loc[ledger["kind"] == lg.PAYER_PAYMENT, "claim"].unique()
-    recovered = denied["claim"].isin(paid)
-    return _ratio(denied.loc[recovered, "charge_cents"].sum(), denied["charge_cents"].sum())
+    payments = ledger[ledger["kind"] == lg.PAYER_PAYMENT]
+    recovered = denied["claim"].isin(payments["claim"].unique()).to_numpy().copy()
+    lines = denied[denied["line"]]
+    later = payments[payments["claim"].isin(lines["claim"])
+                     & (payments["carc_reason"].astype(str) != lg.UNDERPAYMENT)]
+    later = later.merge(lines[["claim", "day", "payer"]], on="claim", suffixes=("", "_denied"))
+    later = later[(later["day"] > later["day_denied"])
+                  & (later["payer"].astype(str) == later["payer_denied"])]
+    line_rows = denied["line"].to_numpy()
+    recovered[line_rows] = lines["claim"].isin(later["claim"]).to_numpy()
+    return _ratio(denied.loc[recovered, "denied_cents"].sum(), denied["denied_cents"].sum())
 
 
 def bad_debt_pct(ledger: pd.DataFrame, start: int, end: int) -> float:
@@ -166,31 +176,39 @@ def patient_collection_rate(ledger: pd.DataFrame, start: int, end: int,
 
 
 def first_adjudications(ledger: pd.DataFrame) -> pd.DataFrame:
-    """Per claim, its first adjudication: day, whether it was a denial, and the claim's charge
-    (cents). An adjudication is a denial, a payer payment, a contractual adjustment or a
-    transfer to the patient or to a secondary payer posted after a submission."""
-    decided = ledger[ledger["kind"].isin([lg.DENIAL, lg.PAYER_PAYMENT, lg.CONTRACTUAL,
-                                          lg.TRANSFER, lg.TRANSFER_SECONDARY])
+    """Per claim, its first adjudication: day, whether it was a denial (of the claim, or of a
+    line of a claim otherwise paid: ``line_denial``), the claim's charge and the denied
+    charge (cents: the claim's, or the line's). An adjudication is a denial, a payer payment,
+    a contractual adjustment or a transfer to the patient or to a secondary payer posted after
+    a submission."""
+    decided = ledger[ledger["kind"].isin([lg.DENIAL, lg.LINE_DENIAL, lg.PAYER_PAYMENT,
+                                          lg.CONTRACTUAL, lg.TRANSFER, lg.TRANSFER_SECONDARY])
                      & ledger["claim"].isin(
         ledger.loc[ledger["kind"] == lg.SUBMISSION, "claim"])]
     first = decided.drop_duplicates("claim")
     charges = ledger[ledger["kind"] == lg.CHARGE].groupby("claim")["amount_cents"].sum()
+    charge = charges.reindex(first["claim"]).to_numpy()
+    kind = first["kind"].to_numpy()
     return pd.DataFrame({
         "claim": first["claim"].to_numpy(),
         "day": first["day"].to_numpy(),
-        "denied": (first["kind"] == lg.DENIAL).to_numpy(),
-        "charge_cents": charges.reindex(first["claim"]).to_numpy(),
+        "payer": first["payer"].astype(str).to_numpy(),
+        "denied": (kind == lg.DENIAL) | (kind == lg.LINE_DENIAL),
+        "line": kind == lg.LINE_DENIAL,
+        "charge_cents": charge,
+        "denied_cents": np.where(kind == lg.LINE_DENIAL, first["amount_cents"].to_numpy(),
+                                 np.where(kind == lg.DENIAL, charge, 0)),
     })
 
 
 def initial_denial_rate(ledger: pd.DataFrame, start: int, end: int,
                         dollars: bool = False) -> float:
-    """Initial denial rate = claims denied on first adjudication / claims adjudicated, for
-    first adjudications in ``[start, end)``; with ``dollars``, weighted by charges."""
+    """Initial denial rate = claims denied in whole or in part (a line) on first adjudication
+    / claims adjudicated, for first adjudications in ``[start, end)``; with ``dollars``,
+    denied charges (the claim's, or the denied line's) / charges adjudicated."""
     first = _period(first_adjudications(ledger), "day", start, end)
     if dollars:
-        return _ratio(first.loc[first["denied"], "charge_cents"].sum(),
-                      first["charge_cents"].sum())
+        return _ratio(first["denied_cents"].sum(), first["charge_cents"].sum())
     return _ratio(first["denied"].sum(), len(first))
 
 
@@ -252,10 +270,12 @@ def underpayment_recovered(claims: pd.DataFrame, start: int, end: int) -> float:
 
 def first_pass_resolution_rate(claims: pd.DataFrame, start: int, end: int) -> float:
     """First-pass resolution rate = claims paid (or adjudicated to the patient) on their first
-    submission, neither rejected nor denied / claims first adjudicated in the period."""
+    submission, neither rejected nor denied (in whole or a line) / claims first adjudicated in
+    the period."""
     done = _adjudicated(claims, start, end)
     done = done[done["submissions"] > 0]
-    passed = (done["initial_denial_reason"] == "") & ~done["rejected"]
+    passed = ((done["initial_denial_reason"] == "") & (done["line_denial_reason"] == "")
+              & ~done["rejected"])
     return _ratio(passed.sum(), len(done))
 
 

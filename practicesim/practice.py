@@ -21,6 +21,7 @@ from practicesim.revenue.charges import ChargeCapture, CodingQueue
 from practicesim.revenue.claims import Accounts, Claim
 from practicesim.revenue.context import RevenueContext
 from practicesim.revenue.denials import DenialQueue
+from practicesim.revenue.lines import LineDenials
 from practicesim.revenue.patients import PatientCollections
 from practicesim.revenue.payers import Adjudication
 from practicesim.revenue.submission import Submission
@@ -81,8 +82,9 @@ class Practice:
         self.work = WorkQueues(ctx)
         self.patients = PatientCollections(ctx, self.work)
         self.submission = Submission(ctx, self.work, self._to_payer)
-        self.payers = Adjudication(ctx, self.work, self._to_denials, self.patients.bill,
-                                   self.submission.resend)
+        self.lines = LineDenials(ctx, self.work, self.patients.bill)
+        self.payers = Adjudication(ctx, self.work, self.lines, self._to_denials,
+                                   self.patients.bill, self.submission.resend)
         self.denials = DenialQueue(ctx, self.work, self.submission.resubmit, self.payers.pay,
                                    self.patients.bill)
         self.coding = CodingQueue(ctx, self.submission.prepare)
@@ -113,6 +115,7 @@ class Practice:
         self.coding.on_day(day)
         self.submission.on_day(day)
         self.payers.on_day(day)
+        self.lines.on_day(day)
         self.denials.on_day(day)
         self.work.on_day(day)
         self.patients.on_day(day)

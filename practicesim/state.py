@@ -212,9 +212,12 @@ def state_from_run(run: Any) -> PracticeState:
     as_of = cal.date(n)
     claims = run.claims[run.claims["open_balance_cents"] > 0]
     ledger = run.ledger[run.ledger["claim"].isin(claims["claim"])]
-    last = {kind: ledger[ledger["kind"] == kind].groupby("claim")["day"].max()
+    # a line denied on a paid claim and still being worked is the claim's denial here (its
+    # open balance is the line's, when the patient owes nothing)
+    kinds = ledger["kind"].astype(str).replace({lg.LINE_DENIAL: lg.DENIAL})
+    last = {kind: ledger[kinds == kind].groupby("claim")["day"].max()
             for kind in (lg.SUBMISSION, lg.DENIAL, lg.TRANSFER)}
-    denials = ledger[ledger["kind"] == lg.DENIAL].drop_duplicates("claim", keep="last")
+    denials = ledger[kinds == lg.DENIAL].drop_duplicates("claim", keep="last")
     reason = denials.set_index("claim")["carc_reason"].astype(str)
     ids = claims["claim"]
     stage = claims["open_reason"].astype(str).map(_FROM_RUN_STAGE)

@@ -215,7 +215,10 @@ def test_payer_totals_are_the_runs(run: Run, read: Remittances) -> None:
     paid = ledger[ledger["kind"] == lg.PAYER_PAYMENT].groupby("payer")["amount_cents"].sum()
     assert read.claims.groupby("payer_name")["paid_cents"].sum().to_dict() == paid.to_dict()
     assert read.payments.groupby("payer_name")["paid_cents"].sum().to_dict() == paid.to_dict()
-    adjusted = ledger[ledger["kind"].isin([lg.CONTRACTUAL, lg.TRANSFER])].groupby(
+    # a line denied and worked by the practice is a CAS CO-<reason> of the paid CLP
+    line_held = (ledger["kind"] == lg.LINE_DENIAL) & (ledger["carc_group"] == "CO")
+    assert line_held.sum() > 5
+    adjusted = ledger[ledger["kind"].isin([lg.CONTRACTUAL, lg.TRANSFER]) | line_held].groupby(
         ["payer", "carc_group", "carc_reason"])["amount_cents"].sum()
     cas = read.adjustments.merge(read.claims[["claim_row", "payer_name", "status"]])
     cas = cas[cas["status"] == "1"].groupby(["payer_name", "group", "reason"])[
@@ -228,7 +231,7 @@ def test_first_denials_and_carcs_are_the_runs(run: Run, read: Remittances,
     ledger = insured(run)
     first = first_adjudications(ledger).merge(
         ledger.drop_duplicates("claim")[["claim", "payer"]])
-    expected = first[first["denied"]].groupby("payer").size()
+    expected = first[first["denied"] & ~first["line"]].groupby("payer").size()
     claims = read.claims.sort_values(["payment_date", "claim_row"])
     firsts = claims.drop_duplicates("claim")
     denied = firsts[firsts["status"] == "4"].groupby("payer_name").size()
@@ -242,6 +245,13 @@ def test_first_denials_and_carcs_are_the_runs(run: Run, read: Remittances,
     denials = back[back["kind"] == lg.DENIAL]
     assert Counter(zip(denials["payer"].astype(str), denials["carc_group"].astype(str),
                        denials["carc_reason"].astype(str), strict=True)) == reasons
+
+    def lines(frame: pd.DataFrame) -> Counter:
+        rows = frame[(frame["kind"] == lg.LINE_DENIAL) & (frame["carc_group"] == "CO")]
+        return Counter(zip(rows["payer"].astype(str), rows["carc_reason"].astype(str),
+                           rows["amount_cents"], strict=True))
+
+    assert lines(back) == lines(ledger) and sum(lines(ledger).values()) > 5
 
 
 def test_each_clp_is_one_payer_decision_of_the_run(run: Run, read: Remittances) -> None:
@@ -267,7 +277,14 @@ def test_each_clp_is_one_payer_decision_of_the_run(run: Run, read: Remittances) 
 
     facts = run.claims.set_index("claim")
     rows = claims.merge(run.claims, on="claim", suffixes=("", "_run"))
-    assert (rows["charge_cents"] == rows["charge_cents_run"]).all()
+    # a line paid after its correction or appeal is a CLP of the line's charge
+    held = ledger[(ledger["kind"] == lg.LINE_DENIAL) & (ledger["carc_group"] == "CO")]
+    rows = rows.merge(held[["claim", "day", "amount_cents"]].rename(
+        columns={"day": "line_day", "amount_cents": "line_cents"}), on="claim", how="left")
+    later = rows["day"] > rows["line_day"]
+    assert later.sum() > 5
+    assert (rows["charge_cents"] == rows["charge_cents_run"].where(~later, rows["line_cents"])
+            ).all()
     dates = run.calendar.dates(rows["service_day"].to_numpy()).to_numpy()
     assert (rows["service_date"].to_numpy() == dates).all()
     members = rows["patient_run"].map(lambda p: KEY.one(f"member:M{p}"))
@@ -275,8 +292,10 @@ def test_each_clp_is_one_payer_decision_of_the_run(run: Run, read: Remittances) 
     submitted = ledger[ledger["kind"] == lg.SUBMISSION][["claim", "day"]].sort_values("day")
     answered = pd.merge_asof(claims.sort_values("day").astype({"day": "int32"}),
                              submitted.assign(day_sent=submitted["day"]), on="day", by="claim",
-                             direction="backward")
+                             direction="backward", allow_exact_matches=False)
     assert answered["day_sent"].notna().all()
+    # (a payer decides a day after a submission at the earliest; a line corrected the day it
+    # was denied is sent after that day's remittance)
     received = (answered["received_date"] - pd.Timestamp(run.calendar.day0)).dt.days
     assert (received == answered["day_sent"]).all()
     first = claims.sort_values(["day", "claim_row"]).drop_duplicates("claim")
@@ -322,12 +341,16 @@ def test_ledger_from_the_files_balances_on_the_runs_days(run: Run, back: pd.Data
 
 def test_files_pass_pyx12_validation(weekly: tuple[list[Path], Path], tmp_path: Path) -> None:
     """pyx12's 005010X221A1 map (codes, usage, lengths) finds nothing in a file of each payer
-    and in files with denials and corrected claims; it does find a wrong CLP06."""
+    and in files with denials, corrected claims and a paid claim with a line denied; it does
+    find a wrong CLP06."""
     paths = weekly[0]
     picked = {p.name.rsplit("_", 1)[0]: p for p in paths}
     texts = {p: p.read_text() for p in paths}
     picked["denial"] = next(p for p, t in texts.items() if re.search(r"~\nCLP\*\w+\*4\*", t))
     picked["corrected"] = next(p for p, t in texts.items() if "*11*7~" in t)
+    # a paid CLP (status 1) with a CAS of a line-level CARC
+    line = re.compile(r"~\nCLP\*\w+\*1\*[^~]*~(\n[^C][^~]*~)*\nCAS\*CO\*(4|11|96|97)\*")
+    picked["line denied"] = next(p for p, t in texts.items() if line.search(t))
     param = pyx12.params.params()
 
     def valid(path: Path) -> bool:
@@ -454,7 +477,8 @@ def test_a_clp_replaces_only_a_claim_its_payer_decided_on_before() -> None:
     for p in payments:  # in ledger order
         assert p.replaces == ((p.claim, p.payer) in seen), p
         seen.add((p.claim, p.payer))
-    denied = {(p.claim, p.payer) for p in payments if p.denied}
+    denied = {(p.claim, p.payer) for p in payments
+              if p.denied or claims.loc[p.claim, "line_denial_reason"] != ""}
     lost = [p for p in payments if p.submission > 1 and (p.claim, p.payer) not in denied]
     rebilled = [p for p in payments
                 if claims.loc[p.claim, "billed_payer"] != claims.loc[p.claim, "payer"]

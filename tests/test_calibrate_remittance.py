@@ -132,7 +132,8 @@ def test_ledger_carc_codes_are_the_cas_codes(samples: Remittances) -> None:
     for claim, group, reason, kind in zip(coded["claim"], coded["carc_group"].astype(str),
                                           coded["carc_reason"].astype(str), coded["kind"],
                                           strict=True):
-        assert kind in (ledger_kind(group, reason), lg.DENIAL), (claim, group, reason, kind)
+        assert kind in (ledger_kind(group, reason), lg.DENIAL, lg.LINE_DENIAL), (
+            claim, group, reason, kind)
 
 
 def test_cob_negative_oa94_is_netted_in_the_ledger(samples: Remittances) -> None:

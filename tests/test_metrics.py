@@ -91,12 +91,15 @@ def test_no_show_and_late_cancel_rates_exclude_early_cancellations():
 
 def test_clean_claim_and_first_pass_resolution():
     claims = pd.DataFrame({
-        "first_attempt_day": [1, 1, 1, 1], "first_adjudication_day": [20, 20, 20, -1],
-        "submissions": [1, 2, 1, 1], "clean": [True, False, True, True],
-        "rejected": [False, True, False, False], "initial_denial_reason": ["", "", "16", ""],
+        "first_attempt_day": [1, 1, 1, 1, 1], "first_adjudication_day": [20, 20, 20, -1, 20],
+        "submissions": [1, 2, 1, 1, 1], "clean": [True, False, True, True, True],
+        "rejected": [False, True, False, False, False],
+        "initial_denial_reason": ["", "", "16", "", ""],
+        "line_denial_reason": ["", "", "", "", "97"],
     })
-    assert metrics.clean_claim_rate(claims, 0, 30) == pytest.approx(3 / 4)
-    assert metrics.first_pass_resolution_rate(claims, 0, 30) == pytest.approx(1 / 3)
+    assert metrics.clean_claim_rate(claims, 0, 30) == pytest.approx(4 / 5)
+    # a claim paid but for a denied line is not resolved on its first pass
+    assert metrics.first_pass_resolution_rate(claims, 0, 30) == pytest.approx(1 / 4)
 
 
 def test_cost_to_collect_and_utilization():

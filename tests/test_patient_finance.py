@@ -272,6 +272,7 @@ def test_a_deposit_on_a_claim_written_off_is_refunded():
     min(allowed, 100) + 20% of the rest) comes back as a refund, to the cent."""
     run = simulate(build({**CLEAN, **ONLY_MEDICARE,
                           "payers[medicare].denial.rate": 1.0,
+                          "billing.line_level_reasons": [],  # whole claims denied
                           "payers[medicare].appeal_window_days": 5,
                           "staff.billers.count": 0,
                           "patient_collections.point_of_service": "estimate",

@@ -17,11 +17,11 @@ small_rate = st.floats(0.0, 0.5)
 @st.composite
 def practices(draw: st.DrawFn) -> tuple[dict[str, object], int]:
     """A small random practice: staff, demand, payer terms and billing policies all drawn, with
-    sometimes a dated change of payer terms and billing staff (fee cuts included), pended
-    claims, secondary coverage (shares and each secondary's rules, denials and filing limits),
-    deductible plans (accumulators across 1
-    January), the desk's policy (estimate deposits, refunds, self-pay terms) and patient
-    collections (small balances, cards on file, payment plans) drawn too."""
+    sometimes a dated change of payer terms and billing staff (fee cuts included), line-level
+    denials, pended claims, secondary coverage (shares and each secondary's rules, denials and
+    filing limits), deductible plans (accumulators across 1 January), the desk's policy
+    (estimate deposits, refunds, self-pay terms) and patient collections (small balances, cards
+    on file, payment plans) drawn too."""
     updates = {
         "calendar.horizon_days": draw(st.integers(20, 90)),
         "calendar.warmup_days": draw(st.integers(0, 40)),
@@ -55,11 +55,13 @@ def practices(draw: st.DrawFn) -> tuple[dict[str, object], int]:
                                         "decision_days": draw(st.sampled_from([1, 30, 200]))},
         "providers[physician].npp": draw(st.booleans()),
         "billing.denial_actions": draw(st.dictionaries(
-            st.sampled_from(["16", "22", "27", "50", "96", "197"]),
+            st.sampled_from(["4", "16", "22", "27", "50", "96", "97", "197"]),
             st.fixed_dictionaries({
                 "action": st.sampled_from(["correct", "appeal", "other_coverage",
                                            "bill_patient", "write_off"]),
                 "success_rate": st.none() | rate, "patient_share": rate}), max_size=4)),
+        "billing.line_level_reasons": draw(st.lists(
+            st.sampled_from(["4", "11", "16", "22", "96", "97", "B7"]), max_size=5)),
         "billing.further_appeals": draw(st.lists(st.fixed_dictionaries({
             "name": st.just("level"), "pursued": rate, "window_days": st.integers(1, 200),
             "success_rate": rate, "decision_days": st.sampled_from([1, 20, 90])}),

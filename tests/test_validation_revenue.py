@@ -268,6 +268,9 @@ def adjudications(payment_run: Run) -> pd.DataFrame:
         index="claim", columns="code", values="amount_cents", aggfunc="sum", fill_value=0,
         observed=True)
     paid = posted[posted.get("contractual_adjustmentCO45", 0) > 0]
+    # a claim paid but for a denied line is priced without it (tests/test_line_denials.py)
+    lined = payment_run.claims.loc[payment_run.claims["line_denial_reason"] != "", "claim"]
+    paid = paid[~paid.index.isin(lined)]
     if len(paid) < 1000:
         pytest.fail(f"only {len(paid)} paid adjudications")
     terms = {p.name: p for p in payment_run.scenario.payers}

@@ -22,6 +22,10 @@ One CLP (claim payment) per payer decision in the run's ledger:
   one CAS with the denial's group and CARC (CO-16, CO-197, CO-29, ...) for the whole charge,
   as payers deny a whole claim. What the practice then does (write the balance off, correct,
   appeal) is its own posting, not the payer's, and is not in the 835.
+- a **line denied** on a paid claim (``line_denial``, group CO): a CAS CO-<reason> of the
+  line's charge on the paid CLP (claim-level: there are no SVC lines); a line billed to the
+  patient (group PR) is in the CLP's CO-45 and PR-<reason> rows already. The line paid after
+  its correction or appeal is a later CLP (CLP09 = 7) whose CLP03 is the line's charge.
 - a claim **paid after a correction or a won appeal** is a second CLP with the same CLP01 in a
   later 835, with CLP09 = 7 (replacement of a prior claim) when the payer decided on the claim
   before (a claim sent again after no answer, or rebilled to another payer, is an original).
@@ -153,13 +157,15 @@ def claim_payments(run: Run) -> list[ClaimPayment]:
     sent_on = ledger[kind == lg.TRANSFER_SECONDARY].groupby("claim")["amount_cents"].sum()
     opened = ledger[kind == lg.OPENING].groupby("claim")["amount_cents"].sum()
     held = {**opened.to_dict(), **sent_on.to_dict()}
+    line_held: dict[tuple[int, str], tuple[int, int]] = {}
+    """(claim, payer) -> (day, cents) of a line it denied and the practice worked (CO)."""
     crossover = {p.name for p in run.scenario.payers if p.as_secondary.crossover}
     # rows without a CAS group on an insured claim are the practice's own postings (a patient
     # billed at self-pay terms after an eligibility denial, an underpayment it closed), not a
     # payer's decision
     own = (kind.isin([lg.CONTRACTUAL, lg.TRANSFER]) & (ledger["carc_group"].astype(str) == "")
            | (ledger["carc_reason"].astype(str) == lg.UNDERPAYMENT))
-    keep = (kind.isin([*_REMITTED, lg.DENIAL, lg.SUBMISSION]) & ~own
+    keep = (kind.isin([*_REMITTED, lg.DENIAL, lg.SUBMISSION, lg.LINE_DENIAL]) & ~own
             & ledger["payer"].astype(str).isin(insured)).to_numpy()
     rows = ledger[keep]
     submissions: dict[int, list[int]] = defaultdict(list)
@@ -174,10 +180,12 @@ def claim_payments(run: Run) -> list[ClaimPayment]:
         sent = submissions.get(claim, [])
         remittances[claim] += 1
         decisions[(claim, payer)] += 1
+        line = line_held.get((claim, payer))
+        charge = line[1] if line is not None and day > line[0] else charges[claim]
         payment = ClaimPayment(claim=claim, patient=patient, payer=payer, day=day,
                                service_day=service_day, received_day=sent[-1] if sent else -1,
                                submission=len(sent), remittance=remittances[claim],
-                               denied=denied, charge_cents=charges[claim],
+                               denied=denied, charge_cents=charge,
                                replaces=decisions[(claim, payer)] > 1)
         out.append(payment)
         return payment
@@ -190,6 +198,13 @@ def claim_payments(run: Run) -> list[ClaimPayment]:
             strict=True):
         if k == lg.SUBMISSION:
             submissions[claim].append(day)
+        elif k == lg.LINE_DENIAL and group == "PR":
+            continue  # a line billed to the patient: its CO-45 and PR rows follow
+        elif k == lg.LINE_DENIAL:
+            line_held[(claim, payer)] = (day, cents)
+            payment = paid[(claim, day, payer)] = start(claim, day, patient, payer,
+                                                        service_day, denied=False)
+            payment.adjustments[(group, reason)] = cents
         elif k == lg.DENIAL and payer == secondary_of[claim] and claim in held:
             # a secondary's denial: processed as secondary, paying nothing of what it held
             denial = start(claim, day, patient, payer, service_day, denied=False)

@@ -141,7 +141,8 @@ def claim_paths(ledger: pd.DataFrame) -> pd.DataFrame:
     kind = kind.where(own, "")
     remitted = kind.isin(["payer_payment", "contractual_adjustment", "transfer_to_patient",
                           "transfer_to_secondary"])
-    denials = ledger.loc[kind == "denial"]
+    # a line denied on a paid claim is a denial of its first decision too, with its reason
+    denials = ledger.loc[kind.isin(["denial", "line_denial"])]
     first_denial = denials.groupby("claim")[["day", "carc_reason"]].first()
     out["paid_day"] = first_day(remitted)
     out["denied_day"] = first_denial["day"]
@@ -149,9 +150,10 @@ def claim_paths(ledger: pd.DataFrame) -> pd.DataFrame:
     decided = pd.concat([out["paid_day"], out["denied_day"]], axis=1).min(axis=1)
     out["decided_day"] = decided
     # the submission the first decision answers: the last one sent before it (a claim the
-    # payer never answered was sent again), or the last one of a claim still waiting
+    # payer never answered was sent again; one sent the day of the decision, a line corrected
+    # after it, does not count), or the last one of a claim still waiting
     before = sent["claim"].map(decided)
-    out["submitted_day"] = sent[before.isna() | (sent["day"] <= before)].groupby(
+    out["submitted_day"] = sent[before.isna() | (sent["day"] < before)].groupby(
         "claim")["day"].max()
     out["first_denied"] = out["denied_day"].notna() & ~(out["paid_day"] < out["denied_day"])
     out["contractual_cents"] = total(kind == "contractual_adjustment")

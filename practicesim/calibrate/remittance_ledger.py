@@ -28,6 +28,8 @@ REVERSAL = "22"
 """CLP02 status of a reversal of a previous payment (its amounts are the original's, negated)."""
 PREDETERMINATION = "25"
 """CLP02 status of a predetermination: pricing only, no payment (left out of the ledger)."""
+DENIED = "4"
+"""CLP02 status of a denied claim."""
 
 
 def ledger(claims: pd.DataFrame, adjustments: pd.DataFrame, origin: dt.date,
@@ -70,7 +72,8 @@ Posting = tuple[str, int, str, str]
 
 def _postings(claim: Any, net: list[tuple[str, str, int]]) -> list[Posting] | str:
     """The ledger postings of ``claim`` (a ``claims`` row, from ``itertuples``) after its
-    ``charge`` and ``submission``: denial events first, then its adjustments (``net``: summed by
+    ``charge`` and ``submission``: denial events first (``line_denial`` with the denied
+    amount on a claim the payer otherwise adjudicated), then its adjustments (``net``: summed by
     group and reason, in order of first appearance; negatives netted) by kind, then the payer's
     payment; or why it cannot be posted."""
     by_kind: dict[str, list[list]] = {lg.CONTRACTUAL: [], lg.TRANSFER: [],
@@ -85,7 +88,13 @@ def _postings(claim: Any, net: list[tuple[str, str, int]]) -> list[Posting] | st
                           for c, _, _ in by_kind[k])
     if reducing > claim.charge_cents:
         return "its payment and adjustments exceed its charge"
-    postings: list[Posting] = [(lg.DENIAL, 0, g, r) for _, g, r in by_kind[lg.DENIAL_WRITEOFF]]
+    # a claim the payer did not deny (CLP02 not 4) and otherwise adjudicated (paid, priced or
+    # left to the patient) had lines denied: line denials with their amounts; else the claim
+    # was denied
+    partly = str(claim.status) != DENIED and (paid > 0 or any(
+        c > 0 for k in (lg.CONTRACTUAL, lg.TRANSFER) for c, _, _ in by_kind[k]))
+    postings: list[Posting] = [(lg.LINE_DENIAL, c, g, r) if partly else (lg.DENIAL, 0, g, r)
+                               for c, g, r in by_kind[lg.DENIAL_WRITEOFF]]
     for kind in (lg.CONTRACTUAL, lg.TRANSFER, lg.DENIAL_WRITEOFF):
         postings += [(kind, c, g, r) for c, g, r in by_kind[kind]]
     if paid:

@@ -32,7 +32,7 @@ from practicesim.calibrate.privacy import SESSION, Pseudonymizer
 
 Kind = Literal["charge", "payer_payment", "patient_payment", "contractual_adjustment",
                "denial_writeoff", "bad_debt", "transfer_to_patient", "submission", "denial",
-               "transfer_to_secondary"]
+               "transfer_to_secondary", "line_denial"]
 REQUIRED = ("claim", "patient", "payer", "service_date", "posted_at", "type", "amount")
 
 
@@ -91,7 +91,8 @@ def read_transactions(path: str | Path, mapping: TransactionMapping | str | Path
                         f"one of the mapped types {sorted(mapping.type_values)} (or skip_types)",
                         raw.at[row, cols["type"]])
     signed = _cents(raw, cols["amount"], path)
-    credit = ~types.map(mapping.type_values).isin(["charge", "submission", "denial"]).to_numpy()
+    credit = ~types.map(mapping.type_values).isin(["charge", "submission", "denial",
+                                                           "line_denial"]).to_numpy()
     expected_negative = credit & mapping.credits_negative
     reversed_sign = np.where(expected_negative, signed > 0, signed < 0)
     excluded = [{"row": int(row), "reason": "amount of the opposite sign (a reversal, refund, "

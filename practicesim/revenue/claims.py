@@ -79,7 +79,10 @@ won?, and the days to the payer's decision."""
 U_PEND, U_PEND_DAYS, U_RECORDS = range(U_UNDERPAYMENT_DAYS + 1, U_UNDERPAYMENT_DAYS + 4)
 """The payer pends the first submission for manual review?, its days, and it asks for the
 medical records?"""
-CLAIM_DRAWS = U_RECORDS + 1
+U_LINE, U_LINE_WON, U_LINE_DAYS, U_LINE_POSTING = range(U_RECORDS + 1, U_RECORDS + 5)
+"""Which add-on line a line-level denial hits, then its rework: the corrected line is paid or
+the line's appeal won?, the days to the payer's decision and (a correction) its posting lag."""
+CLAIM_DRAWS = U_LINE_POSTING + 1
 
 
 @dataclass(slots=True)
@@ -173,6 +176,20 @@ class Claim:
     """The part of ``balance`` that is an underpayment found and not yet resolved (owed by
     the payer, not the patient)."""
     underpayment_recovered_cents: int = 0
+    denied_line: int = -1
+    """The index in ``lines`` of the line its primary denied on a first decision that paid the
+    others (-1: none; ``revenue/lines.py``)."""
+    line_denial_reason: str = ""
+    """That line's CARC."""
+    line_open: int = 0
+    """The part of ``balance`` that is that line's charge, owed by the payer while the line is
+    corrected or appealed (0 once decided, or if the line went to the patient)."""
+
+    @property
+    def held(self) -> int:
+        """The part of ``balance`` owed by the primary after its remittance: an underpayment
+        found and a denied line still being worked (cents)."""
+        return self.underpayment_open + self.line_open
 
     @property
     def primary(self) -> int:
@@ -220,6 +237,10 @@ class Accounts:
         """A zero-amount event (submission, denial), in the name of ``payer`` (default: the
         payer the claim is billed to)."""
         self._post(day, claim, kind, 0, group, reason, payer)
+
+    def line_denial(self, day: int, claim: Claim, cents: int, group: str, reason: str) -> None:
+        """The payer denied a line of ``cents`` charge (``line_denial``: no balance change)."""
+        self._post(day, claim, lg.LINE_DENIAL, cents, group, reason)
 
     def reduce(self, day: int, claim: Claim, kind: str, cents: int, group: str = "",
                reason: str = "") -> None:
@@ -273,7 +294,7 @@ class Accounts:
         else:
             self._post_responsibility(head, lg.TRANSFER, (copay, deductible, coinsurance))
         self._settle(head, claim, paid, contractual)
-        claim.patient_balance = claim.balance - claim.underpayment_open - (
+        claim.patient_balance = claim.balance - claim.held - (
             sum(claim.secondary_parts) if to_secondary else 0)
 
     def remit_secondary(self, day: int, claim: Claim, paid: int, adjusted: int,
@@ -282,29 +303,29 @@ class Accounts:
         what it writes off (CO-23, the impact of the prior payer) and the copay, deductible and
         coinsurance it leaves to the patient (PR-3, PR-1, PR-2). ``adjusted`` is a contractual
         adjustment, not a write-off: the claim's ``written_off`` counts denials and bad debt."""
-        owed = claim.balance - claim.patient_balance - claim.underpayment_open
+        owed = claim.balance - claim.patient_balance - claim.held
         if paid + adjusted + sum(to_patient) != owed:
             raise AssertionError(f"claim {claim.id}: the secondary's remittance does not settle "
                                  f"its open balance {claim.balance} (the patient's "
-                                 f"{claim.patient_balance} and an open underpayment of "
-                                 f"{claim.underpayment_open} aside)")
+                                 f"{claim.patient_balance} and {claim.held} the primary still "
+                                 "owes aside)")
         head = (day, claim.id, claim.service_day, claim.patient, claim.secondary)
         if adjusted:
             self.book.post(*head, lg.CONTRACTUAL, adjusted, "CO", reason)
         self._post_responsibility(head, lg.TRANSFER, to_patient)
         self._settle(head, claim, paid, adjusted)
-        claim.patient_balance = claim.balance - claim.underpayment_open
+        claim.patient_balance = claim.balance - claim.held
 
     def write_off_secondary(self, day: int, claim: Claim, reason: str) -> None:
         """Write off what the secondary owes (``denial_writeoff``, CO-``reason``, in the
         secondary's name): a secondary claim past its timely-filing limit."""
-        owed = claim.balance - claim.patient_balance - claim.underpayment_open
+        owed = claim.balance - claim.patient_balance - claim.held
         head = (day, claim.id, claim.service_day, claim.patient, claim.secondary)
         if owed:
             self.book.post(*head, lg.DENIAL_WRITEOFF, owed, "CO", reason)
         claim.written_off += owed
         self._settle(head, claim, 0, owed)
-        claim.patient_balance = claim.balance - claim.underpayment_open
+        claim.patient_balance = claim.balance - claim.held
 
     def _post_responsibility(self, head: tuple[int, ...], kind: str,
                              parts: tuple[int, int, int]) -> None:
@@ -361,6 +382,8 @@ class Accounts:
         reasons = Interned()
         df["initial_denial_reason"] = pd.Categorical.from_codes(
             [reasons[c.initial_denial_reason] for c in claims], categories=list(reasons))
+        df["line_denial_reason"] = pd.Categorical.from_codes(
+            [reasons[c.line_denial_reason] for c in claims], categories=list(reasons))
         is_open = df["open_balance_cents"].to_numpy() > 0
         paid = (df["payer_paid_cents"] + df["patient_paid_cents"]).to_numpy() > 0
         df["status"] = pd.Categorical.from_codes(
@@ -391,6 +414,7 @@ _CLAIM_INTEGERS = (
     ("secondary_index", "secondary"), ("deposit_held_cents", "deposit_cents"),
     ("contracted_payment_cents", "contracted_cents"), ("underpaid_cents", "underpaid_cents"),
     ("underpayment_recovered_cents", "underpayment_recovered_cents"),
+    ("denied_line", "denied_line"),
 )
 _CLAIM_FLAGS = ("has_error", "scrubber_caught", "rejected", "vendor_coded", "vendor_reworked",
                "authorization_missing", "pended", "records_requested")

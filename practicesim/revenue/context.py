@@ -9,9 +9,11 @@ from dataclasses import dataclass
 from practicesim import ledger as lg
 from practicesim.context import Context
 from practicesim.contracts import Allowed, allowed
-from practicesim.deductibles import Deductibles
-from practicesim.revenue.claims import Accounts, Claim
+from practicesim.deductibles import Deductibles, is_on_plan
+from practicesim.finance import cents
+from practicesim.revenue.claims import U_DEDUCTIBLE, Accounts, Claim
 from practicesim.revenue.vendor import Vendor
+from practicesim.scenario.payers import CostSharing
 
 
 @dataclass(slots=True)
@@ -33,13 +35,39 @@ class RevenueContext(Context):
         return claim.service_day + self.scenario.payers[index].timely_filing_days
 
     def allowed(self, claim: Claim, payer: int | None = None,
-                skip: Collection[str] = ()) -> Allowed:
+                skip: Collection[str] = (), omit: int = -1) -> Allowed:
         """What ``payer`` (default: the one the claim is billed to) allows for the claim under
         its contract today (``practicesim/contracts.py``), leaving out the lines of the codes
-        in ``skip``."""
+        in ``skip`` and the line at index ``omit`` (a denied line; -1: none)."""
         index = claim.payer if payer is None else payer
-        return allowed(self.scenario.payers[index], self.seats[claim.provider].npp, claim.lines,
+        lines = claim.lines
+        if omit >= 0:
+            lines = lines[:omit] + lines[omit + 1:]
+        return allowed(self.scenario.payers[index], self.seats[claim.provider].npp, lines,
                        claim.charge_cents, claim.medicare_allowed_cents, skip)
+
+    def responsibility(self, claim: Claim, sharing: CostSharing, contract: Allowed,
+                       allowed: int, desk: int) -> tuple[int, int, int]:
+        """Copay, deductible and coinsurance (cents) of a paid claim with ``allowed`` cents:
+        the copay if one is due (at least ``desk``, what the desk took beyond non-covered
+        lines), then of the cost-shared rest, on the patient's deductible plan what is left of
+        its deductible (and that is put to its accumulator), else the flat
+        ``deductible_probability``; then coinsurance of the rest."""
+        plan = sharing.deductible_plan
+        on_plan = is_on_plan(plan, claim.plan_u)
+        terms = plan if on_plan else sharing
+        copay = min(cents(terms.copay), contract.cost_shared) if contract.copay_due else 0
+        copay = min(max(copay, desk), allowed)
+        rest = max(0, min(contract.cost_shared, allowed) - copay)
+        if on_plan:
+            deductibles = self.deductibles
+            deductible = min(rest, deductibles.remaining(plan, claim.patient, claim.service_day,
+                                                         claim.elsewhere_u))
+            deductibles.apply(claim.patient, claim.service_day, deductible)
+            return copay, deductible, round((rest - deductible) * plan.coinsurance)
+        if claim.u[U_DEDUCTIBLE] < sharing.deductible_probability:
+            return copay, rest, 0
+        return copay, 0, round(rest * sharing.coinsurance)
 
     def settle_deposit(self, day: int, claim: Claim) -> None:
         """Apply the desk's deposit to the claim's patient balance (a patient payment) and

@@ -48,13 +48,9 @@ from collections.abc import Callable
 
 from practicesim import ledger as lg
 from practicesim.context import day_buckets
-from practicesim.contracts import Allowed
-from practicesim.deductibles import is_on_plan
-from practicesim.finance import cents
 from practicesim.revenue.claims import (
     AT_PAYER,
     AT_SECONDARY,
-    U_DEDUCTIBLE,
     U_DENY,
     U_NO_RESPONSE,
     U_PEND,
@@ -74,6 +70,7 @@ from practicesim.revenue.claims import (
 )
 from practicesim.revenue.context import RevenueContext
 from practicesim.revenue.denials import denial_rule
+from practicesim.revenue.lines import LineDenials
 from practicesim.revenue.work import (
     POSTING,
     RECORDS,
@@ -83,7 +80,7 @@ from practicesim.revenue.work import (
     Task,
     WorkQueues,
 )
-from practicesim.scenario.payers import CostSharing, Payer
+from practicesim.scenario.payers import Payer
 
 TIMELY_FILING = "29"
 RECORDS_MISSING = "252"
@@ -110,12 +107,13 @@ def pick(shares: dict[str, float], u: float) -> str:
 class Adjudication:
     """Payers' decisions on submitted claims, and the posting of their remittances."""
 
-    def __init__(self, ctx: RevenueContext, work: WorkQueues,
+    def __init__(self, ctx: RevenueContext, work: WorkQueues, lines: LineDenials,
                  to_denials: Callable[[int, Claim, str], None],
                  to_patient: Callable[[int, Claim], None],
                  to_resend: Callable[[int, Claim], None]) -> None:
         self.ctx = ctx
         self.work = work
+        self.lines = lines
         self.to_denials = to_denials
         self.to_patient = to_patient
         self.to_resend = to_resend
@@ -238,6 +236,8 @@ class Adjudication:
         self.records_due[day] = []
         for claim in self.due[day]:
             reason = self._denial_reason(claim, claim.denials == 0)
+            if reason and self.lines.splits(day, claim, reason):
+                reason = ""
             if reason:
                 self._deny(day, claim, reason)
             elif claim.u[U_POSTING_EXCEPTION] < self.ctx.scenario.billing.posting_exception_rate:
@@ -327,14 +327,15 @@ class Adjudication:
         of non-covered lines, then cost sharing), payment."""
         payer = self.ctx.scenario.payers[claim.payer]
         accounts = self.ctx.accounts
-        contract = self.ctx.allowed(claim)
+        contract = self.ctx.allowed(claim, omit=claim.denied_line)
+        line = self.lines.decide(day, claim) if claim.denied_line >= 0 else 0
         non_covered = contract.non_covered
         # Cash the desk took is not refunded: the patient's part is at least that (matters when
         # a dated change or a rebilled claim changes the terms after the visit).
         desk = max(0, claim.copay_collected_cents - non_covered)
         allowed = max(contract.allowed, desk)
-        copay, deductible, coinsurance = self._responsibility(claim, payer.cost_sharing, contract,
-                                                              allowed, desk)
+        copay, deductible, coinsurance = self.ctx.responsibility(claim, payer.cost_sharing,
+                                                                 contract, allowed, desk)
         contracted = allowed - copay - deductible - coinsurance
         short = self._underpaid(claim, payer, contracted)
         found = short > 0 and claim.u[U_UNDERPAYMENT_FOUND] < (
@@ -343,7 +344,7 @@ class Adjudication:
         to_secondary = claim.secondary >= 0 and (
             copay - min(copay, claim.copay_collected_cents) + deductible + coinsurance > 0)
         # an underpayment not found is posted as the payer's 835 says: a larger CO-45
-        accounts.remit(day, claim, claim.charge_cents - allowed - non_covered + short - (
+        accounts.remit(day, claim, claim.charge_cents - line - allowed - non_covered + short - (
             claim.underpayment_open), copay, deductible, coinsurance, contracted - short,
                        to_secondary, non_covered)
         fee_rate = self.ctx.vendor.fee_rate(day, self.ctx.scenario.outsourcing, claim)
@@ -352,10 +353,11 @@ class Adjudication:
             self._review(day, claim, payer.appeal_window_days)
         if to_secondary:
             self.send_to_secondary(day, claim)
-            return
-        self.ctx.settle_deposit(day, claim)
-        if claim.patient_balance:
-            self.to_patient(day, claim)
+        else:
+            self.ctx.settle_deposit(day, claim)
+            if claim.patient_balance:
+                self.to_patient(day, claim)
+        self.lines.rework(day, claim)
 
     def _underpaid(self, claim: Claim, payer: Payer, contracted: int) -> int:
         """Cents the payer withholds of its ``contracted`` payment (``payers[].underpayment``),
@@ -400,29 +402,6 @@ class Adjudication:
             self.ctx.finance.collected(day, owed, fee_rate)
         else:
             self.ctx.accounts.reduce(day, claim, lg.CONTRACTUAL, owed, "", lg.UNDERPAYMENT)
-
-    def _responsibility(self, claim: Claim, sharing: CostSharing, contract: Allowed,
-                        allowed: int, desk: int) -> tuple[int, int, int]:
-        """Copay, deductible and coinsurance (cents) of a paid claim with ``allowed`` cents:
-        the copay if one is due (at least ``desk``, what the desk took beyond non-covered
-        lines), then of the cost-shared rest, on the patient's deductible plan what is left of
-        its deductible (and that is put to its accumulator), else the flat
-        ``deductible_probability``; then coinsurance of the rest."""
-        plan = sharing.deductible_plan
-        on_plan = is_on_plan(plan, claim.plan_u)
-        terms = plan if on_plan else sharing
-        copay = min(cents(terms.copay), contract.cost_shared) if contract.copay_due else 0
-        copay = min(max(copay, desk), allowed)
-        rest = max(0, min(contract.cost_shared, allowed) - copay)
-        if on_plan:
-            deductibles = self.ctx.deductibles
-            deductible = min(rest, deductibles.remaining(plan, claim.patient, claim.service_day,
-                                                         claim.elsewhere_u))
-            deductibles.apply(claim.patient, claim.service_day, deductible)
-            return copay, deductible, round((rest - deductible) * plan.coinsurance)
-        if claim.u[U_DEDUCTIBLE] < sharing.deductible_probability:
-            return copay, rest, 0
-        return copay, 0, round(rest * sharing.coinsurance)
 
     def send_to_secondary(self, day: int, claim: Claim, sent: bool = False) -> None:
         """The primary's remittance was posted on ``day``: the secondary receives the claim at
@@ -503,7 +482,8 @@ class Adjudication:
                 for part, name in zip(parts, ("copay", "deductible", "coinsurance"), strict=True)]
         if rule.up_to_own_allowed:
             primary = self.ctx.scenario.payers[claim.payer]
-            own = self.ctx.allowed(claim, claim.secondary, primary.non_covered).allowed
+            own = self.ctx.allowed(claim, claim.secondary, primary.non_covered,
+                                   claim.denied_line).allowed
             excess = sum(pays) - max(0, own - claim.paid_by_payer - claim.prior_paid_cents)
             for i in range(3):
                 cut = min(max(excess, 0), pays[i])

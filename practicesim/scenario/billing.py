@@ -121,6 +121,14 @@ class Billing(Section):
         default_factory=lambda: {"16": 0.6, "4": 0.2, "11": 0.2}
     )
     """CARC mix of denials caused by errors the scrubber missed (sums to 1)."""
+    line_level_reasons: list[str] = Field(
+        default_factory=lambda: ["4", "11", "96", "97", "151", "204"])
+    """CARCs a payer gives to one line of a claim (X12 CARC list: 4 modifier, 11 diagnosis
+    inconsistent with the procedure, 96 and 204 not covered, 97 included in another service's
+    payment, 151 frequency): on a first decision of a claim with add-on lines, one of those is
+    denied and the others paid (``revenue/lines.py``); a claim of one line is denied whole.
+    Reasons of the claim (eligibility, authorization, timely filing, missing information) and
+    the provider's enrolment (B7) deny every line."""
     rework_minutes_per_denial: Dist = Field(
         default_factory=lambda: {"dist": "lognormal", "median": 15, "p90": 35}
     )

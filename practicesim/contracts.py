@@ -48,8 +48,8 @@ def line_of(scenario: Scenario, code: str, units: int, coded: str = "") -> Line:
     """The line billing ``units`` of ``code`` at the scenario's fee schedule (``coded``: the
     code it stands in for)."""
     fee = scenario.fee_schedule[code]
-    return Line(code, units, units * cents(fee.charge), units * cents(fee.medicare_allowed),
-                fee.preventive, coded)
+    return Line(code, units, units * cents(fee.charge),
+                units * cents(fee.medicare_in(scenario.locality)), fee.preventive, coded)
 
 
 def rebilled_lines(scenario: Scenario, payer: Payer, lines: tuple[Line, ...]
@@ -66,7 +66,7 @@ def rebilled_lines(scenario: Scenario, payer: Payer, lines: tuple[Line, ...]
             continue
         fee = scenario.fee_schedule[code]
         out.append(Line(code, line.units, line.charge_cents,
-                        line.units * cents(fee.medicare_allowed), fee.preventive,
+                        line.units * cents(fee.medicare_in(scenario.locality)), fee.preventive,
                         coded if code != coded else ""))
     return tuple(out)
 

@@ -66,9 +66,10 @@ def _lookup(names: dict[str, int], value: str, file: str, row: int, column: str)
 def _allowed_ratio(practice: Practice) -> float:
     """Medicare allowed over charge across the fee schedule (for claims that do not give
     their allowed amount)."""
-    fees = practice.ctx.scenario.fee_schedule.values()
+    scenario = practice.ctx.scenario
+    fees = scenario.fee_schedule.values()
     charged = sum(f.charge for f in fees)
-    return sum(f.medicare_allowed for f in fees) / charged if charged else 1.0
+    return sum(f.medicare_in(scenario.locality) for f in fees) / charged if charged else 1.0
 
 
 def _open_claims(practice: Practice, state: PracticeState) -> None:

@@ -226,8 +226,8 @@ def _guess_kind(name: str) -> str:
 
 
 def _charge_to_medicare(base: Scenario) -> float:
-    """Mean charge / Medicare allowed over the base fee schedule (turns an allowed share of
-    charges into a share of Medicare's allowed amount)."""
-    ratios = [e.charge / e.medicare_allowed for e in base.fee_schedule.values()
+    """Mean charge / Medicare allowed (in the base scenario's locality) over the base fee
+    schedule (turns an allowed share of charges into a share of Medicare's allowed amount)."""
+    ratios = [e.charge / e.medicare_in(base.locality) for e in base.fee_schedule.values()
               if e.medicare_allowed > 0]
     return float(np.mean(ratios))

@@ -25,7 +25,7 @@ from practicesim.scenario.errors import ScenarioError, explain
 from practicesim.scenario.paths import set_path
 from practicesim.scenario.payers import Payer
 from practicesim.scenario.people import Provider, Staff, VisitFlow
-from practicesim.scenario.services import FeeScheduleEntry, ServiceLine
+from practicesim.scenario.services import FeeScheduleEntry, Locality, ServiceLine
 
 
 class Change(Section):
@@ -45,6 +45,7 @@ class Scenario(Section):
     flow: VisitFlow = VisitFlow()
     service_lines: list[ServiceLine] = Field(min_length=1)
     fee_schedule: dict[str, FeeScheduleEntry] = Field(min_length=1)
+    locality: Locality = Locality()
     demand: list[Demand] = Field(min_length=1)
     scheduling: Scheduling = Scheduling()
     no_shows: NoShows = NoShows()
@@ -80,6 +81,7 @@ class Scenario(Section):
                         f"expected one of {sorted(payer_names)}"
                     )
         _check_contract_codes(self.payers, self.fee_schedule)
+        _check_rvus(self.locality, self.fee_schedule)
         lines = {s.name for s in self.service_lines}
         for i, demand in enumerate(self.demand):
             if demand.service_line not in lines:
@@ -147,6 +149,17 @@ def _check_contract_codes(payers: list[Payer], fees: dict[str, FeeScheduleEntry]
             if code not in fees:
                 raise ValueError(f"payers[{payer.name}].{field}: code {code} is not in "
                                  "fee_schedule")
+
+
+def _check_rvus(locality: Locality, fees: dict[str, FeeScheduleEntry]) -> None:
+    """Outside the national locality, every code Medicare pays for has its RVUs (to apply the
+    locality's GPCIs to)."""
+    if locality.national:
+        return
+    for code, fee in fees.items():
+        if fee.rvu is None and fee.medicare_allowed > 0:
+            raise ValueError(f"fee_schedule.{code}.rvu: expected the code's RVUs (work, pe, "
+                             f"mp) to price it in locality {locality.name!r}, found none")
 
 
 def _unique(key: str, names: list[str]) -> None:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import Field, field_validator, model_validator
 
-from practicesim.scenario.base import Dist, Fraction, Money, Section, check_shares
+from practicesim.scenario.base import Dist, Fraction, Money, NonNegative, Section, check_shares
 from practicesim.scenario.payers import PriorAuthorization
 
 
@@ -52,12 +52,51 @@ class ServiceLine(Section):
     visit_types: list[VisitType] = Field(min_length=1)
 
 
+class Rvu(Section):
+    """A code's relative value units in the Medicare physician fee schedule (non-facility):
+    physician work, practice expense, malpractice."""
+
+    work: NonNegative
+    pe: NonNegative
+    mp: NonNegative
+
+
+class Locality(Section):
+    """The practice's Medicare payment locality: its geographic practice cost indices (GPCI)
+    for work, practice expense and malpractice, from CMS's physician fee schedule (Addendum E
+    of each year's final rule). 1, 1, 1 is the national amount."""
+
+    name: str = "national"
+    work_gpci: Annotated[float, Field(gt=0)] = 1.0
+    pe_gpci: Annotated[float, Field(gt=0)] = 1.0
+    mp_gpci: Annotated[float, Field(gt=0)] = 1.0
+
+    @property
+    def national(self) -> bool:
+        """All three indices are 1 (no geographic adjustment)."""
+        return self.work_gpci == self.pe_gpci == self.mp_gpci == 1.0
+
+
 class FeeScheduleEntry(Section):
-    """The practice's charge for a code and Medicare's allowed amount for it (dollars, per
-    unit). ``preventive``: a preventive service that plans cover without cost sharing (ACA
-    section 2713; Medicare's wellness visits and vaccines), unless a payer's
+    """The practice's charge for a code and Medicare's national allowed amount for it
+    (dollars, per unit), with its RVUs (``rvu``: needed to price it in a locality other than
+    the national one). ``preventive``: a preventive service that plans cover without cost
+    sharing (ACA section 2713; Medicare's wellness visits and vaccines), unless a payer's
     ``preventive_cost_sharing`` says otherwise."""
 
     charge: Money
     medicare_allowed: Money
     preventive: bool = False
+    rvu: Rvu | None = None
+
+    def medicare_in(self, locality: Locality) -> float:
+        """Medicare's allowed amount in ``locality`` (dollars, per unit): the national amount
+        times (work x work GPCI + PE x PE GPCI + MP x MP GPCI) / (work + PE + MP), which is
+        the PFS formula (RVUs x GPCIs x conversion factor) with the conversion factor the
+        national amount implies."""
+        rvu = self.rvu
+        if locality.national or rvu is None or rvu.work + rvu.pe + rvu.mp == 0:
+            return self.medicare_allowed
+        weighted = (rvu.work * locality.work_gpci + rvu.pe * locality.pe_gpci
+                    + rvu.mp * locality.mp_gpci)
+        return self.medicare_allowed * weighted / (rvu.work + rvu.pe + rvu.mp)

@@ -205,7 +205,11 @@ def state_from_run(run: Any) -> PracticeState:
 
     Appointments still on the book include those whose cancellation, drawn in the first run,
     falls after its end (the new run draws their fate again, given no cancellation so far).
-    Not carried over: visits whose charge was not yet entered.
+    Not carried over: visits whose charge was not yet entered. A claim whose only open part
+    is a line its payer denied (``revenue/lines.py``) goes on as a denied claim of that line's
+    charge (its allowed amount from the fee schedule's average ratio, and a copay may be taken
+    again on it); one whose patient still owes part of it goes on as a patient balance of the
+    whole open balance, the line included, as an open underpayment does.
     """
     cal = run.calendar
     n = cal.n_days
@@ -237,13 +241,18 @@ def state_from_run(run: Any) -> PracticeState:
     def dates(days: pd.Series) -> list[date | None]:
         return [None if pd.isna(d) else cal.date(int(d)) for d in days]
 
+    # a claim whose open balance is a denied line still worked goes on as a denied claim of
+    # that line's charge (what the patient paid for the other lines is not carried over)
+    line_only = (claims["line_open_cents"] == claims["open_balance_cents"]).to_numpy()
+    charge = np.where(line_only, claims["open_balance_cents"], claims["charge_cents"]) / 100
+    medicare = np.where(line_only, np.nan, claims["medicare_allowed_cents"] / 100)
     table = pd.DataFrame({
         "claim": ids.astype(str).to_numpy(),
         "payer": claims["billed_payer"].astype(str).to_numpy(),
         "provider": claims["provider"].astype(str).to_numpy(),
         "service_date": dates(claims["service_day"]),
         "stage": stage.to_numpy(),
-        "charge": claims["charge_cents"].to_numpy() / 100,
+        "charge": charge,
         "balance": claims["open_balance_cents"].to_numpy() / 100,
         "submitted_date": dates(last[lg.SUBMISSION].reindex(ids)),
         # a claim denied before this run (a warm start's) and still waiting: its first day
@@ -254,7 +263,7 @@ def state_from_run(run: Any) -> PracticeState:
         "statements_sent": np.where(stage == "patient", sent, 0),
         "last_statement_date": dates(last_statement.where((stage == "patient").to_numpy())),
         "denials": claims["denials"].to_numpy(),
-        "medicare_allowed": claims["medicare_allowed_cents"].to_numpy() / 100,
+        "medicare_allowed": medicare,
         "secondary_payer": claims["secondary_payer"].astype(object).where(
             claims["secondary_payer"].notna(), "").to_numpy(),
         "primary_paid": np.where(stage == "secondary",

@@ -357,3 +357,23 @@ def test_missing_path_is_an_error(tmp_path: Path) -> None:
 
 def _words(text: str) -> Iterator[str]:
     yield from text.replace("'", " ").replace(",", " ").split()
+
+
+def test_a_denial_carc_is_a_line_denial_only_on_a_claim_otherwise_adjudicated() -> None:
+    """A paid CLP's CO-97 denies a line (its amount in the ``line_denial`` row); a denied CLP
+    (status 4), or a secondary's CLP that pays nothing of what it held (its OA-23 is the
+    prior payer's part, not its own pricing), is a denial of the claim."""
+    from types import SimpleNamespace
+
+    from practicesim.calibrate.remittance_ledger import _postings
+
+    paid = SimpleNamespace(status="1", paid_cents=7050, charge_cents=21000)
+    rows = _postings(paid, [("CO", "97", 3000), ("CO", "45", 6187), ("PR", "3", 3000),
+                            ("PR", "2", 1763)])
+    assert rows[0] == (lg.LINE_DENIAL, 3000, "CO", "97")
+    secondary = SimpleNamespace(status="2", paid_cents=0, charge_cents=21000)
+    rows = _postings(secondary, [("OA", "23", 19000), ("CO", "16", 2000)])
+    assert rows[0] == (lg.DENIAL, 0, "CO", "16")
+    denied = SimpleNamespace(status="4", paid_cents=0, charge_cents=21000)
+    assert _postings(denied, [("CO", "16", 12000), ("OA", "A7", 9000)])[0] == (
+        lg.DENIAL, 0, "CO", "16")

@@ -162,3 +162,52 @@ def test_the_835_writer_gives_a_denied_line_as_a_cas_of_the_paid_claim():
     assert first.adjustments[("CO", "97")] == 3000 and first.paid_cents == 7050
     assert (line.charge_cents, line.paid_cents, line.replaces) == (3000, 1488, True)
     assert line.adjustments == {("CO", "45"): 1140, ("PR", "2"): 372}
+
+
+def test_a_line_paid_while_a_payment_plan_runs_is_collected_by_its_last_instalment():
+    """Every patient balance goes on a two-month plan; lines won on appeal add their
+    coinsurance to balances whose instalments are already set: none is left open."""
+    run = _run({"calendar.horizon_days": 200,
+                "patient_collections.payment_plans": {"share": 1.0, "min_balance": 0,
+                                                      "months": 2, "default_rate": 0.0},
+                "patient_collections.pay_probability_per_statement": [0.0],
+                "patient_collections.statement_cycle_days": 15,
+                "patient_collections.small_balance_writeoff": 0,
+                "patient_collections.card_on_file": None})
+    claims = run.claims
+    lined = claims[(claims["denied_line"] >= 0)
+                   & (claims["first_adjudication_day"] < run.calendar.n_days - 80)]
+    assert len(lined) > 50
+    assert (lined["open_balance_cents"] == 0).all()
+
+
+def test_claims_with_a_secondary_or_only_non_covered_add_ons_are_denied_whole():
+    run = _run({"payers[commercial_a].non_covered": ["93000"],
+                "payers[commercial_b].secondary": {"commercial_a": 1.0},
+                "payers[commercial_b].denial": {"rate": 1.0, "reasons": {"97": 1.0}}})
+    claims = run.claims
+    decided = claims[claims["first_adjudication_day"] >= 0]
+    ekg = decided[(decided["payer"] == "commercial_a") & (decided["billed_payer"] == "commercial_a")
+                  & (decided["codes"] == "99213 93000")]
+    assert len(ekg) > 3 and (ekg["line_denial_reason"] == "").all()
+    assert (ekg["initial_denial_reason"] == "97").all()
+    secondary = decided[(decided["billed_payer"] == "commercial_b")
+                        & decided["codes"].str.contains(" ")]
+    assert len(secondary) > 3 and (secondary["line_denial_reason"] == "").all()
+
+
+def test_a_claim_whose_only_open_part_is_its_line_goes_on_as_a_denial_of_the_line():
+    from practicesim.state import state_from_run
+
+    run = _run({"billing.appeal_decision_days": 60.0, "calendar.horizon_days": 130})
+    claims = run.claims.set_index("claim")
+    line_only = claims[(claims["line_open_cents"] > 0)
+                       & (claims["line_open_cents"] == claims["open_balance_cents"])]
+    assert len(line_only) > 10
+    assert (line_only["open_reason"] == "in_denial_queue").all()
+    state = state_from_run(run).claims.set_index("claim")
+    carried = state.loc[line_only.index.astype(str)]
+    assert (carried["stage"] == "denied").all()
+    assert (carried["charge_cents"] == line_only["line_open_cents"].to_numpy()).all()
+    assert (carried["denial_reason"] == line_only["line_denial_reason"].astype(str)
+            .to_numpy()).all()

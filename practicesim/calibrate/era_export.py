@@ -158,7 +158,8 @@ def claim_payments(run: Run) -> list[ClaimPayment]:
     opened = ledger[kind == lg.OPENING].groupby("claim")["amount_cents"].sum()
     held = {**opened.to_dict(), **sent_on.to_dict()}
     line_held: dict[tuple[int, str], tuple[int, int]] = {}
-    """(claim, payer) -> (day, cents) of a line it denied and the practice worked (CO)."""
+    """(claim, payer) -> (day, cents) of a line it denied, group CO (its later payment, if
+    any, is a CLP of the line's charge)."""
     crossover = {p.name for p in run.scenario.payers if p.as_secondary.crossover}
     # rows without a CAS group on an insured claim are the practice's own postings (a patient
     # billed at self-pay terms after an eligibility denial, an underpayment it closed), not a

@@ -132,7 +132,10 @@ def claim_paths(ledger: pd.DataFrame) -> pd.DataFrame:
         "charge_day": charges.groupby("claim")["day"].min(),
         "charge_cents": charges.groupby("claim")["amount_cents"].sum(),
     })
+    # a line corrected after a line denial is sent after the first decision: not its
     sent = ledger.loc[kind == "submission", ["claim", "day"]]
+    lined = ledger.loc[kind == "line_denial"].groupby("claim")["day"].min()
+    sent = sent[~(sent["day"] >= sent["claim"].map(lined))]
     # the primary payer's remittances: rows in its name, and the patient responsibility it sent
     # on to a secondary (whose own payment, write-off and PR rows are left out here)
     primary = ledger["claim"].map(out["payer"]).astype(str)
@@ -150,10 +153,9 @@ def claim_paths(ledger: pd.DataFrame) -> pd.DataFrame:
     decided = pd.concat([out["paid_day"], out["denied_day"]], axis=1).min(axis=1)
     out["decided_day"] = decided
     # the submission the first decision answers: the last one sent before it (a claim the
-    # payer never answered was sent again; one sent the day of the decision, a line corrected
-    # after it, does not count), or the last one of a claim still waiting
+    # payer never answered was sent again), or the last one of a claim still waiting
     before = sent["claim"].map(decided)
-    out["submitted_day"] = sent[before.isna() | (sent["day"] < before)].groupby(
+    out["submitted_day"] = sent[before.isna() | (sent["day"] <= before)].groupby(
         "claim")["day"].max()
     out["first_denied"] = out["denied_day"].notna() & ~(out["paid_day"] < out["denied_day"])
     out["contractual_cents"] = total(kind == "contractual_adjustment")

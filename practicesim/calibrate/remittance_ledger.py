@@ -30,6 +30,8 @@ PREDETERMINATION = "25"
 """CLP02 status of a predetermination: pricing only, no payment (left out of the ledger)."""
 DENIED = "4"
 """CLP02 status of a denied claim."""
+PRIOR_PAYER = "23"
+"""CARC of a secondary's adjustment for what the prior payer settled."""
 
 
 def ledger(claims: pd.DataFrame, adjustments: pd.DataFrame, origin: dt.date,
@@ -89,10 +91,11 @@ def _postings(claim: Any, net: list[tuple[str, str, int]]) -> list[Posting] | st
     if reducing > claim.charge_cents:
         return "its payment and adjustments exceed its charge"
     # a claim the payer did not deny (CLP02 not 4) and otherwise adjudicated (paid, priced or
-    # left to the patient) had lines denied: line denials with their amounts; else the claim
-    # was denied
+    # left to the patient; a secondary's OA-23, what the prior payer settled, is not its own
+    # pricing) had lines denied: line denials with their amounts; else the claim was denied
     partly = str(claim.status) != DENIED and (paid > 0 or any(
-        c > 0 for k in (lg.CONTRACTUAL, lg.TRANSFER) for c, _, _ in by_kind[k]))
+        c > 0 for k in (lg.CONTRACTUAL, lg.TRANSFER) for c, _, r in by_kind[k]
+        if r != PRIOR_PAYER))
     postings: list[Posting] = [(lg.LINE_DENIAL, c, g, r) if partly else (lg.DENIAL, 0, g, r)
                                for c, g, r in by_kind[lg.DENIAL_WRITEOFF]]
     for kind in (lg.CONTRACTUAL, lg.TRANSFER, lg.DENIAL_WRITEOFF):

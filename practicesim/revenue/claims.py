@@ -186,6 +186,14 @@ class Claim:
     corrected or appealed (0 once decided, or if the line went to the patient)."""
 
     @property
+    def open_stage(self) -> str:
+        """Where it waits: its stage, but a denied line still worked once the patient's part
+        is settled (a claim the patient has paid up, its line in the billers' hands)."""
+        if self.stage == PATIENT and not self.patient_balance and self.line_open:
+            return DENIED
+        return self.stage
+
+    @property
     def held(self) -> int:
         """The part of ``balance`` owed by the primary after its remittance: an underpayment
         found and a denied line still being worked (cents)."""
@@ -390,7 +398,8 @@ class Accounts:
             np.where(is_open, 2, np.where(paid, 0, 1)), categories=["paid", "written_off", "open"])
         stages = Interned()
         df["open_reason"] = pd.Categorical.from_codes(
-            [stages[c.stage if c.balance else ""] for c in claims], categories=list(stages))
+            [stages[c.open_stage if c.balance else ""] for c in claims],
+            categories=list(stages))
         df["clean"] = ~(df["scrubber_caught"] | df["rejected"])
         codes = Interned()
         df["codes"] = pd.Categorical.from_codes(
@@ -414,7 +423,7 @@ _CLAIM_INTEGERS = (
     ("secondary_index", "secondary"), ("deposit_held_cents", "deposit_cents"),
     ("contracted_payment_cents", "contracted_cents"), ("underpaid_cents", "underpaid_cents"),
     ("underpayment_recovered_cents", "underpayment_recovered_cents"),
-    ("denied_line", "denied_line"),
+    ("denied_line", "denied_line"), ("line_open_cents", "line_open"),
 )
 _CLAIM_FLAGS = ("has_error", "scrubber_caught", "rejected", "vendor_coded", "vendor_reworked",
                "authorization_missing", "pended", "records_requested")

@@ -2,10 +2,13 @@
 
 On its first decision of a claim with add-on lines, a payer that denies it with a line-level
 CARC (``billing.line_level_reasons``: 4, 11, 96, 97, 151, 204 by default) denies one line
-instead, drawn with equal odds among the lines after the visit's main code, and pays the
-others in the same remittance. A claim of one line, a claim denied before, a reason whose
-rule is ``other_coverage`` (eligibility concerns the whole claim), or a claim whose patient
-paid the desk more than its other lines' charges is denied whole
+instead, drawn with equal odds among the lines after the visit's main code that the payer
+covers (one it does not cover is the patient's already, PR-49), and pays the others in the
+same remittance. A claim of one line (or no covered add-on), a claim denied before, a reason
+whose rule is ``other_coverage`` (eligibility concerns the whole claim), a claim whose
+patient paid the desk more than its other lines' charges, or a claim of a patient with
+secondary coverage (the line's cost sharing would need a second secondary claim, not
+modelled) is denied whole
 (``revenue/denials.py``). The ledger gets a ``line_denial`` row with the line's charge; then,
 by the reason's rule (``billing.denial_actions`` over the package defaults):
 
@@ -28,7 +31,8 @@ by the reason's rule (``billing.denial_actions`` over the package defaults):
 A paid line is priced alone: its allowed amount by the payer's contract, its cost sharing as
 for a claim without a copay (what is left of the patient's deductible, then coinsurance). The
 patient's part joins the claim's patient balance: billed at once when no statement cycle of
-the claim is running (its secondary, if any, is not billed again for it).
+the claim is running, else collected by it (a payment plan's last instalment takes what is
+left).
 """
 
 from __future__ import annotations
@@ -76,11 +80,16 @@ class LineDenials:
         claim."""
         scenario = self.ctx.scenario
         if (len(claim.lines) < 2 or claim.denials or claim.denied_line >= 0
-                or reason not in scenario.billing.line_level_reasons
+                or claim.secondary >= 0 or reason not in scenario.billing.line_level_reasons
                 or denial_rule(scenario, reason).action == "other_coverage"
                 or not self.ctx.coverage.covers(claim.provider, claim.payer, claim.service_day)):
             return False
-        line = 1 + min(int(claim.u[U_LINE] * (len(claim.lines) - 1)), len(claim.lines) - 2)
+        non_covered = scenario.payers[claim.payer].non_covered
+        covered = [i for i in range(1, len(claim.lines))
+                   if claim.lines[i].code not in non_covered]
+        if not covered:
+            return False
+        line = covered[min(int(claim.u[U_LINE] * len(covered)), len(covered) - 1)]
         if claim.balance < claim.lines[line].charge_cents:
             return False  # what the patient paid at the desk covers part of the line
         claim.denied_line = line
@@ -121,7 +130,7 @@ class LineDenials:
         if deadline < day:
             self._write_off(day, claim, TIMELY_FILING)
             return
-        if not claim.patient_balance and not _at_secondary(claim):
+        if not claim.patient_balance:
             claim.stage = DENIED
         minutes = self.ctx.scenario.billing.rework_minutes_per_denial.quantile(claim.u[U_REWORK])
         task = self.work.add(day, DENIAL, claim, deadline, self._work, minutes, action=action,
@@ -207,7 +216,7 @@ class LineDenials:
         accounts.reduce(day, claim, lg.PAYER_PAYMENT, paid)
         fee_rate = self.ctx.vendor.fee_rate(day, self.ctx.scenario.outsourcing, claim)
         self.ctx.finance.collected(day, paid, fee_rate)
-        if claim.patient_balance and not before and not _at_secondary(claim):
+        if claim.patient_balance and not before:
             self.to_patient(day, claim)
 
     def _write_off(self, day: int, claim: Claim, reason: str) -> None:
@@ -215,9 +224,3 @@ class LineDenials:
         owed, claim.line_open = claim.line_open, 0
         self.ctx.accounts.reduce(day, claim, lg.DENIAL_WRITEOFF, owed, "CO", reason)
 
-
-def _at_secondary(claim: Claim) -> bool:
-    """The claim's secondary has yet to decide on what the primary left to it (after the
-    primary's remittance, the balance is the patient's, the primary's held parts, and the
-    secondary's)."""
-    return claim.balance - claim.patient_balance - claim.held > 0

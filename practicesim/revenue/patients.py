@@ -141,8 +141,8 @@ class PatientCollections:
     def _plan(self, start: int, claim: Claim, plans: PaymentPlans, cycle: int,
               statement_cost: int) -> None:
         """The balance goes on a plan: ``months`` instalments one ``cycle`` apart from
-        ``start`` (each with a statement), the first taking the odd cents; at a default, the
-        rest is placed with the agency instead."""
+        ``start`` (each with a statement), the first taking the odd cents and the last what is
+        left; at a default, the rest is placed with the agency instead."""
         balance, months = claim.patient_balance, plans.months
         for k in range(months):
             when = start + k * cycle
@@ -150,6 +150,9 @@ class PatientCollections:
             self.work.expect_calls(when)
             if claim.u[U_INSTALMENTS + k] < plans.default_rate:
                 self._schedule(when, claim, PLACE)
+                return
+            if k == months - 1:  # the last takes what is left (a line paid since, too)
+                self._schedule(when, claim, PAY)
                 return
             share = balance // months + (balance % months if k == 0 else 0)
             self._schedule(when, claim, INSTALMENT, share)

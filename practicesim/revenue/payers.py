@@ -482,8 +482,7 @@ class Adjudication:
                 for part, name in zip(parts, ("copay", "deductible", "coinsurance"), strict=True)]
         if rule.up_to_own_allowed:
             primary = self.ctx.scenario.payers[claim.payer]
-            own = self.ctx.allowed(claim, claim.secondary, primary.non_covered,
-                                   claim.denied_line).allowed
+            own = self.ctx.allowed(claim, claim.secondary, primary.non_covered).allowed
             excess = sum(pays) - max(0, own - claim.paid_by_payer - claim.prior_paid_cents)
             for i in range(3):
                 cut = min(max(excess, 0), pays[i])

@@ -85,7 +85,7 @@ class Practice:
         self.lines = LineDenials(ctx, self.work, self.patients.bill)
         self.payers = Adjudication(ctx, self.work, self.lines, self._to_denials,
                                    self.patients.bill, self.submission.resend)
-        self.denials = DenialQueue(ctx, self.work, self.submission.resubmit, self.payers.pay,
+        self.denials = DenialQueue(ctx, self.work, self.submission.resubmit, self.payers.post,
                                    self.patients.bill)
         self.coding = CodingQueue(ctx, self.submission.prepare)
         self.charges = ChargeCapture(ctx, self.coding.receive, self.patients.self_pay)

@@ -206,10 +206,11 @@ def state_from_run(run: Any) -> PracticeState:
     Appointments still on the book include those whose cancellation, drawn in the first run,
     falls after its end (the new run draws their fate again, given no cancellation so far).
     Not carried over: visits whose charge was not yet entered. A claim whose only open part
-    is a line its payer denied (``revenue/lines.py``) goes on as a denied claim of that line's
-    charge (its allowed amount from the fee schedule's average ratio, and a copay may be taken
-    again on it); one whose patient still owes part of it goes on as a patient balance of the
-    whole open balance, the line included, as an open underpayment does.
+    is a line its payer denied (``revenue/lines.py``; with an open underpayment, if any) goes
+    on as a claim of that charge at the line's stage (denied, appealed, or corrected and at the
+    payer), priced as a claim (its allowed amount from the fee schedule's average ratio, and a
+    copay may be taken on it); one whose patient still owes part of it goes on as a patient
+    balance of the whole open balance, the line included, as an open underpayment does.
     """
     cal = run.calendar
     n = cal.n_days
@@ -243,7 +244,8 @@ def state_from_run(run: Any) -> PracticeState:
 
     # a claim whose open balance is a denied line still worked goes on as a denied claim of
     # that line's charge (what the patient paid for the other lines is not carried over)
-    line_only = (claims["line_open_cents"] == claims["open_balance_cents"]).to_numpy()
+    line_only = ((claims["line_open_cents"] > 0)
+                 & (claims["held_cents"] == claims["open_balance_cents"])).to_numpy()
     charge = np.where(line_only, claims["open_balance_cents"], claims["charge_cents"]) / 100
     medicare = np.where(line_only, np.nan, claims["medicare_allowed_cents"] / 100)
     table = pd.DataFrame({

@@ -242,3 +242,24 @@ def test_billers_leave_on_a_dated_change_and_the_queues_grow():
         for day in range(p.ctx.n_days):
             p.day(day)
     assert sum(leave.work.pending) > 5 * max(1, sum(stay.work.pending))
+
+
+def test_a_won_appeals_payment_is_a_posting_exception_like_any_remittance():
+    """The payer pays after an appeal; its remittance, the claim's posting exception (its own
+    draw under the rate), waits for a biller like a first one."""
+    from practicesim import ledger as lg
+    from practicesim.revenue.claims import U_POSTING_EXCEPTION
+
+    p, day = office({"billing.posting_exception_rate": 0.5,
+                     "billing.work_minutes.posting_exception": 30.0})
+    c = claim(p, 1)
+    u = list(c.u)
+    u[U_POSTING_EXCEPTION] = 0.1
+    c.u = u
+    p.denials.appeals[day].append((c, True, 0, "50"))
+    p.denials.on_day(day)
+    assert p.work.pending[wq.POSTING] == 1 and c.paid_by_payer == 0
+    p.work.on_day(day)
+    assert p.work.pending[wq.POSTING] == 0 and c.paid_by_payer > 0
+    rows = p.ctx.accounts.book.frame()
+    assert (rows.loc[rows["kind"] == lg.PAYER_PAYMENT, "day"] == day).all()

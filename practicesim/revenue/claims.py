@@ -188,8 +188,8 @@ class Claim:
     @property
     def open_stage(self) -> str:
         """Where it waits: its stage, but a denied line still worked once the patient's part
-        is settled (a claim the patient has paid up, its line in the billers' hands)."""
-        if self.stage == PATIENT and not self.patient_balance and self.line_open:
+        is settled (paid, or given up by the agency: the line is in the billers' hands)."""
+        if self.stage in (PATIENT, AGENCY) and not self.patient_balance and self.line_open:
             return DENIED
         return self.stage
 
@@ -423,7 +423,7 @@ _CLAIM_INTEGERS = (
     ("secondary_index", "secondary"), ("deposit_held_cents", "deposit_cents"),
     ("contracted_payment_cents", "contracted_cents"), ("underpaid_cents", "underpaid_cents"),
     ("underpayment_recovered_cents", "underpayment_recovered_cents"),
-    ("denied_line", "denied_line"), ("line_open_cents", "line_open"),
+    ("denied_line", "denied_line"), ("line_open_cents", "line_open"), ("held_cents", "held"),
 )
 _CLAIM_FLAGS = ("has_error", "scrubber_caught", "rejected", "vendor_coded", "vendor_reworked",
                "authorization_missing", "pended", "records_requested")

@@ -29,7 +29,8 @@ by the reason's rule (``billing.denial_actions`` over the package defaults):
   correction).
 
 A paid line is priced alone: its allowed amount by the payer's contract, its cost sharing as
-for a claim without a copay (what is left of the patient's deductible, then coinsurance). The
+for a claim without a copay (what is left of the patient's deductible, then coinsurance), and
+posted at once (not a posting exception). The
 patient's part joins the claim's patient balance: billed at once when no statement cycle of
 the claim is running, else collected by it (a payment plan's last instalment takes what is
 left).
@@ -46,6 +47,8 @@ from practicesim.context import day_buckets
 from practicesim.contracts import Allowed, allowed
 from practicesim.encounter import Line
 from practicesim.revenue.claims import (
+    APPEAL,
+    AT_PAYER,
     DENIED,
     U_LINE,
     U_LINE_DAYS,
@@ -164,6 +167,8 @@ class LineDenials:
         payer = scenario.payers[claim.payer]
         rule = denial_rule(scenario, task.reason)
         u = claim.u
+        if not claim.patient_balance:
+            claim.stage = APPEAL if task.action == "appeal" else AT_PAYER
         if task.action == "appeal":
             days = max(1, math.ceil(scenario.billing.appeal_decision_days.quantile(
                 u[U_LINE_DAYS])))

@@ -9,8 +9,9 @@ remittance left it: a self-pay visit is asked for at the desk), the card is char
 every ``statement_cycle_days``, the first the day after adjudication. After statement *i* the
 patient pays the whole balance with probability ``pay_probability_per_statement[i]``, on a day
 drawn uniformly within the cycle. A balance of at least ``payment_plans.min_balance`` unpaid
-after the first statement goes on a payment plan with its ``share``: equal monthly instalments,
-each missed (a default) with ``default_rate``, the rest then placed with the agency. A balance
+after the first statement goes on a payment plan with its ``share``: equal monthly instalments
+(the last takes what is left), each missed (a default) with ``default_rate``, the rest then
+placed with the agency. A balance
 unpaid after the last statement (or a defaulted plan) goes to the agency, which recovers it
 after ``agency_days`` with ``agency_recovery_rate`` (keeping ``agency_fee_rate`` of it as its
 fee, a cost); otherwise it is written off as bad debt then. The whole path is drawn from the

@@ -31,8 +31,9 @@ practice's status inquiry ``billing.follow_up_days`` later (a status check in th
 queues, ``revenue/work.py``) and is sent again when the check is worked (a claim still
 unanswered past its timely-filing limit is then denied CO-29); a claim the payer answers later
 than that is checked too, every ``follow_up_days`` until it does, at no other effect. A paid
-remittance is posted by hand with ``billing.posting_exception_rate`` (when a biller works it),
-and a secondary claim that is not a crossover goes out when a biller sends it. A first
+remittance (a won appeal's too) is posted by hand with ``billing.posting_exception_rate``
+(when a biller works it), and a secondary claim that is not a crossover goes out when a biller
+sends it. A first
 submission the payer pends (``pend.rate``) is decided ``pend.days`` after its lag; one held for
 the medical records (``pend.records_share``) gets a request after the lag, a biller sends them
 (a records request in the billers' queues) and the payer decides ``pend.days`` later; records
@@ -240,10 +241,8 @@ class Adjudication:
                 reason = ""
             if reason:
                 self._deny(day, claim, reason)
-            elif claim.u[U_POSTING_EXCEPTION] < self.ctx.scenario.billing.posting_exception_rate:
-                self.work.add(day, POSTING, claim, day, self._posted)
             else:
-                self.pay(day, claim)
+                self.post(day, claim)
             if claim.first_adjudication_day < 0:
                 claim.first_adjudication_day = day
         self.due[day] = []
@@ -264,6 +263,14 @@ class Adjudication:
                 self.work.cancel(task)
                 self._close_underpayment(day, claim, False)
         self.underpayments[day] = []
+
+    def post(self, day: int, claim: Claim) -> None:
+        """The payer's paid remittance arrives on ``day`` (a first decision, a corrected claim,
+        or a won appeal): posted at once, or by a biller when it is a posting exception."""
+        if claim.u[U_POSTING_EXCEPTION] < self.ctx.scenario.billing.posting_exception_rate:
+            self.work.add(day, POSTING, claim, day, self._posted)
+        else:
+            self.pay(day, claim)
 
     def _deny(self, day: int, claim: Claim, reason: str) -> None:
         """The payer denies the claim on ``day`` with CARC ``reason``."""

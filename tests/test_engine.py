@@ -89,7 +89,7 @@ def _short_of(reason: str) -> pytest.MarkDecorator:
     ("initial_denial_rate", 0.05, 0.12),
     ("denied_dollars_recovered_pct", 0.35, 0.65),
     pytest.param("net_collection_rate", 0.95, 0.99, marks=_short_of(
-        "93.5-93.6% (seeds 1-4): denial write-offs 2.2-2.4% and bad debt 3.3-3.4% of net revenue; "
+        "93.5% (seeds 1-4): denial write-offs 2.2-2.4% and bad debt 3.3-3.4% of net revenue; "
         "Dunn et al. 2021 put revenue lost to billing problems near 5% at this payer mix")),
     pytest.param("bad_debt_pct", 0.01, 0.03, marks=_short_of(
         "3.3-3.4% (seeds 1-4): self-pay is about half of it")),

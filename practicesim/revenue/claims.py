@@ -34,6 +34,9 @@ PATIENT = "patient_balance"
 AGENCY = "at_collection_agency"
 CLOSED = "closed"
 
+TIMELY_FILING = "29"
+"""CARC 29: the time limit for filing has expired (a claim, or its correction, sent late)."""
+
 
 # A claim's own uniform draws (``Claim.u``), keyed by its visit's identity (``Streams.keyed``,
 # purpose "claim") when its charge is entered: what happens to one claim, or how visits before

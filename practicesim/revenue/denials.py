@@ -32,7 +32,6 @@ appeal success rate (at the first level).
 
 from __future__ import annotations
 
-import heapq
 import math
 from collections.abc import Callable
 
@@ -42,6 +41,7 @@ from practicesim.contracts import rebilled_lines
 from practicesim.revenue.claims import (
     APPEAL,
     DENIED,
+    TIMELY_FILING,
     U_APPEALS,
     U_LEVELS,
     U_OTHER_COVERAGE,
@@ -49,7 +49,7 @@ from practicesim.revenue.claims import (
     Claim,
 )
 from practicesim.revenue.context import RevenueContext
-from practicesim.revenue.work import DENIAL, Task, WorkQueues
+from practicesim.revenue.work import DENIAL, Deadlines, Task, WorkQueues
 from practicesim.scenario import DenialRule, Scenario
 
 
@@ -93,10 +93,9 @@ class DenialQueue:
         self.resubmit = resubmit
         self.pay = pay
         self.to_patient = to_patient
-        self.deadlines: list[tuple[int, int, Task]] = []
+        self.deadlines = Deadlines(work)
         self.appeals: list[list[tuple[Claim, bool, int, str]]] = day_buckets(ctx.n_days)
         """Per day: appeals decided that day (claim, won?, level, denial reason)."""
-        self._seq = 0
         self.appeal_days = ctx.scenario.billing.appeal_decision_days
 
     @property
@@ -122,7 +121,8 @@ class DenialQueue:
         else:
             deadline = self.ctx.filing_limit(claim)
         if action == "write_off" or deadline < day:
-            self._write_off(day, claim, reason if action in ("appeal", "write_off") else "29")
+            late = reason if action in ("appeal", "write_off") else TIMELY_FILING
+            self._write_off(day, claim, late)
             return
         self._queue(day, claim, deadline, minutes, action, reason, 0)
 
@@ -131,8 +131,7 @@ class DenialQueue:
         claim.stage = DENIED
         task = self.work.add(day, DENIAL, claim, deadline, self._work, minutes,
                              action=action, reason=reason, level=level)
-        self._seq += 1
-        heapq.heappush(self.deadlines, (deadline, self._seq, task))
+        self.deadlines.add(task)
 
     def _write_off(self, day: int, claim: Claim, reason: str) -> None:
         self.ctx.accounts.reduce(day, claim, lg.DENIAL_WRITEOFF, claim.balance, "CO", reason)
@@ -277,11 +276,5 @@ class DenialQueue:
             self.to_patient(day, claim)
 
     def _expire(self, day: int) -> None:
-        deadlines = self.deadlines
-        while deadlines and deadlines[0][0] < day:
-            task = heapq.heappop(deadlines)[2]
-            if task.done:
-                continue
-            self.work.cancel(task)
-            self._write_off(day, task.claim,
-                            task.reason if task.action == "appeal" else "29")
+        for task, reason in self.deadlines.expired(day):
+            self._write_off(day, task.claim, reason)

@@ -38,7 +38,6 @@ left).
 
 from __future__ import annotations
 
-import heapq
 import math
 from collections.abc import Callable
 
@@ -50,6 +49,7 @@ from practicesim.revenue.claims import (
     APPEAL,
     AT_PAYER,
     DENIED,
+    TIMELY_FILING,
     U_LINE,
     U_LINE_DAYS,
     U_LINE_POSTING,
@@ -59,9 +59,7 @@ from practicesim.revenue.claims import (
 )
 from practicesim.revenue.context import RevenueContext
 from practicesim.revenue.denials import denial_rule
-from practicesim.revenue.work import DENIAL, Task, WorkQueues
-
-TIMELY_FILING = "29"
+from practicesim.revenue.work import DENIAL, Deadlines, Task, WorkQueues
 
 
 class LineDenials:
@@ -74,8 +72,7 @@ class LineDenials:
         self.to_patient = to_patient
         self.decisions: list[list[tuple[Claim, bool]]] = day_buckets(ctx.n_days)
         """Per day: corrected or appealed lines decided that day (claim, paid?)."""
-        self.deadlines: list[tuple[int, int, Task]] = []
-        self._seq = 0
+        self.deadlines = Deadlines(work)
 
     def splits(self, day: int, claim: Claim, reason: str) -> bool:
         """Whether the payer's denial of ``claim`` with ``reason`` on ``day`` denies one line
@@ -138,8 +135,7 @@ class LineDenials:
         minutes = self.ctx.scenario.billing.rework_minutes_per_denial.quantile(claim.u[U_REWORK])
         task = self.work.add(day, DENIAL, claim, deadline, self._work, minutes, action=action,
                              reason=reason)
-        self._seq += 1
-        heapq.heappush(self.deadlines, (deadline, self._seq, task))
+        self.deadlines.add(task)
 
     def on_day(self, day: int) -> None:
         """Lines decided today are paid or written off; lines past their deadlines unworked
@@ -150,14 +146,8 @@ class LineDenials:
             else:
                 self._write_off(day, claim, claim.line_denial_reason)
         self.decisions[day] = []
-        deadlines = self.deadlines
-        while deadlines and deadlines[0][0] < day:
-            task = heapq.heappop(deadlines)[2]
-            if task.done:
-                continue
-            self.work.cancel(task)
-            self._write_off(day, task.claim,
-                            task.reason if task.action == "appeal" else TIMELY_FILING)
+        for task, reason in self.deadlines.expired(day):
+            self._write_off(day, task.claim, reason)
 
     def _work(self, day: int, task: Task) -> None:
         """A biller (or the vendor) corrects or appeals the line on ``day``: its decision day

@@ -52,6 +52,7 @@ from practicesim.context import day_buckets
 from practicesim.revenue.claims import (
     AT_PAYER,
     AT_SECONDARY,
+    TIMELY_FILING,
     U_DENY,
     U_NO_RESPONSE,
     U_PEND,
@@ -83,7 +84,6 @@ from practicesim.revenue.work import (
 )
 from practicesim.scenario.payers import Payer
 
-TIMELY_FILING = "29"
 RECORDS_MISSING = "252"
 """CARC of a pended claim whose records did not reach the payer by its deadline (an
 attachment or other documentation is required to adjudicate the claim)."""

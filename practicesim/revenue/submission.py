@@ -23,6 +23,7 @@ from practicesim.context import day_buckets
 from practicesim.finance import cents
 from practicesim.revenue.claims import (
     HELD,
+    TIMELY_FILING,
     U_CATCH,
     U_ERROR,
     U_REJECT,
@@ -122,10 +123,11 @@ class Submission:
         if day > self.ctx.filing_limit(claim):
             claim.denials += 1
             if not claim.initial_denial_reason and claim.denials == 1:
-                claim.initial_denial_reason = "29"
+                claim.initial_denial_reason = TIMELY_FILING
                 claim.first_adjudication_day = day
-            accounts.event(day, claim, lg.DENIAL, "CO", "29")
-            accounts.reduce(day, claim, lg.DENIAL_WRITEOFF, claim.balance, "CO", "29")
+            accounts.event(day, claim, lg.DENIAL, "CO", TIMELY_FILING)
+            accounts.reduce(day, claim, lg.DENIAL_WRITEOFF, claim.balance, "CO",
+                            TIMELY_FILING)
             self.ctx.settle_deposit(day, claim)
             return
         self.to_payer(day, claim)

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from practicesim.revenue.claims import Claim
+from practicesim.revenue.claims import TIMELY_FILING, Claim
 from practicesim.revenue.context import RevenueContext
 
 CHARGE_EDIT, POSTING, SECONDARY, STATUS_CHECK, DENIAL, UNDERPAYMENT, RECORDS = range(7)
@@ -218,3 +218,32 @@ def _first(queues: list[list[tuple[float, int, Task]]]) -> list[tuple[float, int
         if queue and (best is None or queue[0][:2] < best[0][:2]):
             best = queue
     return best
+
+
+class Deadlines:
+    """Queued rework items (denials, denied lines) by their deadline, to write off those still
+    unworked after it."""
+
+    def __init__(self, work: WorkQueues) -> None:
+        self.work = work
+        self._heap: list[tuple[int, int, Task]] = []
+        self._seq = 0
+
+    def add(self, task: Task) -> None:
+        """Watch ``task`` until its ``deadline``."""
+        self._seq += 1
+        heapq.heappush(self._heap, (task.deadline, self._seq, task))
+
+    def expired(self, day: int) -> list[tuple[Task, str]]:
+        """Items still unworked after their deadline, before ``day``, taken out of the queues,
+        each with the CARC of its write-off: an appeal's own reason, else timely filing
+        (29)."""
+        out = []
+        heap = self._heap
+        while heap and heap[0][0] < day:
+            task = heapq.heappop(heap)[2]
+            if task.done:
+                continue
+            self.work.cancel(task)
+            out.append((task, task.reason if task.action == "appeal" else TIMELY_FILING))
+        return out

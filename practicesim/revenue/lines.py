@@ -74,8 +74,8 @@ class LineDenials:
         """Per day: corrected or appealed lines decided that day (claim, paid?)."""
         self.deadlines = Deadlines(work)
 
-    def splits(self, day: int, claim: Claim, reason: str) -> bool:
-        """Whether the payer's denial of ``claim`` with ``reason`` on ``day`` denies one line
+    def splits(self, claim: Claim, reason: str) -> bool:
+        """Whether the payer's denial of ``claim`` with ``reason`` denies one line
         (then recorded on the claim: ``denied_line``, ``line_denial_reason``) rather than the
         claim."""
         scenario = self.ctx.scenario

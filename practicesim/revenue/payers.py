@@ -237,7 +237,7 @@ class Adjudication:
         self.records_due[day] = []
         for claim in self.due[day]:
             reason = self._denial_reason(claim, claim.denials == 0)
-            if reason and self.lines.splits(day, claim, reason):
+            if reason and self.lines.splits(claim, reason):
                 reason = ""
             if reason:
                 self._deny(day, claim, reason)

@@ -71,12 +71,42 @@ def rebilled_lines(scenario: Scenario, payer: Payer, lines: tuple[Line, ...]
     return tuple(out)
 
 
+_MEMO_PAYERS = 64
+"""Payer objects ``allowed`` keeps results for (a run uses a handful; a sweep's runs each their
+own, so the memo is emptied when it holds more)."""
+_memo: dict[int, tuple[Payer, dict[tuple[bool, tuple[Line, ...]], Allowed]]] = {}
+"""``id(payer)`` -> (the payer, its results by (npp, lines)): a claim's allowed amount is asked
+for at the desk and again at the remittance."""
+
+
 def allowed(payer: Payer, npp: bool, lines: tuple[Line, ...], charge_cents: int,
             medicare_cents: int, skip: Collection[str] = ()) -> Allowed:
     """The payer's allowed amount for a claim's ``lines`` (see the module's rules); ``npp``: its
     provider bills as a nurse practitioner or physician assistant; lines of the codes in
     ``skip`` are left out (a secondary's allowed amount for the lines its primary covered).
-    Without lines: one cost-shared line of ``charge_cents`` with ``medicare_cents``."""
+    Without lines: one cost-shared line of ``charge_cents`` with ``medicare_cents``.
+
+    With lines and nothing to skip the result depends on the payer, ``npp`` and the lines
+    alone, and is remembered per payer object (scenarios are frozen, so a payer's terms never
+    change under the same object)."""
+    if skip or not lines:
+        return _allowed(payer, npp, lines, charge_cents, medicare_cents, skip)
+    entry = _memo.get(id(payer))
+    if entry is None or entry[0] is not payer:
+        if len(_memo) >= _MEMO_PAYERS:
+            _memo.clear()
+        entry = _memo[id(payer)] = (payer, {})
+    results = entry[1]
+    key = (npp, lines)
+    result = results.get(key)
+    if result is None:
+        result = results[key] = _allowed(payer, npp, lines, charge_cents, medicare_cents, skip)
+    return result
+
+
+def _allowed(payer: Payer, npp: bool, lines: tuple[Line, ...], charge_cents: int,
+             medicare_cents: int, skip: Collection[str]) -> Allowed:
+    """``allowed`` computed line by line."""
     factor = payer.allowed_pct_of_medicare * (payer.npp_pct if npp else 1.0)
     if not lines:
         amount = min(charge_cents, round(medicare_cents * factor))

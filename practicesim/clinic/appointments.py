@@ -203,7 +203,9 @@ class Scheduler:
         u_cancel, u_late, u_noshow, u_remind, u_when = draws[:R_CHECK]
         reminded = lead >= 2 and u_remind < rules.no_shows.reminder_share
         cancel_rate = rules.scheduling.early_cancel_rate
-        elapsed = max(0, min(lead - 1, first_cancel_day - day - 1))
+        elapsed = first_cancel_day - day - 1
+        elapsed = lead - 1 if lead - 1 < elapsed else elapsed
+        elapsed = elapsed if elapsed > 0 else 0
         remaining = lead - 1 - elapsed
         if elapsed:
             cancel_rate = (cancel_rate * remaining / (lead - 1 - cancel_rate * elapsed)
@@ -254,7 +256,7 @@ class Scheduler:
         cancelled before)."""
         office = self.ctx.scenario.front_office
         checked = lead >= 2 and not self_pay and drawn < office.eligibility_check_share
-        due = max(day, when - 2)
+        due = when - 2 if when - 2 > day else day
         if 0 <= cancel_day <= due:
             return False
         cost = (office.eligibility_check_cost if checked else 0.0) + (

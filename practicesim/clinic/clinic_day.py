@@ -50,11 +50,20 @@ from practicesim.scenario import Payer, Scenario
 @dataclass(slots=True)
 class Pricing:
     """Per visit type: cumulative code shares and each code's line; per payer, the lines it
-    has billed in place of others (``payers[].substitutes``)."""
+    has billed in place of others (``payers[].substitutes``); and the desk's terms, all of one
+    scenario."""
 
     codes: list[list[list[tuple[float, Line]]]]
     add_ons: list[list[list[tuple[float, Line]]]]
     substitutes: list[dict[Line, Line]]
+    supply_cents: list[list[int]]
+    """Per visit type: its supplies, paid on the day of the visit (cents)."""
+    secondary_share: list[float]
+    """Per payer: the share of its patients with secondary coverage."""
+    estimate: bool
+    """The desk asks for a deposit on the estimated responsibility (``point_of_service``)."""
+    deposit_rate: float
+    """The share of visits whose deposit is paid (no more than pay their copay)."""
 
     @property
     def max_add_ons(self) -> int:
@@ -81,7 +90,13 @@ class Pricing:
                                       item.code)
                         for item in billed if item.code in payer.substitutes}
                        for payer in scenario.payers]
-        return cls(codes, add_ons, substitutes)
+        rules = scenario.patient_collections
+        return cls(codes, add_ons, substitutes,
+                   [[cents(vt.supply_cost) for vt in line.visit_types]
+                    for line in scenario.service_lines],
+                   [sum(payer.secondary.values()) for payer in scenario.payers],
+                   rules.point_of_service == "estimate",
+                   min(rules.estimate_collection_rate, rules.desk_collection_rate))
 
 
 def _main_code(cumulative: list[tuple[float, Line]], u: float) -> Line:
@@ -130,6 +145,8 @@ class Clinic:
         self.completed = [0] * ctx.n_days
         self._scenario: Scenario | None = None
         self.authorizations = scheduler.authorizations
+        self.npp = [seat.npp for seat in ctx.seats]
+        """Per provider: bills as a nurse practitioner or physician assistant."""
 
     def _refresh(self) -> None:
         if self._scenario is not self.ctx.scenario:
@@ -172,17 +189,17 @@ class Clinic:
                for a in kept]
         who += [(-1, patient, line, vtype, key) for _, line, vtype, patient, key in walk_ins]
         block = self.ctx.streams.keyed("visit", [w[4] for w in who], self.width)
-        times = self._times(block, who)
+        punctuality, check_in, rooming, provider, checkout = self._times(block, who)
         patients = flow.DayPatients()
         for i, a in enumerate(kept):
             appt = table[a]
-            patients.add(appt.time + times[0][i], appt.provider, float(appt.session_start),
-                         *(column[i] for column in times[1:]))
+            patients.add(appt.time + punctuality[i], appt.provider, float(appt.session_start),
+                         check_in[i], rooming[i], provider[i], checkout[i])
         for i, (minute, _, _, patient, _) in enumerate(walk_ins, start=len(kept)):
             eligible = tuple(p for p in range(self.book.n_providers)
                              if self.ctx.coverage.covers(p, self.panel.payer[patient], day))
-            patients.add(minute, flow.WALK_IN, 0.0, *(column[i] for column in times[1:]),
-                         eligible)
+            patients.add(minute, flow.WALK_IN, 0.0, check_in[i], rooming[i], provider[i],
+                         checkout[i], eligible)
         return patients, who, block.tolist()
 
     def _times(self, u: np.ndarray, who: list[tuple[int, int, int, int, int]]
@@ -244,37 +261,42 @@ class Clinic:
         """The visit's bill: codes drawn and priced, the desk's copay collected or not (``u``:
         the visit's uniforms; ``own``: the patient's deductible-plan, care-elsewhere and
         financial-assistance uniforms)."""
-        billed = [_main_code(self.pricing.codes[line][vtype], u[V_CODES])]
-        for k, (probability, item) in enumerate(self.pricing.add_ons[line][vtype]):
+        pricing = self.pricing
+        billed = [_main_code(pricing.codes[line][vtype], u[V_CODES])]
+        for k, (probability, item) in enumerate(pricing.add_ons[line][vtype]):
             if u[V_CODES + 1 + k] < probability:
                 billed.append(item)
-        substitutes = self.pricing.substitutes[payer]
+        substitutes = pricing.substitutes[payer]
         if substitutes:
             billed = [substitutes.get(item, item) for item in billed]
         lines = tuple(billed)
-        charge = sum(item.charge_cents for item in lines)
-        medicare = sum(item.medicare_cents for item in lines)
-        terms = self.ctx.scenario.payers[payer]
-        rules = self.ctx.scenario.patient_collections
-        desk_rate = rules.desk_collection_rate
+        charge = medicare = 0
+        for item in lines:
+            charge += item.charge_cents
+            medicare += item.medicare_cents
+        scenario = self.ctx.scenario
+        terms = scenario.payers[payer]
+        rules = scenario.patient_collections
         assistance = terms.financial_assistance
         assisted = assistance is not None and own[2] < assistance.share
         if terms.kind == "self_pay":
             discount = assistance.discount if assisted else terms.self_pay_discount
             due, deposit = charge - round(charge * discount), 0
-            if rules.self_pay_desk_rate is not None:
-                desk_rate = rules.self_pay_desk_rate
+            desk_rate = rules.desk_collection_rate if rules.self_pay_desk_rate is None else (
+                rules.self_pay_desk_rate)
         else:
-            contract = allowed(terms, self.ctx.seats[provider].npp, lines, charge, medicare)
-            due, deposit = self._desk_ask(day, patient, terms, contract, own[:2])
-        collected = due if u[V_DESK] < desk_rate else 0
-        if u[V_DESK] >= min(rules.estimate_collection_rate, rules.desk_collection_rate):
+            contract = allowed(terms, self.npp[provider], lines, charge, medicare)
+            due, deposit = self._desk_ask(day, patient, payer, terms, contract, own)
+            desk_rate = rules.desk_collection_rate
+        desk = u[V_DESK]
+        collected = due if desk < desk_rate else 0
+        if deposit and desk >= pricing.deposit_rate:
             deposit = 0
         if collected + deposit:
             self.ctx.finance.collected(day, collected + deposit)
-        visit_type = self.ctx.scenario.service_lines[line].visit_types[vtype]
-        if visit_type.supply_cost:
-            self.ctx.finance.add(day, "supplies", cents(visit_type.supply_cost))
+        supplies = pricing.supply_cents[line][vtype]
+        if supplies:
+            self.ctx.finance.add(day, "supplies", supplies)
         missing = (self.authorizations.needed(line, vtype, payer) and u[V_AUTHORIZATION]
                    < self.authorizations.terms(line, vtype).missing_rate)
         return Encounter(visit=visit, patient=patient, payer=payer, provider=provider,
@@ -284,27 +306,28 @@ class Clinic:
                          plan_u=own[0], elsewhere_u=own[1], deposit_cents=deposit,
                          assisted=assisted, lines=lines)
 
-    def _desk_ask(self, day: int, patient: int, terms: Payer, contract: Allowed,
-                  plan: tuple[float, float]) -> tuple[int, int]:
+    def _desk_ask(self, day: int, patient: int, payer: int, terms: Payer, contract: Allowed,
+                  own: tuple[float, float, float]) -> tuple[int, int]:
         """What the desk asks an insured patient for (cents): the copay of the patient's plan
         (none on a preventive visit its plan covers without cost sharing), and under
         ``point_of_service: estimate`` a deposit for the rest of its estimated responsibility
         (the charges of the codes the payer does not cover; what is left of its deductible
         today, then coinsurance of the cost-shared part, unless the patient has secondary
-        coverage, which pays that part)."""
+        coverage, which pays that part). ``own``: the patient's uniforms, as for ``_bill``."""
         sharing = terms.cost_sharing
-        on_plan = is_on_plan(sharing.deductible_plan, plan[0])
-        rule = sharing.deductible_plan if on_plan else sharing
+        plan = sharing.deductible_plan
+        on_plan = is_on_plan(plan, own[0])
+        rule = plan if on_plan else sharing
         copay = desk_copay_cents(rule.copay, contract.cost_shared) if contract.copay_due else 0
-        if self.ctx.scenario.patient_collections.point_of_service != "estimate":
+        if not self.pricing.estimate:
             return copay, 0
-        if self.panel.coverage[patient] < sum(terms.secondary.values()):
+        if self.panel.coverage[patient] < self.pricing.secondary_share[payer]:
             return copay, contract.non_covered
         rest = contract.cost_shared - copay
         deductible = 0
         if on_plan:
-            deductible = min(rest, self.deductibles.remaining(
-                sharing.deductible_plan, patient, day, plan[1]))
+            left = self.deductibles.remaining(plan, patient, day, own[1])
+            deductible = rest if rest < left else left
         return copay, contract.non_covered + deductible + round(
             (rest - deductible) * rule.coinsurance)
 

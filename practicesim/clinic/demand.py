@@ -18,6 +18,7 @@ the panels differ in size (``u x panel size``).
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -54,6 +55,8 @@ class PatientPanel:
     def __init__(self, scenario: Scenario, size: int, rng: np.random.Generator,
                  streams: Streams) -> None:
         self.shares = _payer_shares(scenario)
+        self.cumulative: list[float] = np.cumsum(self.shares).tolist()
+        """The payers' cumulative shares, in order."""
         self.payer: list[int] = rng.choice(len(self.shares), size=size, p=self.shares).tolist()
         keys = identities("panel", (), np.arange(size))
         self.coverage: list[float] = streams.keyed("coverage", keys, 1)[:, 0].tolist()
@@ -63,7 +66,7 @@ class PatientPanel:
 
     def add(self, u: float, u_coverage: float, key: int) -> int:
         """A new patient whose payer is drawn from the mix with uniform ``u``."""
-        payer = int(np.searchsorted(np.cumsum(self.shares), u, side="right"))
+        payer = bisect.bisect_right(self.cumulative, u)
         return self.add_with(min(payer, len(self.shares) - 1), u_coverage, key)
 
     def add_with(self, payer: int, u_coverage: float, key: int) -> int:
@@ -155,6 +158,8 @@ class DemandModel:
             visit_type = _type_choices(self.ctx.scenario, line)[False][0][0]
             for hour, (u_count,) in zip(hours, u_counts.tolist(), strict=True):
                 count = poisson_quantile(u_count, demand.walk_ins_per_hour[hour] * share)
+                if count == 0:
+                    continue
                 keys = identities(namespace, (day, hour), np.arange(count))
                 for (minute, u_patient), key in zip(
                         streams.keyed("walk_in", keys, 2).tolist(), keys.tolist(), strict=True):

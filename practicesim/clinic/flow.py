@@ -197,9 +197,13 @@ def session_stats(flow: DayFlow, sessions: list[list[tuple[float, float]]]) -> l
         stats = [SessionStats(p, a, b, 0.0, 0.0, 0.0, 0) for a, b in provider_sessions]
         starts = [a for a, _ in provider_sessions]
         for s, e in by_provider[p]:
-            st = stats[max(0, bisect.bisect_right(starts, s) - 1)]
-            st.busy += max(0.0, min(e, st.end) - max(s, st.start))
-            st.overtime = max(st.overtime, e - st.end)
+            k = bisect.bisect_right(starts, s) - 1
+            st = stats[k if k > 0 else 0]
+            inside = (st.end if st.end < e else e) - (st.start if st.start > s else s)
+            if inside > 0.0:
+                st.busy += inside
+            if e - st.end > st.overtime:
+                st.overtime = e - st.end
             st.patients += 1
         for st in stats:
             st.idle = (st.end - st.start) - st.busy

@@ -38,7 +38,7 @@ from practicesim.revenue.payers import pick
 class ChargeCapture:
     """Turns completed visits into posted charges after the charge lag."""
 
-    def __init__(self, ctx: RevenueContext, to_coding: Callable[[int, Claim], None],
+    def __init__(self, ctx: RevenueContext, to_coding: Callable[[int, Claim, float], None],
                  to_self_pay: Callable[[int, Claim, int], None]) -> None:
         self.ctx = ctx
         self.to_coding = to_coding
@@ -79,11 +79,12 @@ class ChargeCapture:
             return
         draws = self.ctx.streams.keyed("claim", [claim.key for claim in due], CLAIM_DRAWS)
         lags = self._first_lags(due, draws[:, U_FIRST_LAG]).tolist()
-        postings = self.ctx.scenario.billing.posting_lag_days.quantiles(
-            draws[:, U_FIRST_POSTING]).tolist()
+        billing = self.ctx.scenario.billing
+        postings = billing.posting_lag_days.quantiles(draws[:, U_FIRST_POSTING]).tolist()
+        coding = billing.coding_minutes_per_claim.quantiles(draws[:, U_CODING]).tolist()
         secondaries = self._secondaries(due)
-        for claim, u, lag, posting, secondary in zip(due, draws, lags, postings, secondaries,
-                                                     strict=True):
+        for claim, u, lag, posting, minutes, secondary in zip(
+                due, draws, lags, postings, coding, secondaries, strict=True):
             claim.u = array("d", u.tobytes())
             claim.secondary = secondary
             claim.first_lag = lag
@@ -94,7 +95,7 @@ class ChargeCapture:
                 continue
             if claim.copay_collected_cents:
                 accounts.reduce(day, claim, lg.PATIENT_PAYMENT, claim.copay_collected_cents)
-            self.to_coding(day, claim)
+            self.to_coding(day, claim, minutes)
         self.due[day] = []
 
     def _secondaries(self, due: list[Claim]) -> list[int]:
@@ -136,9 +137,12 @@ class CodingQueue:
         self.vendor_carry = 0.0
         """A fraction of a claim the vendor's capacity left over (carried to its next day)."""
 
-    def receive(self, day: int, claim: Claim) -> None:
-        """An entered charge joins the queue; its coding minutes come from its own draws."""
-        minutes = self.ctx.scenario.billing.coding_minutes_per_claim.quantile(claim.u[U_CODING])
+    def receive(self, day: int, claim: Claim, minutes: float | None = None) -> None:
+        """An entered charge joins the queue; its coding ``minutes`` come from its own draws
+        (``coding_minutes_per_claim`` at ``u[U_CODING]``; computed here when not given)."""
+        if minutes is None:
+            minutes = self.ctx.scenario.billing.coding_minutes_per_claim.quantile(
+                claim.u[U_CODING])
         self.queue.append([claim, max(0.0, minutes), day])
 
     def on_day(self, day: int) -> None:

@@ -341,9 +341,13 @@ class Accounts:
     def _post_responsibility(self, head: tuple[int, ...], kind: str,
                              parts: tuple[int, int, int]) -> None:
         """Copay, deductible and coinsurance (cents) as ``kind`` rows PR-3, PR-1, PR-2."""
-        for cents, reason in zip(parts, ("3", "1", "2"), strict=True):
-            if cents:
-                self.book.post(*head, kind, cents, "PR", reason)
+        copay, deductible, coinsurance = parts
+        if copay:
+            self.book.post(*head, kind, copay, "PR", "3")
+        if deductible:
+            self.book.post(*head, kind, deductible, "PR", "1")
+        if coinsurance:
+            self.book.post(*head, kind, coinsurance, "PR", "2")
 
     def _settle(self, head: tuple[int, ...], claim: Claim, paid: int, adjusted: int) -> None:
         """Post a remittance's payment and take it and its adjustments off the balance."""

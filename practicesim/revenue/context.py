@@ -56,13 +56,20 @@ class RevenueContext(Context):
         plan = sharing.deductible_plan
         on_plan = is_on_plan(plan, claim.plan_u)
         terms = plan if on_plan else sharing
-        copay = min(cents(terms.copay), contract.cost_shared) if contract.copay_due else 0
-        copay = min(max(copay, desk), allowed)
-        rest = max(0, min(contract.cost_shared, allowed) - copay)
+        shared = contract.cost_shared
+        copay = 0
+        if contract.copay_due:
+            copay = cents(terms.copay)
+            copay = shared if shared < copay else copay
+        copay = desk if desk > copay else copay
+        copay = allowed if allowed < copay else copay
+        rest = (allowed if allowed < shared else shared) - copay
+        rest = rest if rest > 0 else 0
         if on_plan:
             deductibles = self.deductibles
-            deductible = min(rest, deductibles.remaining(plan, claim.patient, claim.service_day,
-                                                         claim.elsewhere_u))
+            left = deductibles.remaining(plan, claim.patient, claim.service_day,
+                                         claim.elsewhere_u)
+            deductible = left if left < rest else rest
             deductibles.apply(claim.patient, claim.service_day, deductible)
             return copay, deductible, round((rest - deductible) * plan.coinsurance)
         if claim.u[U_DEDUCTIBLE] < sharing.deductible_probability:

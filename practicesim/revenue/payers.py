@@ -142,28 +142,32 @@ class Adjudication:
         never answers this submission, the practice's follow-up."""
         payer = self.ctx.scenario.payers[claim.payer]
         claim.stage = AT_PAYER
-        if claim.u[U_NO_RESPONSE + min(claim.submissions - 1, 3)] < payer.no_response_rate:
+        submissions = claim.submissions
+        n_days = self.ctx.n_days
+        if claim.u[U_NO_RESPONSE + (submissions - 1 if submissions < 4 else 3)] < (
+                payer.no_response_rate):
             follow_up = day + self.ctx.scenario.billing.follow_up_days
-            if follow_up < self.ctx.n_days:
+            if follow_up < n_days:
                 self.unanswered[follow_up].append(claim)
             return
-        if claim.submissions == 1:
+        if submissions == 1:
             lag, posting = claim.first_lag, claim.first_posting_lag
         else:
             u = claim.u[_resubmission(claim) + 1:]
             lag = self.lags[claim.payer].quantile(u[0])
             posting = self.posting_lag.quantile(u[1])
         answered = day + max(payer.floor_days, math.ceil(lag), 1)
-        if claim.submissions == 1 and claim.u[U_PEND] < payer.pend.rate:
+        if submissions == 1 and claim.u[U_PEND] < payer.pend.rate:
             claim.pended = True
             if claim.u[U_RECORDS] < payer.pend.records_share:
-                if answered < self.ctx.n_days:
+                if answered < n_days:
                     self.requests[answered].append(claim)
                 self._check_if_slow(day, claim, answered)
                 return
             answered += self._pend_days(claim, payer)
-        when = answered + max(0, math.ceil(posting))
-        if when < self.ctx.n_days:
+        posting_days = math.ceil(posting)
+        when = answered + (posting_days if posting_days > 0 else 0)
+        if when < n_days:
             self.due[when].append(claim)
         self._check_if_slow(day, claim, answered)
 
@@ -196,7 +200,7 @@ class Adjudication:
         check every ``follow_up_days`` before that (when checks take billers' time)."""
         billing = self.ctx.scenario.billing
         check = day + billing.follow_up_days
-        if billing.work_minutes.status_check and check < min(answered, self.ctx.n_days):
+        if billing.work_minutes.status_check and check < answered and check < self.ctx.n_days:
             self.slow[check].append((claim, answered))
 
     def resume(self, day: int, claim: Claim, submitted_day: int, u_lag: float,
@@ -332,36 +336,38 @@ class Adjudication:
     def pay(self, day: int, claim: Claim) -> None:
         """Post a paid remittance: contractual adjustment, patient responsibility (the charges
         of non-covered lines, then cost sharing), payment."""
-        payer = self.ctx.scenario.payers[claim.payer]
-        accounts = self.ctx.accounts
-        contract = self.ctx.allowed(claim, omit=claim.denied_line)
+        ctx = self.ctx
+        payer = ctx.scenario.payers[claim.payer]
+        accounts = ctx.accounts
+        contract = ctx.allowed(claim, omit=claim.denied_line)
         line = self.lines.decide(day, claim) if claim.denied_line >= 0 else 0
         non_covered = contract.non_covered
         # Cash the desk took is not refunded: the patient's part is at least that (matters when
         # a dated change or a rebilled claim changes the terms after the visit).
-        desk = max(0, claim.copay_collected_cents - non_covered)
-        allowed = max(contract.allowed, desk)
-        copay, deductible, coinsurance = self.ctx.responsibility(claim, payer.cost_sharing,
-                                                                 contract, allowed, desk)
+        taken = claim.copay_collected_cents
+        desk = taken - non_covered if taken > non_covered else 0
+        allowed = desk if desk > contract.allowed else contract.allowed
+        copay, deductible, coinsurance = ctx.responsibility(claim, payer.cost_sharing, contract,
+                                                            allowed, desk)
         contracted = allowed - copay - deductible - coinsurance
         short = self._underpaid(claim, payer, contracted)
         found = short > 0 and claim.u[U_UNDERPAYMENT_FOUND] < (
-            self.ctx.scenario.billing.underpayment_review.detection_rate)
+            ctx.scenario.billing.underpayment_review.detection_rate)
         claim.underpayment_open = short if found else 0
         to_secondary = claim.secondary >= 0 and (
-            copay - min(copay, claim.copay_collected_cents) + deductible + coinsurance > 0)
+            copay - (taken if taken < copay else copay) + deductible + coinsurance > 0)
         # an underpayment not found is posted as the payer's 835 says: a larger CO-45
         accounts.remit(day, claim, claim.charge_cents - line - allowed - non_covered + short - (
             claim.underpayment_open), copay, deductible, coinsurance, contracted - short,
                        to_secondary, non_covered)
-        fee_rate = self.ctx.vendor.fee_rate(day, self.ctx.scenario.outsourcing, claim)
-        self.ctx.finance.collected(day, contracted - short, fee_rate)
+        fee_rate = ctx.vendor.fee_rate(day, ctx.scenario.outsourcing, claim)
+        ctx.finance.collected(day, contracted - short, fee_rate)
         if found:
             self._review(day, claim, payer.appeal_window_days)
         if to_secondary:
             self.send_to_secondary(day, claim)
         else:
-            self.ctx.settle_deposit(day, claim)
+            ctx.settle_deposit(day, claim)
             if claim.patient_balance:
                 self.to_patient(day, claim)
         self.lines.rework(day, claim)

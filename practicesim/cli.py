@@ -321,6 +321,9 @@ def calibrate(
     ] = None,
     synthea: Synthea = None,
     base: Base = Path("scenarios/baseline.yaml"),
+    contracts: Annotated[Path | None, typer.Option(
+        help="Contract table CSV (payer, code, allowed dollars per unit): with --remittances, "
+             "each payer's underpayments and contract rates.")] = None,
 ) -> None:
     """Fit a scenario of the practice to its exports (any subset of sources) and write it with
     its parameters, sources and intervals, the excluded rows and a report."""
@@ -337,7 +340,7 @@ def calibrate(
                                        transactions_mapping, synthea)
         remitted = read_835(remittances) if remittances is not None else None
         result = cal.calibrate(appointments=visits, transactions=ledger, remittances=remitted,
-                               base=load_scenario(base))
+                               base=load_scenario(base), contracts=contracts)
         written = result.write(out)
     except (DataError, ScenarioError, OutputFolderError) as exc:
         raise _fail(str(exc)) from None

@@ -82,6 +82,7 @@ def _collect(practice: Practice, seed: int, replication: int) -> Run:
     ctx.accounts.book.rows = array("q")
     ledger.insert(1, "date", ctx.calendar.dates(ledger["day"]).to_numpy())
     claims = ctx.accounts.claims_frame(names["provider"])
+    lines = ctx.accounts.lines_frame()
     held = _deposits_held(ctx.accounts.claims, ctx.n_days)
     ctx.accounts.claims = []
     appointments = practice.scheduler.frame(names)
@@ -91,8 +92,8 @@ def _collect(practice: Practice, seed: int, replication: int) -> Run:
     sessions = _sessions_frame(practice, names)
     daily = _daily_frame(practice, ledger, appointments, held)
     return Run(scenario=scenario, seed=seed, replication=replication, calendar=ctx.calendar,
-               ledger=ledger, claims=claims, appointments=appointments, visits=visits,
-               sessions=sessions, daily=daily)
+               ledger=ledger, claims=claims, lines=lines, appointments=appointments,
+               visits=visits, sessions=sessions, daily=daily)
 
 
 def _sessions_frame(practice: Practice, names: dict[str, list]) -> pd.DataFrame:

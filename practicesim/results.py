@@ -18,6 +18,7 @@ class Run:
 
     - ``ledger``: one row per transaction (schema in ``practicesim.ledger``).
     - ``claims``: one row per claim, with its path and final status.
+    - ``lines``: one row per line (billed code) of each claim: code, units, charge.
     - ``appointments``: one row per booked appointment, with lead time and status.
     - ``visits``: one row per completed visit, with flow times and waits (minutes).
     - ``sessions``: one row per provider-session: busy, idle and overtime minutes.
@@ -32,12 +33,13 @@ class Run:
     calendar: PracticeCalendar
     ledger: pd.DataFrame
     claims: pd.DataFrame
+    lines: pd.DataFrame
     appointments: pd.DataFrame
     visits: pd.DataFrame
     sessions: pd.DataFrame
     daily: pd.DataFrame
 
-    TABLES = ("ledger", "claims", "appointments", "visits", "sessions", "daily")
+    TABLES = ("ledger", "claims", "lines", "appointments", "visits", "sessions", "daily")
 
     def kpis(self) -> pd.Series:
         """The revenue-cycle and operations KPIs over the reporting period (see

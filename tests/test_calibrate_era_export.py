@@ -11,6 +11,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import pyx12.params
@@ -20,11 +21,13 @@ from practicesim import Run, simulate
 from practicesim import ledger as lg
 from practicesim.calibrate import era_export
 from practicesim.calibrate.calibration import calibrate, ledger_of_remittances
+from practicesim.calibrate.contract_variance import fit_underpayments
 from practicesim.calibrate.era_export import write_835
 from practicesim.calibrate.payers import fit_payers
 from practicesim.calibrate.privacy import Pseudonymizer
 from practicesim.calibrate.remittance import Remittances, read_835
 from practicesim.calibrate.secondaries import fit_secondaries
+from practicesim.calibrate.status_lags import lags_by_status
 from practicesim.metrics import first_adjudications
 from tests.conftest import SAME_PAYER, build
 
@@ -240,7 +243,7 @@ def test_first_denials_and_carcs_are_the_runs(run: Run, read: Remittances,
     reasons = Counter(zip(events["payer"], events["carc_group"], events["carc_reason"],
                           strict=True))
     cas = read.adjustments.merge(read.claims[["claim_row", "payer_name", "status"]])
-    cas = cas[cas["status"] == "4"]
+    cas = cas[cas["status"] == "4"].drop_duplicates(["claim_row", "group", "reason"])
     assert Counter(zip(cas["payer_name"], cas["group"], cas["reason"], strict=True)) == reasons
     denials = back[back["kind"] == lg.DENIAL]
     assert Counter(zip(denials["payer"].astype(str), denials["carc_group"].astype(str),
@@ -348,8 +351,8 @@ def test_files_pass_pyx12_validation(weekly: tuple[list[Path], Path], tmp_path: 
     texts = {p: p.read_text() for p in paths}
     picked["denial"] = next(p for p, t in texts.items() if re.search(r"~\nCLP\*\w+\*4\*", t))
     picked["corrected"] = next(p for p, t in texts.items() if "*11*7~" in t)
-    # a paid CLP (status 1) with a CAS of a line-level CARC
-    line = re.compile(r"~\nCLP\*\w+\*1\*[^~]*~(\n[^C][^~]*~)*\nCAS\*CO\*(4|11|96|97)\*")
+    # a paid CLP (status 1) with a service line's CAS of a line-level CARC
+    line = re.compile(r"~\nCLP\*\w+\*1\*[^~]*~(\n(?!CLP)[^~]*~)*\nCAS\*CO\*(4|11|96|97)\*")
     picked["line denied"] = next(p for p, t in texts.items() if line.search(t))
     param = pyx12.params.params()
 
@@ -486,3 +489,81 @@ def test_a_clp_replaces_only_a_claim_its_payer_decided_on_before() -> None:
     assert len(lost) > 5 and not any(p.replaces for p in lost)
     assert rebilled and not any(p.replaces for p in rebilled)
     assert any(p.replaces for p in payments)
+
+
+def contract_table(run: Run) -> pd.DataFrame:
+    """Each insured payer's contract rate per code of the run's fee schedule (dollars per
+    unit): its ``fee_table``, else Medicare's amount x ``allowed_pct_of_medicare`` rounded to
+    the cent, as ``contracts.allowed`` prices a line of one unit."""
+    scenario = run.scenario
+    rows = []
+    for payer in scenario.payers:
+        if payer.kind == "self_pay":
+            continue
+        for code, fee in scenario.fee_schedule.items():
+            rate = payer.fee_table.get(code)
+            if rate is None:
+                medicare = round(fee.medicare_in(scenario.locality) * 100)
+                rate = round(medicare * payer.allowed_pct_of_medicare) / 100
+            rows.append((payer.name, code, float(rate)))
+    return pd.DataFrame(rows, columns=["payer", "code", "allowed"])
+
+
+def test_service_lines_balance_and_are_priced_by_the_contract(run: Run,
+                                                              read: Remittances) -> None:
+    """Every CLP of a claim with known lines has its service lines: their charges and payments
+    sum to the CLP's, and read back nothing is unreconciled. A paid line of Medicare or
+    Medicaid (no underpayments) is allowed exactly its contract's amount; a commercial one at
+    most it, and below it on about the underpaid share of claims."""
+    assert read.unreconciled.empty
+    lines = read.service_lines
+    assert len(lines) > len(read.claims)
+    sums = lines.groupby("claim_row")[["charge_cents", "paid_cents"]].sum()
+    clps = read.claims.set_index("claim_row").loc[sums.index]
+    assert (sums["charge_cents"] == clps["charge_cents"]).all()
+    assert (sums["paid_cents"] == clps["paid_cents"]).all()
+    assert set(read.claims["claim_row"]) == set(sums.index), "every claim's lines are known"
+    fits = fit_underpayments(read.service_lines, read.adjustments, read.claims,
+                             contract_table(run))
+    priced = fits.lines
+    exact = priced[priced["payer_name"].isin(["medicare", "medicaid"])]
+    assert len(exact) > 100 and (exact["allowed_cents"] == exact["contracted_cents"]).all()
+    commercial = priced[priced["payer_name"] == "commercial_a"]
+    assert (commercial["allowed_cents"] <= commercial["contracted_cents"]).all()
+    assert 0 < (commercial["shortfall_cents"] > 0).mean() < 0.15
+
+
+def test_underpayments_read_against_the_contract_are_the_runs(run: Run,
+                                                               read: Remittances) -> None:
+    """The run's underpayments (the baseline's 7% of commercial and Medicare Advantage claims,
+    a quarter of the contracted payment withheld; none found by the practice here) come back
+    from its 835s: per payer the share of claims underpaid is the run's within the fit's
+    interval, and the share withheld is 0.25 to rounding."""
+    fits = fit_underpayments(read.service_lines, read.adjustments, read.claims,
+                             contract_table(run)).table
+    claims = run.claims[(run.claims["first_adjudication_day"] >= 0)
+                        & (run.claims["payer_paid_cents"] > 0)]
+    for payer in ("commercial_a", "commercial_b", "medicare_advantage"):
+        fit = fits.loc[payer]
+        mine = claims[claims["payer"].astype(str) == payer]
+        truth = (mine["underpaid_cents"] > 0).mean()
+        assert fit["rate_low"] <= truth <= fit["rate_high"], payer
+        assert fit["short"] == pytest.approx(0.25, abs=0.005), payer
+    assert fits.loc["medicare", "underpaid_lines"] == 0
+
+
+def test_a_secondarys_lag_is_read_from_its_received_date(
+        with_secondaries: tuple[Run, list[Path]]) -> None:
+    """Medigap's crossovers: from the day Medicare's remittance forwarded the claim (DTM*050 of
+    its CLP) to its payment, the median is the scenario's: its lag and the posting lag, each
+    rounded up to whole days (Monte Carlo of the two), inside the fit's 95% interval."""
+    run, paths = with_secondaries
+    table, _ = lags_by_status(read_835(paths[0].parent, KEY).claims)
+    cell = table.set_index(["payer", "status"]).loc[("medigap", "secondary")]
+    medigap = next(p for p in run.scenario.payers if p.name == "medigap")
+    u = np.random.default_rng(5).random((2, 200_000))
+    lag = np.maximum(1, np.ceil(medigap.lag_days.quantiles(u[0])))
+    posting = np.maximum(0, np.ceil(run.scenario.billing.posting_lag_days.quantiles(u[1])))
+    expected = float(np.median(lag + posting))
+    assert cell["claims"] > 50
+    assert cell["median_low"] <= expected <= cell["median_high"]

@@ -81,8 +81,8 @@ def check(case: str, tables: dict[str, pd.DataFrame | pd.Series]) -> None:
     expected = _stored().get(case)
     assert expected is not None, f"no golden hashes for {case}: set PRACTICESIM_UPDATE_GOLDEN=1"
     changed = sorted(name for name in expected if found.get(name) != expected[name])
-    assert set(found) == set(expected), f"{case}: tables {sorted(found)} != {sorted(expected)}"
     assert not changed, f"{case}: tables changed: {changed}"
+    assert set(found) == set(expected), f"{case}: tables {sorted(found)} != {sorted(expected)}"
 
 
 def run_tables(run) -> dict[str, pd.DataFrame | pd.Series]:

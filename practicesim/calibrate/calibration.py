@@ -33,6 +33,11 @@ import pandas as pd
 import yaml
 
 from practicesim.calibrate.appointments import excluded_rows
+from practicesim.calibrate.contract_variance import (
+    fit_underpayments,
+    read_contracts,
+    underpayments_into,
+)
 from practicesim.calibrate.from_appointments import fit_appointments
 from practicesim.calibrate.from_ledger import fit_ledger, secondaries_from_remittances
 from practicesim.calibrate.noshow import NoShowModel
@@ -43,6 +48,7 @@ from practicesim.calibrate.payers import (
 from practicesim.calibrate.remittance import Remittances
 from practicesim.calibrate.report import calibration_report
 from practicesim.calibrate.secondaries import fit_secondaries
+from practicesim.calibrate.status_lags import lags_by_status, secondary_lags
 from practicesim.files import write_atomically
 from practicesim.scenario import Scenario, ScenarioError, get_path, load_scenario
 
@@ -118,24 +124,34 @@ class Calibration:
 def calibrate(appointments: pd.DataFrame | None = None,
               transactions: pd.DataFrame | None = None,
               remittances: Remittances | pd.DataFrame | None = None,
-              base: Scenario | str | Path = DEFAULT_BASE) -> Calibration:
+              base: Scenario | str | Path = DEFAULT_BASE,
+              contracts: pd.DataFrame | str | Path | None = None) -> Calibration:
     """Calibrate ``base`` (a scenario or its file) to the sources given: an appointments table
     (``read_appointments``), a ledger (``read_transactions``) and 835 remittances (``read_835``,
     or a ledger made from them; their ledger stands in for payers when no transaction report
     is given, their service lines give the allowed-to-charge ratio by code, and their secondary
-    CLPs each payer's secondary coverage: ``calibrate.secondaries``).
+    CLPs each payer's secondary coverage: ``calibrate.secondaries``, and the lag of a payer
+    seen only as a secondary: ``calibrate.status_lags``); with the practice's ``contracts``
+    (``read_contracts``, or its CSV), the 835s' service lines against them give each payer's
+    underpayments and its contract rates (``calibrate.contract_variance``).
 
     >>> calibration = calibrate(appointments=read_appointments(path, mapping))  # doctest: +SKIP
     >>> calibration.write("output/calibrated")  # doctest: +SKIP
     """
     if not isinstance(base, Scenario):
         base = load_scenario(base)
+    if contracts is not None and not isinstance(remittances, Remittances):
+        raise ValueError("a contract table is read against 835 service lines: give the "
+                         "remittances (read_835) with it")
+    if contracts is not None and not isinstance(contracts, pd.DataFrame):
+        contracts = read_contracts(contracts)
+    underpayments = None
     data: dict[str, Any] = base.model_dump(mode="json", by_alias=True)
     data["changes"] = []
     rows: dict[str, tuple] = {}
     excluded, suppressed = [], []
     figures: dict[str, Any] = {}
-    noshow = payers = secondaries = None
+    noshow = payers = secondaries = status_lags = None
     ends = []
     if appointments is not None:
         noshow = fit_appointments(appointments, data, rows, figures)
@@ -151,6 +167,16 @@ def calibrate(appointments: pd.DataFrame | None = None,
         figures["secondaries"] = secondaries.table.reset_index()
         suppressed.append(pd.DataFrame(secondaries.suppressed,
                                        columns=["payer", "cell", "patients"]))
+        if contracts is not None:
+            underpayments = fit_underpayments(remittances.service_lines,
+                                              remittances.adjustments, remittances.claims,
+                                              contracts)
+            figures["underpayments"] = underpayments.table.reset_index()
+            suppressed.append(pd.DataFrame(underpayments.suppressed,
+                                           columns=["payer", "cell", "patients"]))
+        status_lags, small = lags_by_status(remittances.claims)
+        figures["lags_by_status"] = status_lags
+        suppressed.append(pd.DataFrame(small, columns=["payer", "cell", "patients"]))
         remittances = ledger_of_remittances(remittances)
     ledger = transactions if transactions is not None else remittances
     if ledger is not None:
@@ -158,6 +184,10 @@ def calibrate(appointments: pd.DataFrame | None = None,
         payers = fit_ledger(ledger, base, data, rows, figures)
         if secondaries is not None and "payers" in data:
             secondaries_from_remittances(data, secondaries, base, rows)
+        if status_lags is not None and "payers" in data:
+            secondary_lags(data, status_lags, rows)
+        if underpayments is not None and "payers" in data:
+            underpayments_into(data, underpayments, contracts, rows)
         rows.update({key: (*row[:4], row[4].replace("transactions", source))
                      for key, row in rows.items() if row[4].startswith("transactions")})
         suppressed.append(payers.suppressed)

@@ -23,9 +23,9 @@ One CLP (claim payment) per payer decision in the run's ledger:
   as payers deny a whole claim. What the practice then does (write the balance off, correct,
   appeal) is its own posting, not the payer's, and is not in the 835.
 - a **line denied** on a paid claim (``line_denial``, group CO): a CAS CO-<reason> of the
-  line's charge on the paid CLP (claim-level: there are no SVC lines); a line billed to the
-  patient (group PR) is in the CLP's CO-45 and PR-<reason> rows already. The line paid after
-  its correction or appeal is a later CLP (CLP09 = 7) whose CLP03 is the line's charge.
+  line's charge on its service line of the paid CLP; a line billed to the patient (group PR) is
+  in the CLP's CO-45 and PR-<reason> rows already. The line paid after its correction or
+  appeal is a later CLP (CLP09 = 7) whose CLP03 and only service line are the line's charge.
 - a claim **paid after a correction or a won appeal** is a second CLP with the same CLP01 in a
   later 835, with CLP09 = 7 (replacement of a prior claim) when the payer decided on the claim
   before (a claim sent again after no answer, or rebilled to another payer, is an original).
@@ -41,9 +41,13 @@ claim's n-th remittance), CLP08 11 (office), CLP09 1 (original) or 7 (replacemen
 placeholder last name ``PATIENT`` and the synthetic member id ``M<patient>`` (no names); DTM*232/233
 the date of service; DTM*050 the date the payer received the submission the CLP answers (the latest
 ``submission`` event on or before it: the first submission for a first remittance, the corrected
-claim's for a later one; omitted for a claim submitted before the run). Claims are priced at the
-claim level, as the simulator prices them, so there are no service lines (SVC, loop 2110): the TR3
-requires them only for claims priced by line.
+claim's for a later one; for a secondary's CLP the day the secondary last received the claim;
+omitted when not known, as for a claim submitted before the run). Then one service line
+(SVC, loop 2110) per line of the claim: SVC01 ``HC:<code>``, SVC02 its charge, SVC03 its payment,
+SVC05 its units when not 1, and its CAS, each line balanced (the TR3 requires the loop on every
+professional claim payment, with every adjustment of a line at the line: X12 RFI 2348); how a
+CLP's amounts are split over its lines: ``practicesim.calibrate.era_lines``. A claim whose lines
+the run does not know (a warm start's) has its CAS at the claim level and no SVC.
 
 Envelope, per transaction (one check, ST..SE): BPR (I, the total paid, C, CHK, the payment
 date in BPR16; H and NON when it pays nothing), TRN*1 (trace number: payer number and date),
@@ -70,7 +74,10 @@ from pathlib import Path
 from typing import Literal
 
 from practicesim import ledger as lg
+from practicesim.calibrate.era_lines import PAID, Key, paid_claim_lines, split
+from practicesim.encounter import Line
 from practicesim.files import atomic_path
+from practicesim.practice import provider_seats
 from practicesim.results import Run
 
 Checks = Literal["daily", "weekly"]
@@ -132,6 +139,9 @@ class ClaimPayment:
     paid_cents: int = 0
     adjustments: dict[tuple[str, str], int] = field(default_factory=dict)
     """(CAS group, CARC) -> cents, in the order the ledger posted them."""
+    lines: list[tuple[Line, dict[Key, int]]] = field(default_factory=list)
+    """Its service lines, each with its CAS (and ``PAID``) cents (``era_lines``); empty for a
+    claim whose lines are not known (a warm start's): its CAS are then at the claim level."""
 
     @property
     def patient_responsibility_cents(self) -> int:
@@ -150,6 +160,8 @@ def claim_payments(run: Run) -> list[ClaimPayment]:
                        strict=True))
     secondary_of = dict(zip(run.claims["claim"].tolist(),
                             run.claims["secondary_payer"].astype(str).tolist(), strict=True))
+    secondary_sent = dict(zip(run.claims["claim"].tolist(),
+                              run.claims["secondary_sent_day"].tolist(), strict=True))
     ledger = run.ledger
     kind = ledger["kind"].astype(str)
     # what each claim's secondary was left to decide on: the PR its primary sent on, or the
@@ -210,6 +222,7 @@ def claim_payments(run: Run) -> list[ClaimPayment]:
             # a secondary's denial: processed as secondary, paying nothing of what it held
             denial = start(claim, day, patient, payer, service_day, denied=False)
             denial.secondary, denial.submission = True, 1
+            denial.received_day = _received(secondary_sent[claim], day)
             if held[claim] > denial.charge_cents:
                 raise ValueError(f"claim {claim}: its secondary held more than the charge")
             denial.adjustments[PRIOR_PAYER] = denial.charge_cents - held[claim]
@@ -227,6 +240,7 @@ def claim_payments(run: Run) -> list[ClaimPayment]:
                                                             service_day, denied=False)
                 if payer == secondary_of[claim]:  # a secondary claim is an original claim
                     payment.secondary, payment.submission = True, 1
+                    payment.received_day = _received(secondary_sent[claim], day)
             if k == lg.PAYER_PAYMENT:
                 payment.paid_cents += cents
             elif cents:
@@ -250,7 +264,52 @@ def claim_payments(run: Run) -> list[ClaimPayment]:
             raise ValueError(f"claim {payment.claim}: its remittance on day {payment.day} does "
                              f"not balance (charge {payment.charge_cents} - paid "
                              f"{payment.paid_cents} != adjustments {payment.adjustments})")
+    _service_lines(run, out)
     return out
+
+
+def _received(sent: int, day: int) -> int:
+    """The day a secondary received the claim it decided on ``day``: the day it was last sent
+    to it (the claims table's ``secondary_sent_day``), unless that is after ``day`` (sent again
+    after this denial: the first sending's day is not kept) or unknown (-1)."""
+    return sent if 0 <= sent <= day else -1
+
+
+def _service_lines(run: Run, payments: list[ClaimPayment]) -> None:
+    """Each CLP's service lines (``era_lines``), for the claims whose lines the run knows: a
+    primary's paid CLP by its contract, any other in proportion to the lines' charges; the CLP
+    of a denied line paid after its rework is that line alone."""
+    table = run.lines
+    lines: dict[int, list[Line]] = defaultdict(list)
+    for claim, code, units, charge, medicare, preventive, coded in zip(
+            table["claim"].tolist(), table["code"].astype(str).tolist(),
+            table["units"].tolist(), table["charge_cents"].tolist(),
+            table["medicare_cents"].tolist(), table["preventive"].tolist(),
+            table["coded"].astype(str).tolist(), strict=True):
+        lines[claim].append(Line(code, units, charge, medicare, preventive, coded))
+    claims = run.claims.set_index("claim")
+    denied_line = claims["denied_line"].to_dict()
+    reason = claims["line_denial_reason"].astype(str).to_dict()
+    npp = {seat.name: seat.npp for seat in provider_seats(run.scenario)}
+    provider = claims["provider"].astype(str).map(npp).to_dict()
+    payers = {p.name: p for p in run.scenario.payers}
+    for p in payments:
+        known = lines.get(p.claim)
+        if not known:
+            continue
+        columns = [*p.adjustments.items(), (PAID, p.paid_cents)]
+        if p.charge_cents != sum(line.charge_cents for line in known):
+            k = denied_line[p.claim]
+            if 0 <= k < len(known) and known[k].charge_cents == p.charge_cents:
+                p.lines = [(known[k], split([p.charge_cents], columns)[0])]
+            continue
+        if p.denied or p.secondary:
+            shares = split([line.charge_cents for line in known], columns)
+        else:
+            held = next((key for key in p.adjustments if key[1] == reason[p.claim]), None)
+            shares = paid_claim_lines(known, columns, payers[p.payer], provider[p.claim],
+                                      denied_line[p.claim] if held else -1, held)
+        p.lines = list(zip(known, shares, strict=True))
 
 
 def write_835(run: Run, folder: str | Path, checks: Checks = "weekly", *,
@@ -375,8 +434,27 @@ def _claim(p: ClaimPayment, indicator: str,
     yield ["CLP", f"SIM{p.claim}", status, _dollars(p.charge_cents), _dollars(p.paid_cents),
            _dollars(p.patient_responsibility_cents), indicator, f"P{p.claim}R{p.remittance}",
            OFFICE, frequency]
+    if not p.lines:
+        yield from _cas(p.adjustments)
+    yield ["NM1", "QC", "1", "PATIENT", "", "", "", "", "MI", f"M{p.patient}"]
+    service = f"{date_of(p.service_day):%Y%m%d}"
+    yield ["DTM", "232", service]
+    yield ["DTM", "233", service]
+    if p.received_day >= 0:
+        yield ["DTM", "050", f"{date_of(p.received_day):%Y%m%d}"]
+    for line, cents in p.lines:
+        paid = cents.get(PAID, 0)
+        svc = ["SVC", f"HC{COMPONENT}{line.code}", _dollars(line.charge_cents), _dollars(paid)]
+        if line.units != 1:
+            svc += ["", str(line.units)]
+        yield svc
+        yield from _cas({key: c for key, c in cents.items() if key != PAID})
+
+
+def _cas(adjustments: dict[tuple[str, str], int]) -> Iterator[list[str]]:
+    """CAS segments: one per group, up to six (reason, amount) each; zero amounts left out."""
     by_group: dict[str, list[tuple[str, int]]] = defaultdict(list)
-    for (group, reason), cents in p.adjustments.items():
+    for (group, reason), cents in adjustments.items():
         if cents:
             by_group[group].append((reason, cents))
     for group, entries in by_group.items():
@@ -385,12 +463,6 @@ def _claim(p: ClaimPayment, indicator: str,
             for reason, cents in entries[i:i + 6]:
                 cas += [reason, _dollars(cents), ""]
             yield cas[:-1]
-    yield ["NM1", "QC", "1", "PATIENT", "", "", "", "", "MI", f"M{p.patient}"]
-    service = f"{date_of(p.service_day):%Y%m%d}"
-    yield ["DTM", "232", service]
-    yield ["DTM", "233", service]
-    if p.received_day >= 0:
-        yield ["DTM", "050", f"{date_of(p.received_day):%Y%m%d}"]
 
 
 def _dollars(cents: int) -> str:

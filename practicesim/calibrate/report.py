@@ -68,6 +68,15 @@ def calibration_report(calibration: Fitted) -> str:
     if "allowed_by_code" in figures and len(figures["allowed_by_code"]):
         parts.append("<h2>Allowed-to-charge ratio by payer and code (835 service lines)</h2>"
                      + _table(figures["allowed_by_code"]))
+    if "lags_by_status" in figures and len(figures["lags_by_status"]):
+        parts.append("<h2>Remittance lag by payer and claim status (835s, days)</h2><p>From "
+                     "the date the payer received the claim (DTM*050) to the payment date, "
+                     "of the claims it answered; the simulator has one lag per payer for "
+                     "payments and denials (the ledger's fit above, with the waiting claims "
+                     "censored).</p>" + _table(figures["lags_by_status"]))
+    if "underpayments" in figures and len(figures["underpayments"]):
+        parts.append("<h2>Underpayments against the contract table (835 service lines)</h2>"
+                     + _table(figures["underpayments"]))
     parts.append("<h2>Calibrated parameters</h2>" + _table(calibration.parameters.reset_index()))
     parts.append("<h2>Rows excluded as data errors</h2>")
     excluded = calibration.excluded

@@ -113,8 +113,8 @@ class Claim:
     """The payer required a prior authorization the claim lacks (denied CO-197)."""
     pended: bool = False
     """The payer pended it for manual review (``payers[].pend``)."""
-    secondary_sent_day: int | None = None
-    """The day the secondary last received it (None: never, or before a warm start)."""
+    secondary_sent_day: int = -1
+    """The day the secondary last received it (-1: never, or before a warm start)."""
     secondary_denials: int = 0
     """Denials by its secondary (``as_secondary.denial_rate``; a second one is not drawn)."""
     records_requested: bool = False
@@ -414,6 +414,31 @@ class Accounts:
             categories=list(codes))
         return df
 
+    def lines_frame(self) -> pd.DataFrame:
+        """One row per line of each claim, as last billed: ``claim``, ``line`` (0 = the
+        visit's main code), ``code``, ``units``, ``charge_cents``, ``medicare_cents`` (the
+        Medicare allowed amount in the scenario's locality), ``preventive`` and ``coded`` (the
+        code it was billed in place of, ``payers[].substitutes``; empty if none). A warm
+        start's claims have no known lines, so no rows."""
+        claims = self.claims
+        counts = np.fromiter((len(c.lines) for c in claims), dtype=np.int64, count=len(claims))
+        flat = [line for c in claims for line in c.lines]
+        ids = np.repeat(np.fromiter((c.id for c in claims), dtype=np.int64, count=len(claims)),
+                        counts)
+        starts = np.repeat(np.cumsum(counts) - counts, counts)
+        columns = list(zip(*flat, strict=True)) if flat else [()] * len(Line._fields)
+        values = dict(zip(Line._fields, columns, strict=True))
+        return pd.DataFrame({
+            "claim": ids,
+            "line": np.arange(len(flat), dtype=np.int64) - starts,
+            "code": pd.Categorical(values["code"]),
+            "units": np.array(values["units"], dtype=np.int64),
+            "charge_cents": np.array(values["charge_cents"], dtype=np.int64),
+            "medicare_cents": np.array(values["medicare_cents"], dtype=np.int64),
+            "preventive": np.array(values["preventive"], dtype=bool),
+            "coded": pd.Categorical(values["coded"]),
+        })
+
 
 _CLAIM_INTEGERS = (
     ("claim", "id"), ("patient", "patient"), ("payer_index", "primary"),
@@ -431,6 +456,7 @@ _CLAIM_INTEGERS = (
     ("contracted_payment_cents", "contracted_cents"), ("underpaid_cents", "underpaid_cents"),
     ("underpayment_recovered_cents", "underpayment_recovered_cents"),
     ("denied_line", "denied_line"), ("line_open_cents", "line_open"), ("held_cents", "held"),
+    ("secondary_sent_day", "secondary_sent_day"),
 )
 _CLAIM_FLAGS = ("has_error", "scrubber_caught", "rejected", "vendor_coded", "vendor_reworked",
                "authorization_missing", "pended", "records_requested")

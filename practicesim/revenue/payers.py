@@ -440,7 +440,7 @@ class Adjudication:
         if not self.ctx.coverage.covers(claim.provider, claim.secondary, claim.service_day):
             return u  # a provider it has not enrolled: it pays nothing (B7, pay_as_secondary)
         sent = claim.secondary_sent_day
-        if sent is not None and sent > self.ctx.filing_limit(claim, claim.secondary):
+        if sent >= 0 and sent > self.ctx.filing_limit(claim, claim.secondary):
             self._deny_secondary(day, claim, TIMELY_FILING)
             return None
         rate = terms.denial_rate

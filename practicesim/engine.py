@@ -25,7 +25,6 @@ from practicesim import ledger as lg
 from practicesim.opening import open_practice
 from practicesim.practice import Practice
 from practicesim.results import Run
-from practicesim.revenue.claims import Claim
 from practicesim.scenario import Scenario
 from practicesim.state import PracticeState
 
@@ -83,7 +82,7 @@ def _collect(practice: Practice, seed: int, replication: int) -> Run:
     ledger.insert(1, "date", ctx.calendar.dates(ledger["day"]).to_numpy())
     claims = ctx.accounts.claims_frame(names["provider"])
     lines = ctx.accounts.lines_frame()
-    held = _deposits_held(ctx.accounts.claims, ctx.n_days)
+    held = _deposits_held(claims, ctx.n_days)
     ctx.accounts.claims = []
     appointments = practice.scheduler.frame(names)
     practice.scheduler.table = []
@@ -151,14 +150,16 @@ def _daily_frame(practice: Practice, ledger: pd.DataFrame, appointments: pd.Data
     return df
 
 
-def _deposits_held(claims: list[Claim], n_days: int) -> np.ndarray:
+def _deposits_held(claims: pd.DataFrame, n_days: int) -> np.ndarray:
     """Desk deposits still held at the end of the run (cents, by date of service): cash taken
-    on claims whose remittance was not yet posted, neither applied nor refunded."""
+    on claims whose remittance was not yet posted, neither applied nor refunded (``claims``:
+    the run's claims table)."""
+    deposit = claims["deposit_held_cents"].to_numpy()
+    holding = deposit != 0
+    closed = np.flatnonzero(holding & (claims["open_balance_cents"].to_numpy() == 0))
+    if len(closed):
+        raise AssertionError(f"claim {claims['claim'].iat[closed[0]]} was closed holding a desk "
+                             f"deposit of {deposit[closed[0]]} cents (never applied or refunded)")
     held = np.zeros(n_days, dtype=np.int64)
-    for claim in claims:
-        if claim.deposit_cents:
-            if not claim.balance:
-                raise AssertionError(f"claim {claim.id} was closed holding a desk deposit of "
-                                     f"{claim.deposit_cents} cents (never applied or refunded)")
-            held[max(0, claim.service_day)] += claim.deposit_cents
+    np.add.at(held, np.maximum(0, claims["service_day"].to_numpy()[holding]), deposit[holding])
     return held

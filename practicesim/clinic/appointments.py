@@ -11,6 +11,7 @@ payer's decision, or not at all if the payer refuses (``PriorAuthorizations``).
 from __future__ import annotations
 
 import math
+import operator
 from typing import NamedTuple
 
 import numpy as np
@@ -22,7 +23,7 @@ from practicesim.clinic.scheduling import AppointmentBook
 from practicesim.context import Context, day_buckets
 from practicesim.enrollment import Window
 from practicesim.finance import cents
-from practicesim.results import frame_from_rows
+from practicesim.ledger import labels
 from practicesim.scenario import PriorAuthorization
 
 KEPT, NO_SHOW, LATE_CANCEL, CANCELLED = "completed", "no_show", "late_cancel", "cancelled"
@@ -278,11 +279,12 @@ class Scheduler:
     def frame(self, names: dict[str, list]) -> pd.DataFrame:
         """One row per appointment; appointments after the run's end are ``scheduled``;
         ``cancel_day``: when a cancellation with notice freed the slot (-1: none)."""
-        t = frame_from_rows(self.table, Appointment._fields)
-        n_days = self.ctx.n_days
-        status = t["status"].where((t["day"] < n_days) | (t["status"] == CANCELLED), "scheduled")
+        t = columns_of(self.table, Appointment._fields, {
+            "request_day": np.int64, "patient": np.int64, "payer": np.int64,
+            "provider": np.int64, "line": np.int64, "visit_type": np.int64, "day": np.int64,
+            "time": np.int64, "reminded": bool, "cancel_day": np.int64, "verified": bool})
         return pd.DataFrame({
-            "appointment": np.arange(len(t)),
+            "appointment": np.arange(len(self.table)),
             "request_day": t["request_day"],
             "day": t["day"],
             "time_minutes": t["time"],
@@ -293,16 +295,38 @@ class Scheduler:
             "service_line": pd.Categorical.from_codes(t["line"], categories=names["line"]),
             "visit_type": visit_type_labels(names["visit_type"], t["line"], t["visit_type"]),
             "reminded": t["reminded"].astype(bool),
-            "status": pd.Categorical(status, categories=STATUSES),
+            "status": self._statuses(t["day"]),
             "cancel_day": t["cancel_day"],
             "verified": t["verified"].astype(bool),
         })
 
+    def _statuses(self, day: np.ndarray) -> pd.Categorical:
+        """Each appointment's status; ``scheduled`` for one after the run's end that was not
+        cancelled with notice."""
+        codes = np.fromiter(map(_STATUS_CODE.__getitem__, map(operator.attrgetter("status"),
+                                                              self.table)),
+                            dtype=np.int64, count=len(self.table))
+        codes[(day >= self.ctx.n_days) & (codes != _STATUS_CODE[CANCELLED])] = len(STATUSES) - 1
+        return pd.Categorical.from_codes(codes, categories=STATUSES)
 
-def visit_type_labels(names: list[list[str]], line: pd.Series,
-                      visit_type: pd.Series) -> pd.Categorical:
+
+_STATUS_CODE = {status: i for i, status in enumerate(STATUSES)}
+
+
+def columns_of(rows: list[tuple], fields: tuple[str, ...],
+               dtypes: dict[str, type]) -> dict[str, np.ndarray]:
+    """The columns ``dtypes`` names of a list of named tuples with ``fields``, each converted
+    to its dtype in one pass (float64 for a table with no rows, as ``np.array(())``)."""
+    columns = zip(*rows, strict=True) if rows else [()] * len(fields)
+    return {field: np.fromiter(values, dtype=dtypes[field] if rows else np.float64,
+                               count=len(rows))
+            for field, values in zip(fields, columns, strict=True) if field in dtypes}
+
+
+def visit_type_labels(names: list[list[str]], line: np.ndarray,
+                      visit_type: np.ndarray) -> pd.Categorical:
     """Visit type names from (service line, visit type) indices."""
     flat = [name for line_names in names for name in line_names]
     offsets = np.cumsum([0] + [len(line_names) for line_names in names])[:-1]
-    index = offsets[line.to_numpy(dtype=np.int64)] + visit_type.to_numpy(dtype=np.int64)
-    return pd.Categorical([flat[i] for i in index])
+    index = offsets[line.astype(np.int64)] + visit_type.astype(np.int64)
+    return labels(flat, index)

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from practicesim.clinic import flow
-from practicesim.clinic.appointments import KEPT, Scheduler, visit_type_labels
+from practicesim.clinic.appointments import KEPT, Scheduler, columns_of, visit_type_labels
 from practicesim.clinic.demand import DemandModel, PatientPanel
 from practicesim.clinic.scheduling import AppointmentBook
 from practicesim.context import Context
@@ -43,7 +43,6 @@ from practicesim.encounter import (
     visit_draws,
 )
 from practicesim.finance import cents
-from practicesim.results import frame_from_rows
 from practicesim.scenario import Payer, Scenario
 
 
@@ -334,14 +333,19 @@ class Clinic:
     def frame(self, names: dict[str, list]) -> pd.DataFrame:
         """One row per completed visit; ``visit`` is also the id of its claim (a visit whose
         charge was missed has no claim)."""
-        df = frame_from_rows(self.visits, Visit._fields)
-        df.insert(0, "visit", np.arange(len(df)))
-        df.insert(1, "walk_in", df["appointment"] < 0)
-        df["payer"] = pd.Categorical.from_codes(df["payer"], categories=names["payer"])
-        df["provider"] = pd.Categorical.from_codes(df["provider"], categories=names["provider"])
-        df["visit_type"] = visit_type_labels(names["visit_type"], df.pop("line"),
-                                             df["visit_type"])
-        return df
+        t = columns_of(self.visits, Visit._fields, dict.fromkeys(Visit._fields[:7], np.int64)
+                       | dict.fromkeys(Visit._fields[7:], np.float64))
+        return pd.DataFrame({
+            "visit": np.arange(len(self.visits)),
+            "walk_in": t["appointment"] < 0,
+            "day": t["day"],
+            "appointment": t["appointment"],
+            "patient": t["patient"],
+            "payer": pd.Categorical.from_codes(t["payer"], categories=names["payer"]),
+            "provider": pd.Categorical.from_codes(t["provider"], categories=names["provider"]),
+            "visit_type": visit_type_labels(names["visit_type"], t["line"], t["visit_type"]),
+            **{field: t[field] for field in Visit._fields[7:]},
+        })
 
 
 def desk_copay_cents(copay_dollars: float, allowed_cents: int) -> int:

@@ -379,40 +379,29 @@ class Accounts:
         main code first, separated by spaces (empty for a warm start's claim).
         """
         claims = self.claims
-        fields = [field for _, field in _CLAIM_INTEGERS] + list(_CLAIM_FLAGS)
-        values = np.fromiter(
-            itertools.chain.from_iterable(map(operator.attrgetter(*fields), claims)),
-            dtype=np.int64, count=len(claims) * len(fields)).reshape(len(claims), len(fields))
-        columns = [column for column, _ in _CLAIM_INTEGERS] + list(_CLAIM_FLAGS)
-        df = pd.DataFrame(values, columns=columns)
-        df[list(_CLAIM_FLAGS)] = df[list(_CLAIM_FLAGS)].astype(bool)
-        df.insert(2, "payer", pd.Categorical.from_codes(
-            df.pop("payer_index"), categories=self.payer_names))
-        df.insert(3, "provider", pd.Categorical.from_codes(
-            df.pop("provider_index"), categories=provider_names))
-        df.insert(3, "billed_payer", pd.Categorical.from_codes(
-            df.pop("billed_index"), categories=self.payer_names))
-        df.insert(5, "secondary_payer", pd.Categorical.from_codes(
-            df.pop("secondary_index"), categories=self.payer_names))
+        read = _claim_integers(claims)
+        payers = self.payer_names
+        columns = {
+            "claim": read["id"], "patient": read["patient"],
+            "payer": pd.Categorical.from_codes(read["primary"], categories=payers),
+            "billed_payer": pd.Categorical.from_codes(read["payer"], categories=payers),
+            "provider": pd.Categorical.from_codes(read["provider"], categories=provider_names),
+            "secondary_payer": pd.Categorical.from_codes(read["secondary"], categories=payers),
+            **{column: read[field] for column, field in _CLAIM_INTEGERS},
+            **{flag: read[flag].astype(bool) for flag in _CLAIM_FLAGS},
+        }
         reasons = Interned()
-        df["initial_denial_reason"] = pd.Categorical.from_codes(
-            [reasons[c.initial_denial_reason] for c in claims], categories=list(reasons))
-        df["line_denial_reason"] = pd.Categorical.from_codes(
-            [reasons[c.line_denial_reason] for c in claims], categories=list(reasons))
-        is_open = df["open_balance_cents"].to_numpy() > 0
-        paid = (df["payer_paid_cents"] + df["patient_paid_cents"]).to_numpy() > 0
-        df["status"] = pd.Categorical.from_codes(
+        for column in ("initial_denial_reason", "line_denial_reason"):
+            columns[column] = pd.Categorical.from_codes(
+                _interned_codes(claims, column, reasons), categories=list(reasons))
+        is_open = read["balance"] > 0
+        paid = (read["paid_by_payer"] + read["paid_by_patient"]) > 0
+        columns["status"] = pd.Categorical.from_codes(
             np.where(is_open, 2, np.where(paid, 0, 1)), categories=["paid", "written_off", "open"])
-        stages = Interned()
-        df["open_reason"] = pd.Categorical.from_codes(
-            [stages[c.open_stage if c.balance else ""] for c in claims],
-            categories=list(stages))
-        df["clean"] = ~(df["scrubber_caught"] | df["rejected"])
-        codes = Interned()
-        df["codes"] = pd.Categorical.from_codes(
-            [codes[" ".join(line.code for line in c.lines)] for c in claims],
-            categories=list(codes))
-        return df
+        columns["open_reason"] = _open_reasons(claims, read["balance"])
+        columns["clean"] = ~(columns["scrubber_caught"] | columns["rejected"])
+        columns["codes"] = _billed_codes(claims)
+        return pd.DataFrame(columns)
 
     def lines_frame(self) -> pd.DataFrame:
         """One row per line of each claim, as last billed: ``claim``, ``line`` (0 = the
@@ -421,42 +410,102 @@ class Accounts:
         code it was billed in place of, ``payers[].substitutes``; empty if none). A warm
         start's claims have no known lines, so no rows."""
         claims = self.claims
-        counts = np.fromiter((len(c.lines) for c in claims), dtype=np.int64, count=len(claims))
-        flat = [line for c in claims for line in c.lines]
-        ids = np.repeat(np.fromiter((c.id for c in claims), dtype=np.int64, count=len(claims)),
-                        counts)
+        billed = list(map(operator.attrgetter("lines"), claims))
+        counts = np.fromiter(map(len, billed), dtype=np.int64, count=len(claims))
+        flat = list(itertools.chain.from_iterable(billed))
+        ids = np.fromiter(map(operator.attrgetter("id"), claims), dtype=np.int64,
+                          count=len(claims))
         starts = np.repeat(np.cumsum(counts) - counts, counts)
-        columns = list(zip(*flat, strict=True)) if flat else [()] * len(Line._fields)
-        values = dict(zip(Line._fields, columns, strict=True))
         return pd.DataFrame({
-            "claim": ids,
+            "claim": np.repeat(ids, counts),
             "line": np.arange(len(flat), dtype=np.int64) - starts,
-            "code": pd.Categorical(values["code"]),
-            "units": np.array(values["units"], dtype=np.int64),
-            "charge_cents": np.array(values["charge_cents"], dtype=np.int64),
-            "medicare_cents": np.array(values["medicare_cents"], dtype=np.int64),
-            "preventive": np.array(values["preventive"], dtype=bool),
-            "coded": pd.Categorical(values["coded"]),
+            **_line_columns(flat),
         })
 
 
+def _claim_integers(claims: list[Claim]) -> dict[str, np.ndarray]:
+    """The claims' integer and flag attributes (``_CLAIM_READ``), read in one pass, by name;
+    and ``held`` and ``primary``, derived from theirs (calling the properties per claim costs
+    more than reading every other attribute)."""
+    shape = (len(claims), len(_CLAIM_READ))
+    values = np.fromiter(
+        itertools.chain.from_iterable(map(operator.attrgetter(*_CLAIM_READ), claims)),
+        dtype=np.int64, count=shape[0] * shape[1]).reshape(shape)
+    read = dict(zip(_CLAIM_READ, values.T, strict=True))
+    read["held"] = read["underpayment_open"] + read["line_open"]
+    read["primary"] = np.where(read["rebilled"] != 0, read["charged_payer"], read["payer"])
+    return read
+
+
+def _interned_codes(claims: list[Claim], attribute: str, interned: Interned) -> np.ndarray:
+    """Each claim's string ``attribute`` as its number in ``interned`` (new ones added)."""
+    return np.fromiter(map(interned.__getitem__, map(operator.attrgetter(attribute), claims)),
+                       dtype=np.int64, count=len(claims))
+
+
+def _open_reasons(claims: list[Claim], balance: np.ndarray) -> pd.Categorical:
+    """Each open claim's ``open_stage`` (empty for a closed one), categories in order of first
+    use after the empty one."""
+    stages = Interned()
+    codes = np.zeros(len(claims), dtype=np.int64)
+    at = np.flatnonzero(balance)
+    codes[at] = [stages[claims[i].open_stage] for i in at.tolist()]
+    return pd.Categorical.from_codes(codes, categories=list(stages))
+
+
+def _billed_codes(claims: list[Claim]) -> pd.Categorical:
+    """Each claim's codes, main code first, separated by spaces; categories in order of first
+    use after the empty one. Claims share few distinct tuples of lines: each is joined once."""
+    billed = list(map(operator.attrgetter("lines"), claims))
+    texts = Interned()
+    number = {lines: texts[" ".join(line.code for line in lines)]
+              for lines in dict.fromkeys(billed)}
+    codes = np.fromiter(map(number.__getitem__, billed), dtype=np.int64, count=len(claims))
+    return pd.Categorical.from_codes(codes, categories=list(texts))
+
+
+def _line_columns(flat: list[Line]) -> dict[str, np.ndarray | pd.Categorical]:
+    """The lines' fields as columns. Lines are mostly shared objects (the scenario's priced
+    codes; a rebilled claim's are its own): each field is read once per distinct object and
+    spread by index."""
+    _, first, which = np.unique(np.fromiter(map(id, flat), dtype=np.int64, count=len(flat)),
+                                return_index=True, return_inverse=True)
+    distinct = [flat[i] for i in first.tolist()]
+
+    def field(name: str, dtype: type) -> np.ndarray:
+        return np.fromiter(map(operator.attrgetter(name), distinct), dtype=dtype,
+                           count=len(distinct))[which]
+
+    return {
+        "code": lg.labels([line.code for line in distinct], which),
+        "units": field("units", np.int64),
+        "charge_cents": field("charge_cents", np.int64),
+        "medicare_cents": field("medicare_cents", np.int64),
+        "preventive": field("preventive", bool),
+        "coded": lg.labels([line.coded for line in distinct], which),
+    }
+
+
 _CLAIM_INTEGERS = (
-    ("claim", "id"), ("patient", "patient"), ("payer_index", "primary"),
-    ("billed_index", "payer"),
-    ("provider_index", "provider"), ("visit", "visit"), ("service_day", "service_day"),
-    ("charge_day", "charge_day"), ("charge_cents", "charge_cents"),
-    ("medicare_allowed_cents", "medicare_allowed_cents"),
+    ("visit", "visit"), ("service_day", "service_day"), ("charge_day", "charge_day"),
+    ("charge_cents", "charge_cents"), ("medicare_allowed_cents", "medicare_allowed_cents"),
     ("first_attempt_day", "first_attempt_day"),
     ("first_submission_day", "first_submission_day"), ("submissions", "submissions"),
     ("denials", "denials"), ("first_adjudication_day", "first_adjudication_day"),
     ("resolved_day", "resolved_day"), ("open_balance_cents", "balance"),
     ("patient_balance_cents", "patient_balance"), ("payer_paid_cents", "paid_by_payer"),
     ("patient_paid_cents", "paid_by_patient"), ("written_off_cents", "written_off"),
-    ("secondary_index", "secondary"), ("deposit_held_cents", "deposit_cents"),
-    ("contracted_payment_cents", "contracted_cents"), ("underpaid_cents", "underpaid_cents"),
+    ("deposit_held_cents", "deposit_cents"), ("contracted_payment_cents", "contracted_cents"),
+    ("underpaid_cents", "underpaid_cents"),
     ("underpayment_recovered_cents", "underpayment_recovered_cents"),
     ("denied_line", "denied_line"), ("line_open_cents", "line_open"), ("held_cents", "held"),
     ("secondary_sent_day", "secondary_sent_day"),
 )
+"""The claims table's integer columns after its names, in order, and the claim attribute
+each shows (``held`` is derived)."""
 _CLAIM_FLAGS = ("has_error", "scrubber_caught", "rejected", "vendor_coded", "vendor_reworked",
                "authorization_missing", "pended", "records_requested")
+_CLAIM_READ = ("id", "patient", "payer", "charged_payer", "rebilled", "provider", "secondary",
+               "underpayment_open",
+               *(field for _, field in _CLAIM_INTEGERS if field != "held"), *_CLAIM_FLAGS)
+"""The claim attributes ``claims_frame`` reads."""

@@ -102,6 +102,11 @@ def test_a_secondarys_denial_is_a_clp_processed_as_secondary_paying_nothing(
     denied = [p for p in payments if p.secondary and ("CO", "16") in p.adjustments]
     assert len(denied) > 5
     assert all(p.paid_cents == 0 and not p.denied and p.payer == "medigap" for p in denied)
+    # a secondary's received date comes before its decision (the claim was sent again after
+    # a denial: that sending is not the one the denial answers)
+    secondary = [p for p in payments if p.secondary]
+    assert all(p.received_day < p.day for p in secondary)
+    assert sum(p.received_day >= 0 for p in secondary) > len(secondary) / 2
     assert all(p.charge_cents - p.paid_cents == sum(p.adjustments.values()) for p in payments)
     ledger = run.ledger
     sent_on = ledger[ledger["kind"] == lg.TRANSFER_SECONDARY].groupby("claim")[
@@ -496,9 +501,10 @@ def contract_table(run: Run) -> pd.DataFrame:
     unit): its ``fee_table``, else Medicare's amount x ``allowed_pct_of_medicare`` rounded to
     the cent, as ``contracts.allowed`` prices a line of one unit."""
     scenario = run.scenario
+    remitting = set(run.ledger.loc[run.ledger["kind"] == lg.PAYER_PAYMENT, "payer"].astype(str))
     rows = []
     for payer in scenario.payers:
-        if payer.kind == "self_pay":
+        if payer.kind == "self_pay" or payer.name not in remitting:
             continue
         for code, fee in scenario.fee_schedule.items():
             rate = payer.fee_table.get(code)
@@ -533,16 +539,40 @@ def test_service_lines_balance_and_are_priced_by_the_contract(run: Run,
     assert 0 < (commercial["shortfall_cents"] > 0).mean() < 0.15
 
 
-def test_underpayments_read_against_the_contract_are_the_runs(run: Run,
-                                                               read: Remittances) -> None:
+@pytest.fixture(scope="module")
+def with_np(tmp_path_factory: pytest.TempPathFactory) -> tuple[Run, Remittances]:
+    """The small practice with a nurse practitioner beside its two physicians over 150 days,
+    its underpayments left unfound, and its 835s read back."""
+    sessions = [{"start": "08:00", "end": "12:00"}, {"start": "13:00", "end": "17:00"}]
+    run = simulate(build({"calendar.horizon_days": 150, **SAME_PAYER,
+                          "billing.underpayment_review.detection_rate": 0.0,
+                          "providers": [
+                              {"name": "physician", "count": 2, "sessions": sessions},
+                              {"name": "np", "npp": True, "sessions": sessions}]}), seed=5)
+    folder = tmp_path_factory.mktemp("era") / "np"
+    write_835(run, folder)
+    return run, read_835(folder, KEY)
+
+
+def test_underpayments_read_against_the_contract_are_the_runs(
+        with_np: tuple[Run, Remittances]) -> None:
     """The run's underpayments (the baseline's 7% of commercial and Medicare Advantage claims,
     a quarter of the contracted payment withheld; none found by the practice here) come back
-    from its 835s: per payer the share of claims underpaid is the run's within the fit's
-    interval, and the share withheld is 0.25 to rounding."""
+    from its 835s against a contract table with the NP's own rates (85% where the payer pays
+    NPs so, keyed by the NM1*82 NPI): per payer the share of claims underpaid is the run's
+    (of the claims the contract owed something on) within the fit's interval, the share
+    withheld is 0.25 to rounding, and Medicare, which never underpays, shows no underpaid
+    line although a third of its claims are the NP's."""
+    run, read = with_np
+    table = contract_table(run)
+    npp = {p.name: p.npp_pct for p in run.scenario.payers}
+    np_rates = table.assign(allowed=[round(a * 100 * npp[p]) / 100 for p, a in zip(
+        table["payer"], table["allowed"], strict=True)], rendering_npi=era_export.provider_npi(2))
+    contracts = pd.concat([table.assign(rendering_npi=""), np_rates], ignore_index=True)
+    assert (read.claims["rendering_npi"] == era_export.provider_npi(2)).mean() > 0.2
     fits = fit_underpayments(read.service_lines, read.adjustments, read.claims,
-                             contract_table(run)).table
-    claims = run.claims[(run.claims["first_adjudication_day"] >= 0)
-                        & (run.claims["payer_paid_cents"] > 0)]
+                             contracts).table
+    claims = run.claims[run.claims["contracted_payment_cents"] > 0]
     for payer in ("commercial_a", "commercial_b", "medicare_advantage"):
         fit = fits.loc[payer]
         mine = claims[claims["payer"].astype(str) == payer]
@@ -550,6 +580,9 @@ def test_underpayments_read_against_the_contract_are_the_runs(run: Run,
         assert fit["rate_low"] <= truth <= fit["rate_high"], payer
         assert fit["short"] == pytest.approx(0.25, abs=0.005), payer
     assert fits.loc["medicare", "underpaid_lines"] == 0
+    with pytest.raises(ValueError, match="names payers the remittances do not"):
+        fit_underpayments(read.service_lines, read.adjustments, read.claims,
+                          contracts.assign(payer="Medicare Part B"))
 
 
 def test_a_secondarys_lag_is_read_from_its_received_date(

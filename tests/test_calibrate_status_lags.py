@@ -83,7 +83,7 @@ def test_a_payer_seen_only_as_a_secondary_gets_its_lag_from_its_secondary_claims
     table, _ = lags_by_status(claims().assign(
         payer_name=lambda c: c["payer_name"].replace({"Medicare": "medicare"})))
     before = next(p for p in data["payers"] if p["name"] == "medicare")["lag_days"]
-    secondary_lags(data, table, rows)
+    secondary_lags(data, table, rows, {"medicare"})
     payers = {p["name"]: p for p in data["payers"]}
     assert payers["medicare"]["lag_days"] == before  # fitted from the ledger: left alone
     lag = payers["Medigap Plan"]["lag_days"]

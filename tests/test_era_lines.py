@@ -87,3 +87,25 @@ def test_every_split_balances_each_line_and_the_claim(charges, data):
         assert sum(line.values()) == charge and min(line.values()) >= 0
     for key, cents in columns:
         assert sum(line.get(key, 0) for line in out) == cents
+
+
+def test_a_deductible_stays_on_the_cost_shared_line_when_the_payer_underpays():
+    """99214 $200 (allowed $120, all to the deductible) and the preventive 90471 $30 (allowed
+    $20, no cost sharing): a $5 underpayment comes out of what the payer owed, the preventive
+    line's $20, never out of the deductible."""
+    lines = (Line("99214", 1, 20_000, 12_000, False), Line("90471", 1, 3_000, 2_000, True))
+    payer = COMMERCIAL.model_copy(update={"fee_table": {"99214": 120.0, "90471": 20.0}})
+    columns = [(CONTRACTUAL, 8_000 + 1_000 + 500), (("PR", "1"), 12_000), (PAID, 1_500)]
+    visit, vaccine = paid_claim_lines(lines, columns, payer, npp=False)
+    assert visit == {CONTRACTUAL: 8_000, ("PR", "1"): 12_000, PAID: 0}
+    assert vaccine == {CONTRACTUAL: 1_500, PAID: 1_500}
+
+
+def test_the_copay_goes_to_the_first_line_not_denied():
+    lines = (Line("99213", 1, 15_000, 10_000, False), Line("99212", 1, 9_000, 6_000, False))
+    payer = COMMERCIAL.model_copy(update={"fee_table": {"99213": 100.0, "99212": 60.0}})
+    columns = [(("CO", "97"), 15_000), (CONTRACTUAL, 3_000), (COPAY, 3_000), (PAID, 3_000)]
+    held, paid = paid_claim_lines(lines, columns, payer, npp=False, denied_line=0,
+                                  denial=("CO", "97"))
+    assert held == {("CO", "97"): 15_000, PAID: 0}
+    assert paid == {CONTRACTUAL: 3_000, COPAY: 3_000, PAID: 3_000}

@@ -48,7 +48,7 @@ from practicesim.calibrate.payers import (
 from practicesim.calibrate.remittance import Remittances
 from practicesim.calibrate.report import calibration_report
 from practicesim.calibrate.secondaries import fit_secondaries
-from practicesim.calibrate.status_lags import lags_by_status, secondary_lags
+from practicesim.calibrate.status_lags import STATUS_CLASSES, lags_by_status, secondary_lags
 from practicesim.files import write_atomically
 from practicesim.scenario import Scenario, ScenarioError, get_path, load_scenario
 
@@ -152,6 +152,7 @@ def calibrate(appointments: pd.DataFrame | None = None,
     excluded, suppressed = [], []
     figures: dict[str, Any] = {}
     noshow = payers = secondaries = status_lags = None
+    primaries: set[str] = set()
     ends = []
     if appointments is not None:
         noshow = fit_appointments(appointments, data, rows, figures)
@@ -175,6 +176,8 @@ def calibrate(appointments: pd.DataFrame | None = None,
             suppressed.append(pd.DataFrame(underpayments.suppressed,
                                            columns=["payer", "cell", "patients"]))
         status_lags, small = lags_by_status(remittances.claims)
+        primaries = set(remittances.claims.loc[remittances.claims["status"].map(
+            STATUS_CLASSES).isin(["primary", "denied"]), "payer_name"])
         figures["lags_by_status"] = status_lags
         suppressed.append(pd.DataFrame(small, columns=["payer", "cell", "patients"]))
         remittances = ledger_of_remittances(remittances)
@@ -185,7 +188,7 @@ def calibrate(appointments: pd.DataFrame | None = None,
         if secondaries is not None and "payers" in data:
             secondaries_from_remittances(data, secondaries, base, rows)
         if status_lags is not None and "payers" in data:
-            secondary_lags(data, status_lags, rows)
+            secondary_lags(data, status_lags, rows, primaries)
         if underpayments is not None and "payers" in data:
             underpayments_into(data, underpayments, contracts, rows)
         rows.update({key: (*row[:4], row[4].replace("transactions", source))

@@ -24,10 +24,14 @@ Per payer, over its primary claims with at least one paid line of a code in its 
 - ``underpaid_dollar_share`` = shortfalls / (payments + shortfalls) over all those claims: the
   ``underpayment_rate`` KPI's definition.
 
-Lines priced under a modifier that changes the fee (a nurse practitioner's 85%, a reduced
-service) look underpaid unless the table lists them: the table's ``code`` may carry the
-modifiers as the 835 does (``99213:SA``). Privacy: a payer with fewer than ``MIN_PATIENTS``
-patients in these claims is not fitted and is listed as suppressed.
+Lines priced under a modifier or for a provider whose fee differs (a reduced service; a nurse
+practitioner billing under their own NPI, whom Medicare pays 85%) look underpaid unless the
+table lists them: the table's ``code`` may carry the modifiers as the 835 does (``99213:52``),
+and a row with a ``rendering_npi`` applies to the lines of claims that provider rendered (the
+835's NM1*82, loop 2100, read into the claims' ``rendering_npi``). A contract table naming a
+payer the remittances do not is an error (a name spelled otherwise would be dropped unseen).
+Privacy: a payer with fewer than ``MIN_PATIENTS`` patients in these claims is not fitted and is
+listed as suppressed.
 """
 
 from __future__ import annotations
@@ -68,8 +72,10 @@ class UnderpaymentFits:
 def read_contracts(path: str | Path) -> pd.DataFrame:
     """The contract table: a CSV with columns ``payer`` (as the 835s name it, N1*PR: the
     calibrated scenario's name of the payer), ``code`` (CPT/HCPCS, optionally with its
-    ``:``-joined modifiers) and ``allowed`` (dollars per unit, >= 0). Errors name the file,
-    row and column."""
+    ``:``-joined modifiers), ``allowed`` (dollars per unit, >= 0) and optionally
+    ``rendering_npi`` (the rate of lines a provider renders, as the 835's NM1*82 names them:
+    a nurse practitioner's 85% of a Medicare fee; empty for the payer's rate). Errors name the
+    file, row and column."""
     path = Path(path)
     raw = read_mapped_csv(path, CONTRACT_COLUMNS, "a contract table CSV (payer, code, allowed)")
     for column in ("payer", "code"):
@@ -83,12 +89,14 @@ def read_contracts(path: str | Path) -> pd.DataFrame:
         row = bad.idxmax()
         raise DataError(path, f"row {row}, column 'allowed'",
                         "dollars per unit, a number >= 0", raw.loc[row, "allowed"])
+    npi = raw["rendering_npi"] if "rendering_npi" in raw else pd.Series("", index=raw.index)
     table = pd.DataFrame({"payer": raw["payer"].str.strip(), "code": raw["code"].str.strip(),
-                          "allowed": allowed})
-    twice = table.duplicated(["payer", "code"], keep="first")
+                          "allowed": allowed,
+                          "rendering_npi": npi.fillna("").astype(str).str.strip()})
+    twice = table.duplicated(["payer", "rendering_npi", "code"], keep="first")
     if twice.any():
         row = twice.idxmax()
-        raise DataError(path, f"row {row}", "one rate per payer and code",
+        raise DataError(path, f"row {row}", "one rate per payer, rendering provider and code",
                         f"{table.loc[row, 'payer']} {table.loc[row, 'code']} again")
     return table.reset_index(drop=True)
 
@@ -101,6 +109,10 @@ def fit_underpayments(service_lines: pd.DataFrame, adjustments: pd.DataFrame,
     >>> fits = fit_underpayments(r.service_lines, r.adjustments, r.claims,  # doctest: +SKIP
     ...                          read_contracts("contracts.csv"))
     """
+    unknown = sorted(set(contracts["payer"]) - set(claims["payer_name"]))
+    if unknown:
+        raise ValueError(f"the contract table names payers the remittances do not: {unknown} "
+                         f"(the 835s' payers, N1*PR: {sorted(set(claims['payer_name']))})")
     lines = _paid_lines(service_lines, adjustments, claims)
     lines = _contracted(lines, contracts)
     rows, suppressed = [], []
@@ -119,12 +131,16 @@ def fit_underpayments(service_lines: pd.DataFrame, adjustments: pd.DataFrame,
 
 def _paid_lines(service_lines: pd.DataFrame, adjustments: pd.DataFrame,
                 claims: pd.DataFrame) -> pd.DataFrame:
-    """The paid lines of primary claims with their allowed cents and the claim's payer,
-    patient and payment."""
-    head = claims.set_index("claim_row")[["payer_name", "patient", "status", "paid_cents"]]
+    """The paid lines of each claim's first CLP as primary (a later one, a reworked line's or
+    a corrected claim's, is not the payer's pricing of the claim) with their allowed cents and
+    the claim's payer, patient, payment and rendering provider."""
+    primary = claims[claims["status"].isin(AS_PRIMARY)].sort_values(
+        ["payment_date", "claim_row"], kind="stable")
+    first = primary.drop_duplicates(["claim", "payer_name"])
+    head = first.set_index("claim_row")[["payer_name", "patient", "paid_cents",
+                                         "rendering_npi"]]
     lines = service_lines.join(head.rename(columns={"paid_cents": "claim_paid_cents"}),
-                               on="claim_row")
-    lines = lines[lines["status"].isin(AS_PRIMARY)]
+                               on="claim_row", how="inner")
     at_line = adjustments[(adjustments["line"] >= 0) & (adjustments["group"] != "PR")]
     denying = at_line[~at_line["reason"].isin(list(CONTRACTUAL_REASONS))]
     denied = pd.MultiIndex.from_frame(denying[["claim_row", "line"]])
@@ -139,29 +155,50 @@ def _paid_lines(service_lines: pd.DataFrame, adjustments: pd.DataFrame,
 
 
 def _contracted(lines: pd.DataFrame, contracts: pd.DataFrame) -> pd.DataFrame:
-    """The lines whose payer and code (with modifiers if the table lists them so, else without)
-    have a contract rate, with ``contracted_cents`` and ``shortfall_cents``."""
-    rates = {(p, c): a for p, c, a in contracts[list(CONTRACT_COLUMNS)].itertuples(index=False)}
+    """The lines with a contract rate, with ``contracted_cents`` and ``shortfall_cents``: the
+    rate of the line's payer, rendering provider (``rendering_npi``, when the table has rows
+    for it) and code with its modifiers, else without them, else the payer's rate for the
+    code. A line short by at most half a cent a unit (at least ``TOLERANCE_CENTS``) is
+    paid as contracted: rates are per unit, payers round the line."""
+    table = contracts.assign(rendering_npi=contracts.get("rendering_npi", "")).fillna(
+        {"rendering_npi": ""})
+    rates = {(p, n, c): a for p, n, c, a in table[["payer", "rendering_npi", "code",
+                                                   "allowed"]].itertuples(index=False)}
     with_modifiers = lines["procedure"].where(
         lines["modifiers"] == "", lines["procedure"] + ":" + lines["modifiers"].str.replace(
             ",", ":"))
-    rate = [rates.get((p, m), rates.get((p, c))) for p, m, c in zip(
-        lines["payer_name"], with_modifiers, lines["procedure"], strict=True)]
+    rate = [_rate(rates, p, n, m, c) for p, n, m, c in zip(
+        lines["payer_name"], lines["rendering_npi"], with_modifiers, lines["procedure"],
+        strict=True)]
     lines = lines.assign(rate=pd.array(rate, dtype="Float64"))
     lines = lines[lines["rate"].notna()].copy()
-    contracted = np.round(lines["units"].to_numpy(float) * lines["rate"].to_numpy(float) * 100)
+    units = lines["units"].to_numpy(float)
+    contracted = np.round(units * lines["rate"].to_numpy(float) * 100)
     lines["contracted_cents"] = np.minimum(contracted.astype("int64"), lines["charge_cents"])
     gap = lines["contracted_cents"] - lines["allowed_cents"]
-    lines["shortfall_cents"] = gap.where(gap > TOLERANCE_CENTS, 0)
+    tolerance = np.maximum(TOLERANCE_CENTS, np.ceil(units / 2))
+    lines["shortfall_cents"] = gap.where(gap > tolerance, 0)
     return lines.drop(columns="rate")
+
+
+def _rate(rates: dict[tuple[str, str, str], float], payer: str, npi: str, modified: str,
+          code: str) -> float | None:
+    """The contract rate of a line (``_contracted``), None if the table has none."""
+    for key in ((payer, npi, modified), (payer, npi, code), (payer, "", modified),
+                (payer, "", code)):
+        if key in rates and (key[1] == "" or npi):
+            return rates[key]
+    return None
 
 
 def _payer_row(payer: str, lines: pd.DataFrame, claims: pd.DataFrame) -> tuple:
     """One payer's row of ``UnderpaymentFits.table``."""
     by_claim = lines.groupby("claim_row").agg(
         shortfall=("shortfall_cents", "sum"), paid=("claim_paid_cents", "first"))
+    # a claim the contract owed nothing on (all to the deductible) cannot be underpaid
+    by_claim = by_claim[by_claim["paid"] + by_claim["shortfall"] > 0]
     underpaid = by_claim[by_claim["shortfall"] > 0]
-    rate = len(underpaid) / len(by_claim)
+    rate = len(underpaid) / len(by_claim) if len(by_claim) else float("nan")
     shares = underpaid["shortfall"] / (underpaid["paid"] + underpaid["shortfall"])
     short = float(shares.mean()) if len(shares) else float("nan")
     half = (Z95 * float(shares.std(ddof=1)) / math.sqrt(len(shares)) if len(shares) > 1

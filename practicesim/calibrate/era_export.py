@@ -38,7 +38,9 @@ Each CLP carries: CLP01 the simulation's claim id (``SIM<claim>``), CLP06 the fi
 the payer's kind (MB Medicare, MC Medicaid, 12 commercial (PPO; the 835 code list has no CI), 16 HMO
 Medicare risk for Medicare Advantage), CLP07 a synthetic payer claim number (``P<claim>R<n>``, the
 claim's n-th remittance), CLP08 11 (office), CLP09 1 (original) or 7 (replacement); NM1*QC with the
-placeholder last name ``PATIENT`` and the synthetic member id ``M<patient>`` (no names); DTM*232/233
+placeholder last name ``PATIENT`` and the synthetic member id ``M<patient>`` (no names); NM1*82
+the rendering provider with the placeholder name ``PROVIDER`` and a synthetic, well-formed NPI
+(``provider_npi``); DTM*232/233
 the date of service; DTM*050 the date the payer received the submission the CLP answers (the latest
 ``submission`` event on or before it: the first submission for a first remittance, the corrected
 claim's for a later one; for a secondary's CLP the day the secondary last received the claim;
@@ -75,6 +77,7 @@ from typing import Literal
 
 from practicesim import ledger as lg
 from practicesim.calibrate.era_lines import PAID, Key, paid_claim_lines, split
+from practicesim.contracts import rebilled_lines
 from practicesim.encounter import Line
 from practicesim.files import atomic_path
 from practicesim.practice import provider_seats
@@ -139,6 +142,8 @@ class ClaimPayment:
     paid_cents: int = 0
     adjustments: dict[tuple[str, str], int] = field(default_factory=dict)
     """(CAS group, CARC) -> cents, in the order the ledger posted them."""
+    rendering_npi: str = ""
+    """The NPI of the provider who rendered the claim (NM1*82; ``provider_npi``)."""
     lines: list[tuple[Line, dict[Key, int]]] = field(default_factory=list)
     """Its service lines, each with its CAS (and ``PAID``) cents (``era_lines``); empty for a
     claim whose lines are not known (a warm start's): its CAS are then at the claim level."""
@@ -268,17 +273,33 @@ def claim_payments(run: Run) -> list[ClaimPayment]:
     return out
 
 
+def provider_npi(seat: int) -> str:
+    """A synthetic NPI for the run's ``seat``-th provider (``provider_seats`` order): 1 and the
+    seat's number in eight digits, with the check digit CMS specifies (Luhn over the prefix
+    80840 and the nine digits), so that it is well formed but no real provider's."""
+    base = f"1{seat + 1:08d}"
+    digits = [int(d) for d in "80840" + base]
+    total = 0
+    for i, digit in enumerate(reversed(digits)):
+        doubled = digit * 2 if i % 2 == 0 else digit
+        total += doubled - 9 if doubled > 9 else doubled
+    return base + str((10 - total % 10) % 10)
+
+
 def _received(sent: int, day: int) -> int:
     """The day a secondary received the claim it decided on ``day``: the day it was last sent
-    to it (the claims table's ``secondary_sent_day``), unless that is after ``day`` (sent again
-    after this denial: the first sending's day is not kept) or unknown (-1)."""
-    return sent if 0 <= sent <= day else -1
+    to it (the claims table's ``secondary_sent_day``), unless that is not before ``day`` (sent
+    again on or after this decision, a denial: the first sending's day is not kept; a
+    secondary's lag is at least a day) or unknown (-1)."""
+    return sent if 0 <= sent < day else -1
 
 
 def _service_lines(run: Run, payments: list[ClaimPayment]) -> None:
     """Each CLP's service lines (``era_lines``), for the claims whose lines the run knows: a
     primary's paid CLP by its contract, any other in proportion to the lines' charges; the CLP
-    of a denied line paid after its rework is that line alone."""
+    of a denied line paid after its rework is that line alone. The run keeps a claim's lines as
+    last billed: a CLP of the payer it was billed to before (an eligibility denial's first
+    payer) has them as billed to that payer (``contracts.rebilled_lines``)."""
     table = run.lines
     lines: dict[int, list[Line]] = defaultdict(list)
     for claim, code, units, charge, medicare, preventive, coded in zip(
@@ -293,7 +314,11 @@ def _service_lines(run: Run, payments: list[ClaimPayment]) -> None:
     npp = {seat.name: seat.npp for seat in provider_seats(run.scenario)}
     provider = claims["provider"].astype(str).map(npp).to_dict()
     payers = {p.name: p for p in run.scenario.payers}
+    billed = claims["billed_payer"].astype(str).to_dict()
+    npis = {seat.name: provider_npi(k) for k, seat in enumerate(provider_seats(run.scenario))}
+    rendering = claims["provider"].astype(str).map(npis).to_dict()
     for p in payments:
+        p.rendering_npi = rendering[p.claim]
         known = lines.get(p.claim)
         if not known:
             continue
@@ -303,6 +328,8 @@ def _service_lines(run: Run, payments: list[ClaimPayment]) -> None:
             if 0 <= k < len(known) and known[k].charge_cents == p.charge_cents:
                 p.lines = [(known[k], split([p.charge_cents], columns)[0])]
             continue
+        if p.payer != billed[p.claim]:
+            known = list(rebilled_lines(run.scenario, payers[p.payer], tuple(known)))
         if p.denied or p.secondary:
             shares = split([line.charge_cents for line in known], columns)
         else:
@@ -437,6 +464,8 @@ def _claim(p: ClaimPayment, indicator: str,
     if not p.lines:
         yield from _cas(p.adjustments)
     yield ["NM1", "QC", "1", "PATIENT", "", "", "", "", "MI", f"M{p.patient}"]
+    if p.rendering_npi:
+        yield ["NM1", "82", "1", "PROVIDER", "", "", "", "", "XX", p.rendering_npi]
     service = f"{date_of(p.service_day):%Y%m%d}"
     yield ["DTM", "232", service]
     yield ["DTM", "233", service]

@@ -11,10 +11,12 @@ lines they came from:
   CO-<reason>; billed to the patient (group PR): CO-45 of its charge less its allowed amount and
   PR-<reason> of its allowed amount;
 - a line the payer does not cover: PR-49 of its charge;
-- CO-45 of each other line: its charge less its contract's allowed amount; more withheld on the
-  claim (an underpayment) is spread over the lines in proportion to what is left of them;
-- the copay (PR-3) on the visit's main line (the first); deductible (PR-1) and coinsurance
-  (PR-2) over the cost-shared lines (not preventive) in proportion to what is left of them;
+- CO-45 of each other line: its charge less its contract's allowed amount;
+- the copay (PR-3) on the visit's main line (the first not denied); deductible (PR-1) and
+  coinsurance (PR-2) over the cost-shared lines (not preventive) in proportion to what is left
+  of them;
+- more CO-45 than the contracts' (an underpayment, withheld from what the payer owed) over the
+  lines in proportion to what is left of them;
 - the payment: what is left of each line.
 
 Any other CLP (a denial, a secondary's, a replacement) is split in proportion to the lines'
@@ -47,18 +49,21 @@ def split(charges: Sequence[int], columns: Sequence[tuple[Key, int]],
     """Per line, its cents of each column (``PAID`` last, taking what is left of each line).
 
     ``charges``: the lines' charges (cents); ``columns``: (key, total cents) in the order to
-    split them, their totals summing to the charges' sum. ``expected``: per key, the cents each
-    line should get (used when it fits what is left of each line; a total above the expected
+    split them, their totals summing to the charges' sum (a key may come twice: its second
+    part is split in proportion). ``expected``: per key, the cents each line should get (used
+    for its first part, when it fits what is left of each line; a total above the expected
     sum is spread in proportion to what is then left); ``eligible``: per key, the lines that may
     get it (ignored when they have less left than its total)."""
     expected = expected or {}
     eligible = eligible or {}
     left = list(charges)
     out: list[dict[Key, int]] = [{} for _ in charges]
+    seen: set[Key] = set()
     for key, total in columns:
         if key == PAID:
             continue
-        shares = _expected(left, total, expected.get(key))
+        shares = _expected(left, total, None if key in seen else expected.get(key))
+        seen.add(key)
         if shares is None:
             mask = eligible.get(key)
             room = [x if mask is None or mask[i] else 0 for i, x in enumerate(left)]
@@ -124,8 +129,9 @@ def paid_claim_lines(lines: Sequence[Line], columns: Sequence[tuple[Key, int]], 
         elif i != denied_line or (denial is not None and denial[0] == "PR"):
             contractual[i] = line.charge_cents - terms.allowed
     totals = dict(columns)
-    expected = {CONTRACTUAL: contractual, NON_COVERED: non_covered,
-                COPAY: [totals.get(COPAY, 0)] + [0] * (n - 1)}
+    copay = [0] * n
+    copay[next((i for i in range(n) if i != denied_line), 0)] = totals.get(COPAY, 0)
+    expected = {CONTRACTUAL: contractual, NON_COVERED: non_covered, COPAY: copay}
     shared = [bool(t.cost_shared) and i != denied_line for i, t in enumerate(contracts)]
     eligible = {key: shared for key in COST_SHARING}
     if denial is not None and 0 <= denied_line < n:
@@ -133,8 +139,17 @@ def paid_claim_lines(lines: Sequence[Line], columns: Sequence[tuple[Key, int]], 
         held[denied_line] = (lines[denied_line].charge_cents if denial[0] == "CO"
                              else contracts[denied_line].allowed)
         expected[denial] = held
+    # the contract's CO-45 first, the patient's shares, then what the payer withheld beyond
+    # the contract (an underpayment: taken from what it owed, not from the patient's part)
+    contract_part = min(totals.get(CONTRACTUAL, 0), sum(contractual))
+    withheld = totals.get(CONTRACTUAL, 0) - contract_part
     first = [denial] if denial is not None else []
-    order = [*first, NON_COVERED, CONTRACTUAL, COPAY, *COST_SHARING]
-    ordered = [(key, totals[key]) for key in order if key in totals]
+    ordered = [(key, totals[key]) for key in [*first, NON_COVERED] if key in totals]
+    if CONTRACTUAL in totals:
+        ordered.append((CONTRACTUAL, contract_part))
+    ordered += [(key, totals[key]) for key in (COPAY, *COST_SHARING) if key in totals]
+    if withheld:
+        ordered.append((CONTRACTUAL, withheld))
+    order = {*first, NON_COVERED, CONTRACTUAL, COPAY, *COST_SHARING}
     ordered += [(key, cents) for key, cents in columns if key not in order]
     return split([line.charge_cents for line in lines], ordered, expected, eligible)

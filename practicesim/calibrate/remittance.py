@@ -48,7 +48,8 @@ class Remittances:
     of CLP07, -1 if absent), ``patient`` (pseudonym of the patient's member id, NM1*QC NM109,
     else the insured's, NM1*IL NM109; -1 if neither: the names are never read),
     ``service_date`` (DTM*232, else the earliest service-line date,
-    else NaT), ``received_date`` (DTM*050), ``payment_date`` and ``payer_name`` (its payment's).
+    else NaT), ``received_date`` (DTM*050), ``payment_date`` and ``payer_name`` (its payment's),
+    ``rendering_npi`` (NM1*82 with qualifier XX; "" if absent).
 
     ``service_lines``: one row per SVC: ``claim_row``, ``claim``, ``line`` (1, 2, ... within the
     claim), ``qualifier`` (SVC01-1: HC for HCPCS/CPT, ...), ``procedure`` (SVC01-2),

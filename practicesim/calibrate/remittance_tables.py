@@ -17,7 +17,8 @@ CLAIMS = {"file": _STR, "claim_row": "int64", "check_number": _STR, "claim": "in
           "status": _STR, "charge_cents": "int64", "paid_cents": "int64",
           "patient_responsibility_cents": "int64", "filing_indicator": _STR,
           "payer_claim": "int64", "patient": "int64", "service_date": _DATE,
-          "received_date": _DATE, "payment_date": _DATE, "payer_name": _STR}
+          "received_date": _DATE, "payment_date": _DATE, "payer_name": _STR,
+          "rendering_npi": _STR}
 SERVICE_LINES = {"file": _STR, "claim_row": "int64", "claim": "int64", "line": "int64",
                  "qualifier": _STR, "procedure": _STR, "modifiers": _STR,
                  "charge_cents": "int64", "paid_cents": "int64", "units": "float64",

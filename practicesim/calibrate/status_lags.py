@@ -9,11 +9,12 @@ of the CLP (CLP02):
 - ``secondary``: 2, 3 (processed as secondary, tertiary), 20 and 21 (and forwarded on);
 - ``denied``: 4;
 
-the lag is payment date - received date (days; CLPs without a received date are left out of
-it). Reversals (22) and predeterminations (25) answer nothing and are left out. Reported per
-cell: CLPs, patients, the median with its distribution-free 95% interval (order statistics:
-the ranks a binomial(n, 1/2) puts 2.5% outside each side of), the 90th percentile, the mean,
-and the median from the date of service (DTM*232) to payment over all the cell's CLPs.
+the lag is payment date - received date (days; CLPs without a received date, or received
+after their payment, are left out of it). Reversals (22) and predeterminations (25) answer
+nothing and are left out. Reported per cell: CLPs, patients, the median with its
+distribution-free 95% interval (order statistics: the ranks a binomial(n, 1/2) puts 2.5%
+outside each side of), the 90th percentile, the mean, and the median from the date of
+service (DTM*232) to payment over all the cell's CLPs.
 
 Remittances hold only the claims a payer answered, so these are lags of answered claims (the
 ledger's fit, ``calibrate.payers``, censors the waiting ones and stays the primary lag of a
@@ -61,9 +62,9 @@ def lags_by_status(claims: pd.DataFrame, payer_name: Callable[[str], str] = str,
         from_service=lambda c: (c["payment_date"] - c["service_date"]).dt.days)
     rows, suppressed = [], []
     for (payer, kind), cell in answered.groupby(["payer", "status_class"], sort=True):
-        lags = cell["lag"].dropna()
-        lags = lags[lags >= 0].to_numpy(dtype=float)
-        patients = cell.loc[cell["lag"].notna(), "patient"].nunique()
+        dated = cell[cell["lag"] >= 0]
+        lags = dated["lag"].to_numpy(dtype=float)
+        patients = dated["patient"].nunique()
         if patients < MIN_PATIENTS:
             suppressed.append((payer, f"lag of {kind} claims", SMALL_CELL))
             continue
@@ -88,17 +89,19 @@ def median_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, flo
     return (float(ordered[k - 1]), float(ordered[n - k]))
 
 
-def secondary_lags(data: dict, table: pd.DataFrame, rows: dict) -> None:
-    """Each payer of the scenario ``data`` whose lag the ledger did not fit (no
-    ``payers[<name>].lag_days.median`` in ``rows``: it is seen only as someone's secondary)
-    and that has a ``secondary`` cell in ``table`` gets that cell's lag as its ``lag_days``: a
-    lognormal through the median and 90th percentile (a fixed number of days when they are
-    equal); its (value, low, high, n, source) rows go into ``rows``."""
+def secondary_lags(data: dict, table: pd.DataFrame, rows: dict,
+                   primaries: set[str]) -> None:
+    """Each payer of the scenario ``data`` seen only as someone's secondary (not among
+    ``primaries``, the payers with a CLP as primary or a denial) whose lag the ledger did not
+    fit (no ``payers[<name>].lag_days.median`` in ``rows``) and that has a ``secondary`` cell
+    in ``table`` gets that cell's lag as its ``lag_days``: a lognormal through the median and
+    90th percentile (a fixed number of days when they are equal); its (value, low, high, n,
+    source) rows go into ``rows``."""
     cells = table[table["status"] == "secondary"].set_index("payer")
     for payer in data.get("payers", []):
         name = payer["name"]
         key = f"payers[{name}].lag_days"
-        if f"{key}.median" in rows or name not in cells.index:
+        if f"{key}.median" in rows or name in primaries or name not in cells.index:
             continue
         cell = cells.loc[name]
         median, p90 = float(cell["median_days"]), float(cell["p90_days"])

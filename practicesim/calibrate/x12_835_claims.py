@@ -113,7 +113,7 @@ class ClaimReader(SegmentReader):
                 segment, 5, "patient responsibility amount"),
             "filing_indicator": self._text(segment, 6),
             "payer_claim": self._pseudonym(self._text(segment, 7)), "patient": -1,
-            "service_date": pd.NaT, "received_date": pd.NaT,
+            "service_date": pd.NaT, "received_date": pd.NaT, "rendering_npi": "",
         }
         self.next_row += 1
         self.claim = _Claim(self.n, row)
@@ -121,10 +121,14 @@ class ClaimReader(SegmentReader):
 
     def _nm1(self, segment: Segment) -> None:
         """The patient's (QC) or else the insured's (IL) member id, pseudonymized: the claim's
-        patient for the small-cell rule. Names (NM103-NM107) are never read."""
+        patient for the small-cell rule; the rendering provider's NPI (82, XX), a provider's
+        public identifier, kept as it is. Names (NM103-NM107) are never read."""
         if self.claim is None or self.line is not None:
             return
         entity, member = self._text(segment, 1), self._text(segment, 9)
+        if entity == "82" and self._text(segment, 8) == "XX":
+            self.claim.row["rendering_npi"] = member
+            return
         if member and (entity == "QC" or (entity == "IL" and self.claim.row["patient"] < 0)):
             self.claim.row["patient"] = self.pseudo.one(f"member:{member}")
 

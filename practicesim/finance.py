@@ -2,8 +2,15 @@
 
 Every cost is booked in integer cents on the day it is paid: salaries and provider compensation
 semi-monthly (the 15th and the last day of each month, 1/24 of the annual figure for each person on
-the payroll that day, each role's total rounded to the cent: vacant positions are not paid), hiring
-costs on each hire's first day, overhead and software on the 1st of each month, clearinghouse fees
+the payroll that day, each role's total rounded to the cent: vacant positions are not paid), with
+the employer's benefits (``costs.benefits_rate`` of the pay) and payroll taxes on it (Social
+Security up to the year's wage base, counted per person from the year's first pay day: the
+pay days' number in the year times the pay; Medicare; the other legally required costs): a staff
+role's in its payroll category (fully loaded), a provider's as ``provider_benefits``;
+each provider's malpractice premium and education allowance (1/12 a month), EHR licences and
+added exam rooms on the 1st of each month on staff (``provider_costs``), and recruiting and a
+signing bonus on the start date (``hiring_costs``, as staff hires' costs on each hire's first
+day); overhead and software on the 1st of each month, clearinghouse fees
 per claim sent, statement costs when statements go out, agency and vendor fees as collections come
 in (a vendor's setup fee on its start), prior authorization requests' cost on the request day,
 supplies on the visit day, one-time costs on their dates. Cash on day d = starting cash +
@@ -13,19 +20,20 @@ collections up to d - costs up to d.
 from __future__ import annotations
 
 import calendar as pycalendar
+import datetime as dt
 
 import numpy as np
 import pandas as pd
 
 from practicesim.calendar import PracticeCalendar
-from practicesim.scenario import Provider, Scenario
+from practicesim.scenario import Costs, Provider, Scenario
 from practicesim.workforce import Workforce
 
 COST_CATEGORIES = (
-    "provider_compensation", "front_office_payroll", "clinical_staff_payroll",
-    "coding_payroll", "billing_payroll", "other_payroll", "overhead", "rcm_software",
-    "clearinghouse_fees", "statement_costs", "agency_fees", "vendor_fees", "hiring_costs",
-    "front_office_costs", "supplies", "one_time_costs",
+    "provider_compensation", "provider_benefits", "provider_costs", "front_office_payroll",
+    "clinical_staff_payroll", "coding_payroll", "billing_payroll", "other_payroll", "overhead",
+    "rcm_software", "clearinghouse_fees", "statement_costs", "agency_fees", "vendor_fees",
+    "hiring_costs", "front_office_costs", "supplies", "one_time_costs",
 )
 REVENUE_CYCLE_COSTS = (
     "coding_payroll", "billing_payroll", "rcm_software", "clearinghouse_fees",
@@ -43,6 +51,41 @@ _ROLE_CATEGORY = {
 def cents(dollars: float) -> int:
     """Dollars to integer cents, rounded half to even."""
     return round(dollars * 100)
+
+
+def payroll_taxes(pay: float, paid_before: float, costs: Costs) -> float:
+    """The employer's payroll taxes (dollars) on one person's ``pay`` when ``paid_before``
+    dollars were paid to them earlier in the calendar year: Social Security on the part of the
+    pay under the wage base, Medicare and the other legally required costs on all of it."""
+    taxes = costs.payroll_taxes
+    taxable = min(pay, max(0.0, taxes.social_security_wage_base - paid_before))
+    return (taxes.social_security_rate * taxable
+            + (taxes.medicare_rate + taxes.other_rate) * pay)
+
+
+def _on_staff(seat: Provider, when: dt.date) -> bool:
+    """The provider is on staff on ``when`` (from ``start_date``, before ``end_date``)."""
+    return (seat.start_date is None or seat.start_date <= when) and (
+        seat.end_date is None or when < seat.end_date)
+
+
+def _monthly_provider_costs(seat: Provider, costs: Costs) -> float:
+    """A provider's costs of one month (dollars): a twelfth of the malpractice premium and
+    education allowance, the EHR licences and the added exam rooms."""
+    return ((seat.malpractice_per_year + seat.cme_per_year) / 12 + seat.ehr_per_month
+            + seat.exam_rooms * costs.exam_room_per_month)
+
+
+def _pays_since(start: dt.date, when: dt.date) -> int:
+    """Pay days (the 15th and the month's last day) from ``start`` to before ``when``, in the
+    year of ``when`` (``start`` in that year)."""
+    count = 0
+    for month in range(start.month, when.month + 1):
+        last = pycalendar.monthrange(when.year, month)[1]
+        for pay_day in (15, last):
+            if start <= dt.date(when.year, month, pay_day) < when:
+                count += 1
+    return count
 
 
 class Finance:
@@ -83,28 +126,45 @@ class Finance:
         self.refunds[day] += amount_cents
 
     def on_day(self, day: int, scenario: Scenario) -> None:
-        """Book the payroll, overhead and software costs that fall on ``day``."""
+        """Book the payroll, overhead, provider and software costs that fall on ``day``."""
         when = self.calendar.date(day)
         last = pycalendar.monthrange(when.year, when.month)[1]
+        costs = scenario.costs
+        on_staff = [seat for seat in self.seats if _on_staff(seat, when)]
         if when.day == 1:
-            self.add(day, "overhead", cents(scenario.costs.fixed_overhead_per_month))
-            self.add(day, "rcm_software", cents(scenario.costs.rcm_software_per_month))
+            self.add(day, "overhead", cents(costs.fixed_overhead_per_month))
+            self.add(day, "rcm_software", cents(costs.rcm_software_per_month))
+            self.add(day, "provider_costs", cents(sum(
+                _monthly_provider_costs(seat, costs) for seat in on_staff)))
         for role in _ROLE_CATEGORY:
             hired = self.workforce.hires(role, day)
             if hired:
                 self.add(day, "hiring_costs",
                          cents(hired * getattr(scenario.staff, role).hiring_cost))
+        starting = sum(seat.recruiting_cost + seat.signing_bonus for seat in self.seats
+                       if seat.start_date == when)
+        if starting:
+            self.add(day, "hiring_costs", cents(starting))
         if when.day not in (15, last):
             return
+        earlier_pays = 2 * (when.month - 1) + (when.day != 15)
         for role, category in _ROLE_CATEGORY.items():
             staff = getattr(scenario.staff, role)
             paid = self.workforce.present(role, day)
-            self.add(day, category, cents(paid * staff.annual_salary / 24))
-        for seat in self.seats:
-            active = (seat.start_date is None or seat.start_date <= when) and (
-                seat.end_date is None or when < seat.end_date)
-            if active:
-                self.add(day, "provider_compensation", cents(seat.annual_compensation / 24))
+            pay = staff.annual_salary / 24
+            self.add(day, category, cents(paid * pay))
+            loading = paid * (pay * costs.benefits_rate
+                              + payroll_taxes(pay, earlier_pays * pay, costs))
+            if loading:
+                self.add(day, category, cents(loading))
+        for seat in on_staff:
+            pay = seat.annual_compensation / 24
+            self.add(day, "provider_compensation", cents(pay))
+            earlier = earlier_pays * pay if seat.start_date is None or (
+                seat.start_date.year < when.year) else _pays_since(seat.start_date, when) * pay
+            loading = pay * costs.benefits_rate + payroll_taxes(pay, earlier, costs)
+            if loading:
+                self.add(day, "provider_benefits", cents(loading))
 
     def frame(self) -> pd.DataFrame:
         """Daily costs by category (cents), total costs and collections."""

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from practicesim import Run, Scenario, simulate
+from practicesim.finance import cents, payroll_taxes
 from practicesim.scenario import load_raw, set_path, validate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,3 +64,13 @@ def baseline_run() -> Run:
 def small_run() -> Run:
     """One small-practice run (seed 3)."""
     return simulate(build(), seed=3)
+
+
+def payday_cents(scenario: Scenario, people: int, salary: float) -> int:
+    """What ``people`` of a staff role paid ``salary`` a year cost on one payday (cents), as
+    ``Finance`` books it: their pay, then its benefits and payroll taxes, each rounded to the
+    cent (a salary under the Social Security wage base)."""
+    pay = salary / 24
+    costs = scenario.costs
+    return cents(people * pay) + cents(people * (pay * costs.benefits_rate
+                                                 + payroll_taxes(pay, 0.0, costs)))

@@ -9,8 +9,11 @@ import pytest
 
 from practicesim import simulate
 from practicesim.calendar import PracticeCalendar
-from practicesim.practice import Practice
+from practicesim.finance import Finance
+from practicesim.practice import Practice, provider_seats
 from practicesim.revenue.claims import CLAIM_DRAWS, Claim
+from practicesim.streams import Streams
+from practicesim.workforce import ROLES, Workforce
 from tests.conftest import build
 
 
@@ -73,3 +76,54 @@ def test_clean_claim_rate_follows_scrubber_and_rejections(errors, catch):
         assert reasons.isin(["16", "4", "11"]).all()
         assert (missed["initial_denial_reason"].isin(["16", "4", "11"])
                 | missed["line_denial_reason"].isin(["4", "11"])).all()
+
+
+def _finance_year(updates: dict) -> tuple[np.ndarray, dict[str, np.ndarray], PracticeCalendar]:
+    """The costs of 2026, day by day, of a practice with ``updates`` and no staff."""
+    scenario = build({"calendar.start": "2026-01-01", "calendar.warmup_days": 0,
+                      "calendar.horizon_days": 365, "calendar.holidays": [],
+                      **{f"staff.{role}.count": 0 for role in ROLES}, **updates})
+    calendar = PracticeCalendar(scenario)
+    workforce = Workforce([(0, scenario)], calendar, Streams(1, 0))
+    finance = Finance(calendar, provider_seats(scenario), workforce)
+    for day in range(calendar.n_days):
+        finance.on_day(day, scenario)
+    return np.arange(calendar.n_days), finance.costs, calendar
+
+
+def test_a_years_benefits_and_payroll_taxes_of_two_physicians():
+    """$290,000 a year: benefits 13.2% ($38,280), Social Security 6.2% up to the 2026 wage base
+    ($11,439.00 on $184,500, reached in the 16th pay), Medicare 1.45% ($4,205) and other 1.35%
+    ($3,915): $57,839 for the one on staff all year. The one starting 1 July is paid
+    $145,000, all under the wage base: 13.2% + 6.2% + 1.45% + 1.35% = 22.2% of it, $32,190.
+    Each pay is rounded to the cent (36 pays: within 18 cents)."""
+    taxes = {"social_security_rate": 0.062, "social_security_wage_base": 184500,
+             "medicare_rate": 0.0145, "other_rate": 0.0135}
+    _, costs, _ = _finance_year({
+        "costs.benefits_rate": 0.132, "costs.payroll_taxes": taxes,
+        "providers": [
+            {"name": "a", "annual_compensation": 290000,
+             "sessions": [{"start": "08:00", "end": "12:00"}]},
+            {"name": "b", "annual_compensation": 290000, "start_date": "2026-07-01",
+             "sessions": [{"start": "08:00", "end": "12:00"}]}]})
+    assert costs["provider_compensation"].sum() == 36 * round(290_000 / 24 * 100)
+    expected = 57_839_00 + 32_190_00
+    assert abs(int(costs["provider_benefits"].sum()) - expected) <= 18
+
+
+def test_a_hires_one_time_and_monthly_costs():
+    """Recruiting $60,000 and a $31,473 signing bonus on the start date; each month on staff
+    the malpractice premium and education allowance's twelfths, the EHR licence and two exam
+    rooms: ($12,500 + $3,969) / 12 + $500 + 2 x $600 = $3,072.42 a month, six months."""
+    _, costs, calendar = _finance_year({
+        "costs.exam_room_per_month": 600,
+        "providers": [
+            {"name": "new", "annual_compensation": 290000, "start_date": "2026-07-01",
+             "recruiting_cost": 60000, "signing_bonus": 31473, "malpractice_per_year": 12500,
+             "cme_per_year": 3969, "ehr_per_month": 500, "exam_rooms": 2,
+             "sessions": [{"start": "08:00", "end": "12:00"}]}]})
+    start = calendar.day(date(2026, 7, 1))
+    assert costs["hiring_costs"][start] == 91_473_00 == costs["hiring_costs"].sum()
+    monthly = costs["provider_costs"][costs["provider_costs"] > 0]
+    assert len(monthly) == 6 and set(monthly.tolist()) == {round((16_469 / 12 + 1_700) * 100)}
+    assert costs["provider_costs"][:start].sum() == 0

@@ -7,7 +7,7 @@ import pytest
 
 from practicesim import Run, simulate
 from practicesim.ledger import balance_violations, claim_totals
-from tests.conftest import BASELINE, build
+from tests.conftest import BASELINE, build, payday_cents
 
 TABLES = Run.TABLES
 
@@ -168,8 +168,8 @@ def test_a_dated_hire_adds_biller_payroll_from_its_date():
     before = daily[daily.index < "2027-03-01"]
     after = daily[daily.index >= "2027-03-01"]
     salary = scenario.staff.billers.annual_salary
-    assert set(before[before > 0]) == {round(1 * salary / 24 * 100)}
-    assert set(after[after > 0]) == {round(3 * salary / 24 * 100)}
+    assert set(before[before > 0]) == {payday_cents(scenario, 1, salary)}
+    assert set(after[after > 0]) == {payday_cents(scenario, 3, salary)}
 
 
 def test_a_change_dated_inside_the_warmup_stays_in_force():
@@ -178,7 +178,7 @@ def test_a_change_dated_inside_the_warmup_stays_in_force():
     daily = run.daily.set_index("date")["billing_payroll_cents"]
     late = daily[(daily.index >= "2026-11-15") & (daily > 0)]
     salary = run.scenario.staff.billers.annual_salary
-    assert set(late) == {round(2 * salary / 24 * 100)}
+    assert set(late) == {payday_cents(run.scenario, 2, salary)}
 
 
 def test_lost_request_rate_counts_every_request(small_run):

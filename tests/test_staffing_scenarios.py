@@ -53,18 +53,25 @@ def paydays(run: Run) -> np.ndarray:
 
 
 def test_front_desk_hire_adds_exactly_its_salary_from_its_date(front_desk_runs):
-    """The role's payroll is paid semi-monthly as one amount rounded to the cent: with five
-    people round(5 x $38,000 / 24) = $7,916.67, with four round(4 x $38,000 / 24) = $6,333.33,
-    so each payday from the hire on costs $1,583.34 more, within a cent of 1/24 of the salary
-    ($1,583.33). Jan-Mar has six paydays: $9,500.04, a quarter of the salary. The hiring cost
-    is paid once, on the first day; no other payroll moves."""
+    """The role's payroll is paid semi-monthly, salaries and their loading (benefits 13.2%,
+    Social Security 6.2% under the wage base, Medicare 1.45%, other 1.35%: 22.2%) each one
+    amount rounded to the cent: with five people round(5 x $38,000 / 24) = $7,916.67 and
+    round(0.222 x $7,916.67) = $1,757.50, with four $6,333.33 and $1,406.00, so each payday
+    from the hire on costs $1,583.34 + $351.50 = $1,934.84 more, within two cents of 1.222 /
+    24 of the salary. Jan-Mar has six paydays. The hiring cost is paid once, on the first day;
+    no other payroll moves."""
     base, hire = front_desk_runs
     terms = hire.scenario.staff.front_desk
     assert terms.annual_salary == base.scenario.staff.front_desk.annual_salary == 38000
-    salary_cents = terms.annual_salary * 100
-    per_payday = round(5 * salary_cents / 24) - round(4 * salary_cents / 24)
-    assert per_payday == 158334
-    assert abs(per_payday - salary_cents / 24) <= 1
+    costs = hire.scenario.costs
+    taxes = costs.payroll_taxes
+    loading = (costs.benefits_rate + taxes.social_security_rate + taxes.medicare_rate
+               + taxes.other_rate)
+    assert loading == pytest.approx(0.222)
+    pay = terms.annual_salary / 24
+    per_payday = sum(round(5 * pay * f * 100) - round(4 * pay * f * 100) for f in (1, loading))
+    assert per_payday == 193484
+    assert abs(per_payday - terms.annual_salary * 100 * (1 + loading) / 24) <= 2
 
     hired = hire.calendar.day(HIRED)
     days = np.arange(hire.calendar.n_days)

@@ -257,12 +257,31 @@ class OneTimeCost(Section):
     note: str = ""
 
 
+class PayrollTaxes(Section):
+    """The employer's payroll taxes on each salary and provider compensation: Social Security
+    at ``social_security_rate`` of each person's pay up to ``social_security_wage_base``
+    (dollars a calendar year), Medicare at ``medicare_rate`` of all of it, and the other legally
+    required costs (unemployment insurance, workers' compensation) at ``other_rate``."""
+
+    social_security_rate: Fraction = 0.0
+    social_security_wage_base: Money = 0.0
+    medicare_rate: Fraction = 0.0
+    other_rate: Fraction = 0.0
+
+
 class Costs(Section):
-    """Operating costs besides salaries (dollars)."""
+    """Operating costs besides salaries (dollars). ``benefits_rate``: the employer's insurance
+    and retirement contributions as a share of each salary and provider compensation, paid with
+    it; ``payroll_taxes`` on the same pay. ``exam_room_per_month``: the cost of each exam room
+    a provider's ``exam_rooms`` adds (rent of the room and its share of common space,
+    equipment)."""
 
     fixed_overhead_per_month: Money = 0.0
     rcm_software_per_month: Money = 0.0
     clearinghouse_fee_per_claim: Money = 0.0
+    benefits_rate: Fraction = 0.0
+    payroll_taxes: PayrollTaxes = PayrollTaxes()
+    exam_room_per_month: Money = 0.0
     one_time: list[OneTimeCost] = Field(default_factory=list)
     """Costs paid once on their dates (booked as ``one_time_costs``)."""
 

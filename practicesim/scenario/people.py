@@ -49,6 +49,24 @@ class Provider(Section):
     npp: bool = False
     """A nurse practitioner or physician assistant billing under their own NPI: payers pay
     their ``npp_pct`` of the allowed amount (Medicare 85%, 42 CFR 414.56 and 414.52)."""
+    recruiting_cost: Money = 0.0
+    """Recruiter's fee, interviews, relocation and onboarding (dollars), paid on
+    ``start_date`` (a provider without one was hired before the run: nothing)."""
+    signing_bonus: Money = 0.0
+    """Paid on ``start_date`` (dollars; none for a provider without one)."""
+    malpractice_per_year: Money = 0.0
+    """Professional liability premium (dollars a year), paid 1/12 on the 1st of each month
+    the provider is on staff."""
+    cme_per_year: Money = 0.0
+    """Continuing medical education allowance (dollars a year), paid as the malpractice
+    premium."""
+    ehr_per_month: Money = 0.0
+    """The provider's EHR and practice-management licences (dollars a month), paid on the 1st
+    of each month on staff."""
+    exam_rooms: int = Field(default=0, ge=0)
+    """Exam rooms the practice adds for this provider, each at ``costs.exam_room_per_month``
+    on the 1st of each month on staff (0: the provider uses rooms the practice has, whose cost
+    is in its overhead)."""
 
     @model_validator(mode="after")
     def _dates_ordered(self) -> Provider:

@@ -8,7 +8,8 @@ Security up to the year's wage base, counted per person from the year's first pa
 pay days' number in the year times the pay; Medicare; the other legally required costs): a staff
 role's in its payroll category (fully loaded), a provider's as ``provider_benefits``;
 each provider's malpractice premium and education allowance (1/12 a month), EHR licences and
-added exam rooms on the 1st of each month on staff (``provider_costs``), and recruiting and a
+added exam rooms on the 1st of each month the provider is on staff for a day or more
+(``provider_costs``), and recruiting and a
 signing bonus on the start date (``hiring_costs``, as staff hires' costs on each hire's first
 day); overhead and software on the 1st of each month, clearinghouse fees
 per claim sent, statement costs when statements go out, agency and vendor fees as collections come
@@ -63,10 +64,11 @@ def payroll_taxes(pay: float, paid_before: float, costs: Costs) -> float:
             + (taxes.medicare_rate + taxes.other_rate) * pay)
 
 
-def _on_staff(seat: Provider, when: dt.date) -> bool:
-    """The provider is on staff on ``when`` (from ``start_date``, before ``end_date``)."""
-    return (seat.start_date is None or seat.start_date <= when) and (
-        seat.end_date is None or when < seat.end_date)
+def _on_staff_between(seat: Provider, first: dt.date, last: dt.date) -> bool:
+    """The provider is on staff on some day from ``first`` to ``last`` (inclusive): from
+    ``start_date``, before ``end_date``."""
+    return (seat.start_date is None or seat.start_date <= last) and (
+        seat.end_date is None or first < seat.end_date)
 
 
 def _monthly_provider_costs(seat: Provider, costs: Costs) -> float:
@@ -130,12 +132,13 @@ class Finance:
         when = self.calendar.date(day)
         last = pycalendar.monthrange(when.year, when.month)[1]
         costs = scenario.costs
-        on_staff = [seat for seat in self.seats if _on_staff(seat, when)]
         if when.day == 1:
             self.add(day, "overhead", cents(costs.fixed_overhead_per_month))
             self.add(day, "rcm_software", cents(costs.rcm_software_per_month))
+            month_end = when.replace(day=last)
             self.add(day, "provider_costs", cents(sum(
-                _monthly_provider_costs(seat, costs) for seat in on_staff)))
+                _monthly_provider_costs(seat, costs) for seat in self.seats
+                if _on_staff_between(seat, when, month_end))))
         for role in _ROLE_CATEGORY:
             hired = self.workforce.hires(role, day)
             if hired:
@@ -157,7 +160,9 @@ class Finance:
                               + payroll_taxes(pay, earlier_pays * pay, costs))
             if loading:
                 self.add(day, category, cents(loading))
-        for seat in on_staff:
+        for seat in self.seats:
+            if not _on_staff_between(seat, when, when):
+                continue
             pay = seat.annual_compensation / 24
             self.add(day, "provider_compensation", cents(pay))
             earlier = earlier_pays * pay if seat.start_date is None or (

@@ -127,3 +127,40 @@ def test_a_hires_one_time_and_monthly_costs():
     monthly = costs["provider_costs"][costs["provider_costs"] > 0]
     assert len(monthly) == 6 and set(monthly.tolist()) == {round((16_469 / 12 + 1_700) * 100)}
     assert costs["provider_costs"][:start].sum() == 0
+
+
+def test_a_provider_on_staff_part_of_a_month_pays_its_costs():
+    """Starting on 15 July and leaving on 10 November: the monthly costs of July to November
+    (five months, July's booked on the 1st for the month she starts in); pay from the 15th of
+    July (the 15th is a pay day) to 31 October, the last pay day before 10 November: 8 pays."""
+    _, costs, calendar = _finance_year({"providers": [
+        {"name": "p", "annual_compensation": 120000, "start_date": "2026-07-15",
+         "end_date": "2026-11-10", "ehr_per_month": 500,
+         "sessions": [{"start": "08:00", "end": "12:00"}]}]})
+    booked = np.flatnonzero(costs["provider_costs"])
+    assert [calendar.date(d).month for d in booked] == [7, 8, 9, 10, 11]
+    assert int(costs["provider_costs"].sum()) == 5 * 500_00
+    assert int(costs["provider_compensation"].sum()) == 8 * 500_000
+
+
+def test_the_wage_base_counts_from_the_start_date_and_resets_each_january():
+    """$290,000 from 1 February 2026: 22 pays of $12,083.33 in 2026 ($265,833), Social
+    Security on the first $184,500 ($11,439, reached in the 16th pay); in 2027 the count starts
+    again: Social Security on $184,500 of the year's $290,000."""
+    taxes = {"social_security_rate": 0.062, "social_security_wage_base": 184500}
+    scenario = build({"calendar.start": "2026-01-01", "calendar.warmup_days": 0,
+                      "calendar.horizon_days": 730, "calendar.holidays": [],
+                      **{f"staff.{role}.count": 0 for role in ROLES},
+                      "costs.payroll_taxes": taxes, "costs.benefits_rate": 0.0,
+                      "providers": [{"name": "p", "annual_compensation": 290000,
+                                     "start_date": "2026-02-01",
+                                     "sessions": [{"start": "08:00", "end": "12:00"}]}]})
+    calendar = PracticeCalendar(scenario)
+    finance = Finance(calendar, provider_seats(scenario), Workforce([(0, scenario)], calendar,
+                                                                    Streams(1, 0)))
+    for day in range(calendar.n_days):
+        finance.on_day(day, scenario)
+    taxes_paid = finance.costs["provider_benefits"]
+    first_year = calendar.day(date(2027, 1, 1))
+    assert abs(int(taxes_paid[:first_year].sum()) - 11_439_00) <= 11
+    assert abs(int(taxes_paid[first_year:].sum()) - 11_439_00) <= 12

@@ -56,7 +56,7 @@ class Provider(Section):
     """Paid on ``start_date`` (dollars; none for a provider without one)."""
     malpractice_per_year: Money = 0.0
     """Professional liability premium (dollars a year), paid 1/12 on the 1st of each month
-    the provider is on staff."""
+    the provider is on staff (for a day or more: a start on the 4th pays that month's)."""
     cme_per_year: Money = 0.0
     """Continuing medical education allowance (dollars a year), paid as the malpractice
     premium."""

@@ -198,7 +198,7 @@ def _book_appointments(practice: Practice, state: PracticeState) -> None:
         provider = _lookup(providers, row["provider"], file, k, "provider")
         when = ctx.calendar.day(row["date"])
         position = _slot(book, provider, when, row["time"], file, k)
-        patient = practice.panel.add_with(payer, coverage[k], keys[k])
+        patient = practice.panel.add_with(payer, coverage[k], keys[k], owner=provider)
         practice.scheduler.book_existing(ctx.calendar.day(row["booked_on"]), line, vtype,
                                          patient, payer, provider, when, position, keys[k],
                                          draws)

@@ -44,6 +44,16 @@ def provider_seats(scenario: Scenario) -> list[Provider]:
     return seats
 
 
+def opening_weights(book: AppointmentBook, seats: list[Provider],
+                    calendar: PracticeCalendar) -> list[float]:
+    """Per provider: her slots in the first four weeks (0 for one who joins after the first
+    day), by which the opening panel is split among the providers (``Scheduling.continuity``)."""
+    days = range(min(28, book.n_days))
+    return [float(sum(book.n_free[d][p] for d in days))
+            if seat.start_date is None or calendar.day(seat.start_date) <= 0 else 0.0
+            for p, seat in enumerate(seats)]
+
+
 class Practice:
     """All the parts of one running practice, wired in pipeline order."""
 
@@ -76,9 +86,10 @@ class Practice:
         rules = first.scheduling
         self.book = AppointmentBook(seats, calendar, rules.overbook_per_session,
                                     rules.booking_horizon_days, rules.overbook_no_show_rate)
-        self.panel = PatientPanel(first, rules.panel_size, streams.get("panel"), streams)
+        self.panel = PatientPanel(first, rules.panel_size, streams.get("panel"), streams,
+                                  opening_weights(self.book, seats, calendar))
         self.demand = DemandModel(ctx, self.panel)
-        self.scheduler = Scheduler(ctx, self.book)
+        self.scheduler = Scheduler(ctx, self.book, self.panel)
         self.work = WorkQueues(ctx)
         self.patients = PatientCollections(ctx, self.work)
         self.submission = Submission(ctx, self.work, self._to_payer)

@@ -112,7 +112,8 @@ def test_medicare_patients_physicals_are_billed_as_wellness_visits_paid_in_full(
     claims = _adjudicated(clean_run, "medicare")
     codes = claims["codes"].astype(str)
     assert not codes.str.contains("9939").any()
-    wellness = claims[codes == "G0439"]
+    wellness = claims[(codes == "G0439")
+                      & claims["provider"].astype(str).str.startswith("physician")]
     assert len(wellness) >= 3
     assert _rows(clean_run, int(wellness.iloc[0]["claim"])) == [
         ("charge", 26000, "", ""),

@@ -17,7 +17,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from practicesim.clinic.demand import Requests
+from practicesim.clinic.demand import LEFT, UNATTACHED, PatientPanel, Requests
 from practicesim.clinic.noshows import FittedNoShows, NoShowModel
 from practicesim.clinic.scheduling import AppointmentBook
 from practicesim.context import Context, day_buckets
@@ -29,11 +29,13 @@ from practicesim.scenario import PriorAuthorization
 KEPT, NO_SHOW, LATE_CANCEL, CANCELLED = "completed", "no_show", "late_cancel", "cancelled"
 STATUSES = [KEPT, NO_SHOW, LATE_CANCEL, CANCELLED, "scheduled"]
 
-R_CANCEL, R_LATE, R_NO_SHOW, R_REMIND, R_WHEN, R_CHECK, R_AUTH_DAYS, R_AUTH_REFUSAL = range(8)
-REQUEST_DRAWS = 8
+(R_CANCEL, R_LATE, R_NO_SHOW, R_REMIND, R_WHEN, R_CHECK, R_AUTH_DAYS, R_AUTH_REFUSAL,
+ R_COLLEAGUE) = range(9)
+REQUEST_DRAWS = 9
 """A request's own uniforms, keyed by its identity (``Streams.keyed``, purpose ``"request"``):
 its appointment's fate (cancelled with notice, late cancel, no-show, reminded, the day of a
-cancellation), the eligibility check, and its prior authorization's days and refusal."""
+cancellation), the eligibility check, its prior authorization's days and refusal, and whether
+the patient accepts a colleague of their own provider (or stays after she left)."""
 
 
 class Appointment(NamedTuple):
@@ -107,9 +109,14 @@ class PriorAuthorizations:
 class Scheduler:
     """Books each day's requests and releases cancelled slots."""
 
-    def __init__(self, ctx: Context, book: AppointmentBook) -> None:
+    def __init__(self, ctx: Context, book: AppointmentBook, panel: PatientPanel) -> None:
         self.ctx = ctx
         self.book = book
+        self.panel = panel
+        calendar = ctx.calendar
+        self.departures = [calendar.day(seat.end_date) if seat.end_date else 1 << 30
+                           for seat in ctx.seats]
+        """Per provider: the first day she is no longer on staff."""
         self.table: list[Appointment] = []
         self.by_day: list[list[int]] = day_buckets(book.n_days)
         self.cancellations: list[list[int]] = day_buckets(ctx.n_days)
@@ -155,6 +162,9 @@ class Scheduler:
         all_draws = self.ctx.streams.keyed("request", requests.key, REQUEST_DRAWS).tolist()
         self.requested[day] += len(all_draws)
         authorizations = self.authorizations
+        own_provider = rules.continuity == "own_provider"
+        panel = self.panel
+        owner = panel.owner
         for line, vtype, patient, payer, tolerance, key, draws in zip(
                 requests.line, requests.visit_type, requests.patient, requests.payer,
                 requests.tolerance, requests.key, all_draws, strict=True):
@@ -166,14 +176,43 @@ class Scheduler:
                     self.refused[day] += 1
                     continue
                 first = max(earliest, day + wait)
-            found = book.earliest(eligible[payer], first, latest, slots)
+            found = (self._own_or_colleague(day, patient, eligible[payer], first, latest,
+                                            slots, tolerance, draws[R_COLLEAGUE])
+                     if own_provider else book.earliest(eligible[payer], first, latest, slots))
             if found is None or found[0] - day > tolerance:
                 self.lost[day] += 1
                 continue
             when, provider, position = found
             book.take(provider, when, position, slots)
+            if owner[patient] == UNATTACHED:
+                panel.attach(patient, provider)
             self._record(day, line, vtype, patient, payer, provider, when, position, key,
                          draws)
+
+    def _own_or_colleague(self, day: int, patient: int, eligible: dict[int, Window] | None,
+                          first: int, latest: int, slots: int, tolerance: float,
+                          u_colleague: float) -> tuple[int, int, int] | None:
+        """Where a request is booked under ``continuity: own_provider`` (``Scheduling``):
+        (day, provider, position), or None when the patient is lost."""
+        rules = self.ctx.scenario.scheduling
+        panel, book = self.panel, self.book
+        own = panel.owner[patient]
+        if own == LEFT:
+            return None
+        if own >= 0 and day >= self.departures[own]:
+            if u_colleague >= rules.retained_share:
+                panel.owner[patient] = LEFT
+                return None
+            panel.owner[patient] = own = UNATTACHED
+        if own == UNATTACHED:
+            return book.earliest(eligible, first, latest, slots)
+        window = None if eligible is None else eligible.get(own, ())
+        found = book.earliest_with(own, window, first, latest, slots)
+        if found is not None and found[0] - day <= tolerance:
+            return found[0], own, found[1]
+        if u_colleague >= rules.colleague_share:
+            return None
+        return book.earliest(eligible, first, latest, slots)
 
     def book_existing(self, request_day: int, line: int, vtype: int, patient: int, payer: int,
                       provider: int, when: int, position: int, key: int,

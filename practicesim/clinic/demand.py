@@ -7,7 +7,8 @@ rate of a new line's ``ramp``, else 1). Each request is a new patient with ``new
 (a new patient id, payer drawn from the payer mix) or an established patient drawn uniformly from
 the panel; its visit type is drawn by ``share`` among the line's new or established types.
 Walk-ins arrive as a Poisson process by clock hour (times the ramp share) and are established
-patients.
+patients. A new provider with a ``panel_ramp`` also receives requests of her own (``PanelRamp``):
+new patients who join her panel at once, or patients drawn uniformly from her panel.
 
 Every draw is keyed (``Streams.keyed``): a day's count by the line and day (``G`` and ``N`` by
 inverse CDF, so a higher rate gives at least as many requests on the same uniforms), and each
@@ -25,7 +26,7 @@ import numpy as np
 
 from practicesim.context import Context
 from practicesim.distributions import Gamma, poisson_quantile
-from practicesim.scenario import Scenario
+from practicesim.scenario import Provider, Scenario
 from practicesim.streams import Streams, identities, identity
 
 
@@ -53,7 +54,7 @@ class PatientPanel:
     scenario, whatever order patients are numbered in."""
 
     def __init__(self, scenario: Scenario, size: int, rng: np.random.Generator,
-                 streams: Streams) -> None:
+                 streams: Streams, weights: list[float] | None = None) -> None:
         self.shares = _payer_shares(scenario)
         self.cumulative: list[float] = np.cumsum(self.shares).tolist()
         """The payers' cumulative shares, in order."""
@@ -63,21 +64,61 @@ class PatientPanel:
         self.key: list[int] = keys.tolist()
         """Each patient's identity (what created it): keys its own draws (its deductible plan,
         its care elsewhere: ``practicesim.deductibles``)."""
+        weights = weights or []
+        self.owner: list[int] = _owners(streams.keyed("owner", keys, 1)[:, 0], weights)
+        """Each patient's own provider (seat index; ``UNATTACHED`` until a provider first sees
+        a patient; ``LEFT`` for one who left the practice with a departed provider)."""
+        self.members: list[list[int]] = [[] for _ in weights]
+        """Per provider: the patients who joined her panel (in order of joining)."""
+        for patient, owner in enumerate(self.owner):
+            if owner >= 0:
+                self.members[owner].append(patient)
 
-    def add(self, u: float, u_coverage: float, key: int) -> int:
+    def add(self, u: float, u_coverage: float, key: int, owner: int = -1) -> int:
         """A new patient whose payer is drawn from the mix with uniform ``u``."""
         payer = bisect.bisect_right(self.cumulative, u)
-        return self.add_with(min(payer, len(self.shares) - 1), u_coverage, key)
+        return self.add_with(min(payer, len(self.shares) - 1), u_coverage, key, owner)
 
-    def add_with(self, payer: int, u_coverage: float, key: int) -> int:
-        """A new patient of ``payer``, created by identity ``key``."""
+    def add_with(self, payer: int, u_coverage: float, key: int, owner: int = -1) -> int:
+        """A new patient of ``payer``, created by identity ``key``, on ``owner``'s panel
+        (``UNATTACHED``: none yet)."""
         self.payer.append(payer)
         self.coverage.append(u_coverage)
         self.key.append(key)
-        return len(self.payer) - 1
+        self.owner.append(UNATTACHED)
+        patient = len(self.payer) - 1
+        if owner >= 0:
+            self.attach(patient, owner)
+        return patient
+
+    def attach(self, patient: int, provider: int) -> None:
+        """Put ``patient`` on ``provider``'s panel."""
+        self.owner[patient] = provider
+        self.members[provider].append(patient)
+
+    def panel_sizes(self) -> list[int]:
+        """Per provider: the patients now on her panel."""
+        counts = [0] * len(self.members)
+        for owner in self.owner:
+            if owner >= 0:
+                counts[owner] += 1
+        return counts
 
     def __len__(self) -> int:
         return len(self.payer)
+
+
+UNATTACHED, LEFT = -1, -2
+
+
+def _owners(uniforms: np.ndarray, weights: list[float]) -> list[int]:
+    """Each opening patient's provider: drawn by ``weights`` (UNATTACHED when none)."""
+    total = sum(weights)
+    if total <= 0:
+        return [UNATTACHED] * len(uniforms)
+    edges = np.cumsum(np.asarray(weights, dtype=float) / total)
+    picks = np.searchsorted(edges, uniforms, side="right")
+    return np.minimum(picks, len(weights) - 1).tolist()
 
 
 def _payer_shares(scenario: Scenario) -> np.ndarray:
@@ -93,6 +134,17 @@ class DemandModel:
         self.panel = panel
         lines = {s.name: i for i, s in enumerate(ctx.scenario.service_lines)}
         self.line_of = [lines[d.service_line] for d in ctx.scenario.demand]
+        calendar = ctx.calendar
+        self.ramps = [
+            (seat_index, seat, lines[seat.panel_ramp.service_line or
+                                     ctx.scenario.service_lines[0].name],
+             calendar.day(seat.start_date),
+             calendar.day(seat.end_date) if seat.end_date else calendar.n_days)
+            for seat_index, seat in enumerate(ctx.seats)
+            if seat.panel_ramp is not None and seat.start_date is not None
+        ]
+        """(seat, provider, service line, first day, end day) of each provider with demand of
+        her own (``Provider.panel_ramp``)."""
 
     def requests(self, day: int) -> Requests:
         out = Requests()
@@ -131,7 +183,47 @@ class DemandModel:
                 out.payer.append(self.panel.payer[patient])
                 out.tolerance.append(tol)
                 out.key.append(key)
+        for seat_index, seat, line, start, end in self.ramps:
+            if start <= day < end:
+                self._own_requests(out, day, seat_index, seat, line, day - start)
         return out
+
+    def _own_requests(self, out: Requests, day: int, seat_index: int, seat: Provider,
+                      line: int, days_in: int) -> None:
+        """A new provider's own requests on ``day`` (``PanelRamp``), appended to ``out``."""
+        ramp = seat.panel_ramp
+        assert ramp is not None
+        scenario, calendar, streams = self.ctx.scenario, self.ctx.calendar, self.ctx.streams
+        demand = next((d for d in scenario.demand if d.service_line == scenario.service_lines[
+            line].name), None)
+        share = ramp.share(days_in)
+        mean = ramp.requests_per_day * share
+        new_share = 1.0
+        if demand is not None:
+            mean *= (demand.weekday_factors.get(_WEEKDAYS[calendar.weekday[day]], 1.0)
+                     * demand.month_factors.get(int(calendar.month[day]), 1.0))
+            new_share = demand.new_patient_share + (1 - demand.new_patient_share) * (1 - share)
+        (u_count,) = streams.keyed("demand_count",
+                                   [identity(f"provider_day/{seat.name}", day)], 1)[0].tolist()
+        n = poisson_quantile(u_count, mean)
+        if n == 0:
+            return
+        keys = identities(f"request/{seat.name}", (day,), np.arange(n))
+        mix = streams.keyed("request_mix", keys, 5)
+        tolerance = scenario.scheduling.patient_tolerance_days.quantiles(mix[:, 3])
+        types = _type_choices(scenario, line)
+        members = self.panel.members[seat_index]
+        for (u_new, u_type, u_patient, _, u_coverage), tol, key in zip(
+                mix.tolist(), tolerance.tolist(), keys.tolist(), strict=True):
+            is_new = u_new < new_share or not members
+            patient = (self.panel.add(u_patient, u_coverage, key, owner=seat_index) if is_new
+                       else members[int(u_patient * len(members))])
+            out.line.append(line)
+            out.visit_type.append(_pick(types[is_new], u_type))
+            out.patient.append(patient)
+            out.payer.append(self.panel.payer[patient])
+            out.tolerance.append(tol)
+            out.key.append(key)
 
     def walk_ins(self, day: int) -> list[tuple[float, int, int, int, int]]:
         """Today's walk-ins: (arrival minute, service line, visit type, patient, identity).

@@ -9,7 +9,9 @@ is booked into the *first open slot of an eligible provider* no earlier than
 time; ties go to the provider with more free slots that day. A visit type taking ``k`` slots
 needs ``k`` consecutive free slots within one session. Lead time is not an input: it emerges
 from demand against capacity. A patient offered a lead time beyond their tolerance books
-elsewhere (a lost request).
+elsewhere (a lost request). ``earliest_with`` searches one provider's book (a patient's own
+provider, ``Scheduling.continuity``). During a new provider's onboarding (``ramp_up_days``) part
+of her slots are closed.
 """
 
 from __future__ import annotations
@@ -84,8 +86,9 @@ class AppointmentBook:
             open_day = calendar.is_open(d)
             weekday = (calendar.day0.weekday() + d) % 7
             self.templates.append([
-                weekly[p][weekday] if open_day and active[p][0] <= d < active[p][1] else None
-                for p in range(len(seats))
+                _onboarding(weekly[p][weekday], seat, d - active[p][0])
+                if open_day and active[p][0] <= d < active[p][1] else None
+                for p, seat in enumerate(seats)
             ])
         self.free = [[bytearray(t.layout) if t else None for t in day] for day in self.templates]
         self.n_free = [[t.layout.count(FREE) if t else 0 for t in day] for day in self.templates]
@@ -137,6 +140,25 @@ class AppointmentBook:
                 found = self._best_on_day(day, slots, eligible)
                 if found is not None:
                     return day, *found
+        return None
+
+    def earliest_with(self, provider: int, window: Window | None, first: int, last: int,
+                      slots: int) -> tuple[int, int] | None:
+        """The first open place for a visit of ``slots`` slots with one provider: (day,
+        position), the earliest day then the earliest time; ``window``: the ``[first, end)``
+        day intervals she may be booked (None: every day)."""
+        pattern = _RUNS[slots] if slots < len(_RUNS) else b"\x01" * slots
+        first, last = max(first, self.pointer), min(last, self.n_days - 1)
+        n_free, free = self.n_free, self.free
+        for day in range(first, last + 1):
+            if n_free[day][provider] < slots:
+                continue
+            if window is not None and not covered(window, day):
+                continue
+            position = (self.first_position[day][provider] if slots == 1
+                        else free[day][provider].find(pattern))
+            if position >= 0:
+                return day, position
         return None
 
     def _earliest_single(self, first: int, last: int) -> tuple[int, int, int] | None:
@@ -213,6 +235,26 @@ class AppointmentBook:
         """(slot time, session start) of a position, minutes after midnight."""
         template = self.templates[day][provider]
         return template.times[position], template.session_start[position]
+
+
+def _onboarding(template: DayTemplate | None, seat: Provider,
+                days_in: int) -> DayTemplate | None:
+    """The template of a provider ``days_in`` days after her start: during her
+    ``ramp_up_days`` only ``share = ramp_up_slot_share + (1 - ramp_up_slot_share) x
+    days_in / ramp_up_days`` of the slots are open, slot ``i`` closed when
+    ``floor((i + 1) c) > floor(i c)``, ``c = 1 - share`` (spread evenly)."""
+    if template is None or days_in >= seat.ramp_up_days or seat.start_date is None:
+        return template
+    share = seat.ramp_up_slot_share + (1 - seat.ramp_up_slot_share) * days_in / seat.ramp_up_days
+    closed = 1.0 - share
+    layout = bytearray(template.layout)
+    slot = 0
+    for position, kind in enumerate(template.layout):
+        if kind == FREE:
+            if int((slot + 1) * closed) > int(slot * closed):
+                layout[position] = GAP
+            slot += 1
+    return DayTemplate(template.times, template.session_start, template.sessions, bytes(layout))
 
 
 _RUNS = [b"\x01" * k for k in range(8)]

@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import math
 from datetime import date
 from typing import Annotated, Literal
 
@@ -12,6 +11,7 @@ from pydantic import Field, model_validator
 
 from practicesim.scenario.base import Dist, Fraction, NonNegative, Section
 from practicesim.scenario.calendar import Weekday
+from practicesim.scenario.people import logistic_share
 
 
 class Ramp(Section):
@@ -32,10 +32,7 @@ class Ramp(Section):
 
     def share(self, days_since_start: float) -> float:
         """Share of the full rate ``days_since_start`` days after ``start``."""
-        if days_since_start < 0:
-            return 0.0
-        k = math.log(9.0) / (self.days_to_90pct - self.days_to_half)
-        return 1.0 / (1.0 + math.exp(-k * (days_since_start - self.days_to_half)))
+        return logistic_share(days_since_start, self.days_to_half, self.days_to_90pct)
 
 
 class Demand(Section):
@@ -82,6 +79,20 @@ class Scheduling(Section):
     extra appointments, each doubling a slot spread evenly through the session."""
     early_cancel_rate: Fraction = 0.05
     """Cancelled with notice (at least a day); the slot returns to the book."""
+    continuity: Literal["any_provider", "own_provider"] = "any_provider"
+    """``any_provider``: every request takes the earliest slot of any provider.
+    ``own_provider``: patients belong to a provider's panel (the provider who first saw them;
+    the opening panel split among the providers on staff on the first day in proportion to
+    their weekly slots); an established patient is booked with their own provider if she has a
+    slot within their tolerance, else takes a colleague's earliest slot with probability
+    ``colleague_share``, else is lost; a patient whose provider has left stays with the
+    practice (and joins the panel of whoever sees them) with probability ``retained_share``,
+    else leaves for good."""
+    colleague_share: Fraction = 0.5
+    """Established patients who accept a colleague when their own provider has no slot within
+    their tolerance (``own_provider`` only)."""
+    retained_share: Fraction = 0.7
+    """Patients of a departed provider who stay with the practice (``own_provider`` only)."""
     panel_size: int = Field(default=20000, ge=1)
     """Established patients at the start (the panel grows with new ones). Not tied to the
     number of providers, so adding one leaves every request's patient and payer unchanged."""

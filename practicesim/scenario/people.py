@@ -3,6 +3,7 @@ and their turnover (``staff``), and the patient's flow through them (``flow``)."
 
 from __future__ import annotations
 
+import math
 from datetime import date
 
 from pydantic import Field, field_validator, model_validator
@@ -32,6 +33,47 @@ class Session(Section):
         if clock_minutes(self.end) <= clock_minutes(self.start):
             raise ValueError(f"end must be after start ({self.start}), got {self.end}")
         return self
+
+
+def logistic_share(days: float, days_to_half: float, days_to_90pct: float) -> float:
+    """Share of a full rate ``days`` after a ramp's start on the logistic curve
+    ``1 / (1 + exp(-k (days - days_to_half)))``, ``k = ln 9 / (days_to_90pct - days_to_half)``
+    (0 before the start)."""
+    if days < 0:
+        return 0.0
+    k = math.log(9.0) / (days_to_90pct - days_to_half)
+    return 1.0 / (1.0 + math.exp(-k * (days - days_to_half)))
+
+
+class PanelRamp(Section):
+    """A new provider's own demand: the patients her arrival brings (referrals, the practice's
+    marketing, patients asking for a new doctor), growing along a logistic curve from her
+    ``start_date`` to ``requests_per_day`` once her panel is mature.
+
+    On a clinic day ``t`` days after the start she receives ``Poisson(requests_per_day x
+    s(t) x the line's weekday and month factors)`` requests of her own, ``s(t)`` the logistic
+    share (``logistic_share``); a request is a new patient with probability ``n + (1 - n)
+    (1 - s(t))`` (``n``: the line's ``new_patient_share``: an empty panel's requests are all
+    new patients, a mature one's as the practice's), else one of her own panel's patients. Her
+    new patients join her panel."""
+
+    service_line: str | None = None
+    """The service line of her requests (None: the first)."""
+    requests_per_day: float = Field(gt=0)
+    """Her own requests on a clinic day once her panel is mature."""
+    days_to_half: float = Field(gt=0)
+    days_to_90pct: float = Field(gt=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> PanelRamp:
+        if self.days_to_90pct <= self.days_to_half:
+            raise ValueError(f"days_to_90pct must be above days_to_half ({self.days_to_half:g}),"
+                             f" got {self.days_to_90pct:g}")
+        return self
+
+    def share(self, days_since_start: float) -> float:
+        """Share of ``requests_per_day`` ``days_since_start`` days after the start."""
+        return logistic_share(days_since_start, self.days_to_half, self.days_to_90pct)
 
 
 class Provider(Section):
@@ -68,11 +110,23 @@ class Provider(Section):
     on the 1st of each month on staff (0: the provider uses rooms the practice has, whose cost
     is in its overhead)."""
 
+    panel_ramp: PanelRamp | None = None
+    """A new provider's own demand while her panel fills (None: no demand of her own; she
+    sees the practice's patients who find her slots first)."""
+    ramp_up_days: int = Field(default=0, ge=0)
+    """Days after ``start_date`` over which her schedule opens to full (onboarding)."""
+    ramp_up_slot_share: Fraction = 1.0
+    """Share of her slots open on her first day, rising linearly to all of them after
+    ``ramp_up_days``; the closed slots are spread evenly through each session."""
+
     @model_validator(mode="after")
     def _dates_ordered(self) -> Provider:
         if self.start_date and self.end_date and self.end_date <= self.start_date:
             raise ValueError(f"end_date must be after start_date ({self.start_date}), "
                              f"got {self.end_date}")
+        if self.start_date is None and (self.panel_ramp is not None or self.ramp_up_days):
+            raise ValueError("panel_ramp and ramp_up_days need a start_date (when the ramp "
+                             "starts), got none")
         return self
 
 

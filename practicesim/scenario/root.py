@@ -83,6 +83,12 @@ class Scenario(Section):
         _check_contract_codes(self.payers, self.fee_schedule)
         _check_rvus(self.locality, self.fee_schedule)
         lines = {s.name for s in self.service_lines}
+        for i, provider in enumerate(self.providers):
+            line = provider.panel_ramp.service_line if provider.panel_ramp else None
+            if line is not None and line not in lines:
+                raise ValueError(
+                    f"providers[{i}].panel_ramp.service_line: unknown service line {line!r}, "
+                    f"expected one of {sorted(lines)}")
         for i, demand in enumerate(self.demand):
             if demand.service_line not in lines:
                 raise ValueError(

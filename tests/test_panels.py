@@ -1,0 +1,163 @@
+"""Providers' panels: who a patient books with (continuity), a new provider's own demand and
+her onboarding schedule, and a departed provider's patients."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+import pytest
+
+from practicesim import simulate
+from practicesim.calendar import PracticeCalendar
+from practicesim.clinic.demand import _WEEKDAYS, UNATTACHED
+from practicesim.clinic.scheduling import AppointmentBook
+from practicesim.practice import Practice, provider_seats
+from practicesim.scenario import ScenarioError
+from tests.conftest import build
+
+RAMP = {"requests_per_day": 20.0, "days_to_half": 60.0, "days_to_90pct": 120.0}
+NEW_DOCTOR = {
+    "name": "new_physician", "start_date": "2027-01-04", "panel_ramp": RAMP,
+    "sessions": [{"start": "08:00", "end": "12:00"}, {"start": "13:00", "end": "17:00"}],
+}
+"""A physician joining on the first Monday of the reported year (after 90 days of warm-up)."""
+
+
+def with_new_doctor(updates: dict | None = None) -> dict:
+    return {"providers": [{"name": "physician", "count": 2, "slot_minutes": 20,
+                           "sessions": NEW_DOCTOR["sessions"]}, NEW_DOCTOR],
+            "scheduling.continuity": "own_provider", **(updates or {})}
+
+
+def test_onboarding_opens_a_share_of_slots_rising_linearly_to_all():
+    """ramp_up_slot_share 0.5 over 20 days: on her first day 12 of 24 slots are open (every
+    second one closed); on day 10 share 0.75, floor(24 x 0.25) = 6 closed; from day 20 all."""
+    doctor = {**NEW_DOCTOR, "ramp_up_days": 20, "ramp_up_slot_share": 0.5}
+    scenario = build({"calendar.warmup_days": 0, "providers": [doctor]})
+    calendar = PracticeCalendar(scenario)
+    book = AppointmentBook(provider_seats(scenario), calendar, 0, 30)
+    start = calendar.day(scenario.providers[0].start_date)
+    assert book.n_free[start][0] == 12
+    assert book.free[start][0][:4] == b"\x01\x02\x01\x02"
+    assert book.n_free[start + 10][0] == 24 - 6
+    assert book.n_free[start + 21][0] == 24
+    assert book.n_free[start - 1][0] == 0
+
+
+def test_a_ramp_needs_a_start_date():
+    with pytest.raises(ScenarioError, match="panel_ramp and ramp_up_days need a start_date"):
+        build({"providers[physician].panel_ramp": RAMP})
+
+
+def test_a_new_providers_requests_follow_her_ramp_curve():
+    """Her requests in each 30-day block against the sum of requests_per_day x s(t) x the
+    line's weekday and month factors over its clinic days (Poisson: within 4 sd), and her new
+    patients' share against n + (1 - n)(1 - s(t))."""
+    scenario = build(with_new_doctor({"demand[primary_care].requests_per_day": 0.0,
+                                      "demand[primary_care].walk_ins_per_hour": {}}))
+    practice = Practice(scenario, seed=2, replication=0)
+    calendar, demand = practice.ctx.calendar, scenario.demand[0]
+    seat = 2
+    start = calendar.day(scenario.providers[1].start_date)
+    ramp = scenario.providers[1].panel_ramp
+    opening = len(practice.panel)
+    for block in range(4):
+        days = range(start + 30 * block, start + 30 * (block + 1))
+        expected = expected_new = 0.0
+        count = new = 0
+        for day in days:
+            before = len(practice.panel)
+            requests = practice.demand.requests(day)
+            count += len(requests.patient)
+            new += len(practice.panel) - before
+            assert all(practice.panel.owner[p] == seat for p in requests.patient)
+            if calendar.is_clinic_day[day]:
+                s = ramp.share(day - start)
+                mean = (ramp.requests_per_day * s
+                        * demand.weekday_factors.get(_WEEKDAYS[calendar.weekday[day]], 1.0)
+                        * demand.month_factors.get(int(calendar.month[day]), 1.0))
+                expected += mean
+                expected_new += mean * (demand.new_patient_share
+                                        + (1 - demand.new_patient_share) * (1 - s))
+        assert abs(count - expected) < 4 * math.sqrt(expected) + 1, (block, count, expected)
+        assert abs(new - expected_new) < 4 * math.sqrt(expected_new) + 2, (block, new)
+    assert practice.panel.panel_sizes()[seat] == len(practice.panel) - opening
+
+
+def test_the_opening_panel_is_split_by_weekly_slots_among_providers_on_staff():
+    """Two physicians on staff from the start share the opening panel evenly (binomial, within
+    4 sd); the physician joining later starts with none."""
+    scenario = build(with_new_doctor())
+    practice = Practice(scenario, seed=1, replication=0)
+    sizes = practice.panel.panel_sizes()
+    n = scenario.scheduling.panel_size
+    assert sizes[2] == 0
+    assert sum(sizes) == n
+    assert abs(sizes[0] - n / 2) < 4 * math.sqrt(n / 4)
+
+
+def appointments_by_patient(run, before_day: int) -> dict[int, set[str]]:
+    a = run.appointments
+    a = a[a.day < before_day]
+    out: dict[int, set[str]] = {}
+    for patient, provider in zip(a.patient, a.provider.astype(str), strict=True):
+        out.setdefault(patient, set()).add(provider)
+    return out
+
+
+def test_without_colleagues_every_patient_books_with_one_provider():
+    """colleague_share 0: an attached patient is only ever booked with their own provider
+    (the practice is full, so some are lost rather than booked with a colleague); with
+    colleague_share 1, some patients see two providers."""
+    loyal = simulate(build(with_new_doctor({"scheduling.colleague_share": 0.0})), seed=3)
+    seen = appointments_by_patient(loyal, loyal.appointments.day.max() + 1)
+    assert max(len(providers) for providers in seen.values()) == 1
+    flexible = simulate(build(with_new_doctor({"scheduling.colleague_share": 1.0})), seed=3)
+    seen = appointments_by_patient(flexible, flexible.appointments.day.max() + 1)
+    assert sum(len(providers) > 1 for providers in seen.values()) > 10
+    assert loyal.kpis().lost_request_rate > flexible.kpis().lost_request_rate
+
+
+@pytest.mark.parametrize("retained", [0.0, 1.0])
+def test_a_departed_providers_patients_stay_with_the_retained_share(retained: float):
+    """A physician leaves on day 150 of 240: with retained_share 0 none of her patients is
+    booked afterwards; with 1 they are booked with the others (and join their panels)."""
+    scenario = build({"scheduling.continuity": "own_provider",
+                      "scheduling.retained_share": retained,
+                      "providers": [{"name": "stays", "sessions": NEW_DOCTOR["sessions"]},
+                                    {"name": "leaves", "end_date": "2027-03-01",
+                                     "sessions": NEW_DOCTOR["sessions"]}]})
+    run = simulate(scenario, seed=4)
+    a = run.appointments
+    leaving_day = int(PracticeCalendar(scenario).day(scenario.providers[1].end_date))
+    hers = set(a.patient[(a.provider.astype(str) == "leaves") & (a.day < leaving_day)
+                         & (a.request_day < leaving_day - 90)])
+    later = a[(a.request_day >= leaving_day) & a.patient.isin(hers)]
+    if retained == 0.0:
+        assert later.empty
+    else:
+        assert len(later) > 50
+        assert set(later.provider.astype(str)) == {"stays"}
+
+
+def test_any_provider_continuity_attaches_patients_but_books_the_earliest_slot():
+    """The default (``any_provider``): the earliest slot of any provider, whoever the patient's
+    provider is, so patients spread across both physicians."""
+    run = simulate(build({"scheduling.continuity": "any_provider"}), seed=3)
+    seen = appointments_by_patient(run, run.appointments.day.max() + 1)
+    assert Counter(len(p) for p in seen.values())[2] > 100
+
+
+def test_unattached_patients_join_the_panel_of_the_first_provider_who_sees_them():
+    practice = Practice(build({"scheduling.continuity": "own_provider"}), seed=5, replication=0)
+    opening = len(practice.panel)
+    for day in range(120):
+        practice.day(day)
+    first: dict[int, int] = {}
+    for a in practice.scheduler.table:
+        first.setdefault(a.patient, a.provider)
+    new_patients = [p for p in first if p >= opening]
+    assert len(new_patients) > 100
+    assert all(practice.panel.owner[p] == first[p] for p in new_patients)
+    assert UNATTACHED in practice.panel.owner[opening:]

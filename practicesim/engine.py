@@ -106,6 +106,8 @@ def _sessions_frame(practice: Practice, names: dict[str, list]) -> pd.DataFrame:
         "busy_minutes": [s.busy for _, s in rows],
         "idle_minutes": [s.idle for _, s in rows],
         "overtime_minutes": [s.overtime for _, s in rows],
+        "documentation_minutes": [s.documentation for _, s in rows],
+        "after_hours_minutes": [s.after_hours for _, s in rows],
     })
 
 
@@ -128,6 +130,7 @@ def _daily_frame(practice: Practice, ledger: pd.DataFrame, appointments: pd.Data
             due.loc[due["status"] == status, "day"], minlength=n)[:n]
     df["visits_completed"] = practice.clinic.completed
     df["walk_ins_turned_away"] = practice.clinic.turned_away
+    df["patients_left_unseen"] = practice.clinic.left_unseen
     df["missed_charges"] = practice.charges.missed_charges
     df["desk_cash_unposted_cents"] = practice.charges.unposted_desk_cents
     df["desk_deposits_held_cents"] = deposits_held

@@ -34,7 +34,7 @@ COST_CATEGORIES = (
     "provider_compensation", "provider_benefits", "provider_costs", "front_office_payroll",
     "clinical_staff_payroll", "coding_payroll", "billing_payroll", "other_payroll", "overhead",
     "rcm_software", "clearinghouse_fees", "statement_costs", "agency_fees", "vendor_fees",
-    "hiring_costs", "front_office_costs", "supplies", "one_time_costs",
+    "hiring_costs", "front_office_costs", "supplies", "one_time_costs", "staff_overtime",
 )
 REVENUE_CYCLE_COSTS = (
     "coding_payroll", "billing_payroll", "rcm_software", "clearinghouse_fees",

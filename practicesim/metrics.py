@@ -307,6 +307,30 @@ def provider_utilization(sessions: pd.DataFrame, start: int, end: int) -> float:
     return _ratio(s["busy_minutes"].sum(), (s["end_minutes"] - s["start_minutes"]).sum())
 
 
+def work_rvus(lines: pd.DataFrame, claims: pd.DataFrame, work: dict[str, float], start: int,
+              end: int) -> float:
+    """Work RVUs billed for services in ``[start, end)``: each claim line's code's work RVU
+    (``work``: code -> work RVU; a code without one counts 0) times its units."""
+    served = claims.loc[(claims["service_day"] >= start) & (claims["service_day"] < end),
+                        "claim"]
+    billed = lines[lines["claim"].isin(served)]
+    per_unit = billed["code"].astype(str).map(work).fillna(0.0).to_numpy(dtype=float)
+    return float((per_unit * billed["units"].to_numpy()).sum())
+
+
+def provider_days(sessions: pd.DataFrame, start: int, end: int) -> int:
+    """Provider-days in ``[start, end)``: days a provider had a session."""
+    s = _period(sessions, "day", start, end)
+    return len(s[["day", "provider"]].drop_duplicates())
+
+
+def provider_ftes(sessions: pd.DataFrame, start: int, end: int) -> float:
+    """Provider FTEs = provider-days / days with any session (a provider working every clinic
+    day is one FTE)."""
+    s = _period(sessions, "day", start, end)
+    return _ratio(provider_days(sessions, start, end), s["day"].nunique())
+
+
 def kpis(run: object) -> pd.Series:
     """All KPIs of a ``Run`` over its reporting period (after the warm-up).
 
@@ -322,6 +346,11 @@ def kpis(run: object) -> pd.Series:
     last = end - 1
     self_pay = {p.name for p in run.scenario.payers if p.kind == "self_pay"}
     aging = ar_aging(ledger, last)
+    work = {code: fee.rvu.work for code, fee in run.scenario.fee_schedule.items()
+            if fee.rvu is not None}
+    wrvus = work_rvus(run.lines, run.claims, work, start, end)
+    n_provider_days = provider_days(run.sessions, start, end)
+    unseen = float(period["patients_left_unseen"].sum())
     values = {
         "days_in_ar": days_in_ar(ledger, last),
         "clean_claim_rate": clean_claim_rate(run.claims, start, end),
@@ -340,6 +369,19 @@ def kpis(run: object) -> pd.Series:
         "lost_request_rate": _ratio(period["requests_lost"].sum(), period["requests"].sum()),
         "mean_patient_wait_minutes": float(visits["total_wait_minutes"].mean()),
         "visits_completed": float(len(visits)),
+        "left_unseen_rate": _ratio(unseen, unseen + len(visits)),
+        "visits_per_provider_day": _ratio(len(visits), n_provider_days),
+        "wrvus_per_provider_day": _ratio(wrvus, n_provider_days),
+        "wrvus_per_provider_fte": _ratio(wrvus * 365 / (end - start),
+                                         provider_ftes(run.sessions, start, end)),
+        "compensation_per_wrvu": _ratio(period["provider_compensation_cents"].sum() / 100,
+                                        wrvus),
+        "staff_overtime": period["staff_overtime_cents"].sum() / 100,
+        "provider_workday_hours": _ratio(
+            (sessions["end_minutes"] - sessions["start_minutes"] + sessions["overtime_minutes"]
+             + sessions["after_hours_minutes"]).sum() / 60, n_provider_days),
+        "after_hours_documentation_minutes": _ratio(sessions["after_hours_minutes"].sum(),
+                                                    n_provider_days),
         "charges": period["charge_cents"].sum() / 100,
         "ar_over_90_pct": ar_over_90_pct(aging),
         "insurance_ar_over_90_pct": ar_over_90_pct(aging, "insurance"),

@@ -96,8 +96,10 @@ def test_a_visit_booked_differently_keeps_its_own_draws():
 
 def test_a_request_booked_differently_keeps_its_fate_and_walk_ins_are_the_same():
     """The appointment's fate (reminder, no-show, cancellation) is drawn from the request's own
-    uniforms, and walk-ins from their line, day, hour and rank: neither depends on bookings."""
-    runs = [simulate(build({"providers[physician].count": n}), seed=5) for n in (2, 3)]
+    uniforms, and walk-ins from their line, day, hour and rank: neither depends on bookings.
+    (Nobody leaves unseen here: whether a patient waits too long depends on the day's load.)"""
+    runs = [simulate(build({"providers[physician].count": n, "flow.walk_out_minutes": None}),
+                     seed=5) for n in (2, 3)]
     key = ["patient", "request_day", "visit_type", "lead_days"]
     fates = [run.appointments.drop_duplicates(key, keep=False).set_index(key)[
         ["reminded", "status"]] for run in runs]

@@ -25,7 +25,10 @@ from tests.conftest import ROOT
 SCENARIOS = ROOT / "scenarios"
 HIRED = date(2027, 1, 1)
 """The front-desk hire's date (the dated change in hire_front_desk.yaml)."""
-FRONT_DESK_HORIZON = {"calendar.horizon_days": 90, "calendar.warmup_days": 30}
+FRONT_DESK_HORIZON = {"calendar.horizon_days": 90, "calendar.warmup_days": 30,
+                      "flow.walk_out_minutes": None}
+"""Jan-Mar 2027; nobody leaves unseen (a shorter wait would keep some), so the same patients
+come in both scenarios."""
 PROVIDER_HORIZON = {"calendar.horizon_days": 181, "calendar.warmup_days": 30}
 """From 2026-12-02 to 2027-06-30: the book is full before the physician starts (2027-03-01)."""
 STEADY = (date(2027, 4, 1), date(2027, 7, 1))
@@ -201,7 +204,8 @@ ANY_PROVIDER = {"scheduling.continuity": "any_provider"}
 
 def test_ninth_physician_adds_its_slots_as_visits_when_demand_exceeds_capacity():
     """With 300 requests a day both practices stay fully booked, so every slot of the new
-    physician is used (new patients take the earliest slot of any provider: hers). By hand: 24 slots a day; a request takes 0.12 x 2 + 0.88 x (0.85 x 1 +
+    physician is used (new patients take the earliest slot of any provider: hers). By hand: 24
+    slots a day; a request takes 0.12 x 2 + 0.88 x (0.85 x 1 +
     0.15 x 2) = 1.252 slots, so 24 / 1.252 = 19.2 more appointments a day, each a request no
     longer lost, of which 1 - no-show rate - late-cancellation rate (about 8% and 3%) come:
     about 17.1 more visits per clinic day."""

@@ -14,6 +14,8 @@ independent: each clinic day starts empty); seeds are fixed so the tests are rep
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -91,13 +93,16 @@ def clinic_days(draw: st.DrawFn) -> tuple[list[tuple[float, flow.DayPatients]],
                 spans.append((start2, start2 + rng.uniform(120, 240)))
             day_sessions.append(spans)
         patients = flow.DayPatients()
+        impatient = draw(st.booleans())
         for _ in range(draw(st.integers(1, 30))):
             p = int(rng.integers(n_providers))
             a, b = day_sessions[p][int(rng.integers(len(day_sessions[p])))]
+            due = float(rng.uniform(a, b))
             patients.add(
                 arrival=float(rng.uniform(a - 45, b)), provider=p, session_start=float(a),
                 check_in=float(rng.gamma(2.0, 1.5)), rooming=float(rng.gamma(2.0, 3.0)),
                 provider_minutes=float(rng.gamma(2.0, 8.0)), checkout=float(rng.gamma(2.0, 1.5)),
+                due=due, patience=float(rng.uniform(0, 40)) if impatient else math.inf,
             )
         days.append((day * 7 * 1440.0, patients))
         sessions.append(day_sessions)
@@ -108,7 +113,8 @@ def clinic_days(draw: st.DrawFn) -> tuple[list[tuple[float, flow.DayPatients]],
 @given(clinic_days())
 def test_flow_recursion_matches_simpy_reference(
         case: tuple[list[tuple[float, flow.DayPatients]], list, tuple[int, int, int]]) -> None:
-    """``run_day`` departures equal the SimPy model's to 1e-9 minutes, patient by patient."""
+    """``run_day`` departures equal the SimPy model's to 1e-9 minutes, patient by patient,
+    with and without patients who leave unseen when their wait passes their patience."""
     days, sessions, (desk, rooms, out) = case
     reference = run_reference(days, desk, rooms, out)
     worst = 0.0

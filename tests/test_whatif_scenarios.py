@@ -43,10 +43,10 @@ def test_late_credentialing_shifts_every_approval_by_the_application_delay():
 
 def simple_practice(credentialing: dict) -> Scenario:
     """Three physicians with full schedules, one established visit type billed 99213, every
-    patient keeping the appointment, commercial_a paying the whole allowed amount with no
-    denials, billers' work other than denials done at once: a practice whose lost revenue can
-    be worked out by hand. The third physician, ``new_physician``, starts on the first
-    reported day with ``credentialing``."""
+    patient keeping the appointment (and waiting to be seen), commercial_a paying the whole
+    allowed amount with no denials, billers' work other than denials done at once: a practice
+    whose lost revenue can be worked out by hand. The third physician, ``new_physician``,
+    starts on the first reported day with ``credentialing``."""
     raw = copy.deepcopy(load_raw(SMALL))
     raw["providers"].append({"name": "new_physician", "start_date": "2027-01-01",
                              "sessions": [{"start": "08:00", "end": "12:00"},
@@ -62,7 +62,7 @@ def simple_practice(credentialing: dict) -> Scenario:
         "demand[primary_care].walk_ins_per_hour": {},
         "scheduling.uncredentialed_policy": "bill_anyway",
         "scheduling.early_cancel_rate": 0.0,
-        "scheduling.patient_tolerance_days": 1000,
+        "scheduling.patient_tolerance_days": 1000, "flow.walk_out_minutes": None,
         "no_shows.base_rate": 0.0, "no_shows.late_cancel_rate": 0.0,
         "billing.missed_charge_rate": 0.0, "billing.claim_error_rate": 0.0,
         "billing.posting_exception_rate": 0.0, "billing.work_minutes": {}, **SAME_PAYER,

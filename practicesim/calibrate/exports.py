@@ -23,7 +23,9 @@ BOOKING_MINUTES = 9 * 60
 def appointments_export(run: Run) -> pd.DataFrame:
     """The run's appointments (scheduled ones beyond its end left out) as a practice
     management system would list them: ids, provider, visit type, payer, booking and
-    appointment times, status, reminder, and the check-in, start and end times of kept ones."""
+    appointment times, status, reminder, and the check-in, start and end times of kept ones.
+    A patient who left unseen is listed as a no-show (the statuses a practice-management export
+    has: ``calibrate.appointments.STATUSES``)."""
     a = run.appointments[run.appointments["status"] != "scheduled"]
     dates = run.calendar.dates(a["day"].to_numpy())
     booked = run.calendar.dates(a["request_day"].to_numpy())
@@ -42,7 +44,7 @@ def appointments_export(run: Run) -> pd.DataFrame:
         "payer": a["payer"].astype(str).to_numpy(),
         "booked_at": (booked + pd.Timedelta(minutes=BOOKING_MINUTES)).to_numpy(),
         "appointment_at": at(a["time_minutes"]),
-        "status": a["status"].astype(str).to_numpy(),
+        "status": a["status"].astype(str).replace({"left_unseen": "no_show"}).to_numpy(),
         "reminder_sent": np.where(a["reminded"].to_numpy(), "yes", "no"),
         "checked_in_at": at(seen["arrival_minutes"]),
         "started_at": at(seen["provider_start_minutes"]),

@@ -27,7 +27,9 @@ from practicesim.ledger import labels
 from practicesim.scenario import PriorAuthorization
 
 KEPT, NO_SHOW, LATE_CANCEL, CANCELLED = "completed", "no_show", "late_cancel", "cancelled"
-STATUSES = [KEPT, NO_SHOW, LATE_CANCEL, CANCELLED, "scheduled"]
+LEFT_UNSEEN = "left_unseen"
+"""The patient came but left before the provider saw them (``flow.walk_out_minutes``)."""
+STATUSES = [KEPT, NO_SHOW, LATE_CANCEL, CANCELLED, LEFT_UNSEEN, "scheduled"]
 
 (R_CANCEL, R_LATE, R_NO_SHOW, R_REMIND, R_WHEN, R_CHECK, R_AUTH_DAYS, R_AUTH_REFUSAL,
  R_COLLEAGUE) = range(9)
@@ -304,6 +306,10 @@ class Scheduler:
         if cost:
             self.ctx.finance.add(due, "front_office_costs", cents(cost))
         return checked
+
+    def left_unseen(self, appointment: int) -> None:
+        """The patient of a kept appointment left before being seen."""
+        self.table[appointment] = self.table[appointment]._replace(status=LEFT_UNSEEN)
 
     def release_cancellations(self, day: int) -> None:
         """Slots of appointments cancelled today go back to the book."""

@@ -15,6 +15,7 @@ capture.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -29,6 +30,7 @@ from practicesim.clinic.scheduling import AppointmentBook
 from practicesim.context import Context
 from practicesim.contracts import Allowed, allowed, line_of
 from practicesim.deductibles import Deductibles, is_on_plan, patient_uniforms
+from practicesim.distributions import as_dist
 from practicesim.encounter import (
     V_AUTHORIZATION,
     V_CHECK_IN,
@@ -141,6 +143,8 @@ class Clinic:
         self.visits: list[Visit] = []
         self.sessions: list[tuple[int, flow.SessionStats]] = []
         self.turned_away = [0] * ctx.n_days
+        self.left_unseen = [0] * ctx.n_days
+        """Per day: patients (booked or walk-in) who left before the provider saw them."""
         self.completed = [0] * ctx.n_days
         self._scenario: Scenario | None = None
         self.authorizations = scheduler.authorizations
@@ -152,6 +156,9 @@ class Clinic:
             self._scenario = self.ctx.scenario
             self.pricing = Pricing.of(self._scenario)
             self.width = visit_draws(self.pricing.max_add_ons)
+            self.documents = any(t.documentation_minutes != _NO_NOTES
+                                 for line in self._scenario.service_lines
+                                 for t in line.visit_types)
 
     def on_day(self, day: int) -> None:
         """Run today's clinic (nothing on days without sessions)."""
@@ -163,12 +170,40 @@ class Clinic:
         patients, who, draws = self._arrivals(day)
         if not who:
             return
+        documentation = self._documentation(who)
         opens = min(a for s in sessions for a, _ in s) - 30.0
         at_work = [self._at_work(role, day) for role in
                    ("front_desk", "medical_assistants", "checkout")]
         result = flow.run_day(patients, sessions, *at_work, opens)
-        self.sessions.extend((day, s) for s in flow.session_stats(result, sessions))
+        self.sessions.extend((day, s) for s in flow.session_stats(result, sessions,
+                                                                   documentation))
+        self._pay_overtime(day, result, sessions, at_work)
         self._record(day, patients, result, who, draws)
+
+    def _pay_overtime(self, day: int, result: flow.DayFlow,
+                      sessions: list[list[tuple[float, float]]], at_work: list[int]) -> None:
+        """Overtime of the flow's staff (``costs.overtime_rate``): each present front-desk,
+        rooming and checkout person stays until the stage's last patient is done; the minutes
+        past the end of the day's last session are paid at the rate times the hourly wage
+        (``annual_salary / (hours_per_day x 260)``), plus Social Security, Medicare and other
+        payroll taxes (the wage base is not reached by these salaries)."""
+        close = max(b for s in sessions for _, b in s)
+        scenario = self.ctx.scenario
+        costs = scenario.costs
+        taxes = costs.payroll_taxes
+        loading = 1.0 + taxes.social_security_rate + taxes.medicare_rate + taxes.other_rate
+        dollars = 0.0
+        for role, done, present in zip(("front_desk", "medical_assistants", "checkout"),
+                                       (result.check_in_end, result.rooming_end, result.departure),
+                                       at_work, strict=True):
+            minutes = max(done, default=close) - close
+            if minutes <= 0 or present == 0:
+                continue
+            staff = getattr(scenario.staff, role)
+            hourly = staff.annual_salary / (staff.hours_per_day * 260)
+            dollars += present * minutes / 60 * hourly * costs.overtime_rate * loading
+        if dollars:
+            self.ctx.finance.add(day, "staff_overtime", cents(dollars))
 
     def _at_work(self, role: str, day: int) -> int:
         """Servers of a flow stage today: the staff present, at least one when the role has
@@ -190,16 +225,44 @@ class Clinic:
         block = self.ctx.streams.keyed("visit", [w[4] for w in who], self.width)
         punctuality, check_in, rooming, provider, checkout = self._times(block, who)
         patients = flow.DayPatients()
+        patience = self._patience(who)
         for i, a in enumerate(kept):
             appt = table[a]
             patients.add(appt.time + punctuality[i], appt.provider, float(appt.session_start),
-                         check_in[i], rooming[i], provider[i], checkout[i])
+                         check_in[i], rooming[i], provider[i], checkout[i], (),
+                         float(appt.time), patience[i])
         for i, (minute, _, _, patient, _) in enumerate(walk_ins, start=len(kept)):
             eligible = tuple(p for p in range(self.book.n_providers)
                              if self.ctx.coverage.covers(p, self.panel.payer[patient], day))
             patients.add(minute, flow.WALK_IN, 0.0, check_in[i], rooming[i], provider[i],
-                         checkout[i], eligible)
+                         checkout[i], eligible, minute, patience[i])
         return patients, who, block.tolist()
+
+    def _documentation(self, who: list[tuple[int, int, int, int, int]]) -> list[float] | None:
+        """Per arrival: the provider's documentation minutes for the visit (its visit type's
+        ``documentation_minutes``), from its own keyed uniform (purpose ``"documentation"``);
+        None when no visit type has any."""
+        if not self.documents:
+            return None
+        lines = self.ctx.scenario.service_lines
+        u = self.ctx.streams.keyed("documentation", [w[4] for w in who], 1)[:, 0]
+        out = np.empty(len(who))
+        kinds = np.fromiter((w[2] * 1024 + w[3] for w in who), dtype=np.int64, count=len(who))
+        for kind in np.unique(kinds).tolist():
+            at = kinds == kind
+            dist = lines[kind // 1024].visit_types[kind % 1024].documentation_minutes
+            out[at] = np.maximum(dist.quantiles(u[at]), 0.0)
+        return out.tolist()
+
+    def _patience(self, who: list[tuple[int, int, int, int, int]]) -> list[float]:
+        """Per arrival: minutes it waits for the provider before leaving unseen
+        (``flow.walk_out_minutes``; infinite when none), from its own keyed uniform (purpose
+        ``"walk_out"``, so drawing it shifts no other draw)."""
+        dist = self.ctx.scenario.flow.walk_out_minutes
+        if dist is None:
+            return [math.inf] * len(who)
+        u = self.ctx.streams.keyed("walk_out", [w[4] for w in who], 1)[:, 0]
+        return np.maximum(dist.quantiles(u), 0.0).tolist()
 
     def _times(self, u: np.ndarray, who: list[tuple[int, int, int, int, int]]
                ) -> list[list[float]]:
@@ -232,6 +295,11 @@ class Clinic:
             provider = result.provider[i]
             if provider == flow.WALK_IN:
                 self.turned_away[day] += 1
+                continue
+            if provider == flow.LEFT_UNSEEN:
+                self.left_unseen[day] += 1
+                if appointment >= 0:
+                    self.scheduler.left_unseen(appointment)
                 continue
             payer = payers[patient]
             verified = appointment >= 0 and self.scheduler.table[appointment].verified
@@ -346,6 +414,9 @@ class Clinic:
             "visit_type": visit_type_labels(names["visit_type"], t["line"], t["visit_type"]),
             **{field: t[field] for field in Visit._fields[7:]},
         })
+
+
+_NO_NOTES = as_dist(0.0)
 
 
 def desk_copay_cents(copay_dollars: float, allowed_cents: int) -> int:

@@ -7,8 +7,11 @@ rate of a new line's ``ramp``, else 1). Each request is a new patient with ``new
 (a new patient id, payer drawn from the payer mix) or an established patient drawn uniformly from
 the panel; its visit type is drawn by ``share`` among the line's new or established types.
 Walk-ins arrive as a Poisson process by clock hour (times the ramp share) and are established
-patients. A new provider with a ``panel_ramp`` also receives requests of her own (``PanelRamp``):
-new patients who join her panel at once, or patients drawn uniformly from her panel.
+patients. Established patients and walk-ins are drawn from the practice's patients
+(``PatientPanel.practice``); a patient who left the practice for good (``LEFT``) makes no more
+requests. A new provider with a ``panel_ramp`` also receives requests of her own
+(``PanelRamp``): new patients who join her panel at once, or patients drawn uniformly from her
+own patients.
 
 Every draw is keyed (``Streams.keyed``): a day's count by the line and day (``G`` and ``N`` by
 inverse CDF, so a higher rate gives at least as many requests on the same uniforms), and each
@@ -68,25 +71,29 @@ class PatientPanel:
         self.owner: list[int] = _owners(streams.keyed("owner", keys, 1)[:, 0], weights)
         """Each patient's own provider (seat index; ``UNATTACHED`` until a provider first sees
         a patient; ``LEFT`` for one who left the practice with a departed provider)."""
-        self.members: list[list[int]] = [[] for _ in weights]
-        """Per provider: the patients who joined her panel (in order of joining)."""
-        for patient, owner in enumerate(self.owner):
-            if owner >= 0:
-                self.members[owner].append(patient)
+        self.practice: list[int] = list(range(size))
+        """The patients the practice's demand draws its established patients and walk-ins
+        from: all but those a new provider's own demand brought (``PanelRamp``), so that adding
+        her leaves the practice's draws as they were (common random numbers)."""
 
-    def add(self, u: float, u_coverage: float, key: int, owner: int = -1) -> int:
+    def add(self, u: float, u_coverage: float, key: int, owner: int = -1,
+            practice: bool = True) -> int:
         """A new patient whose payer is drawn from the mix with uniform ``u``."""
         payer = bisect.bisect_right(self.cumulative, u)
-        return self.add_with(min(payer, len(self.shares) - 1), u_coverage, key, owner)
+        return self.add_with(min(payer, len(self.shares) - 1), u_coverage, key, owner, practice)
 
-    def add_with(self, payer: int, u_coverage: float, key: int, owner: int = -1) -> int:
+    def add_with(self, payer: int, u_coverage: float, key: int, owner: int = -1,
+                 practice: bool = True) -> int:
         """A new patient of ``payer``, created by identity ``key``, on ``owner``'s panel
-        (``UNATTACHED``: none yet)."""
+        (``UNATTACHED``: none yet); ``practice``: drawn by the practice's demand (False for
+        a new provider's own patients)."""
         self.payer.append(payer)
         self.coverage.append(u_coverage)
         self.key.append(key)
         self.owner.append(UNATTACHED)
         patient = len(self.payer) - 1
+        if practice:
+            self.practice.append(patient)
         if owner >= 0:
             self.attach(patient, owner)
         return patient
@@ -94,11 +101,10 @@ class PatientPanel:
     def attach(self, patient: int, provider: int) -> None:
         """Put ``patient`` on ``provider``'s panel."""
         self.owner[patient] = provider
-        self.members[provider].append(patient)
 
-    def panel_sizes(self) -> list[int]:
-        """Per provider: the patients now on her panel."""
-        counts = [0] * len(self.members)
+    def panel_sizes(self, providers: int) -> list[int]:
+        """Per provider (``providers`` of them): the patients now on her panel."""
+        counts = [0] * providers
         for owner in self.owner:
             if owner >= 0:
                 counts[owner] += 1
@@ -145,6 +151,9 @@ class DemandModel:
         ]
         """(seat, provider, service line, first day, end day) of each provider with demand of
         her own (``Provider.panel_ramp``)."""
+        self.brought: dict[int, list[int]] = {seat: [] for seat, *_ in self.ramps}
+        """Per provider with a ramp: the patients her own demand brought (her own requests'
+        established patients are drawn from them)."""
 
     def requests(self, day: int) -> Requests:
         out = Requests()
@@ -170,13 +179,16 @@ class DemandModel:
                 continue
             keys = identities(f"request/{demand.service_line}", (day,), np.arange(n))
             mix = streams.keyed("request_mix", keys, 5)
+            practice, owner = self.panel.practice, self.panel.owner
             tolerance = scenario.scheduling.patient_tolerance_days.quantiles(mix[:, 3])
             types = _type_choices(scenario, line)
             for (u_new, u_type, u_patient, _, u_coverage), tol, key in zip(
                     mix.tolist(), tolerance.tolist(), keys.tolist(), strict=True):
-                is_new = u_new < demand.new_patient_share or len(self.panel) == 0
+                is_new = u_new < demand.new_patient_share or not practice
                 patient = (self.panel.add(u_patient, u_coverage, key) if is_new
-                           else int(u_patient * len(self.panel)))
+                           else practice[int(u_patient * len(practice))])
+                if owner[patient] == LEFT:
+                    continue
                 out.line.append(line)
                 out.visit_type.append(_pick(types[is_new], u_type))
                 out.patient.append(patient)
@@ -208,16 +220,22 @@ class DemandModel:
         n = poisson_quantile(u_count, mean)
         if n == 0:
             return
-        keys = identities(f"request/{seat.name}", (day,), np.arange(n))
+        keys = identities(f"provider_request/{seat.name}", (day,), np.arange(n))
         mix = streams.keyed("request_mix", keys, 5)
         tolerance = scenario.scheduling.patient_tolerance_days.quantiles(mix[:, 3])
         types = _type_choices(scenario, line)
-        members = self.panel.members[seat_index]
+        members = self.brought[seat_index]
         for (u_new, u_type, u_patient, _, u_coverage), tol, key in zip(
                 mix.tolist(), tolerance.tolist(), keys.tolist(), strict=True):
             is_new = u_new < new_share or not members
-            patient = (self.panel.add(u_patient, u_coverage, key, owner=seat_index) if is_new
-                       else members[int(u_patient * len(members))])
+            if is_new:
+                patient = self.panel.add(u_patient, u_coverage, key, owner=seat_index,
+                                         practice=False)
+                members.append(patient)
+            else:
+                patient = members[int(u_patient * len(members))]
+            if self.panel.owner[patient] == LEFT:
+                continue
             out.line.append(line)
             out.visit_type.append(_pick(types[is_new], u_type))
             out.patient.append(patient)
@@ -255,7 +273,10 @@ class DemandModel:
                 keys = identities(namespace, (day, hour), np.arange(count))
                 for (minute, u_patient), key in zip(
                         streams.keyed("walk_in", keys, 2).tolist(), keys.tolist(), strict=True):
-                    patient = int(u_patient * len(self.panel))
+                    practice = self.panel.practice
+                    patient = practice[int(u_patient * len(practice))]
+                    if self.panel.owner[patient] == LEFT:
+                        continue
                     out.append((hour * 60 + minute * 60, line, visit_type, patient, key))
         out.sort()
         return out

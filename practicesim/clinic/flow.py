@@ -19,9 +19,13 @@ from __future__ import annotations
 
 import bisect
 import heapq
+import math
 from dataclasses import dataclass, field
 
 WALK_IN = -1
+LEFT_UNSEEN = -2
+"""In ``DayFlow.provider``: the patient left before the provider saw them (their wait passed
+their patience)."""
 
 
 @dataclass(slots=True)
@@ -39,10 +43,19 @@ class DayPatients:
     checkout: list[float] = field(default_factory=list)
     eligible: list[tuple[int, ...]] = field(default_factory=list)
     """For walk-ins: the providers who may see them (credentialed with their payer)."""
+    due: list[float] = field(default_factory=list)
+    """The appointment's time (a walk-in's arrival): a patient's wait counts from the later of
+    it and the arrival."""
+    patience: list[float] = field(default_factory=list)
+    """Minutes the patient waits for the provider past the later of arrival and ``due`` before
+    leaving unseen (infinite: never leaves)."""
 
     def add(self, arrival: float, provider: int, session_start: float, check_in: float,
             rooming: float, provider_minutes: float, checkout: float,
-            eligible: tuple[int, ...] = ()) -> None:
+            eligible: tuple[int, ...] = (), due: float = 0.0,
+            patience: float = math.inf) -> None:
+        self.due.append(due)
+        self.patience.append(patience)
         self.arrival.append(arrival)
         self.provider.append(provider)
         self.session_start.append(session_start)
@@ -61,7 +74,8 @@ class DayFlow:
     """When each patient started and finished each stage, and whom they saw."""
 
     provider: list[int]
-    """Provider seen (walk-ins assigned here); ``WALK_IN`` if no provider was in session."""
+    """Provider seen (walk-ins assigned here); ``WALK_IN`` if no provider was in session;
+    ``LEFT_UNSEEN`` if the patient left before being seen."""
     check_in_start: list[float]
     check_in_end: list[float]
     rooming_start: list[float]
@@ -115,6 +129,12 @@ def provider_station(ready: list[float], patients: DayPatients,
                      sessions: list[list[tuple[float, float]]]) -> tuple[list[int], list[float]]:
     """The provider stage: each booked patient waits for their own provider (not before their
     session starts); a walk-in goes to the eligible provider in session who can start soonest.
+    A patient who must wait for the provider and whose start would come more than their
+    ``patience`` after the later of their arrival and ``due`` leaves unseen (``LEFT_UNSEEN``)
+    at that deadline, or on reaching the stage if it has passed (start = the time they leave),
+    and takes none of the provider's time: with first-come-first-served queues a patient's start is
+    known on reaching the stage, so reneging is this comparison (``flow_reference`` checks it
+    against SimPy processes that renege).
 
     Returns (provider, start) per patient.
     """
@@ -122,6 +142,7 @@ def provider_station(ready: list[float], patients: DayPatients,
     free = [0.0] * len(sessions)
     chosen = list(patients.provider)
     start = [0.0] * n
+    patience, arrival, due = patients.patience, patients.arrival, patients.due
     for i in sorted(range(n), key=ready.__getitem__):
         r = ready[i]
         p = chosen[i]
@@ -135,6 +156,11 @@ def provider_station(ready: list[float], patients: DayPatients,
         else:
             floor = patients.session_start[i] if patients.session_start[i] > r else r
         s = floor if floor > free[p] else free[p]
+        deadline = (arrival[i] if arrival[i] > due[i] else due[i]) + patience[i]
+        if s > deadline and s > r:
+            chosen[i] = LEFT_UNSEEN
+            start[i] = deadline if deadline > r else r
+            continue
         start[i] = s
         free[p] = s + patients.provider_minutes[i]
     return chosen, start
@@ -160,12 +186,14 @@ def run_day(patients: DayPatients, sessions: list[list[tuple[float, float]]],
     ro_start, ro_done = pool_station(ci_done, patients.rooming, medical_assistants, opens)
     chosen, pr_start = provider_station(ro_done, patients, sessions)
     pr_done = [
-        s + m if p != WALK_IN else s
+        s + m if p >= 0 else s
         for s, m, p in zip(pr_start, patients.provider_minutes, chosen, strict=True)
     ]
-    co_service = [c if p != WALK_IN else 0.0 for c, p in zip(patients.checkout, chosen,
-                                                               strict=True)]
+    co_service = [c if p >= 0 else 0.0 for c, p in zip(patients.checkout, chosen, strict=True)]
     co_start, co_done = pool_station(pr_done, co_service, checkout, opens)
+    for i, p in enumerate(chosen):
+        if p == LEFT_UNSEEN:
+            co_start[i] = co_done[i] = pr_done[i]
     return DayFlow(chosen, ci_start, ci_done, ro_start, ro_done, pr_start, pr_done, co_start,
                    co_done)
 
@@ -181,22 +209,30 @@ class SessionStats:
     idle: float
     overtime: float
     patients: int
+    documentation: float = 0.0
+    """Minutes of documentation of the session's visits."""
+    after_hours: float = 0.0
+    """Documentation beyond the session's idle minutes: done after hours."""
 
 
-def session_stats(flow: DayFlow, sessions: list[list[tuple[float, float]]]) -> list[SessionStats]:
+def session_stats(flow: DayFlow, sessions: list[list[tuple[float, float]]],
+                  documentation: list[float] | None = None) -> list[SessionStats]:
     """Per provider-session. A service belongs to the latest session that started at or before
     it (the first session if earlier). busy = service minutes inside the session's window;
     idle = session length - busy; overtime = the last of its services' ends past the session's
-    end (0 if none)."""
-    by_provider: list[list[tuple[float, float]]] = [[] for _ in sessions]
-    for q, s, e in zip(flow.provider, flow.provider_start, flow.provider_end, strict=True):
-        if q != WALK_IN:
-            by_provider[q].append((s, e))
+    end (0 if none); documentation = its visits' ``documentation`` minutes (per patient; none
+    when None), after_hours = max(0, documentation - idle)."""
+    notes = documentation if documentation is not None else [0.0] * len(flow.provider)
+    by_provider: list[list[tuple[float, float, float]]] = [[] for _ in sessions]
+    for q, s, e, d in zip(flow.provider, flow.provider_start, flow.provider_end, notes,
+                          strict=True):
+        if q >= 0:
+            by_provider[q].append((s, e, d))
     out = []
     for p, provider_sessions in enumerate(sessions):
         stats = [SessionStats(p, a, b, 0.0, 0.0, 0.0, 0) for a, b in provider_sessions]
         starts = [a for a, _ in provider_sessions]
-        for s, e in by_provider[p]:
+        for s, e, d in by_provider[p]:
             k = bisect.bisect_right(starts, s) - 1
             st = stats[k if k > 0 else 0]
             inside = (st.end if st.end < e else e) - (st.start if st.start > s else s)
@@ -205,7 +241,9 @@ def session_stats(flow: DayFlow, sessions: list[list[tuple[float, float]]]) -> l
             if e - st.end > st.overtime:
                 st.overtime = e - st.end
             st.patients += 1
+            st.documentation += d
         for st in stats:
             st.idle = (st.end - st.start) - st.busy
+            st.after_hours = max(0.0, st.documentation - st.idle)
         out.extend(stats)
     return out

@@ -2,10 +2,14 @@
 ``simpy.Resource``. It is the yardstick for ``flow.py``: the tests check that both give the same
 times on the same patients, and ``benchmarks/practice_year.py`` times it against the full model.
 Walk-ins are not modelled here (their provider choice needs no SimPy equivalent to be checked).
+A patient with a finite ``patience`` reneges: she leaves the provider's queue when her deadline
+comes first (departure = the deadline, no checkout). A booked patient's ``due`` (her appointment
+time) is never before her session's start.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Generator
 
 import simpy
@@ -54,8 +58,15 @@ def _visit(env: simpy.Environment, offset: float, patients: DayPatients, i: int,
     yield env.timeout(offset + patients.arrival[i] - env.now)
     yield from _stage(env, desk, patients.check_in[i])
     yield from _stage(env, rooms, patients.rooming[i])
+    deadline = offset + max(patients.arrival[i], patients.due[i]) + patients.patience[i]
     with provider.request() as req:
-        yield req
+        if deadline < math.inf:
+            yield req | env.timeout(max(0.0, deadline - env.now))
+            if not req.triggered:
+                leave[i] = env.now - offset
+                return
+        else:
+            yield req
         session_start = offset + patients.session_start[i]
         if env.now < session_start:
             yield env.timeout(session_start - env.now)

@@ -241,19 +241,20 @@ def _onboarding(template: DayTemplate | None, seat: Provider,
                 days_in: int) -> DayTemplate | None:
     """The template of a provider ``days_in`` days after her start: during her
     ``ramp_up_days`` only ``share = ramp_up_slot_share + (1 - ramp_up_slot_share) x
-    days_in / ramp_up_days`` of the slots are open, slot ``i`` closed when
-    ``floor((i + 1) c) > floor(i c)``, ``c = 1 - share`` (spread evenly)."""
+    days_in / ramp_up_days`` of the slots are open: each session's last ``round(n (1 -
+    share))`` of its ``n`` slots are closed (a shorter session, so two-slot visits still fit)."""
     if template is None or days_in >= seat.ramp_up_days or seat.start_date is None:
         return template
     share = seat.ramp_up_slot_share + (1 - seat.ramp_up_slot_share) * days_in / seat.ramp_up_days
-    closed = 1.0 - share
     layout = bytearray(template.layout)
-    slot = 0
-    for position, kind in enumerate(template.layout):
+    session: list[int] = []
+    for position, kind in enumerate([*template.layout, GAP]):
         if kind == FREE:
-            if int((slot + 1) * closed) > int(slot * closed):
-                layout[position] = GAP
-            slot += 1
+            session.append(position)
+            continue
+        for closed in session[len(session) - round(len(session) * (1 - share)):]:
+            layout[closed] = GAP
+        session = []
     return DayTemplate(template.times, template.session_start, template.sessions, bytes(layout))
 
 

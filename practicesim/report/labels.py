@@ -10,13 +10,19 @@ import numpy as np
 from matplotlib.ticker import Formatter
 
 MONEY_KPIS = frozenset({"charges", "collections", "secondary_collections", "refunds",
-                         "charity_care", "costs", "net_cash_flow", "ending_ar", "ending_cash"})
+                         "charity_care", "costs", "net_cash_flow", "ending_ar", "ending_cash",
+                         "staff_overtime", "compensation_per_wrvu"})
 KPI_UNITS = {
     "days_in_ar": "days",
     "mean_lead_time_days": "days",
     "mean_provider_overtime_minutes": "minutes per session",
     "mean_patient_wait_minutes": "minutes per visit",
     "visits_completed": "visits",
+    "visits_per_provider_day": "visits",
+    "wrvus_per_provider_day": "wRVUs",
+    "wrvus_per_provider_fte": "wRVUs a year",
+    "provider_workday_hours": "hours",
+    "after_hours_documentation_minutes": "minutes per provider-day",
     "ending_denial_backlog": "claims",
     **{kpi: "$" for kpi in MONEY_KPIS},
 }

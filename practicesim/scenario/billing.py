@@ -282,6 +282,11 @@ class Costs(Section):
     benefits_rate: Fraction = 0.0
     payroll_taxes: PayrollTaxes = PayrollTaxes()
     exam_room_per_month: Money = 0.0
+    overtime_rate: float = Field(default=1.5, ge=1.0)
+    """Overtime pay as a multiple of the hourly wage (``annual_salary / (hours_per_day x
+    260)``): front-desk, rooming and checkout staff present stay until their stage's last
+    patient is done, and the minutes past the end of the day's last session are paid at this
+    rate, with payroll taxes (``staff_overtime``)."""
     one_time: list[OneTimeCost] = Field(default_factory=list)
     """Costs paid once on their dates (booked as ``one_time_costs``)."""
 

@@ -81,13 +81,13 @@ class Scheduling(Section):
     """Cancelled with notice (at least a day); the slot returns to the book."""
     continuity: Literal["any_provider", "own_provider"] = "any_provider"
     """``any_provider``: every request takes the earliest slot of any provider.
-    ``own_provider``: patients belong to a provider's panel (the provider who first saw them;
-    the opening panel split among the providers on staff on the first day in proportion to
-    their weekly slots); an established patient is booked with their own provider if she has a
-    slot within their tolerance, else takes a colleague's earliest slot with probability
-    ``colleague_share``, else is lost; a patient whose provider has left stays with the
-    practice (and joins the panel of whoever sees them) with probability ``retained_share``,
-    else leaves for good."""
+    ``own_provider``: patients belong to a provider's panel (the provider they were first
+    booked with; the opening panel split among the providers on staff on the first day in
+    proportion to their slots in the first four weeks); an established patient is booked with
+    their own provider if she has a slot within their tolerance, else takes a colleague's
+    earliest slot with probability ``colleague_share``, else is lost; a patient whose provider
+    has left stays with the practice (and joins the panel of whoever sees them) with
+    probability ``retained_share``, else leaves for good (and asks for no more visits)."""
     colleague_share: Fraction = 0.5
     """Established patients who accept a colleague when their own provider has no slot within
     their tolerance (``own_provider`` only)."""
@@ -95,7 +95,8 @@ class Scheduling(Section):
     """Patients of a departed provider who stay with the practice (``own_provider`` only)."""
     panel_size: int = Field(default=20000, ge=1)
     """Established patients at the start (the panel grows with new ones). Not tied to the
-    number of providers, so adding one leaves every request's patient and payer unchanged."""
+    number of providers, so adding one leaves every request's patient and payer unchanged (a
+    new provider's own patients, ``providers[].panel_ramp``, are kept apart)."""
 
 
 class NoShows(Section):

@@ -55,7 +55,9 @@ class PanelRamp(Section):
     share (``logistic_share``); a request is a new patient with probability ``n + (1 - n)
     (1 - s(t))`` (``n``: the line's ``new_patient_share``: an empty panel's requests are all
     new patients, a mature one's as the practice's), else one of her own panel's patients. Her
-    new patients join her panel."""
+    new patients join her panel at once and book with her first (then, as her established
+    patients, with a colleague with ``scheduling.colleague_share``, else they are lost); they
+    are not among the patients the practice's own demand draws from."""
 
     service_line: str | None = None
     """The service line of her requests (None: the first)."""
@@ -117,7 +119,7 @@ class Provider(Section):
     """Days after ``start_date`` over which her schedule opens to full (onboarding)."""
     ramp_up_slot_share: Fraction = 1.0
     """Share of her slots open on her first day, rising linearly to all of them after
-    ``ramp_up_days``; the closed slots are spread evenly through each session."""
+    ``ramp_up_days``; each session's last slots are the closed ones (shorter sessions)."""
 
     @model_validator(mode="after")
     def _dates_ordered(self) -> Provider:
@@ -173,3 +175,7 @@ class VisitFlow(Section):
     check_in_minutes: Dist = Field(default_factory=lambda: as_dist(3.0))
     rooming_minutes: Dist = Field(default_factory=lambda: as_dist(6.0))
     checkout_minutes: Dist = Field(default_factory=lambda: as_dist(3.0))
+    walk_out_minutes: Dist | None = None
+    """A patient's patience: one who must wait for the provider past this many minutes after
+    the later of their arrival and their appointment time leaves unseen (no visit, no bill).
+    None: nobody leaves."""

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from pydantic import Field, field_validator, model_validator
 
+from practicesim.distributions import as_dist
 from practicesim.scenario.base import Dist, Fraction, Money, NonNegative, Section, check_shares
 from practicesim.scenario.payers import PriorAuthorization
 
@@ -26,6 +27,9 @@ class VisitType(Section):
     """Weight among the line's visit types of the same kind (new or established)."""
     slots: int = Field(default=1, ge=1)
     provider_minutes: Dist
+    documentation_minutes: Dist = Field(default_factory=lambda: as_dist(0.0))
+    """The provider's EHR time for the visit outside the room (notes, orders, the inbox it
+    brings), done in her sessions' idle time and, past that, after hours (``SessionStats``)."""
     codes: dict[str, float] = Field(min_length=1)
     add_ons: dict[str, Fraction] = Field(default_factory=dict)
     units: dict[str, Annotated[int, Field(ge=1)]] = Field(default_factory=dict)

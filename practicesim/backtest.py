@@ -285,9 +285,11 @@ def _monthly(ledger: pd.DataFrame, origin: pd.Timestamp, first: pd.Timestamp,
 
 
 def _visits(appointments: pd.DataFrame, when: pd.Series, first: pd.Timestamp) -> pd.DataFrame:
+    """Per month: completed appointments and the no-show rate, a patient who left unseen
+    counted as a no-show (as an export lists her)."""
     due = appointments[(when >= first)]
     month = when[due.index].dt.to_period("M")
-    status = due["status"].astype(str)
+    status = due["status"].astype(str).replace({"left_unseen": "no_show"})
     kept = (status == "completed").groupby(month).sum()
     missed = (status == "no_show").groupby(month).sum()
     ended = status.isin(["completed", "no_show", "late_cancel"]).groupby(month).sum()

@@ -286,18 +286,23 @@ def cost_to_collect(daily: pd.DataFrame, start: int, end: int) -> float:
     return _ratio(d["revenue_cycle_costs_cents"].sum(), d["collections_cents"].sum())
 
 
+_DUE = ("completed", "left_unseen", "no_show", "late_cancel")
+"""Statuses of appointments due and not cancelled with notice."""
+
+
 def no_show_rate(appointments: pd.DataFrame, start: int, end: int) -> float:
     """No-show rate = no-shows / appointments due in the period and not cancelled with notice
-    (kept + no-shows + late cancellations). Late cancellations: ``late_cancel_rate``."""
+    (kept, left unseen, no-shows, late cancellations). Late cancellations:
+    ``late_cancel_rate``."""
     due = _period(appointments, "day", start, end)
-    due = due[due["status"].isin(["completed", "no_show", "late_cancel"])]
+    due = due[due["status"].isin(_DUE)]
     return _ratio((due["status"] == "no_show").sum(), len(due))
 
 
 def late_cancel_rate(appointments: pd.DataFrame, start: int, end: int) -> float:
     """Late cancellations / appointments due and not cancelled with notice."""
     due = _period(appointments, "day", start, end)
-    due = due[due["status"].isin(["completed", "no_show", "late_cancel"])]
+    due = due[due["status"].isin(_DUE)]
     return _ratio((due["status"] == "late_cancel").sum(), len(due))
 
 
@@ -316,6 +321,16 @@ def work_rvus(lines: pd.DataFrame, claims: pd.DataFrame, work: dict[str, float],
     billed = lines[lines["claim"].isin(served)]
     per_unit = billed["code"].astype(str).map(work).fillna(0.0).to_numpy(dtype=float)
     return float((per_unit * billed["units"].to_numpy()).sum())
+
+
+def continuity_upc(visits: pd.DataFrame) -> float:
+    """Usual provider of care index over patients with two or more visits: the sum over them
+    of their visits with the provider they saw most, divided by all their visits."""
+    counts = visits.groupby(["patient", "provider"], observed=True).size()
+    per_patient = counts.groupby(level="patient")
+    total = per_patient.sum()
+    repeat = total >= 2
+    return _ratio(float(per_patient.max()[repeat].sum()), float(total[repeat].sum()))
 
 
 def provider_days(sessions: pd.DataFrame, start: int, end: int) -> int:
@@ -370,6 +385,7 @@ def kpis(run: object) -> pd.Series:
         "mean_patient_wait_minutes": float(visits["total_wait_minutes"].mean()),
         "visits_completed": float(len(visits)),
         "left_unseen_rate": _ratio(unseen, unseen + len(visits)),
+        "continuity_upc": continuity_upc(visits),
         "visits_per_provider_day": _ratio(len(visits), n_provider_days),
         "wrvus_per_provider_day": _ratio(wrvus, n_provider_days),
         "wrvus_per_provider_fte": _ratio(wrvus * 365 / (end - start),

@@ -27,7 +27,8 @@ NEW_DOCTOR = {
 def with_new_doctor(updates: dict | None = None) -> dict:
     return {"providers": [{"name": "physician", "count": 2, "slot_minutes": 20,
                            "sessions": NEW_DOCTOR["sessions"]}, NEW_DOCTOR],
-            "scheduling.continuity": "own_provider", **(updates or {})}
+            "scheduling.continuity": "own_provider", "scheduling.first_available_share": 0.0,
+            **(updates or {})}
 
 
 def test_onboarding_opens_a_share_of_slots_rising_linearly_to_all():
@@ -132,6 +133,7 @@ def test_a_departed_providers_patients_stay_with_the_retained_share(retained: fl
     later = {}
     for share in sorted({retained, 1.0}):
         scenario = build({"scheduling.continuity": "own_provider",
+                          "scheduling.first_available_share": 0.0,
                           "scheduling.retained_share": share,
                           "providers": [{"name": "stays", "sessions": NEW_DOCTOR["sessions"]},
                                         {"name": "leaves", "end_date": "2027-03-01",
@@ -181,3 +183,16 @@ def test_unattached_patients_join_the_panel_of_the_first_provider_who_sees_them(
     assert len(new_patients) > 100
     assert all(practice.panel.owner[p] == first[p] for p in new_patients)
     assert UNATTACHED in practice.panel.owner[opening:]
+
+
+def test_first_available_requests_take_any_providers_earliest_slot():
+    """first_available_share 1: every request takes the earliest slot of any provider, as
+    under any_provider, and patients keep the provider they were first booked with; 0: each
+    attached patient books with her own provider only (colleague_share 0)."""
+    base = with_new_doctor({"scheduling.colleague_share": 0.0})
+    pooled = simulate(build({**base, "scheduling.first_available_share": 1.0}), seed=3)
+    loyal = simulate(build(base), seed=3)
+    last = pooled.appointments.day.max() + 1
+    assert Counter(len(p) for p in appointments_by_patient(pooled, last).values())[2] > 100
+    assert max(len(p) for p in appointments_by_patient(loyal, last).values()) == 1
+    assert pooled.kpis()["continuity_upc"] < loyal.kpis()["continuity_upc"] - 0.2

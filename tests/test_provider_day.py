@@ -8,7 +8,7 @@ import pytest
 
 from practicesim import simulate
 from practicesim.clinic import flow
-from practicesim.metrics import provider_ftes, work_rvus
+from practicesim.metrics import continuity_upc, provider_ftes, work_rvus
 from practicesim.practice import Practice
 from tests.conftest import build
 
@@ -111,3 +111,20 @@ def test_patients_who_leave_unseen_have_no_visit_and_their_appointment_says_so()
     assert not run.visits["appointment"].isin(unseen["appointment"]).any()
     assert run.daily["patients_left_unseen"].sum() >= len(unseen)
     assert run.kpis()["left_unseen_rate"] > 0.01
+
+
+def test_continuity_is_the_share_of_repeat_patients_visits_with_their_usual_provider():
+    """Patient 1: a, a, b (2 of 3 with a); patient 2: b, b (2 of 2); patient 3 one visit
+    (left out): (2 + 2) / (3 + 2)."""
+    visits = pd.DataFrame({"patient": [1, 1, 1, 2, 2, 3],
+                           "provider": pd.Categorical(["a", "a", "b", "b", "b", "a"])})
+    assert continuity_upc(visits) == pytest.approx(4 / 5)
+
+
+def test_panels_keep_patients_with_their_own_provider():
+    """Booking by panel gives a higher continuity than booking the earliest slot of any
+    provider, in the same practice and replication."""
+    own = simulate(build({"scheduling.continuity": "own_provider",
+                          "scheduling.first_available_share": 0.0}), seed=2).kpis()
+    pooled = simulate(build({"scheduling.continuity": "any_provider"}), seed=2).kpis()
+    assert own["continuity_upc"] > pooled["continuity_upc"] + 0.1

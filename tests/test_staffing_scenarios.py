@@ -248,14 +248,16 @@ def test_ninth_physician_at_baseline_demand_wins_back_most_lost_requests():
 
 
 def test_with_panels_the_ninth_physician_fills_her_book_with_new_patients():
-    """Under the baseline's panels her colleagues' established patients book with their own
+    """Under panels (every request trying the patient's own physician first: no
+    first-available requests) her colleagues' established patients book with their own
     physician first, and new patients (12% of requests, two slots each) take the earliest slot
     of any provider, hers: most of her visits are new patients and few are the opening panel's
     patients. With interchangeable patients her book is mostly the opening panel's established
     patients. (Her colleagues' freed slots go to their own patients, so the practice wins back
     about as many lost requests either way.)"""
     mix = {}
-    for name, updates in (("panels", {}), ("interchangeable", ANY_PROVIDER)):
+    for name, updates in (("panels", {"scheduling.first_available_share": 0.0}),
+                          ("interchangeable", ANY_PROVIDER)):
         run = simulate(load("hire_provider.yaml", PROVIDER_HORIZON | updates | NO_OWN_DEMAND),
                        seed=1)
         a = run.appointments

@@ -55,6 +55,9 @@ def _no_shows(appointments: pd.DataFrame, data: dict, rows: dict,
     for key, row in table.iterrows():
         rows[key] = (float(row["value"]), float(row["low"]), float(row["high"]), n,
                      "appointments")
+    # an export lists a patient who left unseen as a no-show (practicesim's own export does),
+    # so the fitted rate holds the walk-outs: none are simulated on top of it
+    data.setdefault("flow", {})["walk_out_minutes"] = None
     data["no_shows"].update(base_rate=params.base_rate,
                             lead_time_odds_ratio_per_week=params.lead_time_odds_ratio_per_week,
                             reminder_share=params.reminder_share,

@@ -32,12 +32,13 @@ LEFT_UNSEEN = "left_unseen"
 STATUSES = [KEPT, NO_SHOW, LATE_CANCEL, CANCELLED, LEFT_UNSEEN, "scheduled"]
 
 (R_CANCEL, R_LATE, R_NO_SHOW, R_REMIND, R_WHEN, R_CHECK, R_AUTH_DAYS, R_AUTH_REFUSAL,
- R_COLLEAGUE) = range(9)
-REQUEST_DRAWS = 9
+ R_COLLEAGUE, R_FIRST_AVAILABLE) = range(10)
+REQUEST_DRAWS = 10
 """A request's own uniforms, keyed by its identity (``Streams.keyed``, purpose ``"request"``):
 its appointment's fate (cancelled with notice, late cancel, no-show, reminded, the day of a
-cancellation), the eligibility check, its prior authorization's days and refusal, and whether
-the patient accepts a colleague of their own provider (or stays after she left)."""
+cancellation), the eligibility check, its prior authorization's days and refusal, whether
+the patient accepts a colleague of their own provider (or stays after she left), and whether the
+request takes the first available provider."""
 
 
 class Appointment(NamedTuple):
@@ -165,6 +166,7 @@ class Scheduler:
         self.requested[day] += len(all_draws)
         authorizations = self.authorizations
         own_provider = rules.continuity == "own_provider"
+        first_available = rules.first_available_share
         panel = self.panel
         owner = panel.owner
         for line, vtype, patient, payer, tolerance, key, draws in zip(
@@ -179,7 +181,8 @@ class Scheduler:
                     continue
                 first = max(earliest, day + wait)
             found = (self._own_or_colleague(day, patient, eligible[payer], first, latest,
-                                            slots, tolerance, draws[R_COLLEAGUE])
+                                            slots, tolerance, draws[R_COLLEAGUE],
+                                            draws[R_FIRST_AVAILABLE] < first_available)
                      if own_provider else book.earliest(eligible[payer], first, latest, slots))
             if found is None or found[0] - day > tolerance:
                 self.lost[day] += 1
@@ -193,9 +196,10 @@ class Scheduler:
 
     def _own_or_colleague(self, day: int, patient: int, eligible: dict[int, Window] | None,
                           first: int, latest: int, slots: int, tolerance: float,
-                          u_colleague: float) -> tuple[int, int, int] | None:
+                          u_colleague: float, any_provider: bool) -> tuple[int, int, int] | None:
         """Where a request is booked under ``continuity: own_provider`` (``Scheduling``):
-        (day, provider, position), or None when the patient is lost."""
+        (day, provider, position), or None when the patient is lost; ``any_provider``: the
+        request takes the first available provider (``first_available_share``)."""
         rules = self.ctx.scenario.scheduling
         panel, book = self.panel, self.book
         own = panel.owner[patient]
@@ -206,7 +210,7 @@ class Scheduler:
                 panel.owner[patient] = LEFT
                 return None
             panel.owner[patient] = own = UNATTACHED
-        if own == UNATTACHED:
+        if own == UNATTACHED or any_provider:
             return book.earliest(eligible, first, latest, slots)
         window = None if eligible is None else eligible.get(own, ())
         found = book.earliest_with(own, window, first, latest, slots)
@@ -283,12 +287,14 @@ class Scheduler:
                                        kept + missed, missed)
 
     def _remember(self, day: int) -> None:
-        """Count the kept and missed appointments of ``day`` into their patients' history."""
+        """Count the kept and missed appointments of ``day`` into their patients' history (a
+        patient who left unseen as missed: an export lists her as a no-show, and a fitted model
+        learned from such exports)."""
         for a in self.by_day[day]:
             appointment = self.table[a]
             if appointment.status == KEPT:
                 self.kept[appointment.patient] = self.kept.get(appointment.patient, 0) + 1
-            elif appointment.status == NO_SHOW:
+            elif appointment.status in (NO_SHOW, LEFT_UNSEEN):
                 self.missed[appointment.patient] = self.missed.get(appointment.patient, 0) + 1
 
     def _front_office(self, day: int, when: int, lead: int, reminded: bool,

@@ -186,17 +186,19 @@ class Clinic:
         rooming and checkout person stays until the stage's last patient is done; the minutes
         past the end of the day's last session are paid at the rate times the hourly wage
         (``annual_salary / (hours_per_day x 260)``), plus Social Security, Medicare and other
-        payroll taxes (the wage base is not reached by these salaries)."""
+        payroll taxes (the wage base is not reached by these salaries). Walk-ins turned away
+        for want of a provider in session are left out."""
         close = max(b for s in sessions for _, b in s)
         scenario = self.ctx.scenario
         costs = scenario.costs
         taxes = costs.payroll_taxes
         loading = 1.0 + taxes.social_security_rate + taxes.medicare_rate + taxes.other_rate
         dollars = 0.0
+        served = [i for i, p in enumerate(result.provider) if p != flow.WALK_IN]
         for role, done, present in zip(("front_desk", "medical_assistants", "checkout"),
                                        (result.check_in_end, result.rooming_end, result.departure),
                                        at_work, strict=True):
-            minutes = max(done, default=close) - close
+            minutes = max((done[i] for i in served), default=close) - close
             if minutes <= 0 or present == 0:
                 continue
             staff = getattr(scenario.staff, role)

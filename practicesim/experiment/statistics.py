@@ -14,6 +14,8 @@ from scipy import special
 HIGHER_IS_BETTER = frozenset({
     "clean_claim_rate", "first_pass_resolution_rate", "net_collection_rate",
     "gross_collection_rate", "provider_utilization", "visits_completed", "charges",
+    "visits_per_provider_day", "wrvus_per_provider_day", "wrvus_per_provider_fte",
+    "continuity_upc", "patient_collection_rate", "denied_dollars_recovered_pct",
     "collections", "net_cash_flow", "ending_cash",
 })
 """KPIs where a larger value is better; for every other KPI a smaller value is better."""

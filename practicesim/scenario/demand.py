@@ -88,6 +88,9 @@ class Scheduling(Section):
     earliest slot with probability ``colleague_share``, else is lost; a patient whose provider
     has left stays with the practice (and joins the panel of whoever sees them) with
     probability ``retained_share``, else leaves for good (and asks for no more visits)."""
+    first_available_share: Fraction = 0.0
+    """Requests that take the earliest slot of any provider whoever the patient's own provider
+    is (an acute need, or convenience), under ``own_provider``; the patient keeps her own."""
     colleague_share: Fraction = 0.5
     """Established patients who accept a colleague when their own provider has no slot within
     their tolerance (``own_provider`` only)."""

@@ -74,3 +74,5 @@ class Encounter(NamedTuple):
     """The patient qualifies for the practice's financial assistance (self-pay)."""
     lines: tuple[Line, ...] = ()
     """The codes billed, main code first (their charges add up to ``charge_cents``)."""
+    incident_to: bool = False
+    """An NPP's visit billed incident-to a supervising physician (paid the physician rate)."""

@@ -600,3 +600,28 @@ def test_a_secondarys_lag_is_read_from_its_received_date(
     expected = float(np.median(lag + posting))
     assert cell["claims"] > 50
     assert cell["median_low"] <= expected <= cell["median_high"]
+
+
+def test_an_nps_claims_billed_incident_to_name_the_supervising_physician(tmp_path: Path) -> None:
+    """With half of the NP's established visits billed incident-to, their CLPs name the first
+    physician (seat 0) as rendering provider and are priced at the physician rate; her other
+    claims name her; every line balances and reconciles."""
+    sessions = [{"start": "08:00", "end": "12:00"}, {"start": "13:00", "end": "17:00"}]
+    run = simulate(build({"calendar.horizon_days": 60, **SAME_PAYER,
+                          "billing.underpayment_review.detection_rate": 0.0,
+                          "providers": [
+                              {"name": "physician", "count": 2, "sessions": sessions},
+                              {"name": "np", "npp": True, "incident_to_share": 0.5,
+                               "sessions": sessions}]}), seed=5)
+    write_835(run, tmp_path / "era")
+    read = read_835(tmp_path / "era", KEY)
+    assert read.unreconciled.empty and read.skipped.empty
+    claims = run.claims.set_index("claim")
+    npi = read.claims.assign(claim=read.claims["claim"].map(claim_ids(run))).set_index(
+        "claim")["rendering_npi"]
+    np_claims = claims[claims["provider"].astype(str) == "np"]
+    incident = npi[npi.index.isin(np_claims.index[np_claims["incident_to"]])]
+    own = npi[npi.index.isin(np_claims.index[~np_claims["incident_to"]])]
+    assert len(incident) > 20 and len(own) > 20
+    assert set(incident) == {era_export.provider_npi(0)}
+    assert set(own) == {era_export.provider_npi(2)}

@@ -11,6 +11,7 @@ import pytest
 
 from practicesim import simulate
 from practicesim.contracts import Allowed, allowed, line_of, rebilled_lines
+from practicesim.scenario import ScenarioError
 from tests.conftest import BASELINE, CLEAN_BILLING, build
 
 BASE = build({})
@@ -104,6 +105,43 @@ def test_a_nurse_practitioners_medicare_claim_is_paid_85_percent_on_the_ledger(c
         ("transfer_to_patient", coinsurance, "PR", "2"),
         ("payer_payment", allowed_cents - coinsurance, "", ""),
     ]
+
+
+def test_an_nps_visit_billed_incident_to_is_paid_the_physician_rate_on_the_ledger():
+    """incident_to_share 0.6: about 60% of the NPs' established patients' claims are billed
+    under a supervising physician (within 4 sd), a Medicare 99213 of them paid 100% of $90.87
+    (allowed 9,087 cents, 20% coinsurance), the others 85% as above; new patients' visits and
+    physicians' never incident-to."""
+    run = simulate(build({**copy.deepcopy(CLEAN),
+                          "providers[nurse_practitioner].incident_to_share": 0.6},
+                         path=BASELINE), seed=2)
+    new_visits = run.visits[run.visits["visit_type"] == "new_patient"]["visit"]
+    every = run.claims
+    established = every[every["provider"].astype(str).str.startswith("nurse_practitioner")
+                        & ~every["visit"].isin(new_visits)]
+    n = len(established)
+    assert n > 100
+    assert abs(established["incident_to"].mean() - 0.6) < 4 * (0.24 / n) ** 0.5
+    claims = _adjudicated(run, "medicare")
+    nps = claims[claims["provider"].astype(str).str.startswith("nurse_practitioner")]
+    plain = nps[nps["codes"] == "99213"]
+    for flag, allowed_cents in ((True, 9087), (False, round(9087 * 0.85))):
+        claim = plain[plain["incident_to"] == flag].iloc[0]
+        coinsurance = round(allowed_cents * 0.2)
+        assert _rows(run, int(claim["claim"]))[:4] == [
+            ("charge", 18000, "", ""),
+            ("contractual_adjustment", 18000 - allowed_cents, "CO", "45"),
+            ("transfer_to_patient", coinsurance, "PR", "2"),
+            ("payer_payment", allowed_cents - coinsurance, "", ""),
+        ]
+    assert not every[every["visit"].isin(new_visits)]["incident_to"].any()
+    assert not every[~every["provider"].astype(str).str.startswith("nurse")][
+        "incident_to"].any()
+
+
+def test_incident_to_needs_a_nurse_practitioner_or_physician_assistant():
+    with pytest.raises(ScenarioError, match="incident_to_share applies to a nurse practitioner"):
+        build({"providers[physician].incident_to_share": 0.5})
 
 
 def test_medicare_patients_physicals_are_billed_as_wellness_visits_paid_in_full(clean_run):

@@ -40,7 +40,7 @@ Medicare risk for Medicare Advantage), CLP07 a synthetic payer claim number (``P
 claim's n-th remittance), CLP08 11 (office), CLP09 1 (original) or 7 (replacement); NM1*QC with the
 placeholder last name ``PATIENT`` and the synthetic member id ``M<patient>`` (no names); NM1*82
 the rendering provider with the placeholder name ``PROVIDER`` and a synthetic, well-formed NPI
-(``provider_npi``); DTM*232/233
+(``provider_npi``; for an NPP's claim billed incident-to, the first physician's); DTM*232/233
 the date of service; DTM*050 the date the payer received the submission the CLP answers (the latest
 ``submission`` event on or before it: the first submission for a first remittance, the corrected
 claim's for a later one; for a secondary's CLP the day the secondary last received the claim;
@@ -311,12 +311,16 @@ def _service_lines(run: Run, payments: list[ClaimPayment]) -> None:
     claims = run.claims.set_index("claim")
     denied_line = claims["denied_line"].to_dict()
     reason = claims["line_denial_reason"].astype(str).to_dict()
-    npp = {seat.name: seat.npp for seat in provider_seats(run.scenario)}
-    provider = claims["provider"].astype(str).map(npp).to_dict()
+    seats = provider_seats(run.scenario)
+    npp = {seat.name: seat.npp for seat in seats}
+    incident_to = claims["incident_to"].astype(bool)
+    provider = (claims["provider"].astype(str).map(npp).astype(bool) & ~incident_to).to_dict()
     payers = {p.name: p for p in run.scenario.payers}
     billed = claims["billed_payer"].astype(str).to_dict()
-    npis = {seat.name: provider_npi(k) for k, seat in enumerate(provider_seats(run.scenario))}
-    rendering = claims["provider"].astype(str).map(npis).to_dict()
+    npis = {seat.name: provider_npi(k) for k, seat in enumerate(seats)}
+    supervising = next((provider_npi(k) for k, seat in enumerate(seats) if not seat.npp), "")
+    rendering = claims["provider"].astype(str).map(npis).where(~incident_to,
+                                                                supervising).to_dict()
     for p in payments:
         p.rendering_npi = rendering[p.claim]
         known = lines.get(p.claim)

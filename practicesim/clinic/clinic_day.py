@@ -150,6 +150,7 @@ class Clinic:
         self.authorizations = scheduler.authorizations
         self.npp = [seat.npp for seat in ctx.seats]
         """Per provider: bills as a nurse practitioner or physician assistant."""
+        self.incident_to_shares = [seat.incident_to_share for seat in ctx.seats]
 
     def _refresh(self) -> None:
         if self._scenario is not self.ctx.scenario:
@@ -293,6 +294,7 @@ class Clinic:
         payers = self.panel.payer
         encounters = []
         own = self._patient_uniforms(day, [w[1] for w in who])
+        incident_to = self._incident_to(who, result.provider)
         for i, (appointment, patient, line, vtype, key) in enumerate(who):
             provider = result.provider[i]
             if provider == flow.WALK_IN:
@@ -306,7 +308,7 @@ class Clinic:
             payer = payers[patient]
             verified = appointment >= 0 and self.scheduler.table[appointment].verified
             encounter = self._bill(day, len(visits), patient, payer, provider, line, vtype,
-                                   verified, key, draws[i], own[i])
+                                   verified, key, draws[i], own[i], incident_to[i])
             visits.append(Visit(day, appointment, patient, payer, provider, line, vtype,
                                 patients.arrival[i], result.provider_start[i],
                                 result.provider_end[i], result.departure[i], to_provider[i],
@@ -314,6 +316,20 @@ class Clinic:
             self.completed[day] += 1
             encounters.append(encounter)
         self.to_charges(day, encounters)
+
+    def _incident_to(self, who: list[tuple[int, int, int, int, int]],
+                     providers: list[int]) -> list[bool]:
+        """Per arrival: whether its visit is billed incident-to a supervising physician (an
+        NPP's established patient, with her ``incident_to_share``), from its own keyed uniform
+        (purpose ``"incident_to"``)."""
+        shares = self.incident_to_shares
+        if not any(shares):
+            return [False] * len(who)
+        u = self.ctx.streams.keyed("incident_to", [w[4] for w in who], 1)[:, 0].tolist()
+        lines = self.ctx.scenario.service_lines
+        return [p >= 0 and u_i < shares[p]
+                and not lines[w[2]].visit_types[w[3]].new_patient
+                for w, p, u_i in zip(who, providers, u, strict=True)]
 
     def _patient_uniforms(self, day: int, patients: list[int]
                           ) -> list[tuple[float, float, float]]:
@@ -326,10 +342,11 @@ class Clinic:
 
     def _bill(self, day: int, visit: int, patient: int, payer: int, provider: int, line: int,
               vtype: int, verified: bool, key: int, u: list[float],
-              own: tuple[float, float, float]) -> Encounter:
+              own: tuple[float, float, float], incident_to: bool = False) -> Encounter:
         """The visit's bill: codes drawn and priced, the desk's copay collected or not (``u``:
         the visit's uniforms; ``own``: the patient's deductible-plan, care-elsewhere and
-        financial-assistance uniforms)."""
+        financial-assistance uniforms; ``incident_to``: an NPP's visit billed under a
+        supervising physician, priced at the physician rate)."""
         pricing = self.pricing
         billed = [_main_code(pricing.codes[line][vtype], u[V_CODES])]
         for k, (probability, item) in enumerate(pricing.add_ons[line][vtype]):
@@ -354,7 +371,8 @@ class Clinic:
             desk_rate = rules.desk_collection_rate if rules.self_pay_desk_rate is None else (
                 rules.self_pay_desk_rate)
         else:
-            contract = allowed(terms, self.npp[provider], lines, charge, medicare)
+            contract = allowed(terms, self.npp[provider] and not incident_to, lines, charge,
+                               medicare)
             due, deposit = self._desk_ask(day, patient, payer, terms, contract, own)
             desk_rate = rules.desk_collection_rate
         desk = u[V_DESK]
@@ -373,7 +391,7 @@ class Clinic:
                          copay_collected_cents=collected, authorization_missing=missing,
                          verified=verified, key=key, u=u, coverage_u=self.panel.coverage[patient],
                          plan_u=own[0], elsewhere_u=own[1], deposit_cents=deposit,
-                         assisted=assisted, lines=lines)
+                         assisted=assisted, lines=lines, incident_to=incident_to)
 
     def _desk_ask(self, day: int, patient: int, payer: int, terms: Payer, contract: Allowed,
                   own: tuple[float, float, float]) -> tuple[int, int]:

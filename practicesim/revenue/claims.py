@@ -111,6 +111,9 @@ class Claim:
     """A denial or an underpayment of it was worked by an outsourced vendor."""
     authorization_missing: bool = False
     """The payer required a prior authorization the claim lacks (denied CO-197)."""
+    incident_to: bool = False
+    """An NPP's visit billed under a supervising physician's NPI (``Provider.incident_to_share``):
+    paid the physician rate, without ``npp_pct``."""
     pended: bool = False
     """The payer pended it for manual review (``payers[].pend``)."""
     secondary_sent_day: int = -1
@@ -217,7 +220,8 @@ class Claim:
                    copay_collected_cents=e.copay_collected_cents,
                    authorization_missing=e.authorization_missing, verified=e.verified,
                    key=e.key, coverage_u=e.coverage_u, plan_u=e.plan_u, elsewhere_u=e.elsewhere_u,
-                   deposit_cents=e.deposit_cents, assisted=e.assisted, lines=e.lines)
+                   deposit_cents=e.deposit_cents, assisted=e.assisted, lines=e.lines,
+                   incident_to=e.incident_to)
 
 
 class Accounts:
@@ -504,7 +508,7 @@ _CLAIM_INTEGERS = (
 """The claims table's integer columns after its names, in order, and the claim attribute
 each shows (``held`` is derived)."""
 _CLAIM_FLAGS = ("has_error", "scrubber_caught", "rejected", "vendor_coded", "vendor_reworked",
-               "authorization_missing", "pended", "records_requested")
+               "authorization_missing", "pended", "records_requested", "incident_to")
 _CLAIM_READ = ("id", "patient", "payer", "charged_payer", "rebilled", "provider", "secondary",
                "underpayment_open",
                *(field for _, field in _CLAIM_INTEGERS if field != "held"), *_CLAIM_FLAGS)

@@ -43,7 +43,8 @@ class RevenueContext(Context):
         lines = claim.lines
         if omit >= 0:
             lines = lines[:omit] + lines[omit + 1:]
-        return allowed(self.scenario.payers[index], self.seats[claim.provider].npp, lines,
+        npp = self.seats[claim.provider].npp and not claim.incident_to
+        return allowed(self.scenario.payers[index], npp, lines,
                        claim.charge_cents, claim.medicare_allowed_cents, skip)
 
     def responsibility(self, claim: Claim, sharing: CostSharing, contract: Allowed,

@@ -93,6 +93,11 @@ class Provider(Section):
     npp: bool = False
     """A nurse practitioner or physician assistant billing under their own NPI: payers pay
     their ``npp_pct`` of the allowed amount (Medicare 85%, 42 CFR 414.56 and 414.52)."""
+    incident_to_share: Fraction = 0.0
+    """For an ``npp`` provider: the share of her established patients' visits that meet the
+    incident-to conditions (a physician's plan of care, a physician on site supervising) and
+    are billed under a supervising physician's NPI, so every payer pays its full physician
+    rate (Medicare Benefit Policy Manual ch. 15 s.60); new patients' visits never are."""
     recruiting_cost: Money = 0.0
     """Recruiter's fee, interviews, relocation and onboarding (dollars), paid on
     ``start_date`` (a provider without one was hired before the run: nothing)."""
@@ -126,6 +131,10 @@ class Provider(Section):
         if self.start_date and self.end_date and self.end_date <= self.start_date:
             raise ValueError(f"end_date must be after start_date ({self.start_date}), "
                              f"got {self.end_date}")
+        if self.incident_to_share and not self.npp:
+            raise ValueError("incident_to_share applies to a nurse practitioner or physician "
+                             f"assistant (npp: true), got {self.incident_to_share:g} with npp "
+                             "false")
         if self.start_date is None and (self.panel_ramp is not None or self.ramp_up_days):
             raise ValueError("panel_ramp and ramp_up_days need a start_date (when the ramp "
                              "starts), got none")

@@ -5,9 +5,11 @@ denied).
 A provider enrolled with a payer from ``effective`` (and, after a missed re-credentialing, until
 ``lapses``, then again from ``renewed``) may bill that payer for services in ``[effective, lapses)``
 and ``[renewed, ...)``: a coverage window is a tuple of such intervals. Medicare also pays for
-services up to 30 days before the effective date (42 CFR 424.520(d), 424.521(a)); a payer that
-backdates enrollment further is given ``covers_from``. An enrollment given as ``applied`` plus
-``processing_days`` takes effect ``ceil(processing_days)`` days after the application, the
+services up to 30 days before the effective date (42 CFR 424.520(d), 424.521(a)); a payer's
+``enrollment_effective`` rule says whether it pays from the approval, back-dates to the
+application, or follows Medicare's rule; an enrollment's own ``covers_from`` overrides it. An
+enrollment given as ``applied`` plus ``processing_days`` (or the payer's ``enrollment_days``)
+takes effect ``ceil(processing_days)`` days after the application, the
 processing time drawn once per run from the stream ``("credentialing", provider, payer)``; for
 Medicare, billing privileges then date from the later of the application and the provider's start
 (30 days earlier with the retroactive rule), and the approval only releases held claims.
@@ -20,7 +22,7 @@ from datetime import date as date_type
 from datetime import timedelta
 
 from practicesim.calendar import PracticeCalendar
-from practicesim.scenario import Enrollment, Provider, Scenario
+from practicesim.scenario import Dist, Enrollment, Provider, Scenario
 from practicesim.streams import Streams
 
 MEDICARE_RETROACTIVE_DAYS = 30
@@ -43,12 +45,16 @@ class Coverage:
                 enrollment = provider.credentialing.get(payer.name)
                 first, end, effective = -big, big, -big
                 if enrollment is not None:
-                    takes_effect = effective_date(enrollment, provider.name, payer.name, streams)
+                    takes_effect = effective_date(enrollment, provider.name, payer.name, streams,
+                                                  payer.enrollment_days)
                     if takes_effect is not None:
                         effective = first = calendar.day(takes_effect)
-                        if payer.kind == "medicare":
-                            first = calendar.day(_medicare_billing_start(enrollment, provider,
-                                                                         takes_effect))
+                        rule = payer.enrollment_effective or (
+                            "medicare" if payer.kind == "medicare" else "approval")
+                        if rule != "approval":
+                            first = calendar.day(_billing_start(enrollment, provider,
+                                                                takes_effect))
+                        if rule == "medicare":
                             first -= MEDICARE_RETROACTIVE_DAYS
                     if enrollment.covers_from is not None:
                         first = calendar.day(enrollment.covers_from)
@@ -85,24 +91,27 @@ def covered(window: Window, day: int) -> bool:
 
 
 def effective_date(enrollment: Enrollment, provider: str, payer: str,
-                   streams: Streams | None) -> date_type | None:
+                   streams: Streams | None, default_days: Dist | None = None) -> date_type | None:
     """When the enrollment takes effect: its ``effective`` date, or ``applied`` plus the
-    payer's processing time drawn from the stream ``("credentialing", provider, payer)``."""
-    if enrollment.applied is None or enrollment.processing_days is None:
+    processing time (its own ``processing_days``, else the payer's ``default_days``) drawn
+    from the stream ``("credentialing", provider, payer)``."""
+    processing = enrollment.processing_days or default_days
+    if enrollment.applied is None or processing is None:
         return enrollment.effective
     if streams is None:
         raise ValueError(f"{provider}/{payer}: a drawn enrollment date needs random streams")
-    days = enrollment.processing_days.sample(streams.get("credentialing", provider, payer), 1)
+    days = processing.sample(streams.get("credentialing", provider, payer), 1)
     return enrollment.applied + timedelta(days=max(0, math.ceil(float(days[0]))))
 
 
-def _medicare_billing_start(enrollment: Enrollment, provider: Provider,
-                            approved: date_type) -> date_type:
-    """Medicare's effective date of billing privileges (42 CFR 424.520(d)): the later of the
-    filing date of the application later approved and the date the provider began furnishing
-    services. With a known ``effective`` date, that date; with ``applied``, the later of
-    ``applied`` and the provider's ``start_date`` (the approval, ``approved``, only lets the
-    claims go out: claims held under ``hold_claims`` wait for it)."""
+def _billing_start(enrollment: Enrollment, provider: Provider, approved: date_type) -> date_type:
+    """The first date of service a back-dating payer pays for (before Medicare's 30
+    retroactive days): Medicare's effective date of billing privileges (42 CFR 424.520(d)), the
+    later of the filing date of the application later approved and the date the provider began
+    furnishing services; a payer that back-dates to the application the same. With a known
+    ``effective`` date, that date; with ``applied``, the later of ``applied`` and the
+    provider's ``start_date`` (the approval, ``approved``, only lets the claims go out: claims
+    held under ``hold_claims`` wait for it)."""
     if enrollment.applied is None:
         return approved
     return max(enrollment.applied, provider.start_date or enrollment.applied)

@@ -310,3 +310,41 @@ def test_claims_sent_again_after_no_answer_are_paid_on_their_next_submission():
     for days in again:
         assert days == [days[0] + 31 * k for k in range(len(days))]
     assert _events(run, "denial").empty
+
+
+@pytest.mark.parametrize(("rule", "paid_from"), [("approval", "2027-03-01"),
+                                                 ("application", "2027-01-15"),
+                                                 ("medicare", "2026-12-16")])
+def test_a_payers_effective_date_rule_decides_which_held_claims_are_paid(rule, paid_from):
+    """The physicians apply to commercial_a on 2027-01-15 (after their start) and the payer
+    approves 45 days later, 2027-03-01 (its enrollment_days). Under hold_claims every claim
+    waits for the approval; then services from ``paid_from`` are covered and earlier ones are
+    never paid (denied B7, or CO-29 when held past timely filing): approval only, back-dated to
+    the application, or Medicare's rule (the application, less 30 days)."""
+    scenario = build({"scheduling.uncredentialed_policy": "hold_claims",
+                      "payers[commercial_a].enrollment_days": 45,
+                      "payers[commercial_a].enrollment_effective": rule,
+                      "providers[physician].credentialing": {
+                          "commercial_a": {"applied": "2027-01-15"}}})
+    run = simulate(scenario, seed=4)
+    approved, first = (run.calendar.day(date.fromisoformat(d))
+                       for d in ("2027-03-01", paid_from))
+    payer = [p.name for p in scenario.payers].index("commercial_a")
+    assert Practice(scenario, 4, 0).ctx.coverage.effective_day(0, payer) == approved
+    claims = run.claims[(run.claims["payer"] == "commercial_a")
+                        & (run.claims["first_adjudication_day"] >= 0)]
+    sent = run.ledger[(run.ledger["payer"] == "commercial_a")
+                      & (run.ledger["kind"] == "submission")]
+    assert (sent["day"] >= approved).all()
+    b7 = claims["initial_denial_reason"] == "B7"
+    before, after = claims["service_day"] < first, claims["service_day"] >= first
+    assert before.sum() > 20 and after.sum() > 20
+    assert (claims.loc[before, "payer_paid_cents"] == 0).all()
+    assert set(claims.loc[before, "initial_denial_reason"]) <= {"B7", "29"}
+    assert b7[before].sum() > 10 and not b7[after].any()
+
+
+def test_applied_without_processing_days_needs_the_payers_enrollment_days():
+    with pytest.raises(ScenarioError, match="applied needs processing_days, or the payer's"):
+        build({"providers[physician].credentialing": {
+            "commercial_a": {"applied": "2027-01-15"}}})

@@ -158,6 +158,15 @@ class Payer(Section):
     """Contracted allowed dollars per unit, by code (codes not listed: by
     ``allowed_pct_of_medicare``)."""
     npp_pct: float = Field(default=1.0, gt=0, le=1)
+    enrollment_days: Dist | None = None
+    """Days from a provider's enrollment application to this payer's approval: taken by a
+    ``credentialing`` entry with ``applied`` and no ``processing_days`` of its own."""
+    enrollment_effective: Literal["approval", "application", "medicare"] | None = None
+    """Which dates of service the payer pays a newly enrolled provider for: ``approval``, from
+    the approval only; ``application``, back-dated to the later of the application's receipt
+    and her start (several Medicaid programmes); ``medicare``, Medicare's rule (the later of
+    the filing and the start of services, and 30 days before it: 42 CFR 424.520(d),
+    424.521(a)). None: ``medicare`` for a payer of kind medicare, else ``approval``."""
     non_covered: list[str] = Field(default_factory=list)
     substitutes: dict[str, str] = Field(default_factory=dict)
     preventive_cost_sharing: bool = False
@@ -186,7 +195,9 @@ class Enrollment(Section):
     takes effect ``ceil(processing_days)`` after ``applied``, drawn per replication from a
     stream keyed by provider and payer (so the same provider and payer get the same draw in
     every scenario of a comparison). The payer pays for services from ``covers_from`` (default:
-    the effective date; for Medicare 30 days before it, 42 CFR 424.520(d)). ``lapses``: first
+    the effective date, or as the payer's ``enrollment_effective`` rule says; for Medicare 30
+    days before it, 42 CFR 424.520(d)); ``processing_days`` may be left to the payer's
+    ``enrollment_days``. ``lapses``: first
     date of service no longer covered (re-credentialing or revalidation missed), None = never.
     ``renewed``: first date of service covered again after the lapse (None = never renewed);
     services in ``[lapses, renewed)`` are never paid (Medicare reactivates billing privileges
@@ -206,9 +217,9 @@ class Enrollment(Section):
         if self.renewed is not None and (self.lapses is None or self.renewed <= self.lapses):
             raise ValueError(f"renewed ({self.renewed}) needs a lapses date before it, got "
                              f"lapses {self.lapses}")
-        if (self.applied is None) != (self.processing_days is None):
-            raise ValueError("applied and processing_days go together (the effective date is "
-                             "applied + processing_days)")
+        if self.processing_days is not None and self.applied is None:
+            raise ValueError("processing_days needs applied (the effective date is applied + "
+                             "processing_days)")
         if self.applied is not None and self.effective is not None:
             raise ValueError("give either effective, or applied with processing_days, not both")
         return self

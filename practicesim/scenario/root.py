@@ -73,13 +73,19 @@ class Scenario(Section):
         _unique("service_lines", [s.name for s in self.service_lines])
         payer_names = {p.name for p in self.payers}
         _check_secondaries(self.payers)
+        payers = {p.name: p for p in self.payers}
         for i, provider in enumerate(self.providers):
-            for payer in provider.credentialing:
+            for payer, enrollment in provider.credentialing.items():
                 if payer not in payer_names:
                     raise ValueError(
                         f"providers[{i}].credentialing: unknown payer {payer!r}, "
                         f"expected one of {sorted(payer_names)}"
                     )
+                if (enrollment.applied is not None and enrollment.processing_days is None
+                        and payers[payer].enrollment_days is None):
+                    raise ValueError(
+                        f"providers[{i}].credentialing.{payer}: applied needs processing_days, "
+                        f"or the payer's enrollment_days, got neither")
         _check_contract_codes(self.payers, self.fee_schedule)
         _check_rvus(self.locality, self.fee_schedule)
         lines = {s.name for s in self.service_lines}

@@ -22,6 +22,7 @@ import pandas as pd
 import simpy
 
 from practicesim import ledger as lg
+from practicesim.financing import run_line
 from practicesim.opening import open_practice
 from practicesim.practice import Practice
 from practicesim.results import Run
@@ -145,9 +146,14 @@ def _daily_frame(practice: Practice, ledger: pd.DataFrame, appointments: pd.Data
     df["ar_cents"] = np.cumsum(balance_change.reindex(days, fill_value=0).to_numpy())
     finance = ctx.finance.frame()
     df = pd.concat([df, finance], axis=1)
+    line = run_line((df["collections_cents"] - df["costs_cents"]).to_numpy(),
+                    practice.opening_cash_cents, practice.scenario.line_of_credit, ctx.calendar)
+    df["interest_cents"] = line.interest
+    df["costs_cents"] += line.interest
     df["net_cash_flow_cents"] = df["collections_cents"] - df["costs_cents"]
-    df["cash_cents"] = practice.opening_cash_cents + np.cumsum(
-        df["net_cash_flow_cents"].to_numpy())
+    df["credit_drawn_cents"] = line.drawn
+    df["credit_balance_cents"] = line.balance
+    df["cash_cents"] = line.cash
     df["denial_backlog"] = practice.denial_backlog
     df["coding_backlog"] = practice.coding_backlog
     return df

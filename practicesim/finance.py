@@ -35,6 +35,7 @@ COST_CATEGORIES = (
     "clinical_staff_payroll", "coding_payroll", "billing_payroll", "other_payroll", "overhead",
     "rcm_software", "clearinghouse_fees", "statement_costs", "agency_fees", "vendor_fees",
     "hiring_costs", "front_office_costs", "supplies", "one_time_costs", "staff_overtime",
+    "interest",
 )
 REVENUE_CYCLE_COSTS = (
     "coding_payroll", "billing_payroll", "rcm_software", "clearinghouse_fees",
@@ -78,6 +79,21 @@ def _monthly_provider_costs(seat: Provider, costs: Costs) -> float:
             + seat.exam_rooms * costs.exam_room_per_month)
 
 
+def _guarantee(seat: Provider, first: dt.date, last: dt.date) -> float:
+    """A production-paid provider's guaranteed pay for the month ``[first, last]`` (dollars):
+    ``guarantee_per_year / 12`` times the share of the month's days she is on staff, in the
+    ``guarantee_months`` calendar months from her ``start_date`` (none without one)."""
+    if seat.start_date is None or not seat.guarantee_months:
+        return 0.0
+    months = (first.year - seat.start_date.year) * 12 + first.month - seat.start_date.month
+    if not 0 <= months < seat.guarantee_months:
+        return 0.0
+    start = max(first, seat.start_date)
+    end = min(last, seat.end_date - dt.timedelta(days=1)) if seat.end_date else last
+    days = (end - start).days + 1
+    return seat.guarantee_per_year / 12 * max(0, days) / ((last - first).days + 1)
+
+
 def _pays_since(start: dt.date, when: dt.date) -> int:
     """Pay days (the 15th and the month's last day) from ``start`` to before ``when``, in the
     year of ``when`` (``start`` in that year)."""
@@ -103,6 +119,18 @@ class Finance:
         """Cash received per day, net of refunds (cents)."""
         self.refunds = np.zeros(calendar.n_days, dtype=np.int64)
         """Desk deposits paid back to patients per day (cents)."""
+        self.producers = [s for s, seat in enumerate(seats) if seat.pay_model == "wrvu"]
+        """Seats paid by production (``pay_model: wrvu``)."""
+        self.wrvus: dict[tuple[int, int, int], float] = {}
+        """(seat, year, month) -> work RVUs of the seat's visits completed in that month."""
+        self.paid_this_year: dict[tuple[int, int], float] = {}
+        """(seat, year) -> production pay paid so far in that year (dollars)."""
+
+    def produced(self, seat: int, day: int, wrvus: float) -> None:
+        """Work RVUs of a visit ``seat`` completed on ``day`` (production pay)."""
+        when = self.calendar.date(day)
+        key = (seat, when.year, when.month)
+        self.wrvus[key] = self.wrvus.get(key, 0.0) + wrvus
 
     def book_one_time(self, scenario: Scenario) -> None:
         """Book the scenario's one-time costs on their dates (those before the run's first day
@@ -148,6 +176,8 @@ class Finance:
                        if seat.start_date == when)
         if starting:
             self.add(day, "hiring_costs", cents(starting))
+        if when.day == 15 and self.producers:
+            self._pay_production(day, when, costs)
         if when.day not in (15, last):
             return
         earlier_pays = 2 * (when.month - 1) + (when.day != 15)
@@ -161,7 +191,7 @@ class Finance:
             if loading:
                 self.add(day, category, cents(loading))
         for seat in self.seats:
-            if not _on_staff_between(seat, when, when):
+            if seat.pay_model != "salary" or not _on_staff_between(seat, when, when):
                 continue
             pay = seat.annual_compensation / 24
             self.add(day, "provider_compensation", cents(pay))
@@ -170,6 +200,28 @@ class Finance:
             loading = pay * costs.benefits_rate + payroll_taxes(pay, earlier, costs)
             if loading:
                 self.add(day, "provider_benefits", cents(loading))
+
+    def _pay_production(self, day: int, when: dt.date, costs: Costs) -> None:
+        """On the 15th: each production-paid seat's pay for the previous month, its wRVUs
+        times ``dollars_per_wrvu``, at least the prorated guarantee in its guarantee months,
+        with benefits and payroll taxes (Social Security to the wage base on its pay so far in
+        the year)."""
+        month_end = when.replace(day=1) - dt.timedelta(days=1)
+        month_start = month_end.replace(day=1)
+        for s in self.producers:
+            seat = self.seats[s]
+            if not _on_staff_between(seat, month_start, month_end):
+                continue
+            pay = self.wrvus.get((s, month_start.year, month_start.month), 0.0) * (
+                seat.dollars_per_wrvu)
+            pay = max(pay, _guarantee(seat, month_start, month_end))
+            if pay <= 0:
+                continue
+            before = self.paid_this_year.get((s, when.year), 0.0)
+            self.paid_this_year[s, when.year] = before + pay
+            self.add(day, "provider_compensation", cents(pay))
+            self.add(day, "provider_benefits", cents(
+                pay * costs.benefits_rate + payroll_taxes(pay, before, costs)))
 
     def frame(self) -> pd.DataFrame:
         """Daily costs by category (cents), total costs and collections."""

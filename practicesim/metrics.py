@@ -416,6 +416,7 @@ def kpis(run: object) -> pd.Series:
         "net_cash_flow": period["net_cash_flow_cents"].sum() / 100,
         "ending_ar": float(daily["ar_cents"].iloc[last]) / 100,
         "ending_cash": float(daily["cash_cents"].iloc[last]) / 100,
+        "ending_credit_balance": float(daily["credit_balance_cents"].iloc[last]) / 100,
         "ending_denial_backlog": float(daily["denial_backlog"].iloc[last]),
     }
     return pd.Series(values, name="value", dtype=np.float64)

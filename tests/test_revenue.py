@@ -238,7 +238,8 @@ def test_enrollment_takes_effect_a_drawn_processing_time_after_the_application()
 
 
 @pytest.mark.parametrize(("enrollment", "message"), [
-    ({"applied": "2027-01-01"}, "applied and processing_days go together"),
+    ({"applied": "2027-01-01"}, "applied needs processing_days, or the payer's"),
+    ({"processing_days": 30}, "processing_days needs applied"),
     ({"effective": "2027-01-01", "applied": "2026-11-01", "processing_days": 30},
      "either effective, or applied"),
 ])
@@ -343,8 +344,3 @@ def test_a_payers_effective_date_rule_decides_which_held_claims_are_paid(rule, p
     assert set(claims.loc[before, "initial_denial_reason"]) <= {"B7", "29"}
     assert b7[before].sum() > 10 and not b7[after].any()
 
-
-def test_applied_without_processing_days_needs_the_payers_enrollment_days():
-    with pytest.raises(ScenarioError, match="applied needs processing_days, or the payer's"):
-        build({"providers[physician].credentialing": {
-            "commercial_a": {"applied": "2027-01-15"}}})

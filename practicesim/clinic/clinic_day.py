@@ -151,12 +151,16 @@ class Clinic:
         self.npp = [seat.npp for seat in ctx.seats]
         """Per provider: bills as a nurse practitioner or physician assistant."""
         self.incident_to_shares = [seat.incident_to_share for seat in ctx.seats]
+        self.producers = frozenset(ctx.finance.producers)
+        """Seats paid by production: their visits' work RVUs go to ``Finance.produced``."""
 
     def _refresh(self) -> None:
         if self._scenario is not self.ctx.scenario:
             self._scenario = self.ctx.scenario
             self.pricing = Pricing.of(self._scenario)
             self.width = visit_draws(self.pricing.max_add_ons)
+            self.work_rvu = {code: fee.rvu.work for code, fee in
+                             self._scenario.fee_schedule.items() if fee.rvu is not None}
             self.documents = any(t.documentation_minutes != _NO_NOTES
                                  for line in self._scenario.service_lines
                                  for t in line.visit_types)
@@ -356,6 +360,10 @@ class Clinic:
         if substitutes:
             billed = [substitutes.get(item, item) for item in billed]
         lines = tuple(billed)
+        if provider in self.producers:
+            work = self.work_rvu
+            self.ctx.finance.produced(provider, day, sum(work.get(item.code, 0.0) * item.units
+                                                         for item in lines))
         charge = medicare = 0
         for item in lines:
             charge += item.charge_cents

@@ -11,7 +11,8 @@ from matplotlib.ticker import Formatter
 
 MONEY_KPIS = frozenset({"charges", "collections", "secondary_collections", "refunds",
                          "charity_care", "costs", "net_cash_flow", "ending_ar", "ending_cash",
-                         "staff_overtime", "compensation_per_wrvu"})
+                         "staff_overtime", "compensation_per_wrvu",
+                         "ending_credit_balance"})
 KPI_UNITS = {
     "days_in_ar": "days",
     "mean_lead_time_days": "days",

@@ -291,6 +291,18 @@ class Costs(Section):
     """Costs paid once on their dates (booked as ``one_time_costs``)."""
 
 
+class LineOfCredit(Section):
+    """A bank line of credit (``practicesim/financing.py``): on a day cash would fall below
+    ``floor`` the practice draws what keeps it at the floor, up to ``limit`` outstanding; on a
+    day cash is above the floor it repays what it can without going below it. Interest accrues
+    each day on the balance owed at the start of the day at ``rate_per_year / 365`` and is paid
+    on the month's last day (a cost, ``interest``). ``limit`` 0: no line."""
+
+    limit: Money = 0.0
+    floor: Money = 0.0
+    rate_per_year: Fraction = 0.0
+
+
 class Outsourcing(Section):
     """A revenue-cycle vendor that takes over work from ``start`` (``practicesim/revenue/
     vendor.py``). ``scope``: ``coding`` (coding, scrubbing, claim submission and the edits

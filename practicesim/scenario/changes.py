@@ -37,6 +37,7 @@ def structural_change(before: Scenario, after: Scenario) -> str:
         "calendar": lambda s: s.calendar,
         "starting_cash": lambda s: s.starting_cash,
         "costs.one_time": lambda s: s.costs.one_time,
+        "line_of_credit": lambda s: s.line_of_credit,
         "no_shows.model": lambda s: s.no_shows.model,
         "outsourcing.{start, scope, transition_days, transition_productivity}": lambda s: (
             s.outsourcing.start, s.outsourcing.scope, s.outsourcing.transition_days,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from datetime import date
+from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -88,6 +89,16 @@ class Provider(Section):
     start_date: date | None = None
     end_date: date | None = None
     annual_compensation: Money = 0.0
+    """Salary (dollars a year), paid 1/24 on the 15th and the month's last day (``pay_model:
+    salary``)."""
+    pay_model: Literal["salary", "wrvu"] = "salary"
+    """``salary``: ``annual_compensation``. ``wrvu``: production pay, each calendar month's
+    work RVUs of her completed visits times ``dollars_per_wrvu``, paid on the 15th of the next
+    month; while ``guarantee_months`` from ``start_date`` run, at least ``guarantee_per_year /
+    12`` a month (prorated by her days on staff in the month)."""
+    dollars_per_wrvu: Money = 0.0
+    guarantee_per_year: Money = 0.0
+    guarantee_months: int = Field(default=0, ge=0)
     credentialing: dict[str, Enrollment] = Field(default_factory=dict)
     """Per payer name; a payer not listed is enrolled throughout."""
     npp: bool = False
@@ -131,6 +142,9 @@ class Provider(Section):
         if self.start_date and self.end_date and self.end_date <= self.start_date:
             raise ValueError(f"end_date must be after start_date ({self.start_date}), "
                              f"got {self.end_date}")
+        if self.pay_model == "wrvu" and self.dollars_per_wrvu <= 0:
+            raise ValueError("pay_model wrvu needs dollars_per_wrvu above 0, got "
+                             f"{self.dollars_per_wrvu:g}")
         if self.incident_to_share and not self.npp:
             raise ValueError("incident_to_share applies to a nurse practitioner or physician "
                              f"assistant (npp: true), got {self.incident_to_share:g} with npp "

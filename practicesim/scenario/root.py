@@ -16,6 +16,7 @@ from practicesim.scenario.billing import (
     Billing,
     Costs,
     FrontOffice,
+    LineOfCredit,
     Outsourcing,
     PatientCollections,
 )
@@ -53,6 +54,7 @@ class Scenario(Section):
     billing: Billing = Billing()
     patient_collections: PatientCollections = PatientCollections()
     costs: Costs = Costs()
+    line_of_credit: LineOfCredit = LineOfCredit()
     front_office: FrontOffice = FrontOffice()
     outsourcing: Outsourcing = Outsourcing()
     starting_cash: float = 0.0

@@ -1,0 +1,72 @@
+"""Provider pay models: production pay per work RVU, with a guarantee while a new provider
+ramps up, by hand from the run's own claims."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from practicesim import simulate
+from practicesim.finance import cents
+from practicesim.scenario import ScenarioError
+from tests.conftest import CLEAN_BILLING, build
+
+SESSIONS = [{"start": "08:00", "end": "12:00"}, {"start": "13:00", "end": "17:00"}]
+RATE = 52.0
+"""Dollars per work RVU."""
+
+
+def month_wrvus(run, provider: str, month: int = 1) -> float:
+    """Work RVUs of the provider's claims for services in that month of 2027 (every visit has
+    one: no missed charges), from the fee schedule's work RVUs of the billed codes and their
+    units."""
+    work = {code: fee.rvu.work for code, fee in run.scenario.fee_schedule.items() if fee.rvu}
+    day = run.calendar.day
+    claims = run.claims[(run.claims["provider"].astype(str) == provider)
+                        & (run.claims["service_day"] >= day(date(2027, month, 1)))
+                        & (run.claims["service_day"] < day(date(2027, month + 1, 1)))]
+    lines = run.lines[run.lines["claim"].isin(claims["claim"])]
+    return float((lines["code"].astype(str).map(work) * lines["units"]).sum())
+
+
+def test_a_month_of_production_pay_is_its_wrvus_times_the_rate_paid_on_the_15th():
+    """Two physicians paid $52 per wRVU: on 2027-02-15 the practice pays each her January work
+    RVUs times $52 (with benefits and payroll taxes in provider_benefits), and no salary."""
+    run = simulate(build({**CLEAN_BILLING, "providers": [
+        {"name": "physician", "count": 2, "sessions": SESSIONS, "pay_model": "wrvu",
+         "dollars_per_wrvu": RATE}]}), seed=3)
+    expected = sum(cents(month_wrvus(run, f"physician_{k}") * RATE) for k in (1, 2))
+    assert expected > 2_000_000
+    paid = run.daily["provider_compensation_cents"]
+    assert paid.iloc[run.calendar.day(date(2027, 2, 15))] == expected
+    assert paid.iloc[run.calendar.day(date(2027, 1, 31))] == 0
+    loading = run.daily["provider_benefits_cents"].iloc[run.calendar.day(date(2027, 2, 15))]
+    assert loading == pytest.approx(expected * (0.132 + 0.062 + 0.0145 + 0.0135), abs=2)
+
+
+def test_a_new_providers_guarantee_pays_at_least_its_prorated_month():
+    """A physician starting 2027-01-11 on $52 per wRVU with a $360,000 guarantee for three
+    months: for January (21 of 31 days on staff) she is paid the larger of her wRVUs x $52 and
+    $30,000 x 21 / 31 (the guarantee, here the larger); the two salaried physicians' pay on the
+    15th is unchanged; after the guarantee (January to March), production alone: May 15 pays
+    April's wRVUs x $52."""
+    new = {"name": "new_physician", "sessions": SESSIONS, "start_date": "2027-01-11",
+           "pay_model": "wrvu", "dollars_per_wrvu": RATE, "guarantee_per_year": 360000,
+           "guarantee_months": 3}
+    run = simulate(build({**CLEAN_BILLING, "providers": [
+        {"name": "physician", "count": 2, "sessions": SESSIONS, "annual_compensation": 290000},
+        new]}), seed=3)
+    production = month_wrvus(run, "new_physician") * RATE
+    guarantee = 360000 / 12 * 21 / 31
+    assert production < guarantee, "the ramp-up month falls short of the guarantee"
+    salaries = 2 * cents(290000 / 24)
+    feb15 = run.daily["provider_compensation_cents"].iloc[run.calendar.day(date(2027, 2, 15))]
+    assert feb15 == salaries + cents(guarantee)
+    may15 = run.daily["provider_compensation_cents"].iloc[run.calendar.day(date(2027, 5, 15))]
+    assert may15 == salaries + cents(month_wrvus(run, "new_physician", 4) * RATE)
+
+
+def test_production_pay_needs_a_rate():
+    with pytest.raises(ScenarioError, match="pay_model wrvu needs dollars_per_wrvu"):
+        build({"providers[physician].pay_model": "wrvu"})

@@ -47,6 +47,16 @@ class Requests:
     """The request's identity (service line, day, sequence in that line's day): keys the
     random draws of the request, its appointment and its visit (``streams.identity``)."""
 
+    def append(self, line: int, visit_type: int, patient: int, payer: int, tolerance: float,
+               key: int) -> None:
+        """One more request."""
+        self.line.append(line)
+        self.visit_type.append(visit_type)
+        self.patient.append(patient)
+        self.payer.append(payer)
+        self.tolerance.append(tolerance)
+        self.key.append(key)
+
 
 class PatientPanel:
     """The practice's patients, their payers and their coverage uniforms (patient id = index).
@@ -189,12 +199,8 @@ class DemandModel:
                            else practice[int(u_patient * len(practice))])
                 if owner[patient] == LEFT:
                     continue
-                out.line.append(line)
-                out.visit_type.append(_pick(types[is_new], u_type))
-                out.patient.append(patient)
-                out.payer.append(self.panel.payer[patient])
-                out.tolerance.append(tol)
-                out.key.append(key)
+                out.append(line, _pick(types[is_new], u_type), patient,
+                           self.panel.payer[patient], tol, key)
         for seat_index, seat, line, start, end in self.ramps:
             if start <= day < end:
                 self._own_requests(out, day, seat_index, seat, line, day - start)
@@ -236,12 +242,8 @@ class DemandModel:
                 patient = members[int(u_patient * len(members))]
             if self.panel.owner[patient] == LEFT:
                 continue
-            out.line.append(line)
-            out.visit_type.append(_pick(types[is_new], u_type))
-            out.patient.append(patient)
-            out.payer.append(self.panel.payer[patient])
-            out.tolerance.append(tol)
-            out.key.append(key)
+            out.append(line, _pick(types[is_new], u_type), patient, self.panel.payer[patient],
+                       tol, key)
 
     def walk_ins(self, day: int) -> list[tuple[float, int, int, int, int]]:
         """Today's walk-ins: (arrival minute, service line, visit type, patient, identity).

@@ -7,32 +7,19 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from practicesim.scenario.base import Dist, Fraction, NonNegative, Section
 from practicesim.scenario.calendar import Weekday
-from practicesim.scenario.people import logistic_share
+from practicesim.scenario.people import LogisticRamp
 
 
-class Ramp(Section):
+class Ramp(LogisticRamp):
     """Demand growing along a logistic curve from ``start`` (a new service line): on day t
     after ``start`` the rate is ``1 / (1 + exp(-k (t - days_to_half)))`` of the full rate,
     ``k = ln 9 / (days_to_90pct - days_to_half)``; before ``start`` there is none."""
 
     start: date
-    days_to_half: float = Field(gt=0)
-    days_to_90pct: float = Field(gt=0)
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Ramp:
-        if self.days_to_90pct <= self.days_to_half:
-            raise ValueError(f"days_to_90pct must be above days_to_half ({self.days_to_half:g}),"
-                             f" got {self.days_to_90pct:g}")
-        return self
-
-    def share(self, days_since_start: float) -> float:
-        """Share of the full rate ``days_since_start`` days after ``start``."""
-        return logistic_share(days_since_start, self.days_to_half, self.days_to_90pct)
 
 
 class Demand(Section):

@@ -46,7 +46,27 @@ def logistic_share(days: float, days_to_half: float, days_to_90pct: float) -> fl
     return 1.0 / (1.0 + math.exp(-k * (days - days_to_half)))
 
 
-class PanelRamp(Section):
+class LogisticRamp(Section):
+    """A rate growing along a logistic curve from a start: ``days_since_start`` days after it
+    the share of the full rate is ``1 / (1 + exp(-k (t - days_to_half)))``,
+    ``k = ln 9 / (days_to_90pct - days_to_half)`` (``logistic_share``)."""
+
+    days_to_half: float = Field(gt=0)
+    days_to_90pct: float = Field(gt=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> LogisticRamp:
+        if self.days_to_90pct <= self.days_to_half:
+            raise ValueError(f"days_to_90pct must be above days_to_half ({self.days_to_half:g}),"
+                             f" got {self.days_to_90pct:g}")
+        return self
+
+    def share(self, days_since_start: float) -> float:
+        """Share of the full rate ``days_since_start`` days after the start."""
+        return logistic_share(days_since_start, self.days_to_half, self.days_to_90pct)
+
+
+class PanelRamp(LogisticRamp):
     """A new provider's own demand: the patients her arrival brings (referrals, the practice's
     marketing, patients asking for a new doctor), growing along a logistic curve from her
     ``start_date`` to ``requests_per_day`` once her panel is mature.
@@ -64,19 +84,6 @@ class PanelRamp(Section):
     """The service line of her requests (None: the first)."""
     requests_per_day: float = Field(gt=0)
     """Her own requests on a clinic day once her panel is mature."""
-    days_to_half: float = Field(gt=0)
-    days_to_90pct: float = Field(gt=0)
-
-    @model_validator(mode="after")
-    def _ordered(self) -> PanelRamp:
-        if self.days_to_90pct <= self.days_to_half:
-            raise ValueError(f"days_to_90pct must be above days_to_half ({self.days_to_half:g}),"
-                             f" got {self.days_to_90pct:g}")
-        return self
-
-    def share(self, days_since_start: float) -> float:
-        """Share of ``requests_per_day`` ``days_since_start`` days after the start."""
-        return logistic_share(days_since_start, self.days_to_half, self.days_to_90pct)
 
 
 class Provider(Section):

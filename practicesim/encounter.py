@@ -76,3 +76,10 @@ class Encounter(NamedTuple):
     """The codes billed, main code first (their charges add up to ``charge_cents``)."""
     incident_to: bool = False
     """An NPP's visit billed incident-to a supervising physician (paid the physician rate)."""
+    supervised: bool = False
+    """A not-yet-enrolled provider's visit billed under an enrolled supervising physician's NPI
+    (``scheduling.uncredentialed_policy: supervising_physician``; paid the physician rate)."""
+    expected_cents: int = -1
+    """What the practice expects to be paid for it on the day of the visit: its payer's
+    contracted allowed amount plus the charges of the lines it does not cover (the patient's),
+    or a self-pay patient's charge less the discount (-1: unknown)."""

@@ -22,6 +22,7 @@ import pandas as pd
 import simpy
 
 from practicesim import ledger as lg
+from practicesim.accrual import revenue_days
 from practicesim.financing import run_line
 from practicesim.opening import open_practice
 from practicesim.practice import Practice
@@ -90,7 +91,7 @@ def _collect(practice: Practice, seed: int, replication: int) -> Run:
     visits = practice.clinic.frame(names)
     practice.clinic.visits = []
     sessions = _sessions_frame(practice, names)
-    daily = _daily_frame(practice, ledger, appointments, held)
+    daily = _daily_frame(practice, ledger, claims, appointments, held)
     return Run(scenario=scenario, seed=seed, replication=replication, calendar=ctx.calendar,
                ledger=ledger, claims=claims, lines=lines, appointments=appointments,
                visits=visits, sessions=sessions, daily=daily)
@@ -112,10 +113,11 @@ def _sessions_frame(practice: Practice, names: dict[str, list]) -> pd.DataFrame:
     })
 
 
-def _daily_frame(practice: Practice, ledger: pd.DataFrame, appointments: pd.DataFrame,
-                 deposits_held: np.ndarray) -> pd.DataFrame:
-    """One row per day: volumes, money flows (cents), A/R, cash and backlogs;
-    ``deposits_held``: desk deposits not yet applied at the end, by date of service."""
+def _daily_frame(practice: Practice, ledger: pd.DataFrame, claims: pd.DataFrame,
+                 appointments: pd.DataFrame, deposits_held: np.ndarray) -> pd.DataFrame:
+    """One row per day: volumes, money flows (cents), A/R, cash, backlogs and the accrual
+    view (``practicesim.accrual``); ``deposits_held``: desk deposits not yet applied at the end,
+    by date of service."""
     ctx = practice.ctx
     n = ctx.n_days
     days = np.arange(n)
@@ -144,6 +146,7 @@ def _daily_frame(practice: Practice, ledger: pd.DataFrame, appointments: pd.Data
         df[f"{kind}_cents"] = by_kind[kind].to_numpy().astype(np.int64)
     balance_change = pd.Series(signed).groupby(ledger["day"].to_numpy()).sum()
     df["ar_cents"] = np.cumsum(balance_change.reindex(days, fill_value=0).to_numpy())
+    ctx.finance.close(practice.scenario.costs)
     finance = ctx.finance.frame()
     df = pd.concat([df, finance], axis=1)
     line = run_line((df["collections_cents"] - df["costs_cents"]).to_numpy(),
@@ -154,6 +157,13 @@ def _daily_frame(practice: Practice, ledger: pd.DataFrame, appointments: pd.Data
     df["credit_drawn_cents"] = line.drawn
     df["credit_balance_cents"] = line.balance
     df["cash_cents"] = line.cash
+    revenue = revenue_days(ledger, claims, n, practice.charges.unbilled_cents)
+    df["revenue_earned_cents"] = revenue.earned
+    df["revenue_deductions_cents"] = revenue.deductions
+    df["accrued_costs_cents"] = (df["costs_cents"] - df["production_paid_cents"]
+                                 + df["production_earned_cents"])
+    df["net_income_cents"] = (df["revenue_earned_cents"] - df["revenue_deductions_cents"]
+                              - df["accrued_costs_cents"])
     df["denial_backlog"] = practice.denial_backlog
     df["coding_backlog"] = practice.coding_backlog
     return df

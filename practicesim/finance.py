@@ -16,6 +16,11 @@ per claim sent, statement costs when statements go out, agency and vendor fees a
 in (a vendor's setup fee on its start), prior authorization requests' cost on the request day,
 supplies on the visit day, one-time costs on their dates. Cash on day d = starting cash +
 collections up to d - costs up to d.
+
+Production pay (``pay_model`` wrvu, collections and base_plus_bonus's bonus) is paid after the
+period it is earned in; ``Finance.production_earned`` books it, with its benefits and taxes, on
+the period's last day instead (the accrual view, ``practicesim/accrual.py``), including the
+periods whose pay day falls after the run.
 """
 
 from __future__ import annotations
@@ -88,10 +93,32 @@ def _guarantee(seat: Provider, first: dt.date, last: dt.date) -> float:
     months = (first.year - seat.start_date.year) * 12 + first.month - seat.start_date.month
     if not 0 <= months < seat.guarantee_months:
         return 0.0
-    start = max(first, seat.start_date)
+    return seat.guarantee_per_year / 12 * _days_on_staff(seat, first, last) / (
+        (last - first).days + 1)
+
+
+def _days_on_staff(seat: Provider, first: dt.date, last: dt.date) -> int:
+    """Days from ``first`` to ``last`` (inclusive) the provider is on staff."""
+    start = max(first, seat.start_date) if seat.start_date else first
     end = min(last, seat.end_date - dt.timedelta(days=1)) if seat.end_date else last
-    days = (end - start).days + 1
-    return seat.guarantee_per_year / 12 * max(0, days) / ((last - first).days + 1)
+    return max(0, (end - start).days + 1)
+
+
+def _period(seat: Provider, when: dt.date) -> tuple[dt.date, dt.date] | None:
+    """The production period a pay day ``when`` (a 15th) pays for: the previous calendar
+    month, or for ``base_plus_bonus`` the previous quarter if that month ended one (else
+    None)."""
+    last = when.replace(day=1) - dt.timedelta(days=1)
+    if seat.pay_model != "base_plus_bonus":
+        return last.replace(day=1), last
+    if last.month % 3:
+        return None
+    return last.replace(month=last.month - 2, day=1), last
+
+
+def _pay_day(period_end: dt.date) -> dt.date:
+    """The 15th after a production period ending on ``period_end``."""
+    return (period_end + dt.timedelta(days=1)).replace(day=15)
 
 
 def _pays_since(start: dt.date, when: dt.date) -> int:
@@ -119,12 +146,22 @@ class Finance:
         """Cash received per day, net of refunds (cents)."""
         self.refunds = np.zeros(calendar.n_days, dtype=np.int64)
         """Desk deposits paid back to patients per day (cents)."""
-        self.producers = [s for s, seat in enumerate(seats) if seat.pay_model == "wrvu"]
-        """Seats paid by production (``pay_model: wrvu``)."""
+        self.producers = [s for s, seat in enumerate(seats)
+                          if seat.pay_model in ("wrvu", "base_plus_bonus")]
+        """Seats whose pay counts work RVUs (``pay_model`` wrvu and base_plus_bonus)."""
+        self.collectors = frozenset(s for s, seat in enumerate(seats)
+                                    if seat.pay_model == "collections")
+        """Seats paid a share of their collections."""
         self.wrvus: dict[tuple[int, int, int], float] = {}
         """(seat, year, month) -> work RVUs of the seat's visits completed in that month."""
+        self.collected_by: dict[tuple[int, int, int], int] = {}
+        """(seat, year, month) -> cents collected on the seat's claims in that month."""
         self.paid_this_year: dict[tuple[int, int], float] = {}
         """(seat, year) -> production pay paid so far in that year (dollars)."""
+        self.production_paid = np.zeros(calendar.n_days, dtype=np.int64)
+        """Production pay with its benefits and taxes, on the day paid (cents; in ``costs``)."""
+        self.production_earned = np.zeros(calendar.n_days, dtype=np.int64)
+        """The same on the last day of the period it was earned in (cents; the accrual view)."""
 
     def produced(self, seat: int, day: int, wrvus: float) -> None:
         """Work RVUs of a visit ``seat`` completed on ``day`` (production pay)."""
@@ -143,17 +180,28 @@ class Finance:
         if 0 <= day < self.calendar.n_days:
             self.costs[category][day] += amount_cents
 
-    def collected(self, day: int, amount_cents: int, vendor_fee_rate: float = 0.0) -> None:
-        """Cash received on ``day``; an outsourced vendor's fee (``vendor_fee_rate`` of it) is
-        due on it."""
+    def collected(self, day: int, amount_cents: int, vendor_fee_rate: float = 0.0,
+                  provider: int = -1) -> None:
+        """Cash received on ``day`` on a claim of ``provider`` (a seat; -1: none); an
+        outsourced vendor's fee (``vendor_fee_rate`` of it) is due on it."""
         self.collections[day] += amount_cents
         if vendor_fee_rate:
             self.add(day, "vendor_fees", round(amount_cents * vendor_fee_rate))
+        if provider in self.collectors:
+            self._attribute(day, provider, amount_cents)
 
-    def refunded(self, day: int, amount_cents: int) -> None:
-        """Cash paid back to patients on ``day`` (a desk deposit above what they owed)."""
+    def refunded(self, day: int, amount_cents: int, provider: int = -1) -> None:
+        """Cash paid back on ``day`` to a patient of ``provider`` (a desk deposit above what
+        they owed)."""
         self.collections[day] -= amount_cents
         self.refunds[day] += amount_cents
+        if provider in self.collectors:
+            self._attribute(day, provider, -amount_cents)
+
+    def _attribute(self, day: int, seat: int, amount_cents: int) -> None:
+        when = self.calendar.date(day)
+        key = (seat, when.year, when.month)
+        self.collected_by[key] = self.collected_by.get(key, 0) + amount_cents
 
     def on_day(self, day: int, scenario: Scenario) -> None:
         """Book the payroll, overhead, provider and software costs that fall on ``day``."""
@@ -176,7 +224,7 @@ class Finance:
                        if seat.start_date == when)
         if starting:
             self.add(day, "hiring_costs", cents(starting))
-        if when.day == 15 and self.producers:
+        if when.day == 15 and (self.producers or self.collectors):
             self._pay_production(day, when, costs)
         if when.day not in (15, last):
             return
@@ -191,7 +239,8 @@ class Finance:
             if loading:
                 self.add(day, category, cents(loading))
         for seat in self.seats:
-            if seat.pay_model != "salary" or not _on_staff_between(seat, when, when):
+            if seat.pay_model not in ("salary", "base_plus_bonus") or not _on_staff_between(
+                    seat, when, when):
                 continue
             pay = seat.annual_compensation / 24
             self.add(day, "provider_compensation", cents(pay))
@@ -202,26 +251,74 @@ class Finance:
                 self.add(day, "provider_benefits", cents(loading))
 
     def _pay_production(self, day: int, when: dt.date, costs: Costs) -> None:
-        """On the 15th: each production-paid seat's pay for the previous month, its wRVUs
-        times ``dollars_per_wrvu``, at least the prorated guarantee in its guarantee months,
-        with benefits and payroll taxes (Social Security to the wage base on its pay so far in
-        the year)."""
-        month_end = when.replace(day=1) - dt.timedelta(days=1)
-        month_start = month_end.replace(day=1)
-        for s in self.producers:
-            seat = self.seats[s]
-            if not _on_staff_between(seat, month_start, month_end):
+        """On the 15th: each production-paid seat's pay for the period just ended (``_period``;
+        ``period_pay``), with benefits and payroll taxes (Social Security to the wage base on
+        her pay so far in the year), booked as paid today and as earned on the period's last
+        day."""
+        for s in sorted({*self.producers, *self.collectors}):
+            period = _period(self.seats[s], when)
+            if period is None:
                 continue
-            pay = self.wrvus.get((s, month_start.year, month_start.month), 0.0) * (
-                seat.dollars_per_wrvu)
-            pay = max(pay, _guarantee(seat, month_start, month_end))
+            pay = self.period_pay(s, *period)
             if pay <= 0:
                 continue
-            before = self.paid_this_year.get((s, when.year), 0.0)
-            self.paid_this_year[s, when.year] = before + pay
+            total = self._loaded(s, when, pay, costs)
+            self.paid_this_year[s, when.year] = self.paid_this_year.get((s, when.year), 0.0) + pay
             self.add(day, "provider_compensation", cents(pay))
-            self.add(day, "provider_benefits", cents(
-                pay * costs.benefits_rate + payroll_taxes(pay, before, costs)))
+            self.add(day, "provider_benefits", total - cents(pay))
+            self.production_paid[day] += total
+            earned = self.calendar.day(period[1])
+            if earned >= 0:
+                self.production_earned[earned] += total
+
+    def period_pay(self, seat_index: int, first: dt.date, last: dt.date) -> float:
+        """Production pay (dollars) a seat earned from ``first`` to ``last``: ``wrvu``, its
+        work RVUs x ``dollars_per_wrvu``; ``collections``, ``collections_share`` of its
+        collections; both at least the prorated guarantee (in a month); ``base_plus_bonus``,
+        ``dollars_per_wrvu`` x its work RVUs above ``bonus_wrvu_threshold`` x days on staff /
+        days of the year. 0 for a period she is not on staff."""
+        seat = self.seats[seat_index]
+        if not _on_staff_between(seat, first, last):
+            return 0.0
+        months = [(first.year, m) for m in range(first.month, last.month + 1)]
+        if seat.pay_model == "collections":
+            collected = sum(self.collected_by.get((seat_index, y, m), 0) for y, m in months)
+            return max(seat.collections_share * collected / 100, _guarantee(seat, first, last))
+        wrvus = sum(self.wrvus.get((seat_index, y, m), 0.0) for y, m in months)
+        if seat.pay_model == "wrvu":
+            return max(wrvus * seat.dollars_per_wrvu, _guarantee(seat, first, last))
+        year_days = 366 if pycalendar.isleap(first.year) else 365
+        covered = seat.bonus_wrvu_threshold * _days_on_staff(seat, first, last) / year_days
+        return max(0.0, wrvus - covered) * seat.dollars_per_wrvu
+
+    def _loaded(self, s: int, when: dt.date, pay: float, costs: Costs) -> int:
+        """``pay`` (dollars) paid on ``when`` with the employer's benefits and payroll taxes,
+        in cents (Social Security to the wage base counts her salary and production pay paid
+        earlier in the year)."""
+        seat = self.seats[s]
+        before = self.paid_this_year.get((s, when.year), 0.0)
+        if seat.pay_model == "base_plus_bonus":
+            salary = seat.annual_compensation / 24
+            before += salary * (2 * (when.month - 1) if seat.start_date is None or (
+                seat.start_date.year < when.year) else _pays_since(seat.start_date, when))
+        return cents(pay) + cents(pay * costs.benefits_rate + payroll_taxes(pay, before, costs))
+
+    def close(self, costs: Costs) -> None:
+        """At the run's end: book as earned the production pay of the periods whose pay day
+        falls after the run (a period still running is cut at the run's last day)."""
+        end = self.calendar.date(self.calendar.n_days - 1)
+        for s in sorted({*self.producers, *self.collectors}):
+            first = (end.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+            for _ in range(4):
+                last = first.replace(day=pycalendar.monthrange(first.year, first.month)[1])
+                period = _period(self.seats[s], _pay_day(last))
+                if period is not None and period[0] <= end < _pay_day(period[1]):
+                    stop = min(period[1], end)
+                    pay = self.period_pay(s, period[0], stop)
+                    if pay > 0:
+                        self.production_earned[self.calendar.day(stop)] += self._loaded(
+                            s, _pay_day(period[1]), pay, costs)
+                first = last + dt.timedelta(days=1)
 
     def frame(self) -> pd.DataFrame:
         """Daily costs by category (cents), total costs and collections."""
@@ -230,4 +327,6 @@ class Finance:
         df["revenue_cycle_costs_cents"] = sum(self.costs[c] for c in REVENUE_CYCLE_COSTS)
         df["collections_cents"] = self.collections
         df["refunds_cents"] = self.refunds
+        df["production_paid_cents"] = self.production_paid
+        df["production_earned_cents"] = self.production_earned
         return df

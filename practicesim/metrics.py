@@ -414,6 +414,8 @@ def kpis(run: object) -> pd.Series:
         "charity_care": charity_care(ledger, start, end),
         "costs": period["costs_cents"].sum() / 100,
         "net_cash_flow": period["net_cash_flow_cents"].sum() / 100,
+        "revenue_earned": period["revenue_earned_cents"].sum() / 100,
+        "net_income": period["net_income_cents"].sum() / 100,
         "ending_ar": float(daily["ar_cents"].iloc[last]) / 100,
         "ending_cash": float(daily["cash_cents"].iloc[last]) / 100,
         "ending_credit_balance": float(daily["credit_balance_cents"].iloc[last]) / 100,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from datetime import date
 
 import pytest
 
@@ -196,3 +197,28 @@ def test_first_available_requests_take_any_providers_earliest_slot():
     assert Counter(len(p) for p in appointments_by_patient(pooled, last).values())[2] > 100
     assert max(len(p) for p in appointments_by_patient(loyal, last).values()) == 1
     assert pooled.kpis()["continuity_upc"] < loyal.kpis()["continuity_upc"] - 0.2
+
+
+def test_refer_out_books_her_unenrolled_patients_with_colleagues_instead_of_losing_them():
+    """She is not enrolled with commercial_a until 2027-04-01 and patients stay with their own
+    provider (colleague_share 0): under do_not_book her own commercial_a patients find no slot
+    and are lost; under refer_out the practice refers them to a colleague. Same random
+    numbers: fewer requests lost, more commercial_a visits with her colleagues before April,
+    and none with her in either."""
+    late = {"providers[new_physician].credentialing": {
+        "commercial_a": {"effective": "2027-04-01"}}, "scheduling.colleague_share": 0.0}
+    runs = {policy: simulate(build(with_new_doctor(
+        {**late, "scheduling.uncredentialed_policy": policy})), seed=3)
+        for policy in ("do_not_book", "refer_out")}
+    april = runs["refer_out"].calendar.day(date(2027, 4, 1))
+
+    def gap_visits(run, mine: bool):
+        v = run.visits
+        return ((v["payer"] == "commercial_a") & (v["day"] < april)
+                & ((v["provider"] == "new_physician") == mine)).sum()
+
+    assert gap_visits(runs["do_not_book"], True) == gap_visits(runs["refer_out"], True) == 0
+    referred = gap_visits(runs["refer_out"], False) - gap_visits(runs["do_not_book"], False)
+    assert referred > 20
+    lost = {p: r.daily["requests_lost"].iloc[:april].sum() for p, r in runs.items()}
+    assert lost["refer_out"] < lost["do_not_book"] - 20

@@ -70,3 +70,66 @@ def test_a_new_providers_guarantee_pays_at_least_its_prorated_month():
 def test_production_pay_needs_a_rate():
     with pytest.raises(ScenarioError, match="pay_model wrvu needs dollars_per_wrvu"):
         build({"providers[physician].pay_model": "wrvu"})
+
+
+def test_collections_pay_is_the_share_of_the_months_cash_on_her_claims():
+    """Two physicians paid 50% of their collections: on 2027-02-15 the practice pays half of
+    January's cash (all of it collected on their claims: copays at the desk, payers' and
+    patients' payments, net of refunds), each physician's share rounded to the cent."""
+    run = simulate(build({**CLEAN_BILLING, "providers": [
+        {"name": "physician", "count": 2, "sessions": SESSIONS, "pay_model": "collections",
+         "collections_share": 0.5}]}), seed=3)
+    day = run.calendar.day
+    january = run.daily["collections_cents"].iloc[day(date(2027, 1, 1)):day(date(2027, 2, 1))]
+    paid = run.daily["provider_compensation_cents"]
+    assert january.sum() > 1_000_000
+    assert abs(paid.iloc[day(date(2027, 2, 15))] - january.sum() * 0.5) <= 1
+    assert paid.iloc[day(date(2027, 1, 31))] == 0, "no salary on a collections model"
+
+
+def test_base_plus_bonus_pays_the_salary_and_a_quarterly_bonus_above_the_threshold():
+    """A $200,000 base with $45 per wRVU above 3,000 wRVUs a year: each 15th and month end
+    pays the salary; on 2027-04-15 the bonus for January to March is $45 x (the quarter's
+    wRVUs - 3,000 x 90 / 365); no bonus is paid on the other 15ths."""
+    run = simulate(build({**CLEAN_BILLING, "providers": [
+        {"name": "physician", "sessions": SESSIONS, "pay_model": "base_plus_bonus",
+         "annual_compensation": 200000, "dollars_per_wrvu": 45,
+         "bonus_wrvu_threshold": 3000}]}), seed=3)
+    quarter = sum(month_wrvus(run, "physician", m) for m in (1, 2, 3))
+    bonus = 45 * (quarter - 3000 * 90 / 365)
+    assert bonus > 1000, "the quarter's work passes the threshold"
+    paid = run.daily["provider_compensation_cents"]
+    day = run.calendar.day
+    # the lines table holds the lines as last billed (a corrected line may differ slightly
+    # from the visit's): within $5 of the bonus
+    assert paid.iloc[day(date(2027, 4, 15))] == pytest.approx(
+        cents(200000 / 24) + cents(bonus), abs=500)
+    assert paid.iloc[day(date(2027, 5, 15))] == cents(200000 / 24)
+    assert paid.iloc[day(date(2027, 3, 31))] == cents(200000 / 24)
+
+
+def test_production_pay_counts_in_the_accrual_view_in_the_month_earned():
+    """Production pay with its benefits is a cost of the month earned in the accrual view:
+    what is paid on 2027-02-15 is booked on 2027-01-31; the run's last month, paid after the
+    run, is booked on its last day although it is never paid within it."""
+    run = simulate(build({**CLEAN_BILLING, "providers": [
+        {"name": "physician", "count": 2, "sessions": SESSIONS, "pay_model": "wrvu",
+         "dollars_per_wrvu": RATE}]}), seed=3)
+    daily, day = run.daily, run.calendar.day
+    paid = daily["production_paid_cents"].iloc[day(date(2027, 2, 15))]
+    assert paid == (daily["provider_compensation_cents"] + daily["provider_benefits_cents"]
+                    ).iloc[day(date(2027, 2, 15))]
+    assert daily["production_earned_cents"].iloc[day(date(2027, 1, 31))] == paid
+    last = run.calendar.n_days - 1
+    assert daily["production_earned_cents"].iloc[last] > 0
+    assert daily["production_paid_cents"].iloc[-20:].sum() == 0 or (
+        run.calendar.date(last).day >= 15)
+    assert (daily["accrued_costs_cents"] == daily["costs_cents"] - daily["production_paid_cents"]
+            + daily["production_earned_cents"]).all()
+
+
+def test_other_pay_models_need_their_terms():
+    with pytest.raises(ScenarioError, match="pay_model collections needs collections_share"):
+        build({"providers[physician].pay_model": "collections"})
+    with pytest.raises(ScenarioError, match="pay_model base_plus_bonus needs dollars_per_wrvu"):
+        build({"providers[physician].pay_model": "base_plus_bonus"})

@@ -34,7 +34,9 @@ def practices(draw: st.DrawFn) -> tuple[dict[str, object], int]:
         "scheduling.min_lead_days": draw(st.integers(0, 3)),
         "scheduling.overbook_per_session": draw(st.integers(0, 2)),
         "scheduling.uncredentialed_policy": draw(
-            st.sampled_from(["do_not_book", "hold_claims", "bill_anyway"])),
+            st.sampled_from(["do_not_book", "hold_claims", "bill_anyway",
+                             "supervising_physician", "refer_out"])),
+        "payers[commercial_a].supervised_billing_share": draw(st.floats(0, 1)),
         "staff.coders.count": draw(st.integers(0, 2)),
         "staff.billers.count": draw(st.integers(0, 2)),
         "staff.front_desk.count": draw(st.integers(0, 2)),
@@ -205,3 +207,23 @@ def test_money_balances_exactly_for_every_claim_at_every_moment(case):
     start = round(scenario.starting_cash * 100)
     assert (daily["cash_cents"] == start + daily["net_cash_flow_cents"].cumsum()).all()
     assert daily["ar_cents"].iloc[-1] == totals["open_balance"].sum()
+
+    # the accrual view: revenue earned - deductions = payments on the run's claims + their
+    # open balances - the contractual allowances still set aside on open claims + unbilled
+    allowance = claims["charge_cents"] - claims["expected_cents"].clip(upper=claims["charge_cents"])
+    adjusted = totals["contractual_adjustment"] + totals["denial_writeoff"] + totals["bad_debt"]
+    set_aside = (allowance - adjusted.reindex(claims.index, fill_value=0)).clip(lower=0)
+    set_aside = set_aside[claims["open_balance_cents"] > 0].sum()
+    unbilled = (daily["revenue_earned_cents"].sum() - claims["expected_cents"].clip(
+        upper=claims["charge_cents"]).sum() - _released(claims, allowance, adjusted))
+    assert unbilled >= 0
+    assert (daily["revenue_earned_cents"].sum() - daily["revenue_deductions_cents"].sum()
+            == payments + totals["open_balance"].sum() - set_aside + unbilled)
+    assert (daily["net_income_cents"] == daily["revenue_earned_cents"]
+            - daily["revenue_deductions_cents"] - daily["accrued_costs_cents"]).all()
+
+
+def _released(claims, allowance, adjusted) -> int:
+    """Allowance left on closed claims (paid more than expected): earned when they close."""
+    left = (allowance - adjusted.reindex(claims.index, fill_value=0)).clip(lower=0)
+    return int(left[claims["open_balance_cents"] == 0].sum())

@@ -20,6 +20,7 @@ from practicesim.report.html import (
     summary_html,
     waterfall_means,
 )
+from practicesim.report.labels import money
 from tests.conftest import build
 from tests.test_cli import cli
 
@@ -63,8 +64,8 @@ def real_pngs(text: str) -> int:
 
 
 def test_every_figure_is_a_real_png(folder):
-    assert real_pngs(comparison_report(folder)) == 10, (
-        "fan, cash, A/R, 2 aging, 2 waterfalls, utilization, lead time, backlog")
+    assert real_pngs(comparison_report(folder)) == 11, (
+        "fan, cash, net income, A/R, 2 aging, 2 waterfalls, utilization, lead time, backlog")
 
 
 def test_kpis_outside_their_targets_are_marked_in_words(folder):
@@ -115,10 +116,36 @@ def test_the_waterfall_is_the_mean_of_the_period_postings(folder):
         "the closing bar is the change in A/R (month-end balances vs the postings)")
     assert "Rest: change in A/R" in comparison_report(results)
     old = Results.read(folder)
-    old.monthly = old.monthly.drop(columns=["ar_0_30", "payments"])
+    old.monthly = old.monthly.drop(columns=["ar_0_30", "payments", "net_income",
+                                            "cumulative_net_income"])
     note = comparison_report(old)
     assert "run the comparison again to see those figures" in note
     assert len(re.findall(r"data:image/png", note)) == 4
+    assert "Profit and loss" not in note and "accrual" not in answer(old, "hire_biller")
+
+
+def test_the_answer_and_the_pnl_give_the_accrual_view_beside_cash(folder):
+    """The answer's accrual sentence is the paired mean of cumulative net income at month 12;
+    the P&L table's rows are the means over replications of the first 12 months' sums, and
+    net income is revenue earned less deductions less costs incurred."""
+    results = Results.read(folder)
+    monthly = results.monthly
+    wide = {name: monthly[monthly["scenario"] == name].pivot(
+        index="replication", columns="month", values="cumulative_net_income")
+        for name in (results.baseline, "hire_biller")}
+    last = min(12, int(monthly["month"].max()))
+    mean = (wide["hire_biller"][last] - wide[results.baseline][last]).mean()
+    text = answer(results, "hire_biller", month=last)
+    assert f"{last}-month net income by {money(abs(mean))}" in text
+    assert ("raises" if mean >= 0 else "lowers") in text.split("accrual basis")[1]
+    base = monthly[(monthly["scenario"] == results.baseline) & (monthly["month"] <= 12)]
+    sums = base.groupby("replication")[["revenue_earned", "revenue_deductions",
+                                        "accrued_costs", "net_income"]].sum()
+    assert (sums["net_income"] - (sums["revenue_earned"] - sums["revenue_deductions"]
+                                  - sums["accrued_costs"])).abs().max() < 0.01
+    page = comparison_report(results)
+    row = re.search(r"<tr><td>net income \(accrual\)</td><td>(.*?)</td>", page).group(1)
+    assert row == money(sums["net_income"].mean())
 
 
 def test_every_assumption_names_its_source(comparison):

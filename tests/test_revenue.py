@@ -344,3 +344,34 @@ def test_a_payers_effective_date_rule_decides_which_held_claims_are_paid(rule, p
     assert set(claims.loc[before, "initial_denial_reason"]) <= {"B7", "29"}
     assert b7[before].sum() > 10 and not b7[after].any()
 
+
+
+def test_supervising_physician_bills_the_allowed_share_at_once_and_holds_the_rest():
+    """Not enrolled with commercial_a until 2027-03-01, whose plans allow billing under a
+    supervising physician for 40% of visits: that share of her earlier visits is billed under
+    the supervisor at once and paid (no CO-B7), within sampling error of 40% (4 sd); the rest
+    are held until the enrolment, as under hold_claims."""
+    run = simulate(build({"scheduling.uncredentialed_policy": "supervising_physician",
+                          "payers[commercial_a].supervised_billing_share": 0.4,
+                          "providers[physician].credentialing": {
+                              "commercial_a": {"effective": "2027-03-01"}}}), seed=4)
+    effective = run.calendar.day(date(2027, 3, 1))
+    claims = run.claims[(run.claims["payer"] == "commercial_a")
+                        & (run.claims["service_day"] < effective)]
+    supervised = claims[claims["supervised"]]
+    held = claims[~claims["supervised"]]
+    n = len(claims)
+    assert n > 100
+    assert abs(len(supervised) / n - 0.4) < 4 * (0.4 * 0.6 / n) ** 0.5
+    assert (supervised["first_submission_day"] < effective).mean() > 0.9
+    adjudicated = supervised[supervised["first_adjudication_day"] >= 0]
+    assert len(adjudicated) and (adjudicated["initial_denial_reason"] != "B7").all()
+    sent = held[held["first_submission_day"] >= 0]
+    assert len(sent) and (sent["first_submission_day"] >= effective).all()
+    after = run.claims[(run.claims["service_day"] >= effective)]
+    assert not after["supervised"].any(), "enrolled: billed under her own NPI"
+
+
+def test_medicare_allows_no_billing_under_a_supervising_physician():
+    with pytest.raises(ScenarioError, match="supervised_billing_share must be 0 for Medicare"):
+        build({"payers[medicare].supervised_billing_share": 0.5})

@@ -313,7 +313,7 @@ def _service_lines(run: Run, payments: list[ClaimPayment]) -> None:
     reason = claims["line_denial_reason"].astype(str).to_dict()
     seats = provider_seats(run.scenario)
     npp = {seat.name: seat.npp for seat in seats}
-    incident_to = claims["incident_to"].astype(bool)
+    incident_to = claims["incident_to"].astype(bool) | claims["supervised"].astype(bool)
     provider = (claims["provider"].astype(str).map(npp).astype(bool) & ~incident_to).to_dict()
     payers = {p.name: p for p in run.scenario.payers}
     billed = claims["billed_payer"].astype(str).to_dict()

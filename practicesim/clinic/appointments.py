@@ -21,7 +21,7 @@ from practicesim.clinic.demand import LEFT, UNATTACHED, PatientPanel, Requests
 from practicesim.clinic.noshows import FittedNoShows, NoShowModel
 from practicesim.clinic.scheduling import AppointmentBook
 from practicesim.context import Context, day_buckets
-from practicesim.enrollment import Window
+from practicesim.enrollment import Window, covered
 from practicesim.finance import cents
 from practicesim.ledger import labels
 from practicesim.scenario import PriorAuthorization
@@ -144,7 +144,8 @@ class Scheduler:
         """Per provider, the days (``[first, end)`` intervals) it may see this payer's
         patients; None when every provider may see them on every day."""
         coverage = self.ctx.coverage
-        if (self.ctx.scenario.scheduling.uncredentialed_policy != "do_not_book"
+        if (self.ctx.scenario.scheduling.uncredentialed_policy not in ("do_not_book",
+                                                                       "refer_out")
                 or len(coverage.unrestricted[payer]) == self.book.n_providers):
             return None
         return {p: coverage.window(p, payer) for p in range(self.book.n_providers)}
@@ -216,7 +217,9 @@ class Scheduler:
         found = book.earliest_with(own, window, first, latest, slots)
         if found is not None and found[0] - day <= tolerance:
             return found[0], own, found[1]
-        if u_colleague >= rules.colleague_share:
+        referred = (rules.uncredentialed_policy == "refer_out" and window is not None
+                    and not covered(window, first))
+        if u_colleague >= rules.colleague_share and not referred:
             return None
         return book.earliest(eligible, first, latest, slots)
 

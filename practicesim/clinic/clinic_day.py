@@ -299,6 +299,7 @@ class Clinic:
         encounters = []
         own = self._patient_uniforms(day, [w[1] for w in who])
         incident_to = self._incident_to(who, result.provider)
+        supervised = self._supervised(day, who, result.provider)
         for i, (appointment, patient, line, vtype, key) in enumerate(who):
             provider = result.provider[i]
             if provider == flow.WALK_IN:
@@ -312,7 +313,8 @@ class Clinic:
             payer = payers[patient]
             verified = appointment >= 0 and self.scheduler.table[appointment].verified
             encounter = self._bill(day, len(visits), patient, payer, provider, line, vtype,
-                                   verified, key, draws[i], own[i], incident_to[i])
+                                   verified, key, draws[i], own[i], incident_to[i],
+                                   supervised[i])
             visits.append(Visit(day, appointment, patient, payer, provider, line, vtype,
                                 patients.arrival[i], result.provider_start[i],
                                 result.provider_end[i], result.departure[i], to_provider[i],
@@ -320,6 +322,24 @@ class Clinic:
             self.completed[day] += 1
             encounters.append(encounter)
         self.to_charges(day, encounters)
+
+    def _supervised(self, day: int, who: list[tuple[int, int, int, int, int]],
+                    providers: list[int]) -> list[bool]:
+        """Per arrival, under ``uncredentialed_policy: supervising_physician``: whether its
+        visit, by a provider not enrolled with the patient's payer for today, is billed under a
+        supervising physician, with the payer's ``supervised_billing_share``, from its own
+        keyed uniform (purpose ``"supervised"``)."""
+        scenario = self.ctx.scenario
+        if scenario.scheduling.uncredentialed_policy != "supervising_physician":
+            return [False] * len(who)
+        shares = [payer.supervised_billing_share for payer in scenario.payers]
+        payers, coverage = self.panel.payer, self.ctx.coverage
+        gap = [p >= 0 and shares[payers[w[1]]] > 0 and not coverage.covers(p, payers[w[1]], day)
+               for w, p in zip(who, providers, strict=True)]
+        if not any(gap):
+            return gap
+        u = self.ctx.streams.keyed("supervised", [w[4] for w in who], 1)[:, 0].tolist()
+        return [g and u_i < shares[payers[w[1]]] for w, g, u_i in zip(who, gap, u, strict=True)]
 
     def _incident_to(self, who: list[tuple[int, int, int, int, int]],
                      providers: list[int]) -> list[bool]:
@@ -346,7 +366,8 @@ class Clinic:
 
     def _bill(self, day: int, visit: int, patient: int, payer: int, provider: int, line: int,
               vtype: int, verified: bool, key: int, u: list[float],
-              own: tuple[float, float, float], incident_to: bool = False) -> Encounter:
+              own: tuple[float, float, float], incident_to: bool = False,
+              supervised: bool = False) -> Encounter:
         """The visit's bill: codes drawn and priced, the desk's copay collected or not (``u``:
         the visit's uniforms; ``own``: the patient's deductible-plan, care-elsewhere and
         financial-assistance uniforms; ``incident_to``: an NPP's visit billed under a
@@ -376,19 +397,21 @@ class Clinic:
         if terms.kind == "self_pay":
             discount = assistance.discount if assisted else terms.self_pay_discount
             due, deposit = charge - round(charge * discount), 0
+            expected = due
             desk_rate = rules.desk_collection_rate if rules.self_pay_desk_rate is None else (
                 rules.self_pay_desk_rate)
         else:
-            contract = allowed(terms, self.npp[provider] and not incident_to, lines, charge,
-                               medicare)
+            contract = allowed(terms, self.npp[provider] and not (incident_to or supervised),
+                               lines, charge, medicare)
             due, deposit = self._desk_ask(day, patient, payer, terms, contract, own)
+            expected = contract.allowed + contract.non_covered
             desk_rate = rules.desk_collection_rate
         desk = u[V_DESK]
         collected = due if desk < desk_rate else 0
         if deposit and desk >= pricing.deposit_rate:
             deposit = 0
         if collected + deposit:
-            self.ctx.finance.collected(day, collected + deposit)
+            self.ctx.finance.collected(day, collected + deposit, provider=provider)
         supplies = pricing.supply_cents[line][vtype]
         if supplies:
             self.ctx.finance.add(day, "supplies", supplies)
@@ -399,7 +422,8 @@ class Clinic:
                          copay_collected_cents=collected, authorization_missing=missing,
                          verified=verified, key=key, u=u, coverage_u=self.panel.coverage[patient],
                          plan_u=own[0], elsewhere_u=own[1], deposit_cents=deposit,
-                         assisted=assisted, lines=lines, incident_to=incident_to)
+                         assisted=assisted, lines=lines, incident_to=incident_to,
+                         supervised=supervised, expected_cents=expected)
 
     def _desk_ask(self, day: int, patient: int, payer: int, terms: Payer, contract: Allowed,
                   own: tuple[float, float, float]) -> tuple[int, int]:

@@ -56,20 +56,26 @@ class Comparison:
                  confidence: float = 0.90) -> pd.DataFrame:
         """The figures a decision rests on, per scenario: cumulative net cash difference at the
         given months and at the last reported month (mean and interval), the break-even month
-        (first month from which the mean cumulative difference stays >= 0), and the risk that
-        the scenario's cash falls below ``cash_floor`` (default: one month of the baseline's
+        (first month from which the mean cumulative difference stays >= 0), the same two for
+        accrual net income (``income_diff_m*``, ``income_break_even_month``: revenue when
+        earned, costs when incurred, ``practicesim.accrual``), and the risk that the
+        scenario's cash falls below ``cash_floor`` (default: one month of the baseline's
         costs) in some month."""
         out = {}
         for name, exp in self.scenarios.items():
             wide = self.cash_differences.xs(name, level="scenario").unstack("month")
+            income = (exp.monthly["cumulative_net_income"]
+                      - self.baseline.monthly["cumulative_net_income"].to_numpy()
+                      ).unstack("month")
             row: dict[str, float] = {}
-            for m in sorted({*months, int(wide.columns.max())}):
-                if m in wide.columns:
-                    mean, low, high = interval(wide[m], confidence)
-                    row |= {f"cash_diff_m{m}": mean, f"cash_diff_m{m}_low": low,
-                            f"cash_diff_m{m}_high": high}
-            means = wide.mean()
-            row["break_even_month"] = _break_even(means)
+            for label, table in (("cash", wide), ("income", income)):
+                for m in sorted({*months, int(table.columns.max())}):
+                    if m in table.columns:
+                        mean, low, high = interval(table[m], confidence)
+                        row |= {f"{label}_diff_m{m}": mean, f"{label}_diff_m{m}_low": low,
+                                f"{label}_diff_m{m}_high": high}
+            row["break_even_month"] = _break_even(wide.mean())
+            row["income_break_even_month"] = _break_even(income.mean())
             floor = cash_floor if cash_floor is not None else float(
                 self.baseline.monthly["costs"].groupby("month").mean().mean())
             lowest = exp.monthly["ending_cash"].groupby("replication").min()

@@ -28,7 +28,12 @@ def monthly_series(run: Run) -> pd.DataFrame:
     - operations: ``denial_backlog`` (claims, monthly mean), ``provider_utilization`` (minutes
       with a patient / session minutes of sessions in the month), ``mean_lead_time_days``
       (requests made in the month), ``lost_request_rate`` (requests lost / requests);
-    - ``cumulative_net_cash`` since the start of reporting (dollars).
+    - ``cumulative_net_cash`` since the start of reporting (dollars);
+    - the accrual view (``practicesim.accrual``; dollars): ``revenue_earned`` (expected net
+      revenue of the month's services), ``revenue_deductions`` (write-offs beyond the
+      contractual allowance), ``accrued_costs`` (production pay in the month earned),
+      ``net_income`` = revenue_earned - revenue_deductions - accrued_costs, and
+      ``cumulative_net_income``.
     """
     daily = run.daily
     d = daily[daily["reporting"]]
@@ -36,7 +41,9 @@ def monthly_series(run: Run) -> pd.DataFrame:
     grouped = d.groupby(month, sort=True)
     cents = grouped[["charge_cents", "collections_cents", "costs_cents", "net_cash_flow_cents",
                      "contractual_adjustment_cents", "denial_writeoff_cents", "bad_debt_cents",
-                     "payer_payment_cents", "patient_payment_cents"]].sum()
+                     "payer_payment_cents", "patient_payment_cents", "revenue_earned_cents",
+                     "revenue_deductions_cents", "accrued_costs_cents",
+                     "net_income_cents"]].sum()
     out = pd.DataFrame({
         "charges": cents["charge_cents"] / 100,
         "collections": cents["collections_cents"] / 100,
@@ -64,6 +71,9 @@ def monthly_series(run: Run) -> pd.DataFrame:
         month_of.reindex(booked["request_day"]).to_numpy()).mean()
     out["lost_request_rate"] = grouped["requests_lost"].sum() / grouped["requests"].sum()
     out["cumulative_net_cash"] = out["net_cash_flow"].cumsum()
+    for column in ("revenue_earned", "revenue_deductions", "accrued_costs", "net_income"):
+        out[column] = cents[f"{column}_cents"] / 100
+    out["cumulative_net_income"] = out["net_income"].cumsum()
     out.index = pd.RangeIndex(1, len(out) + 1, name="month")
     return out
 

@@ -16,7 +16,7 @@ HIGHER_IS_BETTER = frozenset({
     "gross_collection_rate", "provider_utilization", "visits_completed", "charges",
     "visits_per_provider_day", "wrvus_per_provider_day", "wrvus_per_provider_fte",
     "continuity_upc", "patient_collection_rate", "denied_dollars_recovered_pct",
-    "collections", "net_cash_flow", "ending_cash",
+    "collections", "net_cash_flow", "ending_cash", "revenue_earned", "net_income",
 })
 """KPIs where a larger value is better; for every other KPI a smaller value is better."""
 

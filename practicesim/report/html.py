@@ -138,7 +138,64 @@ def answer(results: Results, scenario: str, month: int = 12, level: float = 0.90
             else "; it does not pay back within the period simulated" if mean < 0 else "")
     return (f"{scenario} {verb} {month}-month net cash by {money(abs(mean))} compared with "
             f"{results.baseline}" + (f" ({level:.0%} interval {spread})" if spread else "")
-            + f"{back}.")
+            + f"{back}." + _accrual_answer(results, scenario, month, level, row))
+
+
+def _accrual_answer(results: Results, scenario: str, month: int, level: float,
+                    row: pd.Series) -> str:
+    """The same answer in accrual net income (revenue when earned, costs when incurred), or
+    nothing for results written before the monthly series held it."""
+    if "cumulative_net_income" not in results.monthly.columns:
+        return ""
+    wide = _paired_income(results, scenario)
+    mean, low, high = interval(wide[month], level)
+    spread = interval_text("net_cash_flow", low, high)
+    verb = "raises" if mean >= 0 else "lowers"
+    even = row.get("income_break_even_month")
+    back = (f"; it breaks even in month {int(even)}" if even is not None and not pd.isna(even)
+            else "; it does not break even within the period simulated" if mean < 0 else "")
+    return (f" On an accrual basis (revenue when earned, costs when incurred) it {verb} "
+            f"{month}-month net income by {money(abs(mean))}"
+            + (f" ({level:.0%} interval {spread})" if spread else "") + f"{back}.")
+
+
+def _paired_income(results: Results, scenario: str) -> pd.DataFrame:
+    """Cumulative accrual net income, scenario minus baseline, by replication and month."""
+    monthly = results.monthly
+    wide = {name: monthly[monthly["scenario"] == name].pivot(
+        index="replication", columns="month", values="cumulative_net_income")
+        for name in (scenario, results.baseline)}
+    return wide[scenario] - wide[results.baseline]
+
+
+PNL_LINES = (("revenue_earned", "revenue earned (expected net revenue of the services)"),
+             ("revenue_deductions", "less write-offs beyond the contractual allowance"),
+             ("accrued_costs", "less costs incurred"), ("net_income", "net income (accrual)"),
+             ("collections", "cash collected"), ("costs", "costs paid"),
+             ("net_cash_flow", "net cash flow"))
+"""The profit-and-loss table's rows: the accrual view, then the cash view."""
+
+
+def _pnl_table(results: Results, months: int = 12) -> str:
+    """Per scenario, the mean over replications of the first ``months`` reported months'
+    accrual P&L beside its cash flow (empty for results without the accrual series)."""
+    monthly = results.monthly
+    if "net_income" not in monthly.columns:
+        return ""
+    shown = monthly[monthly["month"] <= months]
+    last = int(shown["month"].max())
+    sums = shown.groupby(["scenario", "replication"], sort=False)[
+        [column for column, _ in PNL_LINES]].sum().groupby("scenario", sort=False).mean()
+    head = "".join(f"<th>{html.escape(str(n))}</th>" for n in sums.index)
+    rows = "".join(f"<tr><td>{html.escape(label)}</td>"
+                   + "".join(f"<td>{money(float(sums.loc[n, column]))}</td>" for n in sums.index)
+                   + "</tr>" for column, label in PNL_LINES)
+    return (f"<h2>Profit and loss, months 1-{last}</h2><div class='scroll'><table "
+            f"class='kpis'><thead><tr><th></th>{head}</tr></thead><tbody>{rows}</tbody></table>"
+            "</div><p class='note'>Mean of the replications. Accrual basis: a visit's expected "
+            "net revenue (contracted allowed amount, or the self-pay price) counts on its date "
+            "of service, write-offs beyond it when posted, and production pay in the month "
+            "earned; the cash view counts money when it moves.</p>")
 
 
 def interval_text(kpi: str, low: float, high: float) -> str:
@@ -162,10 +219,14 @@ def comparison_report(results: Results | Comparison | str | Path) -> str:
     parts += [f"<p class='answer'>{html.escape(answer(results, name))}</p>"
               for name in results.alternatives]
     parts.append("<h2>Key figures</h2>" + _kpi_table(results))
+    parts.append(_pnl_table(results))
     parts.append("<h2>Figures</h2>")
     for name in results.alternatives:
         parts.append(_png(_fan(results, name)))
     parts.append(_png(_monthly(results, "net_cash_flow", "net cash flow per month ($)")))
+    if "net_income" in results.monthly.columns:
+        parts.append(_png(_monthly(results, "net_income",
+                                   "net income per month, accrual basis ($)")))
     parts.append(_png(_monthly(results, "ending_ar", "A/R at month end ($)")))
     parts.append(_figures_kept_since_format_4(results))
     parts.append(_png(_monthly(results, "denial_backlog",

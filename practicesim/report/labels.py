@@ -12,7 +12,7 @@ from matplotlib.ticker import Formatter
 MONEY_KPIS = frozenset({"charges", "collections", "secondary_collections", "refunds",
                          "charity_care", "costs", "net_cash_flow", "ending_ar", "ending_cash",
                          "staff_overtime", "compensation_per_wrvu",
-                         "ending_credit_balance"})
+                         "ending_credit_balance", "revenue_earned", "net_income"})
 KPI_UNITS = {
     "days_in_ar": "days",
     "mean_lead_time_days": "days",

@@ -49,6 +49,9 @@ class ChargeCapture:
         """Desk cash (copay and deposit) taken on a visit whose charge was missed or is entered
         after the run: cash the practice has, on no claim of the ledger (unapplied patient
         payments)."""
+        self.unbilled_cents = [0] * ctx.n_days
+        """Expected net revenue (``Encounter.expected_cents``) of visits whose charge is entered
+        after the run, by date of service: earned, not yet billed (``practicesim.accrual``)."""
 
     def capture(self, day: int, encounters: list[Encounter]) -> None:
         """Visits completed on ``day``: each claim is entered after its charge lag, or never
@@ -68,6 +71,7 @@ class ChargeCapture:
                 due[entry].append(Claim.of(encounter))
             else:
                 self.unposted_desk_cents[day] += desk
+                self.unbilled_cents[day] += encounter.expected_cents
 
     def on_day(self, day: int) -> None:
         """Post the charges entered today. Each claim gets its own random draws here, keyed by

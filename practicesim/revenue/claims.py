@@ -114,6 +114,12 @@ class Claim:
     incident_to: bool = False
     """An NPP's visit billed under a supervising physician's NPI (``Provider.incident_to_share``):
     paid the physician rate, without ``npp_pct``."""
+    supervised: bool = False
+    """Billed under an enrolled supervising physician's NPI while its provider was not enrolled
+    with the payer (``Encounter.supervised``): the payers treat it as the physician's claim."""
+    expected_cents: int = -1
+    """Net revenue expected on the day of service (``Encounter.expected_cents``; -1 for a claim
+    from before the run, whose revenue was earned before it)."""
     pended: bool = False
     """The payer pended it for manual review (``payers[].pend``)."""
     secondary_sent_day: int = -1
@@ -221,7 +227,8 @@ class Claim:
                    authorization_missing=e.authorization_missing, verified=e.verified,
                    key=e.key, coverage_u=e.coverage_u, plan_u=e.plan_u, elsewhere_u=e.elsewhere_u,
                    deposit_cents=e.deposit_cents, assisted=e.assisted, lines=e.lines,
-                   incident_to=e.incident_to)
+                   incident_to=e.incident_to, supervised=e.supervised,
+                   expected_cents=e.expected_cents)
 
 
 class Accounts:
@@ -503,12 +510,13 @@ _CLAIM_INTEGERS = (
     ("underpaid_cents", "underpaid_cents"),
     ("underpayment_recovered_cents", "underpayment_recovered_cents"),
     ("denied_line", "denied_line"), ("line_open_cents", "line_open"), ("held_cents", "held"),
-    ("secondary_sent_day", "secondary_sent_day"),
+    ("secondary_sent_day", "secondary_sent_day"), ("expected_cents", "expected_cents"),
 )
 """The claims table's integer columns after its names, in order, and the claim attribute
 each shows (``held`` is derived)."""
 _CLAIM_FLAGS = ("has_error", "scrubber_caught", "rejected", "vendor_coded", "vendor_reworked",
-               "authorization_missing", "pended", "records_requested", "incident_to")
+               "authorization_missing", "pended", "records_requested", "incident_to",
+               "supervised")
 _CLAIM_READ = ("id", "patient", "payer", "charged_payer", "rebilled", "provider", "secondary",
                "underpayment_open",
                *(field for _, field in _CLAIM_INTEGERS if field != "held"), *_CLAIM_FLAGS)

@@ -34,6 +34,11 @@ class RevenueContext(Context):
         index = claim.payer if payer is None else payer
         return claim.service_day + self.scenario.payers[index].timely_filing_days
 
+    def enrolled(self, claim: Claim, payer: int) -> bool:
+        """The payer (index) pays for the claim's date of service under the NPI it is billed
+        under: its provider's enrolment, or a supervising physician's (``Claim.supervised``)."""
+        return claim.supervised or self.coverage.covers(claim.provider, payer, claim.service_day)
+
     def allowed(self, claim: Claim, payer: int | None = None,
                 skip: Collection[str] = (), omit: int = -1) -> Allowed:
         """What ``payer`` (default: the one the claim is billed to) allows for the claim under
@@ -43,7 +48,7 @@ class RevenueContext(Context):
         lines = claim.lines
         if omit >= 0:
             lines = lines[:omit] + lines[omit + 1:]
-        npp = self.seats[claim.provider].npp and not claim.incident_to
+        npp = self.seats[claim.provider].npp and not (claim.incident_to or claim.supervised)
         return allowed(self.scenario.payers[index], npp, lines,
                        claim.charge_cents, claim.medicare_allowed_cents, skip)
 
@@ -86,5 +91,5 @@ class RevenueContext(Context):
         applied = min(deposit, claim.patient_balance)
         self.accounts.reduce(day, claim, lg.PATIENT_PAYMENT, applied)
         if deposit > applied:
-            self.finance.refunded(day, deposit - applied)
+            self.finance.refunded(day, deposit - applied, claim.provider)
         claim.deposit_cents = 0

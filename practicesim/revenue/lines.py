@@ -82,7 +82,7 @@ class LineDenials:
         if (len(claim.lines) < 2 or claim.denials or claim.denied_line >= 0
                 or claim.secondary >= 0 or reason not in scenario.billing.line_level_reasons
                 or denial_rule(scenario, reason).action == "other_coverage"
-                or not self.ctx.coverage.covers(claim.provider, claim.payer, claim.service_day)):
+                or not self.ctx.enrolled(claim, claim.payer)):
             return False
         non_covered = scenario.payers[claim.payer].non_covered
         covered = [i for i in range(1, len(claim.lines))
@@ -210,7 +210,7 @@ class LineDenials:
         paid = amount - deductible - coinsurance
         accounts.reduce(day, claim, lg.PAYER_PAYMENT, paid)
         fee_rate = self.ctx.vendor.fee_rate(day, self.ctx.scenario.outsourcing, claim)
-        self.ctx.finance.collected(day, paid, fee_rate)
+        self.ctx.finance.collected(day, paid, fee_rate, claim.provider)
         if claim.patient_balance and not before:
             self.to_patient(day, claim)
 

@@ -82,7 +82,7 @@ class PatientCollections:
         if desk:
             accounts.reduce(day, claim, lg.PATIENT_PAYMENT, min(desk, claim.balance))
             if desk > owed:
-                self.ctx.finance.refunded(day, desk - owed)
+                self.ctx.finance.refunded(day, desk - owed, claim.provider)
         claim.first_adjudication_day = day
         claim.patient_balance = claim.balance
         if claim.balance:
@@ -171,7 +171,7 @@ class PatientCollections:
             if action == INSTALMENT:
                 amount = min(instalment, amount)
                 accounts.reduce(day, claim, lg.PATIENT_PAYMENT, amount)
-                finance.collected(day, amount, fee_rate)
+                finance.collected(day, amount, fee_rate, claim.provider)
             elif action == PLACE:
                 claim.stage = AGENCY
                 recovered = claim.u[U_AGENCY] < rules.agency_recovery_rate
@@ -181,7 +181,7 @@ class PatientCollections:
                 accounts.reduce(day, claim, lg.BAD_DEBT, amount)
             else:
                 accounts.reduce(day, claim, lg.PATIENT_PAYMENT, amount)
-                finance.collected(day, amount, fee_rate)
+                finance.collected(day, amount, fee_rate, claim.provider)
                 if action == RECOVER:
                     finance.add(day, "agency_fees", round(amount * rules.agency_fee_rate))
         self.due[day] = []

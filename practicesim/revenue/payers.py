@@ -303,7 +303,7 @@ class Adjudication:
         before; a claim sent again after no answer is still on its first pass), from its errors
         and the payer's denial rate; else (a corrected claim) with the resubmission rate."""
         payer = self.ctx.scenario.payers[claim.payer]
-        if not self.ctx.coverage.covers(claim.provider, claim.payer, claim.service_day):
+        if not self.ctx.enrolled(claim, claim.payer):
             return "B7"
         if claim.authorization_missing and first:
             return "197"
@@ -361,7 +361,7 @@ class Adjudication:
             claim.underpayment_open), copay, deductible, coinsurance, contracted - short,
                        to_secondary, non_covered)
         fee_rate = ctx.vendor.fee_rate(day, ctx.scenario.outsourcing, claim)
-        ctx.finance.collected(day, contracted - short, fee_rate)
+        ctx.finance.collected(day, contracted - short, fee_rate, claim.provider)
         if found:
             self._review(day, claim, payer.appeal_window_days)
         if to_secondary:
@@ -412,7 +412,7 @@ class Adjudication:
             self.ctx.accounts.reduce(day, claim, lg.PAYER_PAYMENT, owed, "", lg.UNDERPAYMENT)
             claim.underpayment_recovered_cents += owed
             fee_rate = self.ctx.vendor.fee_rate(day, self.ctx.scenario.outsourcing, claim)
-            self.ctx.finance.collected(day, owed, fee_rate)
+            self.ctx.finance.collected(day, owed, fee_rate, claim.provider)
         else:
             self.ctx.accounts.reduce(day, claim, lg.CONTRACTUAL, owed, "", lg.UNDERPAYMENT)
 
@@ -437,7 +437,7 @@ class Adjudication:
         denial rate of 0 leaves it as it was)."""
         terms = self.ctx.scenario.payers[claim.secondary].as_secondary
         u = claim.u[U_POSTING_EXCEPTION + 1]
-        if not self.ctx.coverage.covers(claim.provider, claim.secondary, claim.service_day):
+        if not self.ctx.enrolled(claim, claim.secondary):
             return u  # a provider it has not enrolled: it pays nothing (B7, pay_as_secondary)
         sent = claim.secondary_sent_day
         if sent >= 0 and sent > self.ctx.filing_limit(claim, claim.secondary):
@@ -490,7 +490,7 @@ class Adjudication:
         terms = self.ctx.scenario.payers[claim.secondary]
         rule = terms.as_secondary
         parts = claim.secondary_parts
-        enrolled = self.ctx.coverage.covers(claim.provider, claim.secondary, claim.service_day)
+        enrolled = self.ctx.enrolled(claim, claim.secondary)
         pays = [round(part * rule.pays.get(name, 0.0)) if enrolled else 0
                 for part, name in zip(parts, ("copay", "deductible", "coinsurance"), strict=True)]
         if rule.up_to_own_allowed:
@@ -508,7 +508,7 @@ class Adjudication:
                                           left if rule.bills_patient else (0, 0, 0),
                                           "23" if enrolled else "B7")
         fee_rate = self.ctx.vendor.fee_rate(day, self.ctx.scenario.outsourcing, claim)
-        self.ctx.finance.collected(day, paid, fee_rate)
+        self.ctx.finance.collected(day, paid, fee_rate, claim.provider)
         self.ctx.settle_deposit(day, claim)
         if claim.patient_balance:
             self.to_patient(day, claim)

@@ -94,11 +94,12 @@ class Submission:
     def on_day(self, day: int) -> None:
         scenario = self.ctx.scenario
         coverage = self.ctx.coverage
-        hold = scenario.scheduling.uncredentialed_policy == "hold_claims"
+        hold = scenario.scheduling.uncredentialed_policy in ("hold_claims",
+                                                             "supervising_physician")
         rejection_rate = scenario.billing.clearinghouse_rejection_rate
         fee = cents(scenario.costs.clearinghouse_fee_per_claim)
         for claim in self.due[day]:
-            if hold and (claim.submissions == 0 or claim.rebilled):
+            if hold and not claim.supervised and (claim.submissions == 0 or claim.rebilled):
                 effective = coverage.effective_day(claim.provider, claim.payer)
                 if day < effective:
                     claim.stage = HELD

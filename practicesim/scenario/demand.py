@@ -57,7 +57,18 @@ class Scheduling(Section):
         default_factory=lambda: {"dist": "lognormal", "median": 21, "p90": 60}
     )
     """Longest lead time a patient accepts; beyond it the request is lost (booked elsewhere)."""
-    uncredentialed_policy: Literal["do_not_book", "hold_claims", "bill_anyway"] = "do_not_book"
+    uncredentialed_policy: Literal["do_not_book", "hold_claims", "bill_anyway",
+                                   "supervising_physician", "refer_out"] = "do_not_book"
+    """What the practice does while a provider is not enrolled with a patient's payer:
+    ``do_not_book``, she is not booked for its patients (her own patients go to a colleague
+    with ``colleague_share``, else are lost); ``refer_out``, the same, but the practice refers
+    every one of her patients to a colleague (booked with the earliest colleague within the
+    patient's tolerance, else lost); ``hold_claims``, she sees them and the claims wait for the
+    enrolment (then paid for the dates the payer's rule covers, the rest denied); ``bill_anyway``,
+    claims go out at once (denied CO-B7 outside the covered dates);
+    ``supervising_physician``, she sees them, and a visit is billed under an enrolled
+    supervising physician where the payer allows it (``payers[].supervised_billing_share``),
+    else its claim is held as under ``hold_claims``."""
     overbook_per_session: int = Field(default=0, ge=0)
     """Extra appointments booked in each session on top of its slots, at its first slot time."""
     overbook_no_show_rate: Fraction = 0.0

@@ -167,6 +167,14 @@ class Payer(Section):
     and her start (several Medicaid programmes); ``medicare``, Medicare's rule (the later of
     the filing and the start of services, and 30 days before it: 42 CFR 424.520(d),
     424.521(a)). None: ``medicare`` for a payer of kind medicare, else ``approval``."""
+    supervised_billing_share: Fraction = 0.0
+    """Under ``scheduling.uncredentialed_policy: supervising_physician``: the share of this
+    payer's plans that pay for a not-yet-enrolled provider's visits billed under an enrolled
+    supervising physician's NPI (the physician rate). 0 by default: Medicare forbids it outside
+    incident-to (Pub. 100-04 ch. 1 s.30.2; reciprocal billing and locum tenens arrangements
+    cover an absent physician, not a new hire), and commercial plans rarely allow it (Texas
+    Medical Association: UnitedHealthcare and BCBS of Texas stopped paying NP and PA services
+    billed under the supervising physician's NPI)."""
     non_covered: list[str] = Field(default_factory=list)
     substitutes: dict[str, str] = Field(default_factory=dict)
     preventive_cost_sharing: bool = False
@@ -184,6 +192,14 @@ class Payer(Section):
     cost_sharing: CostSharing = CostSharing()
     self_pay_discount: Fraction = 0.0
     financial_assistance: FinancialAssistance | None = None
+
+    @model_validator(mode="after")
+    def _medicare_bills_no_one_under_another_npi(self) -> Payer:
+        if self.kind == "medicare" and self.supervised_billing_share:
+            raise ValueError("supervised_billing_share must be 0 for Medicare (a provider not "
+                             "enrolled cannot bill under another's NPI outside incident-to), "
+                             f"got {self.supervised_billing_share:g}")
+        return self
 
 
 class Enrollment(Section):

@@ -98,12 +98,25 @@ class Provider(Section):
     annual_compensation: Money = 0.0
     """Salary (dollars a year), paid 1/24 on the 15th and the month's last day (``pay_model:
     salary``)."""
-    pay_model: Literal["salary", "wrvu"] = "salary"
+    pay_model: Literal["salary", "wrvu", "collections", "base_plus_bonus"] = "salary"
     """``salary``: ``annual_compensation``. ``wrvu``: production pay, each calendar month's
     work RVUs of her completed visits times ``dollars_per_wrvu``, paid on the 15th of the next
-    month; while ``guarantee_months`` from ``start_date`` run, at least ``guarantee_per_year /
-    12`` a month (prorated by her days on staff in the month)."""
+    month. ``collections``: ``collections_share`` of the cash collected on her claims (payers'
+    and patients' payments, the desk's copays, net of refunds) in each calendar month, paid on
+    the 15th of the next month. For both, while ``guarantee_months`` from ``start_date`` run,
+    at least ``guarantee_per_year / 12`` a month (prorated by her days on staff in the month).
+    ``base_plus_bonus``: ``annual_compensation`` as a salary, and each calendar quarter a bonus
+    of ``dollars_per_wrvu`` for each work RVU above the quarter's share of
+    ``bonus_wrvu_threshold`` (the threshold times her days on staff in the quarter / the days
+    of the year), paid on the 15th after the quarter."""
     dollars_per_wrvu: Money = 0.0
+    collections_share: Fraction = 0.0
+    """``pay_model: collections``: her share of the cash collected on her claims (about 50% in
+    the traditional private-practice model, Medscape 2021; primary-care physicians' pay was
+    0.558 of their collections in MGMA's 2011 survey)."""
+    bonus_wrvu_threshold: NonNegative = 0.0
+    """``pay_model: base_plus_bonus``: work RVUs a year the base salary covers (commonly set
+    near the MGMA median: 4,763 for family medicine in 2014)."""
     guarantee_per_year: Money = 0.0
     guarantee_months: int = Field(default=0, ge=0)
     credentialing: dict[str, Enrollment] = Field(default_factory=dict)
@@ -149,9 +162,12 @@ class Provider(Section):
         if self.start_date and self.end_date and self.end_date <= self.start_date:
             raise ValueError(f"end_date must be after start_date ({self.start_date}), "
                              f"got {self.end_date}")
-        if self.pay_model == "wrvu" and self.dollars_per_wrvu <= 0:
-            raise ValueError("pay_model wrvu needs dollars_per_wrvu above 0, got "
+        if self.pay_model in ("wrvu", "base_plus_bonus") and self.dollars_per_wrvu <= 0:
+            raise ValueError(f"pay_model {self.pay_model} needs dollars_per_wrvu above 0, got "
                              f"{self.dollars_per_wrvu:g}")
+        if self.pay_model == "collections" and self.collections_share <= 0:
+            raise ValueError("pay_model collections needs collections_share above 0, got "
+                             f"{self.collections_share:g}")
         if self.incident_to_share and not self.npp:
             raise ValueError("incident_to_share applies to a nurse practitioner or physician "
                              f"assistant (npp: true), got {self.incident_to_share:g} with npp "

@@ -76,9 +76,10 @@ class Encounter(NamedTuple):
     """The codes billed, main code first (their charges add up to ``charge_cents``)."""
     incident_to: bool = False
     """An NPP's visit billed incident-to a supervising physician (paid the physician rate)."""
-    supervised: bool = False
-    """A not-yet-enrolled provider's visit billed under an enrolled supervising physician's NPI
-    (``scheduling.uncredentialed_policy: supervising_physician``; paid the physician rate)."""
+    supervisor: int = -1
+    """The enrolled supervising physician (seat) a not-yet-enrolled provider's visit is billed
+    under (``scheduling.uncredentialed_policy: supervising_physician``; paid the physician
+    rate); -1: none."""
     expected_cents: int = -1
     """What the practice expects to be paid for it on the day of the visit: its payer's
     contracted allowed amount plus the charges of the lines it does not cover (the patient's),

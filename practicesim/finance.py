@@ -84,16 +84,17 @@ def _monthly_provider_costs(seat: Provider, costs: Costs) -> float:
             + seat.exam_rooms * costs.exam_room_per_month)
 
 
-def _guarantee(seat: Provider, first: dt.date, last: dt.date) -> float:
-    """A production-paid provider's guaranteed pay for the month ``[first, last]`` (dollars):
-    ``guarantee_per_year / 12`` times the share of the month's days she is on staff, in the
-    ``guarantee_months`` calendar months from her ``start_date`` (none without one)."""
+def _guarantee(seat: Provider, first: dt.date, last: dt.date, through: dt.date) -> float:
+    """A production-paid provider's guaranteed pay for the month ``[first, last]`` up to
+    ``through`` (dollars): ``guarantee_per_year / 12`` times the share of the month's days she
+    is on staff up to ``through``, in the ``guarantee_months`` calendar months from her
+    ``start_date`` (none without one)."""
     if seat.start_date is None or not seat.guarantee_months:
         return 0.0
     months = (first.year - seat.start_date.year) * 12 + first.month - seat.start_date.month
     if not 0 <= months < seat.guarantee_months:
         return 0.0
-    return seat.guarantee_per_year / 12 * _days_on_staff(seat, first, last) / (
+    return seat.guarantee_per_year / 12 * _days_on_staff(seat, first, through) / (
         (last - first).days + 1)
 
 
@@ -119,6 +120,16 @@ def _period(seat: Provider, when: dt.date) -> tuple[dt.date, dt.date] | None:
 def _pay_day(period_end: dt.date) -> dt.date:
     """The 15th after a production period ending on ``period_end``."""
     return (period_end + dt.timedelta(days=1)).replace(day=15)
+
+
+def _salary_pays_before(seat: Provider, when: dt.date) -> int:
+    """Salary pay days (the 15th and the month's last day) in the year of ``when`` before it on
+    which the provider was on staff."""
+    start = dt.date(when.year, 1, 1)
+    if seat.start_date is not None and seat.start_date > start:
+        start = seat.start_date
+    until = min(when, seat.end_date) if seat.end_date is not None else when
+    return _pays_since(start, until) if start < until else 0
 
 
 def _pays_since(start: dt.date, when: dt.date) -> int:
@@ -238,14 +249,14 @@ class Finance:
                               + payroll_taxes(pay, earlier_pays * pay, costs))
             if loading:
                 self.add(day, category, cents(loading))
-        for seat in self.seats:
+        for s, seat in enumerate(self.seats):
             if seat.pay_model not in ("salary", "base_plus_bonus") or not _on_staff_between(
                     seat, when, when):
                 continue
             pay = seat.annual_compensation / 24
             self.add(day, "provider_compensation", cents(pay))
-            earlier = earlier_pays * pay if seat.start_date is None or (
-                seat.start_date.year < when.year) else _pays_since(seat.start_date, when) * pay
+            earlier = _salary_pays_before(seat, when) * pay + self.paid_this_year.get(
+                (s, when.year), 0.0)
             loading = pay * costs.benefits_rate + payroll_taxes(pay, earlier, costs)
             if loading:
                 self.add(day, "provider_benefits", cents(loading))
@@ -271,36 +282,39 @@ class Finance:
             if earned >= 0:
                 self.production_earned[earned] += total
 
-    def period_pay(self, seat_index: int, first: dt.date, last: dt.date) -> float:
-        """Production pay (dollars) a seat earned from ``first`` to ``last``: ``wrvu``, its
-        work RVUs x ``dollars_per_wrvu``; ``collections``, ``collections_share`` of its
-        collections; both at least the prorated guarantee (in a month); ``base_plus_bonus``,
-        ``dollars_per_wrvu`` x its work RVUs above ``bonus_wrvu_threshold`` x days on staff /
-        days of the year. 0 for a period she is not on staff."""
+    def period_pay(self, seat_index: int, first: dt.date, last: dt.date,
+                   through: dt.date | None = None) -> float:
+        """Production pay (dollars) a seat earned in the period ``[first, last]`` up to
+        ``through`` (default: its end): ``wrvu``, its work RVUs x ``dollars_per_wrvu``;
+        ``collections``, ``collections_share`` of its collections; both at least the prorated
+        guarantee (in a month); ``base_plus_bonus``, ``dollars_per_wrvu`` x its work RVUs
+        above ``bonus_wrvu_threshold`` x days on staff / days of the year. 0 for a period she
+        is not on staff. Collections on her claims after she left are not hers."""
         seat = self.seats[seat_index]
-        if not _on_staff_between(seat, first, last):
+        through = through or last
+        if not _on_staff_between(seat, first, through):
             return 0.0
         months = [(first.year, m) for m in range(first.month, last.month + 1)]
         if seat.pay_model == "collections":
             collected = sum(self.collected_by.get((seat_index, y, m), 0) for y, m in months)
-            return max(seat.collections_share * collected / 100, _guarantee(seat, first, last))
+            return max(seat.collections_share * collected / 100,
+                       _guarantee(seat, first, last, through))
         wrvus = sum(self.wrvus.get((seat_index, y, m), 0.0) for y, m in months)
         if seat.pay_model == "wrvu":
-            return max(wrvus * seat.dollars_per_wrvu, _guarantee(seat, first, last))
+            return max(wrvus * seat.dollars_per_wrvu, _guarantee(seat, first, last, through))
         year_days = 366 if pycalendar.isleap(first.year) else 365
-        covered = seat.bonus_wrvu_threshold * _days_on_staff(seat, first, last) / year_days
+        covered = seat.bonus_wrvu_threshold * _days_on_staff(seat, first, through) / year_days
         return max(0.0, wrvus - covered) * seat.dollars_per_wrvu
 
-    def _loaded(self, s: int, when: dt.date, pay: float, costs: Costs) -> int:
+    def _loaded(self, s: int, when: dt.date, pay: float, costs: Costs,
+                earlier: float = 0.0) -> int:
         """``pay`` (dollars) paid on ``when`` with the employer's benefits and payroll taxes,
         in cents (Social Security to the wage base counts her salary and production pay paid
-        earlier in the year)."""
+        earlier in the year, and ``earlier`` dollars more)."""
         seat = self.seats[s]
-        before = self.paid_this_year.get((s, when.year), 0.0)
+        before = self.paid_this_year.get((s, when.year), 0.0) + earlier
         if seat.pay_model == "base_plus_bonus":
-            salary = seat.annual_compensation / 24
-            before += salary * (2 * (when.month - 1) if seat.start_date is None or (
-                seat.start_date.year < when.year) else _pays_since(seat.start_date, when))
+            before += seat.annual_compensation / 24 * _salary_pays_before(seat, when)
         return cents(pay) + cents(pay * costs.benefits_rate + payroll_taxes(pay, before, costs))
 
     def close(self, costs: Costs) -> None:
@@ -309,15 +323,19 @@ class Finance:
         end = self.calendar.date(self.calendar.n_days - 1)
         for s in sorted({*self.producers, *self.collectors}):
             first = (end.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+            pending: dict[int, float] = {}
             for _ in range(4):
                 last = first.replace(day=pycalendar.monthrange(first.year, first.month)[1])
                 period = _period(self.seats[s], _pay_day(last))
                 if period is not None and period[0] <= end < _pay_day(period[1]):
                     stop = min(period[1], end)
-                    pay = self.period_pay(s, period[0], stop)
-                    if pay > 0:
-                        self.production_earned[self.calendar.day(stop)] += self._loaded(
-                            s, _pay_day(period[1]), pay, costs)
+                    pay = self.period_pay(s, period[0], period[1], stop)
+                    day = self.calendar.day(stop)
+                    paid_on = _pay_day(period[1])
+                    if pay > 0 and day >= 0:
+                        self.production_earned[day] += self._loaded(
+                            s, paid_on, pay, costs, pending.get(paid_on.year, 0.0))
+                        pending[paid_on.year] = pending.get(paid_on.year, 0.0) + pay
                 first = last + dt.timedelta(days=1)
 
     def frame(self) -> pd.DataFrame:

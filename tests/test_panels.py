@@ -3,17 +3,19 @@ her onboarding schedule, and a departed provider's patients."""
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 
+import numpy as np
 import pytest
 
 from practicesim import simulate
 from practicesim.calendar import PracticeCalendar
 from practicesim.clinic.demand import _WEEKDAYS, UNATTACHED
 from practicesim.clinic.scheduling import AppointmentBook
-from practicesim.practice import Practice, provider_seats
+from practicesim.practice import Practice, provider_seats, provider_tenures
 from practicesim.scenario import ScenarioError
 from tests.conftest import build
 
@@ -49,7 +51,7 @@ def test_onboarding_opens_a_share_of_slots_rising_linearly_to_all():
 
 
 def test_a_ramp_needs_a_start_date():
-    with pytest.raises(ScenarioError, match="panel_ramp and ramp_up_days need a start_date"):
+    with pytest.raises(ScenarioError, match="panel_ramp needs a start_date"):
         build({"providers[physician].panel_ramp": RAMP})
 
 
@@ -222,3 +224,59 @@ def test_refer_out_books_her_unenrolled_patients_with_colleagues_instead_of_losi
     assert referred > 20
     lost = {p: r.daily["requests_lost"].iloc[:april].sum() for p, r in runs.items()}
     assert lost["refer_out"] < lost["do_not_book"] - 20
+
+
+def test_a_seats_tenures_chain_departures_and_replacements():
+    """Two departures a year and a 30-day vacancy over 2027-2029: each holder leaves after an
+    exponential time from her start, her successor starts 30 days later with the seat's terms,
+    enrolled with every payer; the last holder stays to the end."""
+    seat = build({"providers[physician].turnover_per_year": 2.0,
+                  "providers[physician].replacement_days": 30,
+                  "providers[physician].credentialing": {
+                      "commercial_a": {"effective": "2027-03-01"}}}).providers[0]
+    first, last = date(2027, 1, 1), date(2029, 12, 31)
+    tenures = provider_tenures(seat, np.random.default_rng(7), first, last)
+    assert len(tenures) >= 3
+    assert tenures[0].name == seat.name and tenures[0].start_date is None
+    for k, (gone, successor) in enumerate(itertools.pairwise(tenures), start=1):
+        assert successor.name == f"{seat.name}_r{k}"
+        assert successor.start_date == gone.end_date + timedelta(days=30)
+        assert successor.credentialing == {} and successor.sessions == seat.sessions
+    assert tenures[-1].end_date is None
+    assert all(t.end_date <= last for t in tenures[:-1])
+
+
+def test_departures_within_a_year_follow_the_exponential_rate():
+    """With 0.3 departures a year, the share of 4,000 seats whose first holder leaves within
+    365 days is 1 - exp(-0.3) = 25.9%, within 4 binomial sd."""
+    seat = build({"providers[physician].turnover_per_year": 0.3}).providers[0]
+    first, last = date(2027, 1, 1), date(2027, 12, 31)
+    gone = sum(provider_tenures(seat, np.random.default_rng(s), first, last)[0].end_date
+               is not None for s in range(4000))
+    expected = 1 - math.exp(-0.3)
+    assert abs(gone / 4000 - expected) < 4 * (expected * (1 - expected) / 4000) ** 0.5
+
+
+def test_a_departed_physician_stops_seeing_patients_and_her_successor_starts_with_costs():
+    """Turnover 1.5 a year with a 60-day vacancy: a seat that loses its physician has no
+    sessions from her last day to her successor's start; the successor's recruiting cost and
+    signing bonus are paid on her start date."""
+    scenario = build({"providers[physician].turnover_per_year": 1.5,
+                      "providers[physician].replacement_days": 60,
+                      "providers[physician].recruiting_cost": 30000,
+                      "providers[physician].signing_bonus": 20000})
+    practice = Practice(scenario, seed=3, replication=0)
+    successors = [s for s in practice.ctx.seats if "_r" in s.name]
+    assert successors, "at 1.5 a year some seat turns over within the run"
+    run = simulate(scenario, seed=3)
+    sessions = run.sessions
+    day = run.calendar.day
+    for seat in successors:
+        before = next(s for s in practice.ctx.seats if s.end_date is not None
+                      and s.end_date + timedelta(days=60) == seat.start_date)
+        gap = sessions[(sessions["provider"] == before.name)
+                       & (sessions["day"] >= day(before.end_date))]
+        assert gap.empty
+        mine = sessions[sessions["provider"] == seat.name]
+        assert mine["day"].min() >= day(seat.start_date)
+        assert run.daily["hiring_costs_cents"].iloc[day(seat.start_date)] >= 5_000_000

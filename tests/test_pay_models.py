@@ -133,3 +133,37 @@ def test_other_pay_models_need_their_terms():
         build({"providers[physician].pay_model": "collections"})
     with pytest.raises(ScenarioError, match="pay_model base_plus_bonus needs dollars_per_wrvu"):
         build({"providers[physician].pay_model": "base_plus_bonus"})
+
+
+def test_base_plus_bonus_stops_social_security_at_the_wage_base_on_salary_and_bonus_together():
+    """A $150,000 base and $45 for every wRVU (threshold 0) over 2027: salary and three
+    quarterly bonuses pass the $184,500 wage base, so the year's provider benefits are
+    13.2% benefits + 6.2% Social Security on the first $184,500 only + 2.8% Medicare and other
+    taxes on all of the pay (each payment rounded to the cent)."""
+    run = simulate(build({**CLEAN_BILLING, "calendar.horizon_days": 365, "providers": [
+        {"name": "physician", "sessions": SESSIONS, "pay_model": "base_plus_bonus",
+         "annual_compensation": 150000, "dollars_per_wrvu": 45,
+         "bonus_wrvu_threshold": 0}]}), seed=3)
+    pay = run.daily["provider_compensation_cents"].sum() / 100
+    assert pay > 250000
+    loading = run.daily["provider_benefits_cents"].sum() / 100
+    by_hand = 0.132 * pay + 0.062 * 184500 + (0.0145 + 0.0135) * pay
+    assert loading == pytest.approx(by_hand, abs=0.6)
+
+
+def test_the_accrual_view_books_a_partial_months_guarantee_prorated_at_the_runs_end():
+    """A physician starting 2027-01-11 with a $720,000 guarantee and a run ending on
+    2027-03-10: March's pay (due April 15, after the run) is earned on March 10 as the
+    guarantee of 10 of March's 31 days (her production falls short of it), with benefits
+    and taxes: 60,000 x 10 / 31 x (1 + 0.132 + 0.062 + 0.028)."""
+    new = {"name": "new_physician", "sessions": SESSIONS, "start_date": "2027-01-11",
+           "pay_model": "wrvu", "dollars_per_wrvu": RATE, "guarantee_per_year": 720000,
+           "guarantee_months": 3}
+    run = simulate(build({**CLEAN_BILLING, "calendar.horizon_days": 69, "providers": [
+        {"name": "physician", "sessions": SESSIONS, "annual_compensation": 290000}, new]}),
+        seed=3)
+    assert run.calendar.date(run.calendar.n_days - 1) == date(2027, 3, 10)
+    guarantee = 60000 * 10 / 31
+    earned = run.daily["production_earned_cents"].iloc[-1] / 100
+    assert earned == pytest.approx(guarantee * (1 + 0.132 + 0.062 + 0.0145 + 0.0135), abs=0.02)
+    assert run.daily["production_earned_cents"].iloc[run.calendar.day(date(2027, 2, 28))] > 0

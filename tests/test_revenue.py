@@ -347,21 +347,26 @@ def test_a_payers_effective_date_rule_decides_which_held_claims_are_paid(rule, p
 
 
 def test_supervising_physician_bills_the_allowed_share_at_once_and_holds_the_rest():
-    """Not enrolled with commercial_a until 2027-03-01, whose plans allow billing under a
-    supervising physician for 40% of visits: that share of her earlier visits is billed under
-    the supervisor at once and paid (no CO-B7), within sampling error of 40% (4 sd); the rest
-    are held until the enrolment, as under hold_claims."""
+    """A new physician not enrolled with commercial_a until 2027-03-01, whose plans allow
+    billing under a supervising physician for 40% of visits: that share of her earlier visits
+    is billed under her enrolled colleague at once and paid (no CO-B7), within sampling error
+    of 40% (4 sd); the rest are held until the enrolment, as under hold_claims."""
+    sessions = [{"start": "08:00", "end": "12:00"}, {"start": "13:00", "end": "17:00"}]
     run = simulate(build({"scheduling.uncredentialed_policy": "supervising_physician",
                           "payers[commercial_a].supervised_billing_share": 0.4,
-                          "providers[physician].credentialing": {
-                              "commercial_a": {"effective": "2027-03-01"}}}), seed=4)
+                          "providers": [{"name": "physician", "sessions": sessions},
+                                        {"name": "new_physician", "sessions": sessions,
+                                         "credentialing": {
+                                             "commercial_a": {"effective": "2027-03-01"}}}]}),
+                   seed=4)
     effective = run.calendar.day(date(2027, 3, 1))
     claims = run.claims[(run.claims["payer"] == "commercial_a")
-                        & (run.claims["service_day"] < effective)]
+                        & (run.claims["service_day"] < effective)
+                        & (run.claims["provider"] == "new_physician")]
     supervised = claims[claims["supervised"]]
     held = claims[~claims["supervised"]]
     n = len(claims)
-    assert n > 100
+    assert n > 60
     assert abs(len(supervised) / n - 0.4) < 4 * (0.4 * 0.6 / n) ** 0.5
     assert (supervised["first_submission_day"] < effective).mean() > 0.9
     adjudicated = supervised[supervised["first_adjudication_day"] >= 0]
@@ -370,6 +375,34 @@ def test_supervising_physician_bills_the_allowed_share_at_once_and_holds_the_res
     assert len(sent) and (sent["first_submission_day"] >= effective).all()
     after = run.claims[(run.claims["service_day"] >= effective)]
     assert not after["supervised"].any(), "enrolled: billed under her own NPI"
+    supervisors = supervised["supervising_provider"].astype(str)
+    assert (supervisors != supervised["provider"].astype(str)).all()
+    assert set(supervisors) == {"physician"}
+
+
+def test_no_claim_is_billed_under_a_supervisor_when_no_physician_is_enrolled():
+    """Both physicians wait for commercial_a's enrolment: there is no enrolled physician to
+    bill under, so every claim of the gap is held."""
+    run = simulate(build({"scheduling.uncredentialed_policy": "supervising_physician",
+                          "payers[commercial_a].supervised_billing_share": 1.0,
+                          "providers[physician].credentialing": {
+                              "commercial_a": {"effective": "2027-03-01"}}}), seed=4)
+    assert not run.claims["supervised"].any()
+
+
+def test_a_supervised_claim_is_the_supervisors_only_with_the_payer_it_was_drawn_for():
+    """Supervision is arranged with the primary: rebilled to another payer, or sent to a
+    secondary, the claim is judged by its own provider's enrolment with that payer."""
+    p = practice({"providers[physician].credentialing": {
+        "commercial_a": {"effective": "2027-06-01"}, "medicaid": {"effective": "2027-06-01"}}})
+    names = [x.name for x in p.ctx.scenario.payers]
+    claim = new_claim(p, "commercial_a", charge=18000, medicare=9087, day=120)
+    claim.supervisor = 1
+    commercial_a, medicaid = names.index("commercial_a"), names.index("medicaid")
+    assert p.ctx.enrolled(claim, commercial_a)
+    assert not p.ctx.enrolled(claim, medicaid)
+    claim.rebilled, claim.charged_payer, claim.payer = True, commercial_a, medicaid
+    assert not p.ctx.enrolled(claim, medicaid), "a rebill leaves the supervision behind"
 
 
 def test_medicare_allows_no_billing_under_a_supervising_physician():

@@ -34,6 +34,9 @@ PROVIDER_HORIZON = {"calendar.horizon_days": 181, "calendar.warmup_days": 30}
 STEADY = (date(2027, 4, 1), date(2027, 7, 1))
 """Visits measured a month after the physician's start, when the new book has filled."""
 REPLICATIONS = 3
+FIXED_STAFF = {"providers[physician].turnover_per_year": 0.0,
+               "providers[nurse_practitioner].turnover_per_year": 0.0}
+"""No provider leaves: the mechanism tests compare capacities by hand."""
 PROVIDER_MINUTES_PER_DAY = 8 * 60
 """The sessions of every physician in the baseline and the hire: 08:00-12:00, 13:00-17:00."""
 
@@ -155,8 +158,9 @@ def paired_steady_states(updates: dict[str, object], hire_only: dict[str, object
                          ) -> list[tuple[dict[str, float], dict[str, float]]]:
     """(baseline, hire) steady states for replications 0..REPLICATIONS-1 (``hire_only``:
     changes to the hire alone)."""
-    base = load("baseline.yaml", PROVIDER_HORIZON | updates)
-    hire = load("hire_provider.yaml", PROVIDER_HORIZON | updates | (hire_only or {}))
+    base = load("baseline.yaml", PROVIDER_HORIZON | FIXED_STAFF | updates)
+    hire = load("hire_provider.yaml", PROVIDER_HORIZON | FIXED_STAFF | updates | (
+        {"providers[new_physician].turnover_per_year": 0.0} | (hire_only or {})))
     return [(steady_state(simulate(base, seed=1, replication=r)),
              steady_state(simulate(hire, seed=1, replication=r))) for r in range(REPLICATIONS)]
 

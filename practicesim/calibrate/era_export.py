@@ -82,6 +82,7 @@ from practicesim.encounter import Line
 from practicesim.files import atomic_path
 from practicesim.practice import provider_seats
 from practicesim.results import Run
+from practicesim.streams import Streams
 
 Checks = Literal["daily", "weekly"]
 CHECKS: tuple[str, ...] = ("daily", "weekly")
@@ -311,16 +312,18 @@ def _service_lines(run: Run, payments: list[ClaimPayment]) -> None:
     claims = run.claims.set_index("claim")
     denied_line = claims["denied_line"].to_dict()
     reason = claims["line_denial_reason"].astype(str).to_dict()
-    seats = provider_seats(run.scenario)
+    seats = provider_seats(run.scenario, Streams(run.seed, run.replication))
     npp = {seat.name: seat.npp for seat in seats}
-    incident_to = claims["incident_to"].astype(bool) | claims["supervised"].astype(bool)
+    supervised = claims["supervised"].astype(bool)
+    incident_to = claims["incident_to"].astype(bool) | supervised
     provider = (claims["provider"].astype(str).map(npp).astype(bool) & ~incident_to).to_dict()
     payers = {p.name: p for p in run.scenario.payers}
     billed = claims["billed_payer"].astype(str).to_dict()
     npis = {seat.name: provider_npi(k) for k, seat in enumerate(seats)}
     supervising = next((provider_npi(k) for k, seat in enumerate(seats) if not seat.npp), "")
-    rendering = claims["provider"].astype(str).map(npis).where(~incident_to,
-                                                                supervising).to_dict()
+    rendering = claims["provider"].astype(str).map(npis).where(~incident_to, supervising)
+    rendering = rendering.where(~supervised, claims["supervising_provider"].astype(str).map(
+        npis)).to_dict()
     for p in payments:
         p.rendering_npi = rendering[p.claim]
         known = lines.get(p.claim)

@@ -299,7 +299,7 @@ class Clinic:
         encounters = []
         own = self._patient_uniforms(day, [w[1] for w in who])
         incident_to = self._incident_to(who, result.provider)
-        supervised = self._supervised(day, who, result.provider)
+        supervisors = self._supervised(day, who, result.provider)
         for i, (appointment, patient, line, vtype, key) in enumerate(who):
             provider = result.provider[i]
             if provider == flow.WALK_IN:
@@ -314,7 +314,7 @@ class Clinic:
             verified = appointment >= 0 and self.scheduler.table[appointment].verified
             encounter = self._bill(day, len(visits), patient, payer, provider, line, vtype,
                                    verified, key, draws[i], own[i], incident_to[i],
-                                   supervised[i])
+                                   supervisors[i])
             visits.append(Visit(day, appointment, patient, payer, provider, line, vtype,
                                 patients.arrival[i], result.provider_start[i],
                                 result.provider_end[i], result.departure[i], to_provider[i],
@@ -324,22 +324,33 @@ class Clinic:
         self.to_charges(day, encounters)
 
     def _supervised(self, day: int, who: list[tuple[int, int, int, int, int]],
-                    providers: list[int]) -> list[bool]:
-        """Per arrival, under ``uncredentialed_policy: supervising_physician``: whether its
-        visit, by a provider not enrolled with the patient's payer for today, is billed under a
-        supervising physician, with the payer's ``supervised_billing_share``, from its own
-        keyed uniform (purpose ``"supervised"``)."""
+                    providers: list[int]) -> list[int]:
+        """Per arrival, under ``uncredentialed_policy: supervising_physician``: the supervising
+        physician (seat) its visit is billed under, else -1. A visit by a provider not enrolled
+        with the patient's payer for today is, with the payer's ``supervised_billing_share``
+        (its own keyed uniform, purpose ``"supervised"``), if a physician on staff today is
+        enrolled with that payer (the first such seat)."""
+        none = [-1] * len(who)
         scenario = self.ctx.scenario
         if scenario.scheduling.uncredentialed_policy != "supervising_physician":
-            return [False] * len(who)
+            return none
         shares = [payer.supervised_billing_share for payer in scenario.payers]
         payers, coverage = self.panel.payer, self.ctx.coverage
         gap = [p >= 0 and shares[payers[w[1]]] > 0 and not coverage.covers(p, payers[w[1]], day)
                for w, p in zip(who, providers, strict=True)]
         if not any(gap):
-            return gap
+            return none
         u = self.ctx.streams.keyed("supervised", [w[4] for w in who], 1)[:, 0].tolist()
-        return [g and u_i < shares[payers[w[1]]] for w, g, u_i in zip(who, gap, u, strict=True)]
+        when = self.ctx.calendar.date(day)
+        on_staff = [q for q, seat in enumerate(self.ctx.seats) if not seat.npp
+                    and (seat.start_date is None or seat.start_date <= when)
+                    and (seat.end_date is None or when < seat.end_date)]
+        out = []
+        for w, g, u_i in zip(who, gap, u, strict=True):
+            payer = payers[w[1]]
+            out.append(next((q for q in on_staff if coverage.covers(q, payer, day)), -1)
+                       if g and u_i < shares[payer] else -1)
+        return out
 
     def _incident_to(self, who: list[tuple[int, int, int, int, int]],
                      providers: list[int]) -> list[bool]:
@@ -367,7 +378,7 @@ class Clinic:
     def _bill(self, day: int, visit: int, patient: int, payer: int, provider: int, line: int,
               vtype: int, verified: bool, key: int, u: list[float],
               own: tuple[float, float, float], incident_to: bool = False,
-              supervised: bool = False) -> Encounter:
+              supervisor: int = -1) -> Encounter:
         """The visit's bill: codes drawn and priced, the desk's copay collected or not (``u``:
         the visit's uniforms; ``own``: the patient's deductible-plan, care-elsewhere and
         financial-assistance uniforms; ``incident_to``: an NPP's visit billed under a
@@ -401,10 +412,12 @@ class Clinic:
             desk_rate = rules.desk_collection_rate if rules.self_pay_desk_rate is None else (
                 rules.self_pay_desk_rate)
         else:
-            contract = allowed(terms, self.npp[provider] and not (incident_to or supervised),
+            contract = allowed(terms, self.npp[provider] and not (incident_to or supervisor >= 0),
                                lines, charge, medicare)
             due, deposit = self._desk_ask(day, patient, payer, terms, contract, own)
             expected = contract.allowed + contract.non_covered
+            if supervisor < 0 and not self.ctx.coverage.covers(provider, payer, day):
+                expected = 0  # its payer will deny it (CO-B7): no revenue to expect
             desk_rate = rules.desk_collection_rate
         desk = u[V_DESK]
         collected = due if desk < desk_rate else 0
@@ -423,7 +436,7 @@ class Clinic:
                          verified=verified, key=key, u=u, coverage_u=self.panel.coverage[patient],
                          plan_u=own[0], elsewhere_u=own[1], deposit_cents=deposit,
                          assisted=assisted, lines=lines, incident_to=incident_to,
-                         supervised=supervised, expected_cents=expected)
+                         supervisor=supervisor, expected_cents=expected)
 
     def _desk_ask(self, day: int, patient: int, payer: int, terms: Payer, contract: Allowed,
                   own: tuple[float, float, float]) -> tuple[int, int]:

@@ -160,12 +160,15 @@ def _accrual_answer(results: Results, scenario: str, month: int, level: float,
 
 
 def _paired_income(results: Results, scenario: str) -> pd.DataFrame:
-    """Cumulative accrual net income, scenario minus baseline, by replication and month."""
+    """Cumulative accrual net income, scenario minus baseline, by month: the k-th replication
+    of each in order (paired as ``compare`` pairs them, also when its replications are
+    independent and numbered after the baseline's)."""
     monthly = results.monthly
     wide = {name: monthly[monthly["scenario"] == name].pivot(
         index="replication", columns="month", values="cumulative_net_income")
         for name in (scenario, results.baseline)}
-    return wide[scenario] - wide[results.baseline]
+    return pd.DataFrame(wide[scenario].to_numpy() - wide[results.baseline].to_numpy(),
+                        columns=wide[scenario].columns)
 
 
 PNL_LINES = (("revenue_earned", "revenue earned (expected net revenue of the services)"),

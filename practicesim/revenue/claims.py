@@ -114,9 +114,10 @@ class Claim:
     incident_to: bool = False
     """An NPP's visit billed under a supervising physician's NPI (``Provider.incident_to_share``):
     paid the physician rate, without ``npp_pct``."""
-    supervised: bool = False
-    """Billed under an enrolled supervising physician's NPI while its provider was not enrolled
-    with the payer (``Encounter.supervised``): the payers treat it as the physician's claim."""
+    supervisor: int = -1
+    """The supervising physician (seat) it is billed under while its provider was not enrolled
+    with its primary payer (``Encounter.supervisor``): that payer treats it as her claim;
+    -1: none."""
     expected_cents: int = -1
     """Net revenue expected on the day of service (``Encounter.expected_cents``; -1 for a claim
     from before the run, whose revenue was earned before it)."""
@@ -227,7 +228,7 @@ class Claim:
                    authorization_missing=e.authorization_missing, verified=e.verified,
                    key=e.key, coverage_u=e.coverage_u, plan_u=e.plan_u, elsewhere_u=e.elsewhere_u,
                    deposit_cents=e.deposit_cents, assisted=e.assisted, lines=e.lines,
-                   incident_to=e.incident_to, supervised=e.supervised,
+                   incident_to=e.incident_to, supervisor=e.supervisor,
                    expected_cents=e.expected_cents)
 
 
@@ -397,6 +398,9 @@ class Accounts:
             "payer": pd.Categorical.from_codes(read["primary"], categories=payers),
             "billed_payer": pd.Categorical.from_codes(read["payer"], categories=payers),
             "provider": pd.Categorical.from_codes(read["provider"], categories=provider_names),
+            "supervising_provider": pd.Categorical.from_codes(read["supervisor"],
+                                                              categories=provider_names),
+            "supervised": read["supervisor"] >= 0,
             "secondary_payer": pd.Categorical.from_codes(read["secondary"], categories=payers),
             **{column: read[field] for column, field in _CLAIM_INTEGERS},
             **{flag: read[flag].astype(bool) for flag in _CLAIM_FLAGS},
@@ -515,9 +519,9 @@ _CLAIM_INTEGERS = (
 """The claims table's integer columns after its names, in order, and the claim attribute
 each shows (``held`` is derived)."""
 _CLAIM_FLAGS = ("has_error", "scrubber_caught", "rejected", "vendor_coded", "vendor_reworked",
-               "authorization_missing", "pended", "records_requested", "incident_to",
-               "supervised")
-_CLAIM_READ = ("id", "patient", "payer", "charged_payer", "rebilled", "provider", "secondary",
+               "authorization_missing", "pended", "records_requested", "incident_to")
+_CLAIM_READ = ("id", "patient", "payer", "charged_payer", "rebilled", "provider", "supervisor",
+               "secondary",
                "underpayment_open",
                *(field for _, field in _CLAIM_INTEGERS if field != "held"), *_CLAIM_FLAGS)
 """The claim attributes ``claims_frame`` reads."""

@@ -36,8 +36,10 @@ class RevenueContext(Context):
 
     def enrolled(self, claim: Claim, payer: int) -> bool:
         """The payer (index) pays for the claim's date of service under the NPI it is billed
-        under: its provider's enrolment, or a supervising physician's (``Claim.supervised``)."""
-        return claim.supervised or self.coverage.covers(claim.provider, payer, claim.service_day)
+        under: a supervising physician's for its primary (``Claim.supervisor``), else its
+        provider's enrolment."""
+        return supervised_by(claim, payer) or self.coverage.covers(claim.provider, payer,
+                                                                    claim.service_day)
 
     def allowed(self, claim: Claim, payer: int | None = None,
                 skip: Collection[str] = (), omit: int = -1) -> Allowed:
@@ -48,7 +50,8 @@ class RevenueContext(Context):
         lines = claim.lines
         if omit >= 0:
             lines = lines[:omit] + lines[omit + 1:]
-        npp = self.seats[claim.provider].npp and not (claim.incident_to or claim.supervised)
+        npp = self.seats[claim.provider].npp and not (claim.incident_to
+                                                      or supervised_by(claim, index))
         return allowed(self.scenario.payers[index], npp, lines,
                        claim.charge_cents, claim.medicare_allowed_cents, skip)
 
@@ -93,3 +96,10 @@ class RevenueContext(Context):
         if deposit > applied:
             self.finance.refunded(day, deposit - applied, claim.provider)
         claim.deposit_cents = 0
+
+
+def supervised_by(claim: Claim, payer: int) -> bool:
+    """The claim is billed to ``payer`` (index) under its supervising physician: the primary
+    the supervision was drawn for (a payer it is rebilled to, or its secondary, judges its own
+    provider's enrolment)."""
+    return claim.supervisor >= 0 and payer == claim.primary

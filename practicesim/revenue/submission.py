@@ -31,7 +31,7 @@ from practicesim.revenue.claims import (
     U_SCRUB_FIX,
     Claim,
 )
-from practicesim.revenue.context import RevenueContext
+from practicesim.revenue.context import RevenueContext, supervised_by
 from practicesim.revenue.work import CHARGE_EDIT, Task, WorkQueues
 
 
@@ -99,7 +99,8 @@ class Submission:
         rejection_rate = scenario.billing.clearinghouse_rejection_rate
         fee = cents(scenario.costs.clearinghouse_fee_per_claim)
         for claim in self.due[day]:
-            if hold and not claim.supervised and (claim.submissions == 0 or claim.rebilled):
+            if hold and not supervised_by(claim, claim.payer) and (
+                    claim.submissions == 0 or claim.rebilled):
                 effective = coverage.effective_day(claim.provider, claim.payer)
                 if day < effective:
                     claim.stage = HELD

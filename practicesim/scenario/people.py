@@ -148,11 +148,24 @@ class Provider(Section):
     on the 1st of each month on staff (0: the provider uses rooms the practice has, whose cost
     is in its overhead)."""
 
+    turnover_per_year: NonNegative = 0.0
+    """Departures per provider-year (a Poisson rate): each holder of the seat leaves after an
+    exponential time from her start (or the run's first day), unless her ``end_date`` comes
+    first (``practicesim.practice.provider_tenures``). Physicians in medical groups 6.8% a year
+    (AMGA/Cejka 2012); NPs and PAs 11.5% (same survey)."""
+    replacement_days: Dist | None = None
+    """Days from a departure to the successor's start (None: the seat is not filled again).
+    The successor has the seat's terms and its recruiting cost and signing bonus, is enrolled
+    with every payer from her start (her applications filed when she signs), and may leave in
+    turn."""
+
     panel_ramp: PanelRamp | None = None
     """A new provider's own demand while her panel fills (None: no demand of her own; she
     sees the practice's patients who find her slots first)."""
     ramp_up_days: int = Field(default=0, ge=0)
-    """Days after ``start_date`` over which her schedule opens to full (onboarding)."""
+    """Days after ``start_date`` over which her schedule opens to full (onboarding); for a
+    seat without a ``start_date``, its successors' (``turnover_per_year``; none without
+    turnover)."""
     ramp_up_slot_share: Fraction = 1.0
     """Share of her slots open on her first day, rising linearly to all of them after
     ``ramp_up_days``; each session's last slots are the closed ones (shorter sessions)."""
@@ -172,9 +185,9 @@ class Provider(Section):
             raise ValueError("incident_to_share applies to a nurse practitioner or physician "
                              f"assistant (npp: true), got {self.incident_to_share:g} with npp "
                              "false")
-        if self.start_date is None and (self.panel_ramp is not None or self.ramp_up_days):
-            raise ValueError("panel_ramp and ramp_up_days need a start_date (when the ramp "
-                             "starts), got none")
+        if self.start_date is None and not self.turnover_per_year and self.panel_ramp:
+            raise ValueError("panel_ramp needs a start_date (when the ramp starts) or turnover "
+                             "(her successors' ramps), got neither")
         return self
 
 

@@ -46,8 +46,8 @@ from practicesim.calendar import session_slots
 from practicesim.calibrate.calibration import Calibration, calibrate
 from practicesim.engine import simulate
 from practicesim.files import write_atomically
-from practicesim.practice import provider_seats
 from practicesim.scenario import Scenario
+from practicesim.seats import provider_seats
 from practicesim.state import PracticeState
 
 MEASURES = ("visits", "no_show_rate", "charges", "collections", "ar", "days_in_ar")
@@ -126,8 +126,11 @@ def backtest(appointments: pd.DataFrame, transactions: pd.DataFrame, split: dt.d
     if horizon < 28:
         raise ValueError(f"the data after the split ({split}) end on {end.date()}: "
                          "a backtest needs at least one whole month after the split")
+    # the data name the providers who were there: no drawn departures in the replay
     scenario = state.starting(calibration.scenario).with_changes(
-        {"calendar.horizon_days": horizon + ENTRY_DAYS})
+        {"calendar.horizon_days": horizon + ENTRY_DAYS}
+        | {f"providers[{p.name}].turnover_per_year": 0.0
+           for p in calibration.scenario.providers})
     actual = _actual(appointments, transactions, split_ts, end)
     simulated = pd.concat([_simulated(simulate(scenario, seed=seed, replication=r, state=state),
                                       transactions, split_ts, end)

@@ -29,10 +29,12 @@ from typing import Any
 
 import numpy as np
 
+from practicesim.calendar import PracticeCalendar
 from practicesim.clinic.appointments import REQUEST_DRAWS
 from practicesim.clinic.scheduling import FREE
 from practicesim.practice import Practice
 from practicesim.revenue.claims import CLAIM_DRAWS, U_FIRST_LAG, U_FIRST_POSTING, Claim
+from practicesim.scenario import Provider
 from practicesim.state import APPOINTMENTS_FILE, CLAIMS_FILE, PracticeState, StateError
 from practicesim.streams import identity
 
@@ -197,11 +199,19 @@ def _book_appointments(practice: Practice, state: PracticeState) -> None:
         payer = _lookup(payers, row["payer"], file, k, "payer")
         provider = _lookup(providers, row["provider"], file, k, "provider")
         when = ctx.calendar.day(row["date"])
+        if _left_by(ctx.seats[provider], when, ctx.calendar):
+            continue  # her holder leaves before it in this run's draws (provider turnover)
         position = _slot(book, provider, when, row["time"], file, k)
         patient = practice.panel.add_with(payer, coverage[k], keys[k], owner=provider)
         practice.scheduler.book_existing(ctx.calendar.day(row["booked_on"]), line, vtype,
                                          patient, payer, provider, when, position, keys[k],
                                          draws)
+
+
+def _left_by(seat: Provider, day: int, calendar: PracticeCalendar) -> bool:
+    """The seat's holder has left on or before simulation ``day`` (``end_date``, provider
+    turnover)."""
+    return seat.end_date is not None and calendar.day(seat.end_date) <= day
 
 
 def _slot(book: Any, provider: int, day: int, time: str, file: str, row: int) -> int:

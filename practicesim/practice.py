@@ -4,10 +4,7 @@ puts a practice state into it before the first day."""
 
 from __future__ import annotations
 
-import itertools
-import math
 from collections.abc import Callable
-from datetime import date, timedelta
 
 import numpy as np
 import simpy
@@ -31,59 +28,9 @@ from practicesim.revenue.submission import Submission
 from practicesim.revenue.vendor import Vendor
 from practicesim.revenue.work import WorkQueues
 from practicesim.scenario import Provider, Scenario
+from practicesim.seats import provider_seats
 from practicesim.streams import Streams
 from practicesim.workforce import Workforce
-
-
-def provider_seats(scenario: Scenario, streams: Streams | None = None) -> list[Provider]:
-    """Providers with ``count: n`` expanded to n seats named ``name_1 .. name_n``; with
-    ``streams`` (a run's), each seat's random departures (``turnover_per_year``) and
-    replacements (``replacement_days``) drawn as further seats (``provider_tenures``)."""
-    seats = []
-    for provider in scenario.providers:
-        if provider.count == 1:
-            seats.append(provider)
-            continue
-        seats.extend(provider.model_copy(update={"name": f"{provider.name}_{i + 1}", "count": 1})
-                     for i in range(provider.count))
-    if streams is None:
-        return seats
-    calendar = PracticeCalendar(scenario)
-    first, last = calendar.day0, calendar.date(calendar.n_days - 1)
-    return [tenure for seat in seats
-            for tenure in provider_tenures(seat, streams.get("provider_turnover", seat.name),
-                                           first, last)]
-
-
-def provider_tenures(seat: Provider, rng: np.random.Generator, first: date,
-                     last: date) -> list[Provider]:
-    """A seat and its successors over ``[first, last]``: each holder leaves after an
-    exponential time with rate ``turnover_per_year`` (days from her start, or from ``first``)
-    unless her ``end_date`` comes first; ``replacement_days`` later (drawn) a successor named
-    ``<name>_r<k>`` starts, with the seat's terms (its ``end_date`` too: a seat the practice
-    closes is not filled past it), enrolled with every payer from her start, and may leave in
-    turn. Without turnover, the seat alone."""
-    if not seat.turnover_per_year:
-        return [seat]
-    tenures, holder = [], seat
-    for k in itertools.count(1):
-        start = max(holder.start_date or first, first)
-        leaves = start + timedelta(days=math.ceil(rng.exponential(365 / seat.turnover_per_year)))
-        if leaves > last or (holder.end_date is not None and holder.end_date <= leaves):
-            tenures.append(holder)
-            break
-        tenures.append(holder.model_copy(update={"end_date": leaves}))
-        if seat.replacement_days is None:
-            break
-        starts = leaves + timedelta(days=max(1, math.ceil(
-            float(seat.replacement_days.sample(rng, 1)[0]))))
-        if starts > last:
-            break
-        if seat.end_date is not None and starts >= seat.end_date:
-            break
-        holder = seat.model_copy(update={"name": f"{seat.name}_r{k}", "start_date": starts,
-                                         "credentialing": {}})
-    return tenures
 
 
 def opening_weights(book: AppointmentBook, seats: list[Provider],

@@ -30,6 +30,12 @@ Files in a state folder:
   ``time`` (HH:MM, a slot of the provider's template), ``visit_type`` (a name, or
   ``service_line/visit_type``), ``payer`` and ``booked_on`` (date, on or before ``as_of``).
 
+Providers are named by their seats (``name_k`` for a group of ``count`` k): a run's end state
+writes a successor of provider turnover (``<seat>_r<k>``) as the seat she holds. A run started
+from a state draws its own turnover from its first day: an appointment with a provider who, in
+its draws, has left by the appointment's date is not kept (the patient asks again through the
+practice's demand; ``practicesim.opening``).
+
 Claim numbers and any patient columns are never carried into a run: opening claims get ids
 -1, -2, ... and no patient (-1); booked appointments get new pseudonymous patients.
 """
@@ -52,6 +58,7 @@ import pandas as pd
 from practicesim import ledger as lg
 from practicesim.files import write_atomically
 from practicesim.revenue import claims as cl
+from practicesim.seats import provider_seats, seat_of
 
 STAGES = ("unbilled", "coded", "at_payer", "denied", "appeal", "secondary", "patient", "agency")
 """Where an open claim is: not yet coded; coded and not yet submitted (scrubber, clearinghouse
@@ -251,7 +258,7 @@ def state_from_run(run: Any) -> PracticeState:
     table = pd.DataFrame({
         "claim": ids.astype(str).to_numpy(),
         "payer": claims["billed_payer"].astype(str).to_numpy(),
-        "provider": claims["provider"].astype(str).to_numpy(),
+        "provider": _seats(claims["provider"], run.scenario),
         "service_date": dates(claims["service_day"]),
         "stage": stage.to_numpy(),
         "charge": charge,
@@ -278,7 +285,7 @@ def state_from_run(run: Any) -> PracticeState:
     booked = run.appointments[(run.appointments["status"] == "scheduled")
                               | (run.appointments["cancel_day"] >= n)]
     appointments = pd.DataFrame({
-        "provider": booked["provider"].astype(str).to_numpy(),
+        "provider": _seats(booked["provider"], run.scenario),
         "date": dates(booked["day"]),
         "time": [f"{m // 60:02d}:{m % 60:02d}" for m in booked["time_minutes"].tolist()],
         "visit_type": (booked["service_line"].astype(str) + "/"
@@ -479,3 +486,10 @@ def _is_clock(text: str) -> bool:
     parts = text.split(":")
     return (len(parts) == 2 and all(p.isdigit() and len(p) == 2 for p in parts)
             and int(parts[0]) < 24 and int(parts[1]) < 60)
+
+
+def _seats(providers: pd.Series, scenario: Any) -> np.ndarray:
+    """Provider names as the scenario's seats: a successor (``<seat>_r<k>``, provider
+    turnover) is written as the seat she holds, which the next run's seats know."""
+    names = {seat.name for seat in provider_seats(scenario)}
+    return np.array([seat_of(name, names) for name in providers.astype(str)], dtype=object)

@@ -10,8 +10,9 @@ import pytest
 from practicesim import simulate
 from practicesim.calendar import PracticeCalendar
 from practicesim.finance import Finance
-from practicesim.practice import Practice, provider_seats
+from practicesim.practice import Practice
 from practicesim.revenue.claims import CLAIM_DRAWS, Claim
+from practicesim.seats import provider_seats
 from practicesim.streams import Streams
 from practicesim.workforce import ROLES, Workforce
 from tests.conftest import build

@@ -9,14 +9,18 @@ from collections import Counter
 from datetime import date, timedelta
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from practicesim import simulate
 from practicesim.calendar import PracticeCalendar
 from practicesim.clinic.demand import _WEEKDAYS, UNATTACHED
 from practicesim.clinic.scheduling import AppointmentBook
-from practicesim.practice import Practice, provider_seats, provider_tenures
+from practicesim.finance import cents
+from practicesim.practice import Practice
 from practicesim.scenario import ScenarioError
+from practicesim.seats import provider_seats, provider_tenures
+from practicesim.state import state_from_run
 from tests.conftest import build
 
 RAMP = {"requests_per_day": 20.0, "days_to_half": 60.0, "days_to_90pct": 120.0}
@@ -246,6 +250,42 @@ def test_a_seats_tenures_chain_departures_and_replacements():
     assert all(t.end_date <= last for t in tenures[:-1])
 
 
+def test_every_holder_stays_an_exponential_time_from_her_own_start():
+    """Two departures a year, 30-day vacancies, over 30 years and 60 seats: every tenure ends
+    after it starts, and the completed tenures last 365 / 2 days on average (plus half a day:
+    whole days, rounded up), within 4 standard errors (an exponential's sd is its mean)."""
+    seat = build({"providers[physician].turnover_per_year": 2.0,
+                  "providers[physician].replacement_days": 30}).providers[0]
+    first, last = date(2027, 1, 1), date(2056, 12, 31)
+    lengths = []
+    for s in range(60):
+        tenures = provider_tenures(seat, np.random.default_rng(s), first, last)
+        for t in tenures[:-1]:
+            start = t.start_date or first
+            assert start < t.end_date
+            lengths.append((t.end_date - start).days)
+    mean = 365 / 2 + 0.5
+    assert abs(np.mean(lengths) - mean) < 4 * mean / len(lengths) ** 0.5
+
+
+def test_a_seat_that_closes_or_opens_later_bounds_its_holders():
+    """A seat closed on 2028-06-30 is not filled past it: every holder leaves by then and no
+    successor starts on or after it. A seat opening on 2027-06-01 loses its first holder only
+    after her start."""
+    closing = build({"providers[physician].turnover_per_year": 2.0,
+                     "providers[physician].replacement_days": 30,
+                     "providers[physician].end_date": "2028-06-30"}).providers[0]
+    opening = build({"providers[physician].turnover_per_year": 2.0,
+                     "providers[physician].start_date": "2027-06-01"}).providers[0]
+    first, last = date(2027, 1, 1), date(2029, 12, 31)
+    for s in range(40):
+        tenures = provider_tenures(closing, np.random.default_rng(s), first, last)
+        assert all(t.end_date is not None and t.end_date <= date(2028, 6, 30) for t in tenures)
+        assert all(t.start_date is None or t.start_date < date(2028, 6, 30) for t in tenures)
+        later = provider_tenures(opening, np.random.default_rng(s), first, last)[0]
+        assert later.end_date is None or later.end_date > date(2027, 6, 1)
+
+
 def test_departures_within_a_year_follow_the_exponential_rate():
     """With 0.3 departures a year, the share of 4,000 seats whose first holder leaves within
     365 days is 1 - exp(-0.3) = 25.9%, within 4 binomial sd."""
@@ -280,3 +320,27 @@ def test_a_departed_physician_stops_seeing_patients_and_her_successor_starts_wit
         mine = sessions[sessions["provider"] == seat.name]
         assert mine["day"].min() >= day(seat.start_date)
         assert run.daily["hiring_costs_cents"].iloc[day(seat.start_date)] >= 5_000_000
+    # each pay day pays the holders on staff that day, no one for a vacant seat
+    pay = cents(scenario.providers[0].annual_compensation / 24)
+    for when in pd.date_range(run.calendar.day0, periods=run.calendar.n_days).date:
+        if when.day != 15:
+            continue
+        on_staff = sum((s.start_date is None or s.start_date <= when)
+                       and (s.end_date is None or when < s.end_date) for s in practice.ctx.seats)
+        assert run.daily["provider_compensation_cents"].iloc[day(when)] == on_staff * pay
+
+
+def test_a_run_with_successors_hands_on_a_state_the_next_run_opens():
+    """The end state names a successor by the seat she holds, so the next run (its own
+    turnover drawn from its first day) opens it; appointments with a holder who, in its draws,
+    has left by then are not kept."""
+    scenario = build({"providers[physician].turnover_per_year": 1.5,
+                      "providers[physician].replacement_days": 60})
+    first = simulate(scenario, seed=3)
+    assert first.claims["provider"].astype(str).str.contains("_r").any()
+    state = state_from_run(first)
+    assert set(state.appointments["provider"]) <= {"physician_1", "physician_2"}
+    assert set(state.claims["provider"]) <= {"physician_1", "physician_2"}
+    for seed in (1, 2, 3, 4):
+        run = simulate(state.starting(scenario), seed=seed, state=state)
+        assert run.daily["visits_completed"].sum() > 0

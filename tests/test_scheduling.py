@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from practicesim.calendar import PracticeCalendar
 from practicesim.clinic.scheduling import AppointmentBook, day_templates
-from practicesim.practice import provider_seats
+from practicesim.seats import provider_seats
 from tests.conftest import build
 
 

@@ -23,8 +23,9 @@ import pytest
 from practicesim import ledger as lg
 from practicesim import scenario as sc
 from practicesim.engine import simulate
-from practicesim.practice import provider_seats
 from practicesim.results import Run
+from practicesim.seats import provider_seats
+from practicesim.streams import Streams
 from tests.conftest import SAME_PAYER
 from tests.oracles import floored_lag_mean, floored_lag_pmf, lognormal_from_median_p90
 
@@ -280,7 +281,8 @@ def adjudications(payment_run: Run) -> pd.DataFrame:
         out[column] = paid.get(column, 0)
     out["payer"] = payer_of.reindex(out.index)
     claims = payment_run.claims.set_index("claim").reindex(out.index)
-    npp = {seat.name for seat in provider_seats(payment_run.scenario) if seat.npp}
+    npp = {seat.name for seat in provider_seats(
+        payment_run.scenario, Streams(payment_run.seed, payment_run.replication)) if seat.npp}
     seats = claims["provider"].astype(str)
     fees = payment_run.scenario.fee_schedule
     allowed, copay, coinsurance = [], [], []

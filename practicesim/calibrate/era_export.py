@@ -80,8 +80,8 @@ from practicesim.calibrate.era_lines import PAID, Key, paid_claim_lines, split
 from practicesim.contracts import rebilled_lines
 from practicesim.encounter import Line
 from practicesim.files import atomic_path
-from practicesim.practice import provider_seats
 from practicesim.results import Run
+from practicesim.seats import provider_seats
 from practicesim.streams import Streams
 
 Checks = Literal["daily", "weekly"]

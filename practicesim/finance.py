@@ -33,6 +33,7 @@ import pandas as pd
 
 from practicesim.calendar import PracticeCalendar
 from practicesim.scenario import Costs, Provider, Scenario
+from practicesim.seats import on_staff
 from practicesim.workforce import Workforce
 
 COST_CATEGORIES = (
@@ -68,13 +69,6 @@ def payroll_taxes(pay: float, paid_before: float, costs: Costs) -> float:
     taxable = min(pay, max(0.0, taxes.social_security_wage_base - paid_before))
     return (taxes.social_security_rate * taxable
             + (taxes.medicare_rate + taxes.other_rate) * pay)
-
-
-def _on_staff_between(seat: Provider, first: dt.date, last: dt.date) -> bool:
-    """The provider is on staff on some day from ``first`` to ``last`` (inclusive): from
-    ``start_date``, before ``end_date``."""
-    return (seat.start_date is None or seat.start_date <= last) and (
-        seat.end_date is None or first < seat.end_date)
 
 
 def _monthly_provider_costs(seat: Provider, costs: Costs) -> float:
@@ -163,6 +157,8 @@ class Finance:
         self.collectors = frozenset(s for s, seat in enumerate(seats)
                                     if seat.pay_model == "collections")
         """Seats paid a share of their collections."""
+        self.production_seats = sorted({*self.producers, *self.collectors})
+        """Seats paid after the period they earn their pay in (``_pay_production``)."""
         self.wrvus: dict[tuple[int, int, int], float] = {}
         """(seat, year, month) -> work RVUs of the seat's visits completed in that month."""
         self.collected_by: dict[tuple[int, int, int], int] = {}
@@ -176,9 +172,7 @@ class Finance:
 
     def produced(self, seat: int, day: int, wrvus: float) -> None:
         """Work RVUs of a visit ``seat`` completed on ``day`` (production pay)."""
-        when = self.calendar.date(day)
-        key = (seat, when.year, when.month)
-        self.wrvus[key] = self.wrvus.get(key, 0.0) + wrvus
+        self._add_to_month(self.wrvus, seat, day, wrvus)
 
     def book_one_time(self, scenario: Scenario) -> None:
         """Book the scenario's one-time costs on their dates (those before the run's first day
@@ -199,7 +193,7 @@ class Finance:
         if vendor_fee_rate:
             self.add(day, "vendor_fees", round(amount_cents * vendor_fee_rate))
         if provider in self.collectors:
-            self._attribute(day, provider, amount_cents)
+            self._add_to_month(self.collected_by, provider, day, amount_cents)
 
     def refunded(self, day: int, amount_cents: int, provider: int = -1) -> None:
         """Cash paid back on ``day`` to a patient of ``provider`` (a desk deposit above what
@@ -207,12 +201,13 @@ class Finance:
         self.collections[day] -= amount_cents
         self.refunds[day] += amount_cents
         if provider in self.collectors:
-            self._attribute(day, provider, -amount_cents)
+            self._add_to_month(self.collected_by, provider, day, -amount_cents)
 
-    def _attribute(self, day: int, seat: int, amount_cents: int) -> None:
+    def _add_to_month(self, table: dict, seat: int, day: int, amount: float) -> None:
+        """Add ``amount`` to ``table[(seat, year, month)]`` of ``day``'s month."""
         when = self.calendar.date(day)
         key = (seat, when.year, when.month)
-        self.collected_by[key] = self.collected_by.get(key, 0) + amount_cents
+        table[key] = table.get(key, 0) + amount
 
     def on_day(self, day: int, scenario: Scenario) -> None:
         """Book the payroll, overhead, provider and software costs that fall on ``day``."""
@@ -225,7 +220,7 @@ class Finance:
             month_end = when.replace(day=last)
             self.add(day, "provider_costs", cents(sum(
                 _monthly_provider_costs(seat, costs) for seat in self.seats
-                if _on_staff_between(seat, when, month_end))))
+                if on_staff(seat, when, month_end))))
         for role in _ROLE_CATEGORY:
             hired = self.workforce.hires(role, day)
             if hired:
@@ -235,7 +230,7 @@ class Finance:
                        if seat.start_date == when)
         if starting:
             self.add(day, "hiring_costs", cents(starting))
-        if when.day == 15 and (self.producers or self.collectors):
+        if when.day == 15 and self.production_seats:
             self._pay_production(day, when, costs)
         if when.day not in (15, last):
             return
@@ -250,7 +245,7 @@ class Finance:
             if loading:
                 self.add(day, category, cents(loading))
         for s, seat in enumerate(self.seats):
-            if seat.pay_model not in ("salary", "base_plus_bonus") or not _on_staff_between(
+            if seat.pay_model not in ("salary", "base_plus_bonus") or not on_staff(
                     seat, when, when):
                 continue
             pay = seat.annual_compensation / 24
@@ -266,7 +261,7 @@ class Finance:
         ``period_pay``), with benefits and payroll taxes (Social Security to the wage base on
         her pay so far in the year), booked as paid today and as earned on the period's last
         day."""
-        for s in sorted({*self.producers, *self.collectors}):
+        for s in self.production_seats:
             period = _period(self.seats[s], when)
             if period is None:
                 continue
@@ -292,7 +287,7 @@ class Finance:
         is not on staff. Collections on her claims after she left are not hers."""
         seat = self.seats[seat_index]
         through = through or last
-        if not _on_staff_between(seat, first, through):
+        if not on_staff(seat, first, through):
             return 0.0
         months = [(first.year, m) for m in range(first.month, last.month + 1)]
         if seat.pay_model == "collections":
@@ -321,7 +316,7 @@ class Finance:
         """At the run's end: book as earned the production pay of the periods whose pay day
         falls after the run (a period still running is cut at the run's last day)."""
         end = self.calendar.date(self.calendar.n_days - 1)
-        for s in sorted({*self.producers, *self.collectors}):
+        for s in self.production_seats:
             first = (end.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
             pending: dict[int, float] = {}
             for _ in range(4):

@@ -62,15 +62,31 @@ def provider_tenures(seat: Provider, rng: np.random.Generator, first: date,
             break
         if seat.end_date is not None and starts >= seat.end_date:
             break
-        holder = seat.model_copy(update={"name": f"{seat.name}_r{k}", "start_date": starts,
-                                         "credentialing": {}})
+        holder = seat.model_copy(update={"name": successor_name(seat.name, k),
+                                         "start_date": starts, "credentialing": {}})
     return tenures
 
 
+def on_staff(seat: Provider, first: date, last: date | None = None) -> bool:
+    """The seat's holder is on staff on some day from ``first`` to ``last`` (inclusive; default
+    ``first`` alone): from her ``start_date``, before her ``end_date``."""
+    return (seat.start_date is None or seat.start_date <= (last or first)) and (
+        seat.end_date is None or first < seat.end_date)
+
+
+def successor_name(seat: str, k: int) -> str:
+    """The name of the seat's ``k``-th successor (provider turnover)."""
+    return f"{seat}_r{k}"
+
+
+_SUCCESSOR = re.compile(r"(.+)_r\d+")
+
+
 def seat_of(name: str, seat_names: set[str]) -> str:
-    """The seat a provider name belongs to: itself, or the seat a successor ``<seat>_r<k>``
-    holds (``seat_names``: the scenario's seats, ``provider_seats(scenario)``)."""
+    """The seat a provider name belongs to: itself, or the seat a successor
+    (``successor_name``) holds (``seat_names``: the scenario's seats,
+    ``provider_seats(scenario)``)."""
     if name in seat_names:
         return name
-    match = re.fullmatch(r"(.+)_r\d+", name)
+    match = _SUCCESSOR.fullmatch(name)
     return match.group(1) if match and match.group(1) in seat_names else name

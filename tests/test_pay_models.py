@@ -111,7 +111,8 @@ def test_base_plus_bonus_pays_the_salary_and_a_quarterly_bonus_above_the_thresho
 def test_production_pay_counts_in_the_accrual_view_in_the_month_earned():
     """Production pay with its benefits is a cost of the month earned in the accrual view:
     what is paid on 2027-02-15 is booked on 2027-01-31; the run's last month, paid after the
-    run, is booked on its last day although it is never paid within it."""
+    run, is booked on its last day (2027-05-30) although it is never paid within it; every
+    other month earned is paid in the run."""
     run = simulate(build({**CLEAN_BILLING, "providers": [
         {"name": "physician", "count": 2, "sessions": SESSIONS, "pay_model": "wrvu",
          "dollars_per_wrvu": RATE}]}), seed=3)
@@ -121,9 +122,11 @@ def test_production_pay_counts_in_the_accrual_view_in_the_month_earned():
                     ).iloc[day(date(2027, 2, 15))]
     assert daily["production_earned_cents"].iloc[day(date(2027, 1, 31))] == paid
     last = run.calendar.n_days - 1
+    assert run.calendar.date(last) == date(2027, 5, 30)
     assert daily["production_earned_cents"].iloc[last] > 0
-    assert daily["production_paid_cents"].iloc[-20:].sum() == 0 or (
-        run.calendar.date(last).day >= 15)
+    # January to April are paid in the run (Feb 15 to May 15), May (to the 30th) only earned
+    assert (daily["production_earned_cents"].sum() - daily["production_earned_cents"].iloc[last]
+            == daily["production_paid_cents"].sum())
     assert (daily["accrued_costs_cents"] == daily["costs_cents"] - daily["production_paid_cents"]
             + daily["production_earned_cents"]).all()
 

@@ -214,9 +214,11 @@ def test_money_balances_exactly_for_every_claim_at_every_moment(case):
     adjusted = totals["contractual_adjustment"] + totals["denial_writeoff"] + totals["bad_debt"]
     set_aside = (allowance - adjusted.reindex(claims.index, fill_value=0)).clip(lower=0)
     set_aside = set_aside[claims["open_balance_cents"] > 0].sum()
-    unbilled = (daily["revenue_earned_cents"].sum() - claims["expected_cents"].clip(
-        upper=claims["charge_cents"]).sum() - _released(claims, allowance, adjusted))
+    unbilled = daily["unbilled_revenue_cents"].sum()
     assert unbilled >= 0
+    assert daily["revenue_earned_cents"].sum() == (
+        claims["expected_cents"].clip(upper=claims["charge_cents"]).sum()
+        + _released(claims, allowance, adjusted) + unbilled)
     assert (daily["revenue_earned_cents"].sum() - daily["revenue_deductions_cents"].sum()
             == payments + totals["open_balance"].sum() - set_aside + unbilled)
     assert (daily["net_income_cents"] == daily["revenue_earned_cents"]

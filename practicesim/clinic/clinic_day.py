@@ -46,6 +46,7 @@ from practicesim.encounter import (
 )
 from practicesim.finance import cents
 from practicesim.scenario import Payer, Scenario
+from practicesim.seats import on_staff
 
 
 @dataclass(slots=True)
@@ -342,13 +343,12 @@ class Clinic:
             return none
         u = self.ctx.streams.keyed("supervised", [w[4] for w in who], 1)[:, 0].tolist()
         when = self.ctx.calendar.date(day)
-        on_staff = [q for q, seat in enumerate(self.ctx.seats) if not seat.npp
-                    and (seat.start_date is None or seat.start_date <= when)
-                    and (seat.end_date is None or when < seat.end_date)]
+        physicians = [q for q, seat in enumerate(self.ctx.seats)
+                      if not seat.npp and on_staff(seat, when)]
         out = []
         for w, g, u_i in zip(who, gap, u, strict=True):
             payer = payers[w[1]]
-            out.append(next((q for q in on_staff if coverage.covers(q, payer, day)), -1)
+            out.append(next((q for q in physicians if coverage.covers(q, payer, day)), -1)
                        if g and u_i < shares[payer] else -1)
         return out
 

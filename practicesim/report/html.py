@@ -126,37 +126,34 @@ def require_files(folder: Path, names: Sequence[str], kind: str, command: str) -
 def answer(results: Results, scenario: str, month: int = 12, level: float = 0.90) -> str:
     """The decision in one sentence: the net cash difference at ``month`` (or the last month
     reported), its ``level`` interval (t interval of the mean over paired replications) and the
-    pay-back month."""
+    pay-back month; then the same in accrual net income (revenue when earned, costs when
+    incurred), unless the results were written before the monthly series held it."""
     wide = _cash_wide(results, scenario)
     month = min(month, int(wide.columns.max()))
-    mean, low, high = interval(wide[month], level)
-    spread = interval_text("net_cash_flow", low, high)
-    verb = "raises" if mean >= 0 else "lowers"
     row = results.decision.set_index("scenario").loc[scenario]
-    pays = row.get("break_even_month")
-    back = (f"; it pays back in month {int(pays)}" if pays is not None and not pd.isna(pays)
-            else "; it does not pay back within the period simulated" if mean < 0 else "")
-    return (f"{scenario} {verb} {month}-month net cash by {money(abs(mean))} compared with "
-            f"{results.baseline}" + (f" ({level:.0%} interval {spread})" if spread else "")
-            + f"{back}." + _accrual_answer(results, scenario, month, level, row))
-
-
-def _accrual_answer(results: Results, scenario: str, month: int, level: float,
-                    row: pd.Series) -> str:
-    """The same answer in accrual net income (revenue when earned, costs when incurred), or
-    nothing for results written before the monthly series held it."""
+    cash = _difference(wide[month], level, row.get("break_even_month"),
+                       ("pays back", "pay back"))
+    text = (f"{scenario} {cash[0]} {month}-month net cash by {cash[1]} compared with "
+            f"{results.baseline}{cash[2]}.")
     if "cumulative_net_income" not in results.monthly.columns:
-        return ""
-    wide = _paired_income(results, scenario)
-    mean, low, high = interval(wide[month], level)
+        return text
+    income = _difference(_paired_income(results, scenario)[month], level,
+                         row.get("income_break_even_month"), ("breaks even", "break even"))
+    return (f"{text} On an accrual basis (revenue when earned, costs when incurred) it "
+            f"{income[0]} {month}-month net income by {income[1]}{income[2]}.")
+
+
+def _difference(values: pd.Series, level: float, month: float | None,
+                words: tuple[str, str]) -> tuple[str, str, str]:
+    """(verb, amount, rest) of a paired difference's sentence: "raises" or "lowers", its mean
+    in dollars, then its ``level`` interval and the month it ``words`` (never: "does not ...
+    within the period simulated", said of a loss)."""
+    mean, low, high = interval(values, level)
     spread = interval_text("net_cash_flow", low, high)
-    verb = "raises" if mean >= 0 else "lowers"
-    even = row.get("income_break_even_month")
-    back = (f"; it breaks even in month {int(even)}" if even is not None and not pd.isna(even)
-            else "; it does not break even within the period simulated" if mean < 0 else "")
-    return (f" On an accrual basis (revenue when earned, costs when incurred) it {verb} "
-            f"{month}-month net income by {money(abs(mean))}"
-            + (f" ({level:.0%} interval {spread})" if spread else "") + f"{back}.")
+    when = (f"; it {words[0]} in month {int(month)}" if month is not None and not pd.isna(month)
+            else f"; it does not {words[1]} within the period simulated" if mean < 0 else "")
+    return ("raises" if mean >= 0 else "lowers", money(abs(mean)),
+            (f" ({level:.0%} interval {spread})" if spread else "") + when)
 
 
 def _paired_income(results: Results, scenario: str) -> pd.DataFrame:

@@ -112,8 +112,9 @@ class Provider(Section):
     dollars_per_wrvu: Money = 0.0
     collections_share: Fraction = 0.0
     """``pay_model: collections``: her share of the cash collected on her claims (about 50% in
-    the traditional private-practice model, Medscape 2021; primary-care physicians' pay was
-    0.558 of their collections in MGMA's 2011 survey)."""
+    the traditional private-practice model, Medscape, "Physician Payment Incentives, Bonuses,
+    and RVUs"; primary-care physicians' pay was 0.558 of their collections in MGMA's 2011
+    survey)."""
     bonus_wrvu_threshold: NonNegative = 0.0
     """``pay_model: base_plus_bonus``: work RVUs a year the base salary covers (commonly set
     near the MGMA median: 4,763 for family medicine in 2014)."""
@@ -151,7 +152,7 @@ class Provider(Section):
     turnover_per_year: NonNegative = 0.0
     """Departures per provider-year (a Poisson rate): each holder of the seat leaves after an
     exponential time from her start (or the run's first day), unless her ``end_date`` comes
-    first (``practicesim.practice.provider_tenures``). Physicians in medical groups 6.8% a year
+    first (``practicesim.seats.provider_tenures``). Physicians in medical groups 6.8% a year
     (AMGA/Cejka 2012); NPs and PAs 11.5% (same survey)."""
     replacement_days: Dist | None = None
     """Days from a departure to the successor's start (None: the seat is not filled again).

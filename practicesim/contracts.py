@@ -9,7 +9,8 @@ line (cents, rounded per line):
 - else its ``fee_table`` dollars for the code per unit if listed, else the code's Medicare
   allowed amount x ``allowed_pct_of_medicare``; times ``npp_pct`` when the claim's provider is
   a nurse practitioner or physician assistant billing under their own NPI (``providers[].npp``;
-  Medicare 85%); at most the line's charge.
+  Medicare 85%); times ``telehealth_pct`` for a video visit with the patient at home
+  (``visit_types[].telehealth``; 1 under payment parity); at most the line's charge.
 
 Copay, deductible and coinsurance apply to the allowed amount of the lines that are not
 preventive (``fee_schedule[code].preventive``), unless the payer's plans charge cost sharing on
@@ -74,44 +75,46 @@ def rebilled_lines(scenario: Scenario, payer: Payer, lines: tuple[Line, ...]
 _MEMO_PAYERS = 64
 """Payer objects ``allowed`` keeps results for (a run uses a handful; a sweep's runs each their
 own, so the memo is emptied when it holds more)."""
-_memo: dict[int, tuple[Payer, dict[tuple[bool, tuple[Line, ...]], Allowed]]] = {}
-"""``id(payer)`` -> (the payer, its results by (npp, lines)): a claim's allowed amount is asked
-for at the desk and again at the remittance."""
+_memo: dict[int, tuple[Payer, dict[tuple[bool, bool, tuple[Line, ...]], Allowed]]] = {}
+"""``id(payer)`` -> (the payer, its results by (npp, video, lines)): a claim's allowed amount is
+asked for at the desk and again at the remittance."""
 
 
 def allowed(payer: Payer, npp: bool, lines: tuple[Line, ...], charge_cents: int,
-            medicare_cents: int, skip: Collection[str] = ()) -> Allowed:
+            medicare_cents: int, skip: Collection[str] = (), video: bool = False) -> Allowed:
     """The payer's allowed amount for a claim's ``lines`` (see the module's rules); ``npp``: its
-    provider bills as a nurse practitioner or physician assistant; lines of the codes in
+    provider bills as a nurse practitioner or physician assistant; ``video``: a video visit
+    (place of service 10); lines of the codes in
     ``skip`` are left out (a secondary's allowed amount for the lines its primary covered).
     Without lines: one cost-shared line of ``charge_cents`` with ``medicare_cents``.
 
-    With lines and nothing to skip the result depends on the payer, ``npp`` and the lines
-    alone, and is remembered per payer object (scenarios are frozen, so a payer's terms never
+    With lines and nothing to skip the result depends on the payer, ``npp``, ``video`` and the
+    lines alone, and is remembered per payer object (scenarios are frozen, so a payer's terms never
     change under the same object)."""
     if skip or not lines:
-        return _allowed(payer, npp, lines, charge_cents, medicare_cents, skip)
+        return _allowed(payer, npp, lines, charge_cents, medicare_cents, skip, video)
     entry = _memo.get(id(payer))
     if entry is None or entry[0] is not payer:
         if len(_memo) >= _MEMO_PAYERS:
             _memo.clear()
         entry = _memo[id(payer)] = (payer, {})
     results = entry[1]
-    key = (npp, lines)
+    key = (npp, video, lines)
     result = results.get(key)
     if result is None:
-        result = results[key] = _allowed(payer, npp, lines, charge_cents, medicare_cents, skip)
+        result = results[key] = _allowed(payer, npp, lines, charge_cents, medicare_cents, skip,
+                                         video)
     return result
 
 
 def _allowed(payer: Payer, npp: bool, lines: tuple[Line, ...], charge_cents: int,
-             medicare_cents: int, skip: Collection[str]) -> Allowed:
+             medicare_cents: int, skip: Collection[str], video: bool = False) -> Allowed:
     """``allowed`` computed line by line."""
-    factor = payer.allowed_pct_of_medicare * (payer.npp_pct if npp else 1.0)
+    npp_factor = (payer.npp_pct if npp else 1.0) * (payer.telehealth_pct if video else 1.0)
+    factor = payer.allowed_pct_of_medicare * npp_factor
     if not lines:
         amount = min(charge_cents, round(medicare_cents * factor))
         return Allowed(amount, amount, True, 0)
-    npp_factor = payer.npp_pct if npp else 1.0
     total = shared = non_covered = 0
     copay_due = False
     for k, line in enumerate(lines):

@@ -80,6 +80,9 @@ class Encounter(NamedTuple):
     """The enrolled supervising physician (seat) a not-yet-enrolled provider's visit is billed
     under (``scheduling.uncredentialed_policy: supervising_physician``; paid the physician
     rate); -1: none."""
+    telehealth: bool = False
+    """A video visit with the patient at home (place of service 10; ``visit_types[].telehealth``):
+    its payer allows ``telehealth_pct`` of the office rate."""
     expected_cents: int = -1
     """What the practice expects to be paid for it on the day of the visit: its payer's
     contracted allowed amount plus the charges of the lines it does not cover (the patient's),

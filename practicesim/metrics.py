@@ -385,6 +385,7 @@ def kpis(run: object) -> pd.Series:
         "mean_patient_wait_minutes": float(visits["total_wait_minutes"].mean()),
         "visits_completed": float(len(visits)),
         "left_unseen_rate": _ratio(unseen, unseen + len(visits)),
+        "telehealth_share": _ratio(float(visits["telehealth"].sum()), len(visits)),
         "continuity_upc": continuity_upc(visits),
         "visits_per_provider_day": _ratio(len(visits), n_provider_days),
         "wrvus_per_provider_day": _ratio(wrvus, n_provider_days),

@@ -56,6 +56,10 @@ def practices(draw: st.DrawFn) -> tuple[dict[str, object], int]:
         "billing.underpayment_review": {"detection_rate": draw(rate), "success_rate": draw(rate),
                                         "decision_days": draw(st.sampled_from([1, 30, 200]))},
         "providers[physician].npp": draw(st.booleans()),
+        "service_lines[primary_care].visit_types[established].telehealth": draw(
+            st.none() | st.fixed_dictionaries({
+                "share": rate, "no_show_odds_ratio": st.sampled_from([0.5, 1.0, 2.0]),
+                "add_ons": st.none() | st.just({"G2211": 0.3})})),
         "billing.denial_actions": draw(st.dictionaries(
             st.sampled_from(["4", "16", "22", "27", "50", "96", "97", "197"]),
             st.fixed_dictionaries({
@@ -94,6 +98,7 @@ def practices(draw: st.DrawFn) -> tuple[dict[str, object], int]:
         updates[f"payers[{payer}].no_response_rate"] = draw(small_rate)
         updates[f"payers[{payer}].allowed_pct_of_medicare"] = draw(st.floats(0.3, 3.0))
         updates[f"payers[{payer}].npp_pct"] = draw(st.floats(0.5, 1.0))
+        updates[f"payers[{payer}].telehealth_pct"] = draw(st.sampled_from([0.0, 0.73, 1.0]))
         updates[f"payers[{payer}].preventive_cost_sharing"] = draw(st.booleans())
         updates[f"payers[{payer}].non_covered"] = draw(st.lists(
             st.sampled_from(["99395", "99396", "G0439", "90471", "99213"]), max_size=3))

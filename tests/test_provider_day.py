@@ -52,20 +52,31 @@ def test_documentation_beyond_the_sessions_idle_time_is_done_after_hours():
 def test_staff_who_stay_past_the_last_session_are_paid_time_and_a_half():
     """Front desk done at 17:10, rooming at 17:25, checkout at 17:40 after a 17:00 close:
     2 x 10 + 3 x 25 + 1 x 40 minutes at 1.5 x salary / (8 x 260) an hour, plus 6.2% + 1.45%
-    + 1.35% payroll taxes (the small practice: front desk and checkout $38,000, MAs $42,000)."""
+    + 1.35% payroll taxes (the small practice: front desk and checkout $38,000, MAs $42,000).
+    A video visit that ends at 17:20 keeps no one: it has no desk, rooming or checkout work."""
     practice = Practice(build({"calendar.warmup_days": 0}), seed=1, replication=0)
     clinic = practice.clinic
     result = flow.DayFlow([0], [1000.0], [1030.0], [1030.0], [1045.0], [1045.0], [1050.0],
                           [1050.0], [1060.0])
-    clinic._pay_overtime(3, result, [[(480.0, 720.0), (780.0, 1020.0)]], [2, 3, 1])
+    in_office = flow.DayPatients()
+    in_office.add(1000.0, 0, 780.0, 30.0, 15.0, 5.0, 10.0)
+    clinic._pay_overtime(3, in_office, result, [[(480.0, 720.0), (780.0, 1020.0)]], [2, 3, 1])
     hourly_desk, hourly_ma = 38000 / 2080, 42000 / 2080
     expected = (2 * 10 / 60 * hourly_desk + 3 * 25 / 60 * hourly_ma
                 + 1 * 40 / 60 * hourly_desk) * 1.5 * 1.09
     assert practice.ctx.finance.costs["staff_overtime"][3] == round(expected * 100)
-    clinic._pay_overtime(4, flow.DayFlow([0], [500.0], [510.0], [510.0], [520.0], [520.0],
-                                         [530.0], [530.0], [540.0]),
+    early = flow.DayPatients()
+    early.add(500.0, 0, 480.0, 10.0, 10.0, 10.0, 10.0)
+    clinic._pay_overtime(4, early, flow.DayFlow([0], [500.0], [510.0], [510.0], [520.0],
+                                                [520.0], [530.0], [530.0], [540.0]),
                          [[(480.0, 720.0)]], [2, 3, 1])
     assert practice.ctx.finance.costs["staff_overtime"][4] == 0
+    video = flow.DayPatients()
+    video.add(1010.0, 0, 780.0, 0.0, 0.0, 30.0, 0.0)
+    late_video = flow.run_day(video, [[(780.0, 1020.0)]], 2, 3, 1, opens=750.0)
+    assert late_video.departure == [1040.0]
+    clinic._pay_overtime(5, video, late_video, [[(780.0, 1020.0)]], [2, 3, 1])
+    assert practice.ctx.finance.costs["staff_overtime"][5] == 0  # no desk, rooming, checkout
 
 
 def test_work_rvus_are_each_billed_lines_work_rvu_times_its_units():

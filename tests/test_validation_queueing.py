@@ -94,14 +94,18 @@ def clinic_days(draw: st.DrawFn) -> tuple[list[tuple[float, flow.DayPatients]],
             day_sessions.append(spans)
         patients = flow.DayPatients()
         impatient = draw(st.booleans())
+        video_share = draw(st.sampled_from([0.0, 0.3]))
         for _ in range(draw(st.integers(1, 30))):
             p = int(rng.integers(n_providers))
             a, b = day_sessions[p][int(rng.integers(len(day_sessions[p])))]
             due = float(rng.uniform(a, b))
+            on_site = float(rng.random() >= video_share)  # a video visit: no desk, MA, checkout
             patients.add(
                 arrival=float(rng.uniform(a - 45, b)), provider=p, session_start=float(a),
-                check_in=float(rng.gamma(2.0, 1.5)), rooming=float(rng.gamma(2.0, 3.0)),
-                provider_minutes=float(rng.gamma(2.0, 8.0)), checkout=float(rng.gamma(2.0, 1.5)),
+                check_in=on_site * float(rng.gamma(2.0, 1.5)),
+                rooming=on_site * float(rng.gamma(2.0, 3.0)),
+                provider_minutes=float(rng.gamma(2.0, 8.0)),
+                checkout=on_site * float(rng.gamma(2.0, 1.5)),
                 due=due, patience=float(rng.uniform(0, 40)) if impatient else math.inf,
             )
         days.append((day * 7 * 1440.0, patients))
@@ -114,7 +118,8 @@ def clinic_days(draw: st.DrawFn) -> tuple[list[tuple[float, flow.DayPatients]],
 def test_flow_recursion_matches_simpy_reference(
         case: tuple[list[tuple[float, flow.DayPatients]], list, tuple[int, int, int]]) -> None:
     """``run_day`` departures equal the SimPy model's to 1e-9 minutes, patient by patient,
-    with and without patients who leave unseen when their wait passes their patience."""
+    with and without patients who leave unseen when their wait passes their patience, and with
+    video visits that skip the desk, rooming and checkout."""
     days, sessions, (desk, rooms, out) = case
     reference = run_reference(days, desk, rooms, out)
     worst = 0.0

@@ -35,21 +35,21 @@ One CLP (claim payment) per payer decision in the run's ledger:
   full, and the payment; the payer totals, the first decisions and the CARCs are the run's.
 
 Each CLP carries: CLP01 the simulation's claim id (``SIM<claim>``), CLP06 the filing indicator of
-the payer's kind (MB Medicare, MC Medicaid, 12 commercial (PPO; the 835 code list has no CI), 16 HMO
-Medicare risk for Medicare Advantage), CLP07 a synthetic payer claim number (``P<claim>R<n>``, the
-claim's n-th remittance), CLP08 11 (office), CLP09 1 (original) or 7 (replacement); NM1*QC with the
-placeholder last name ``PATIENT`` and the synthetic member id ``M<patient>`` (no names); NM1*82
-the rendering provider with the placeholder name ``PROVIDER`` and a synthetic, well-formed NPI
-(``provider_npi``; for an NPP's claim billed incident-to, the first physician's); DTM*232/233
-the date of service; DTM*050 the date the payer received the submission the CLP answers (the latest
-``submission`` event on or before it: the first submission for a first remittance, the corrected
-claim's for a later one; for a secondary's CLP the day the secondary last received the claim;
-omitted when not known, as for a claim submitted before the run). Then one service line
-(SVC, loop 2110) per line of the claim: SVC01 ``HC:<code>``, SVC02 its charge, SVC03 its payment,
-SVC05 its units when not 1, and its CAS, each line balanced (the TR3 requires the loop on every
-professional claim payment, with every adjustment of a line at the line: X12 RFI 2348); how a
-CLP's amounts are split over its lines: ``practicesim.calibrate.era_lines``. A claim whose lines
-the run does not know (a warm start's) has its CAS at the claim level and no SVC.
+the payer's kind (MB Medicare, MC Medicaid, 12 commercial (PPO; the 835 code list has no CI), 16
+HMO Medicare risk for Medicare Advantage), CLP07 a synthetic payer claim number (``P<claim>R<n>``,
+the claim's n-th remittance), CLP08 11 (office; 10 for a video visit), CLP09 1 (original) or 7
+(replacement); NM1*QC with the placeholder last name ``PATIENT`` and the synthetic member id
+``M<patient>`` (no names); NM1*82 the rendering provider with the placeholder name ``PROVIDER`` and
+a synthetic, well-formed NPI (``provider_npi``; for an NPP's claim billed incident-to, the first
+physician's); DTM*232/233 the date of service; DTM*050 the date the payer received the submission
+the CLP answers (the latest ``submission`` event on or before it: the first submission for a first
+remittance, the corrected claim's for a later one; for a secondary's CLP the day the secondary last
+received the claim; omitted when not known, as for a claim submitted before the run). Then one
+service line (SVC, loop 2110) per line of the claim: SVC01 ``HC:<code>``, SVC02 its charge, SVC03
+its payment, SVC05 its units when not 1, and its CAS, each line balanced (the TR3 requires the loop
+on every professional claim payment, with every adjustment of a line at the line: X12 RFI 2348);
+how a CLP's amounts are split over its lines: ``practicesim.calibrate.era_lines``. A claim whose
+lines the run does not know (a warm start's) has its CAS at the claim level and no SVC.
 
 Envelope, per transaction (one check, ST..SE): BPR (I, the total paid, C, CHK, the payment
 date in BPR16; H and NON when it pays nothing), TRN*1 (trace number: payer number and date),
@@ -105,8 +105,8 @@ adjustments): CARC 23, "the impact of prior payer(s) adjudication"."""
 DENIED = "4"
 ORIGINAL, REPLACEMENT = "1", "7"
 """CLP09 claim frequency: the first submission, or a corrected claim replacing it."""
-OFFICE = "11"
-"""CLP08: place of service 11, office."""
+OFFICE, HOME = "11", "10"
+"""CLP08: place of service 11, office; 10, telehealth in the patient's home (a video visit)."""
 PAYEE_NPI = "1234567893"
 """The example NPI of CMS's check-digit documentation (valid Luhn check digit), synthetic."""
 ELEMENT, COMPONENT, REPETITION, SEGMENT = "*", ":", "^", "~"
@@ -145,6 +145,8 @@ class ClaimPayment:
     """(CAS group, CARC) -> cents, in the order the ledger posted them."""
     rendering_npi: str = ""
     """The NPI of the provider who rendered the claim (NM1*82; ``provider_npi``)."""
+    place: str = OFFICE
+    """CLP08: the claim's place of service."""
     lines: list[tuple[Line, dict[Key, int]]] = field(default_factory=list)
     """Its service lines, each with its CAS (and ``PAID``) cents (``era_lines``); empty for a
     claim whose lines are not known (a warm start's): its CAS are then at the claim level."""
@@ -324,8 +326,10 @@ def _service_lines(run: Run, payments: list[ClaimPayment]) -> None:
     rendering = claims["provider"].astype(str).map(npis).where(~incident_to, supervising)
     rendering = rendering.where(~supervised, claims["supervising_provider"].astype(str).map(
         npis)).to_dict()
+    video = claims["telehealth"].astype(bool).to_dict()
     for p in payments:
         p.rendering_npi = rendering[p.claim]
+        p.place = HOME if video[p.claim] else OFFICE
         known = lines.get(p.claim)
         if not known:
             continue
@@ -342,7 +346,8 @@ def _service_lines(run: Run, payments: list[ClaimPayment]) -> None:
         else:
             held = next((key for key in p.adjustments if key[1] == reason[p.claim]), None)
             shares = paid_claim_lines(known, columns, payers[p.payer], provider[p.claim],
-                                      denied_line[p.claim] if held else -1, held)
+                                      denied_line[p.claim] if held else -1, held,
+                                      video[p.claim])
         p.lines = list(zip(known, shares, strict=True))
 
 
@@ -467,7 +472,7 @@ def _claim(p: ClaimPayment, indicator: str,
     frequency = REPLACEMENT if p.replaces else ORIGINAL
     yield ["CLP", f"SIM{p.claim}", status, _dollars(p.charge_cents), _dollars(p.paid_cents),
            _dollars(p.patient_responsibility_cents), indicator, f"P{p.claim}R{p.remittance}",
-           OFFICE, frequency]
+           p.place, frequency]
     if not p.lines:
         yield from _cas(p.adjustments)
     yield ["NM1", "QC", "1", "PATIENT", "", "", "", "", "MI", f"M{p.patient}"]

@@ -114,12 +114,13 @@ def proportional(total: int, room: Sequence[int]) -> list[int]:
 
 def paid_claim_lines(lines: Sequence[Line], columns: Sequence[tuple[Key, int]], payer: Payer,
                      npp: bool, denied_line: int = -1, denial: Key | None = None,
-                     ) -> list[dict[Key, int]]:
+                     video: bool = False) -> list[dict[Key, int]]:
     """The split of a primary's paid CLP over the claim's ``lines`` (module docstring):
     ``payer``'s contract, ``npp`` its provider bills as an NPP; ``denied_line`` the index of a
-    line denied on it with ``denial`` (group, reason)."""
-    contracts = [allowed(payer, npp, (line,), line.charge_cents, line.medicare_cents)
-                 for line in lines]
+    line denied on it with ``denial`` (group, reason); ``video``: a video visit (its payer's
+    ``telehealth_pct``)."""
+    contracts = [allowed(payer, npp, (line,), line.charge_cents, line.medicare_cents,
+                         video=video) for line in lines]
     n = len(lines)
     contractual = [0] * n
     non_covered = [0] * n

@@ -32,13 +32,15 @@ LEFT_UNSEEN = "left_unseen"
 STATUSES = [KEPT, NO_SHOW, LATE_CANCEL, CANCELLED, LEFT_UNSEEN, "scheduled"]
 
 (R_CANCEL, R_LATE, R_NO_SHOW, R_REMIND, R_WHEN, R_CHECK, R_AUTH_DAYS, R_AUTH_REFUSAL,
- R_COLLEAGUE, R_FIRST_AVAILABLE) = range(10)
-REQUEST_DRAWS = 10
+ R_COLLEAGUE, R_FIRST_AVAILABLE, R_VIDEO) = range(11)
+REQUEST_DRAWS = 11
 """A request's own uniforms, keyed by its identity (``Streams.keyed``, purpose ``"request"``):
 its appointment's fate (cancelled with notice, late cancel, no-show, reminded, the day of a
 cancellation), the eligibility check, its prior authorization's days and refusal, whether
 the patient accepts a colleague of their own provider (or stays after she left), and whether the
-request takes the first available provider."""
+request takes the first available provider, and whether it is booked as a video visit
+(``visit_types[].telehealth``). Each column is its own counter, so adding one shifts no other
+draw."""
 
 
 class Appointment(NamedTuple):
@@ -62,6 +64,8 @@ class Appointment(NamedTuple):
     """Coverage verified 48 hours before the visit (``front_office.eligibility_check_share``)."""
     key: int
     """The request's identity (keys its visit's random draws)."""
+    telehealth: bool = False
+    """A video visit (``visit_types[].telehealth``): the patient joins from home."""
 
 
 _FITTED: dict[str, FittedNoShows] = {}
@@ -249,6 +253,7 @@ class Scheduler:
         rules = self.ctx.scenario
         table = self.table
         lead = when - day
+        video = self._video(line, vtype, payer, draws[R_VIDEO])
         u_cancel, u_late, u_noshow, u_remind, u_when = draws[:R_CHECK]
         reminded = lead >= 2 and u_remind < rules.no_shows.reminder_share
         cancel_rate = rules.scheduling.early_cancel_rate
@@ -267,7 +272,8 @@ class Scheduler:
                 self.cancellations[cancel_day].append(len(table))
         elif u_late < rules.no_shows.late_cancel_rate:
             status = LATE_CANCEL
-        elif u_noshow < self._no_show_probability(lead, reminded, when, line, vtype, patient):
+        elif u_noshow < self._no_show_probability(lead, reminded, when, line, vtype, patient,
+                                                  video):
             status = NO_SHOW
         else:
             status = KEPT
@@ -277,17 +283,34 @@ class Scheduler:
         self.by_day[when].append(len(table))
         table.append(Appointment(day, patient, payer, provider, line, vtype, when, position,
                                  time, session_start, reminded, status, cancel_day, verified,
-                                 key))
+                                 key, video))
+
+    def _video(self, line: int, vtype: int, payer: int, u: float) -> bool:
+        """Whether a request is booked as a video visit: with its visit type's
+        ``telehealth.share`` (``u``: the request's uniform), if its payer pays for video visits
+        (``telehealth_pct`` above 0)."""
+        scenario = self.ctx.scenario
+        video = scenario.service_lines[line].visit_types[vtype].telehealth
+        return (video is not None and u < video.share
+                and scenario.payers[payer].telehealth_pct > 0)
 
     def _no_show_probability(self, lead: int, reminded: bool, when: int, line: int,
-                             vtype: int, patient: int) -> float:
+                             vtype: int, patient: int, video: bool = False) -> float:
+        """P(no-show) of an appointment; a video visit's odds are the in-person odds times its
+        visit type's ``telehealth.no_show_odds_ratio``."""
         if self.fitted is None:
-            return self.noshow.probability(lead, reminded)
-        weekday = int(self.ctx.calendar.weekday[when]) if when < self.ctx.n_days else (
-            (self.ctx.calendar.day0.weekday() + when) % 7)
-        kept, missed = self.kept.get(patient, 0), self.missed.get(patient, 0)
-        return self.fitted.probability(lead, reminded, weekday, self._vtype_names[line][vtype],
-                                       kept + missed, missed)
+            p = self.noshow.probability(lead, reminded)
+        else:
+            weekday = int(self.ctx.calendar.weekday[when]) if when < self.ctx.n_days else (
+                (self.ctx.calendar.day0.weekday() + when) % 7)
+            kept, missed = self.kept.get(patient, 0), self.missed.get(patient, 0)
+            p = self.fitted.probability(lead, reminded, weekday, self._vtype_names[line][vtype],
+                                        kept + missed, missed)
+        if not video:
+            return p
+        terms = self.ctx.scenario.service_lines[line].visit_types[vtype].telehealth
+        assert terms is not None
+        return odds_scaled(p, terms.no_show_odds_ratio)
 
     def _remember(self, day: int) -> None:
         """Count the kept and missed appointments of ``day`` into their patients' history (a
@@ -336,7 +359,8 @@ class Scheduler:
         t = columns_of(self.table, Appointment._fields, {
             "request_day": np.int64, "patient": np.int64, "payer": np.int64,
             "provider": np.int64, "line": np.int64, "visit_type": np.int64, "day": np.int64,
-            "time": np.int64, "reminded": bool, "cancel_day": np.int64, "verified": bool})
+            "time": np.int64, "reminded": bool, "cancel_day": np.int64, "verified": bool,
+            "telehealth": bool})
         return pd.DataFrame({
             "appointment": np.arange(len(self.table)),
             "request_day": t["request_day"],
@@ -352,6 +376,7 @@ class Scheduler:
             "status": self._statuses(t["day"]),
             "cancel_day": t["cancel_day"],
             "verified": t["verified"].astype(bool),
+            "telehealth": t["telehealth"].astype(bool),
         })
 
     def _statuses(self, day: np.ndarray) -> pd.Categorical:
@@ -365,6 +390,16 @@ class Scheduler:
 
 
 _STATUS_CODE = {status: i for i, status in enumerate(STATUSES)}
+
+
+def odds_scaled(p: float, odds_ratio: float) -> float:
+    """The probability whose odds are ``p``'s times ``odds_ratio``:
+    ``odds_ratio * p / (1 - p + odds_ratio * p)``.
+
+    >>> round(odds_scaled(0.2, 0.5), 6)
+    0.111111
+    """
+    return odds_ratio * p / (1.0 - p + odds_ratio * p)
 
 
 def columns_of(rows: list[tuple], fields: tuple[str, ...],

@@ -57,6 +57,9 @@ class Pricing:
 
     codes: list[list[list[tuple[float, Line]]]]
     add_ons: list[list[list[tuple[float, Line]]]]
+    video_add_ons: list[list[list[tuple[float, Line]]]]
+    """Per visit type: the add-ons of its video visits (``telehealth.add_ons``, default its
+    own)."""
     substitutes: list[dict[Line, Line]]
     supply_cents: list[list[int]]
     """Per visit type: its supplies, paid on the day of the visit (cents)."""
@@ -70,13 +73,14 @@ class Pricing:
     @property
     def max_add_ons(self) -> int:
         """The most add-on codes any visit type has."""
-        return max((len(adds) for line in self.add_ons for adds in line), default=0)
+        return max((len(adds) for table in (self.add_ons, self.video_add_ons)
+                    for line in table for adds in line), default=0)
 
     @classmethod
     def of(cls, scenario: Scenario) -> Pricing:
-        codes, add_ons, billed = [], [], set()
+        codes, add_ons, video_add_ons, billed = [], [], [], set()
         for line in scenario.service_lines:
-            line_codes, line_adds = [], []
+            line_codes, line_adds, line_video = [], [], []
             for vt in line.visit_types:
                 acc, cumulative = 0.0, []
                 for code, share in vt.codes.items():
@@ -85,15 +89,20 @@ class Pricing:
                 line_codes.append(cumulative)
                 line_adds.append([(p, line_of(scenario, code, vt.units.get(code, 1)))
                                   for code, p in vt.add_ons.items()])
-                billed.update(item[1] for item in cumulative + line_adds[-1])
+                video = vt.telehealth.add_ons if vt.telehealth is not None else None
+                line_video.append(line_adds[-1] if video is None else [
+                    (p, line_of(scenario, code, vt.units.get(code, 1)))
+                    for code, p in video.items()])
+                billed.update(item[1] for item in cumulative + line_adds[-1] + line_video[-1])
             codes.append(line_codes)
             add_ons.append(line_adds)
+            video_add_ons.append(line_video)
         substitutes = [{item: line_of(scenario, payer.substitutes[item.code], item.units,
                                       item.code)
                         for item in billed if item.code in payer.substitutes}
                        for payer in scenario.payers]
         rules = scenario.patient_collections
-        return cls(codes, add_ons, substitutes,
+        return cls(codes, add_ons, video_add_ons, substitutes,
                    [[cents(vt.supply_cost) for vt in line.visit_types]
                     for line in scenario.service_lines],
                    [sum(payer.secondary.values()) for payer in scenario.payers],
@@ -107,6 +116,11 @@ def _main_code(cumulative: list[tuple[float, Line]], u: float) -> Line:
         if u < edge:
             return item
     return cumulative[-1][1]
+
+
+Arrival = tuple[int, int, int, int, int, bool]
+"""A patient who comes today: (appointment or -1 for a walk-in, patient, service line, visit
+type, identity, a video visit)."""
 
 
 class Visit(NamedTuple):
@@ -126,6 +140,7 @@ class Visit(NamedTuple):
     departure_minutes: float
     wait_for_provider_minutes: float
     total_wait_minutes: float
+    telehealth: bool
 
 
 class Clinic:
@@ -183,17 +198,18 @@ class Clinic:
         result = flow.run_day(patients, sessions, *at_work, opens)
         self.sessions.extend((day, s) for s in flow.session_stats(result, sessions,
                                                                    documentation))
-        self._pay_overtime(day, result, sessions, at_work)
+        self._pay_overtime(day, patients, result, sessions, at_work)
         self._record(day, patients, result, who, draws)
 
-    def _pay_overtime(self, day: int, result: flow.DayFlow,
+    def _pay_overtime(self, day: int, patients: flow.DayPatients, result: flow.DayFlow,
                       sessions: list[list[tuple[float, float]]], at_work: list[int]) -> None:
         """Overtime of the flow's staff (``costs.overtime_rate``): each present front-desk,
         rooming and checkout person stays until the stage's last patient is done; the minutes
         past the end of the day's last session are paid at the rate times the hourly wage
         (``annual_salary / (hours_per_day x 260)``), plus Social Security, Medicare and other
         payroll taxes (the wage base is not reached by these salaries). Walk-ins turned away
-        for want of a provider in session are left out."""
+        for want of a provider in session are left out, and so is a patient at a stage where
+        she has no work (a video visit at the desk, rooming and checkout)."""
         close = max(b for s in sessions for _, b in s)
         scenario = self.ctx.scenario
         costs = scenario.costs
@@ -201,10 +217,11 @@ class Clinic:
         loading = 1.0 + taxes.social_security_rate + taxes.medicare_rate + taxes.other_rate
         dollars = 0.0
         served = [i for i, p in enumerate(result.provider) if p != flow.WALK_IN]
-        for role, done, present in zip(("front_desk", "medical_assistants", "checkout"),
-                                       (result.check_in_end, result.rooming_end, result.departure),
-                                       at_work, strict=True):
-            minutes = max((done[i] for i in served), default=close) - close
+        for role, done, present, work in zip(
+                ("front_desk", "medical_assistants", "checkout"),
+                (result.check_in_end, result.rooming_end, result.departure), at_work,
+                (patients.check_in, patients.rooming, patients.checkout), strict=True):
+            minutes = max((done[i] for i in served if work[i] > 0), default=close) - close
             if minutes <= 0 or present == 0:
                 continue
             staff = getattr(scenario.staff, role)
@@ -220,16 +237,17 @@ class Clinic:
             return 0
         return max(1, self.ctx.workforce.present(role, day))
 
-    def _arrivals(self, day: int) -> tuple[flow.DayPatients, list[tuple[int, int, int, int, int]],
-                                           list[list[float]]]:
-        """Today's patients; per patient (appointment or -1, patient, line, visit type,
-        identity); and per patient its own uniforms (``V_*``)."""
+    def _arrivals(self, day: int) -> tuple[flow.DayPatients, list[Arrival], list[list[float]]]:
+        """Today's patients; per patient its ``Arrival``; and per patient its own uniforms
+        (``V_*``). A video visit's patient joins at her slot's time plus the punctuality draw
+        and has no check-in, rooming or checkout minutes."""
         table = self.scheduler.table
         kept = [a for a in self.scheduler.by_day[day] if table[a].status == KEPT]
         walk_ins = self.demand.walk_ins(day)
-        who = [(a, table[a].patient, table[a].line, table[a].visit_type, table[a].key)
-               for a in kept]
-        who += [(-1, patient, line, vtype, key) for _, line, vtype, patient, key in walk_ins]
+        who = [(a, table[a].patient, table[a].line, table[a].visit_type, table[a].key,
+                table[a].telehealth) for a in kept]
+        who += [(-1, patient, line, vtype, key, False)
+                for _, line, vtype, patient, key in walk_ins]
         block = self.ctx.streams.keyed("visit", [w[4] for w in who], self.width)
         punctuality, check_in, rooming, provider, checkout = self._times(block, who)
         patients = flow.DayPatients()
@@ -246,7 +264,7 @@ class Clinic:
                          checkout[i], eligible, minute, patience[i])
         return patients, who, block.tolist()
 
-    def _documentation(self, who: list[tuple[int, int, int, int, int]]) -> list[float] | None:
+    def _documentation(self, who: list[Arrival]) -> list[float] | None:
         """Per arrival: the provider's documentation minutes for the visit (its visit type's
         ``documentation_minutes``), from its own keyed uniform (purpose ``"documentation"``);
         None when no visit type has any."""
@@ -262,7 +280,7 @@ class Clinic:
             out[at] = np.maximum(dist.quantiles(u[at]), 0.0)
         return out.tolist()
 
-    def _patience(self, who: list[tuple[int, int, int, int, int]]) -> list[float]:
+    def _patience(self, who: list[Arrival]) -> list[float]:
         """Per arrival: minutes it waits for the provider before leaving unseen
         (``flow.walk_out_minutes``; infinite when none), from its own keyed uniform (purpose
         ``"walk_out"``, so drawing it shifts no other draw)."""
@@ -272,28 +290,36 @@ class Clinic:
         u = self.ctx.streams.keyed("walk_out", [w[4] for w in who], 1)[:, 0]
         return np.maximum(dist.quantiles(u), 0.0).tolist()
 
-    def _times(self, u: np.ndarray, who: list[tuple[int, int, int, int, int]]
+    def _times(self, u: np.ndarray, who: list[Arrival]
                ) -> list[list[float]]:
         """Per arrival, from its uniforms: punctuality, then check-in, rooming, provider and
-        checkout minutes (never negative); one vectorised call per stage and visit type."""
+        checkout minutes (never negative; 0 at the desk, rooming and checkout for a video
+        visit, whose provider minutes are its ``telehealth.provider_minutes`` if given); one
+        vectorised call per stage and visit type."""
         stages = self.ctx.scenario.flow
+        video = np.fromiter((w[5] for w in who), dtype=bool, count=len(who))
         out = [stages.punctuality_minutes.quantiles(u[:, V_PUNCTUALITY])]
         for dist, column in ((stages.check_in_minutes, V_CHECK_IN),
                              (stages.rooming_minutes, V_ROOMING)):
-            out.append(np.maximum(dist.quantiles(u[:, column]), 0.0))
-        kinds = np.fromiter((w[2] * 1024 + w[3] for w in who), dtype=np.int64, count=len(who))
+            out.append(np.where(video, 0.0, np.maximum(dist.quantiles(u[:, column]), 0.0)))
+        kinds = np.fromiter((w[2] * 1024 + w[3] + (1 << 20) * w[5] for w in who),
+                            dtype=np.int64, count=len(who))
         provider = np.empty(len(who))
         lines = self.ctx.scenario.service_lines
         for kind in np.unique(kinds).tolist():
             at = kinds == kind
-            dist = lines[kind // 1024].visit_types[kind % 1024].provider_minutes
+            vt = lines[(kind >> 10) & 1023].visit_types[kind & 1023]
+            dist = vt.provider_minutes
+            if kind >> 20 and vt.telehealth is not None and vt.telehealth.provider_minutes:
+                dist = vt.telehealth.provider_minutes
             provider[at] = np.maximum(dist.quantiles(u[at, V_PROVIDER]), 0.0)
         out.append(provider)
-        out.append(np.maximum(stages.checkout_minutes.quantiles(u[:, V_CHECKOUT]), 0.0))
+        out.append(np.where(video, 0.0, np.maximum(
+            stages.checkout_minutes.quantiles(u[:, V_CHECKOUT]), 0.0)))
         return [column.tolist() for column in out]
 
     def _record(self, day: int, patients: flow.DayPatients, result: flow.DayFlow,
-                who: list[tuple[int, int, int, int, int]], draws: list[list[float]]) -> None:
+                who: list[Arrival], draws: list[list[float]]) -> None:
         to_provider, total = result.waits(patients)
         visits = self.visits
         payers = self.panel.payer
@@ -301,7 +327,7 @@ class Clinic:
         own = self._patient_uniforms(day, [w[1] for w in who])
         incident_to = self._incident_to(who, result.provider)
         supervisors = self._supervised(day, who, result.provider)
-        for i, (appointment, patient, line, vtype, key) in enumerate(who):
+        for i, (appointment, patient, line, vtype, key, video) in enumerate(who):
             provider = result.provider[i]
             if provider == flow.WALK_IN:
                 self.turned_away[day] += 1
@@ -315,16 +341,16 @@ class Clinic:
             verified = appointment >= 0 and self.scheduler.table[appointment].verified
             encounter = self._bill(day, len(visits), patient, payer, provider, line, vtype,
                                    verified, key, draws[i], own[i], incident_to[i],
-                                   supervisors[i])
+                                   supervisors[i], video)
             visits.append(Visit(day, appointment, patient, payer, provider, line, vtype,
                                 patients.arrival[i], result.provider_start[i],
                                 result.provider_end[i], result.departure[i], to_provider[i],
-                                total[i]))
+                                total[i], video))
             self.completed[day] += 1
             encounters.append(encounter)
         self.to_charges(day, encounters)
 
-    def _supervised(self, day: int, who: list[tuple[int, int, int, int, int]],
+    def _supervised(self, day: int, who: list[Arrival],
                     providers: list[int]) -> list[int]:
         """Per arrival, under ``uncredentialed_policy: supervising_physician``: the supervising
         physician (seat) its visit is billed under, else -1. A visit by a provider not enrolled
@@ -352,7 +378,7 @@ class Clinic:
                        if g and u_i < shares[payer] else -1)
         return out
 
-    def _incident_to(self, who: list[tuple[int, int, int, int, int]],
+    def _incident_to(self, who: list[Arrival],
                      providers: list[int]) -> list[bool]:
         """Per arrival: whether its visit is billed incident-to a supervising physician (an
         NPP's established patient, with her ``incident_to_share``), from its own keyed uniform
@@ -378,14 +404,16 @@ class Clinic:
     def _bill(self, day: int, visit: int, patient: int, payer: int, provider: int, line: int,
               vtype: int, verified: bool, key: int, u: list[float],
               own: tuple[float, float, float], incident_to: bool = False,
-              supervisor: int = -1) -> Encounter:
+              supervisor: int = -1, video: bool = False) -> Encounter:
         """The visit's bill: codes drawn and priced, the desk's copay collected or not (``u``:
         the visit's uniforms; ``own``: the patient's deductible-plan, care-elsewhere and
         financial-assistance uniforms; ``incident_to``: an NPP's visit billed under a
-        supervising physician, priced at the physician rate)."""
+        supervising physician, priced at the physician rate; ``video``: a video visit, with
+        its own add-ons, priced at its payer's ``telehealth_pct``)."""
         pricing = self.pricing
         billed = [_main_code(pricing.codes[line][vtype], u[V_CODES])]
-        for k, (probability, item) in enumerate(pricing.add_ons[line][vtype]):
+        add_ons = (pricing.video_add_ons if video else pricing.add_ons)[line][vtype]
+        for k, (probability, item) in enumerate(add_ons):
             if u[V_CODES + 1 + k] < probability:
                 billed.append(item)
         substitutes = pricing.substitutes[payer]
@@ -413,7 +441,7 @@ class Clinic:
                 rules.self_pay_desk_rate)
         else:
             contract = allowed(terms, self.npp[provider] and not (incident_to or supervisor >= 0),
-                               lines, charge, medicare)
+                               lines, charge, medicare, video=video)
             due, deposit = self._desk_ask(day, patient, payer, terms, contract, own)
             expected = contract.allowed + contract.non_covered
             if supervisor < 0 and not self.ctx.coverage.covers(provider, payer, day):
@@ -436,7 +464,7 @@ class Clinic:
                          verified=verified, key=key, u=u, coverage_u=self.panel.coverage[patient],
                          plan_u=own[0], elsewhere_u=own[1], deposit_cents=deposit,
                          assisted=assisted, lines=lines, incident_to=incident_to,
-                         supervisor=supervisor, expected_cents=expected)
+                         supervisor=supervisor, telehealth=video, expected_cents=expected)
 
     def _desk_ask(self, day: int, patient: int, payer: int, terms: Payer, contract: Allowed,
                   own: tuple[float, float, float]) -> tuple[int, int]:
@@ -466,8 +494,9 @@ class Clinic:
     def frame(self, names: dict[str, list]) -> pd.DataFrame:
         """One row per completed visit; ``visit`` is also the id of its claim (a visit whose
         charge was missed has no claim)."""
+        times = Visit._fields[7:-1]
         t = columns_of(self.visits, Visit._fields, dict.fromkeys(Visit._fields[:7], np.int64)
-                       | dict.fromkeys(Visit._fields[7:], np.float64))
+                       | dict.fromkeys(times, np.float64) | {"telehealth": bool})
         return pd.DataFrame({
             "visit": np.arange(len(self.visits)),
             "walk_in": t["appointment"] < 0,
@@ -477,7 +506,8 @@ class Clinic:
             "payer": pd.Categorical.from_codes(t["payer"], categories=names["payer"]),
             "provider": pd.Categorical.from_codes(t["provider"], categories=names["provider"]),
             "visit_type": visit_type_labels(names["visit_type"], t["line"], t["visit_type"]),
-            **{field: t[field] for field in Visit._fields[7:]},
+            **{field: t[field] for field in times},
+            "telehealth": t["telehealth"].astype(bool),
         })
 
 

@@ -105,7 +105,8 @@ def pool_station(ready: list[float], service: list[float], servers: int,
     """FCFS station with ``servers`` identical servers free from ``opens``.
 
     Returns (start, done) per patient. With no servers the station is skipped (start = done =
-    ready).
+    ready); so is it by a patient with no work there (``service`` 0: a video visit needs no
+    check-in at the desk, no rooming and no checkout), who takes no server.
     """
     n = len(ready)
     if servers <= 0:
@@ -115,8 +116,11 @@ def pool_station(ready: list[float], service: list[float], servers: int,
     done = [0.0] * n
     heappop, heappush = heapq.heappop, heapq.heappush
     for i in sorted(range(n), key=ready.__getitem__):
-        first_free = heappop(free)
         r = ready[i]
+        if service[i] <= 0.0:
+            start[i] = done[i] = r
+            continue
+        first_free = heappop(free)
         s = r if r > first_free else first_free
         e = s + service[i]
         heappush(free, e)

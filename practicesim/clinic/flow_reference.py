@@ -2,6 +2,7 @@
 ``simpy.Resource``. It is the yardstick for ``flow.py``: the tests check that both give the same
 times on the same patients, and ``benchmarks/practice_year.py`` times it against the full model.
 Walk-ins are not modelled here (their provider choice needs no SimPy equivalent to be checked).
+A patient with no minutes at a stage (a video visit's check-in, rooming and checkout) skips it.
 A patient with a finite ``patience`` reneges: she leaves the provider's queue when her deadline
 comes first (departure = the deadline, no checkout). A booked patient's ``due`` (her appointment
 time) is never before her session's start.
@@ -44,8 +45,8 @@ def run_reference(days: list[tuple[float, DayPatients]], front_desk: int,
 
 def _stage(env: simpy.Environment, resource: simpy.Resource | None,
            minutes: float) -> Generator[simpy.Event, object, None]:
-    if resource is None:
-        return
+    if resource is None or minutes <= 0.0:
+        return  # no staff at the stage, or no work for them (a video visit)
     with resource.request() as req:
         yield req
         yield env.timeout(minutes)

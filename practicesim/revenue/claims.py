@@ -118,6 +118,8 @@ class Claim:
     """The supervising physician (seat) it is billed under while its provider was not enrolled
     with its primary payer (``Encounter.supervisor``): that payer treats it as her claim;
     -1: none."""
+    telehealth: bool = False
+    """A video visit (``Encounter.telehealth``): priced with its payer's ``telehealth_pct``."""
     expected_cents: int = -1
     """Net revenue expected on the day of service (``Encounter.expected_cents``; -1 for a claim
     from before the run, whose revenue was earned before it)."""
@@ -229,7 +231,7 @@ class Claim:
                    key=e.key, coverage_u=e.coverage_u, plan_u=e.plan_u, elsewhere_u=e.elsewhere_u,
                    deposit_cents=e.deposit_cents, assisted=e.assisted, lines=e.lines,
                    incident_to=e.incident_to, supervisor=e.supervisor,
-                   expected_cents=e.expected_cents)
+                   telehealth=e.telehealth, expected_cents=e.expected_cents)
 
 
 class Accounts:
@@ -519,7 +521,8 @@ _CLAIM_INTEGERS = (
 """The claims table's integer columns after its names, in order, and the claim attribute
 each shows (``held`` is derived)."""
 _CLAIM_FLAGS = ("has_error", "scrubber_caught", "rejected", "vendor_coded", "vendor_reworked",
-               "authorization_missing", "pended", "records_requested", "incident_to")
+               "authorization_missing", "pended", "records_requested", "incident_to",
+               "telehealth")
 _CLAIM_READ = ("id", "patient", "payer", "charged_payer", "rebilled", "provider", "supervisor",
                "secondary",
                "underpayment_open",

@@ -50,10 +50,14 @@ class RevenueContext(Context):
         lines = claim.lines
         if omit >= 0:
             lines = lines[:omit] + lines[omit + 1:]
-        npp = self.seats[claim.provider].npp and not (claim.incident_to
-                                                      or supervised_by(claim, index))
-        return allowed(self.scenario.payers[index], npp, lines,
-                       claim.charge_cents, claim.medicare_allowed_cents, skip)
+        return allowed(self.scenario.payers[index], self.billed_as_npp(claim, index), lines,
+                       claim.charge_cents, claim.medicare_allowed_cents, skip, claim.telehealth)
+
+    def billed_as_npp(self, claim: Claim, payer: int) -> bool:
+        """The claim is billed to ``payer`` under a nurse practitioner's or physician
+        assistant's own NPI (not incident-to, nor under a supervising physician)."""
+        return self.seats[claim.provider].npp and not (claim.incident_to
+                                                       or supervised_by(claim, payer))
 
     def responsibility(self, claim: Claim, sharing: CostSharing, contract: Allowed,
                        allowed: int, desk: int) -> tuple[int, int, int]:

@@ -188,8 +188,8 @@ class LineDenials:
         """The payer's allowed amount for the line alone, and its cost-shared part (cents); a
         line of a code the payer does not cover is allowed its charge, all the patient's."""
         payer = self.ctx.scenario.payers[claim.payer]
-        contract = allowed(payer, self.ctx.seats[claim.provider].npp, (line,),
-                           line.charge_cents, line.medicare_cents)
+        contract = allowed(payer, self.ctx.billed_as_npp(claim, claim.payer), (line,),
+                           line.charge_cents, line.medicare_cents, video=claim.telehealth)
         return (contract.allowed + contract.non_covered,
                 contract.cost_shared + contract.non_covered)
 

@@ -53,7 +53,7 @@ from practicesim.scenario.payers import (
 )
 from practicesim.scenario.people import Provider, Session, Staff, StaffRole, VisitFlow
 from practicesim.scenario.root import Change, Scenario
-from practicesim.scenario.services import FeeScheduleEntry, ServiceLine, VisitType
+from practicesim.scenario.services import FeeScheduleEntry, ServiceLine, Telehealth, VisitType
 
 __all__ = [
     "WEEKDAYS",
@@ -92,6 +92,7 @@ __all__ = [
     "Session",
     "Staff",
     "StaffRole",
+    "Telehealth",
     "VisitFlow",
     "VisitType",
     "Weekday",

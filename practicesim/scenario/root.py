@@ -105,7 +105,9 @@ class Scenario(Section):
                 )
         for s, line in enumerate(self.service_lines):
             for v, visit_type in enumerate(line.visit_types):
-                for code in [*visit_type.codes, *visit_type.add_ons]:
+                video = visit_type.telehealth
+                for code in [*visit_type.codes, *visit_type.add_ons,
+                             *((video.add_ons or {}) if video else {})]:
                     if code not in self.fee_schedule:
                         raise ValueError(
                             f"service_lines[{s}].visit_types[{v}]: code {code} is not in "

@@ -12,6 +12,25 @@ from practicesim.scenario.base import Dist, Fraction, Money, NonNegative, Sectio
 from practicesim.scenario.payers import PriorAuthorization
 
 
+class Telehealth(Section):
+    """A visit type's video modality (``clinic/appointments.py``, ``clinic/flow.py``).
+
+    ``share`` of the visit type's requests are booked as video visits, when the patient's payer
+    pays for video visits (``payers[].telehealth_pct`` above 0; the others are seen in person).
+    A video visit takes the provider's slot as an office visit does, but needs no check-in at the
+    desk, no room, no rooming and no checkout (the patient joins from home, place of service 10);
+    its no-show odds are the in-person odds times ``no_show_odds_ratio``; the provider's minutes
+    are ``provider_minutes`` (default: the visit type's), and the add-on codes billed are
+    ``add_ons`` (default: the visit type's; leave out what needs the patient in the room, such as
+    a vaccine's administration or an ECG).
+    """
+
+    share: Fraction
+    no_show_odds_ratio: float = Field(default=1.0, gt=0)
+    provider_minutes: Dist | None = None
+    add_ons: dict[str, Fraction] | None = None
+
+
 class VisitType(Section):
     """A kind of visit: its slots, the provider's minutes, and the codes billed.
 
@@ -36,6 +55,8 @@ class VisitType(Section):
     supply_cost: Money = 0.0
     """Dollars of supplies used per visit (e.g. allergen extracts), paid on the visit day."""
     prior_authorization: PriorAuthorization | None = None
+    telehealth: Telehealth | None = None
+    """Its video modality, if the practice offers it by video."""
 
     @field_validator("codes")
     @classmethod
@@ -44,8 +65,10 @@ class VisitType(Section):
 
     @model_validator(mode="after")
     def _units_of_billed_codes(self) -> VisitType:
+        video_add_ons = self.telehealth.add_ons if self.telehealth is not None else None
         for code in self.units:
-            if code not in self.codes and code not in self.add_ons:
+            if code not in self.codes and code not in self.add_ons and code not in (
+                    video_add_ons or {}):
                 raise ValueError(f"units: code {code} is not among the visit type's codes or "
                                  f"add_ons {sorted({*self.codes, *self.add_ons})}")
         return self

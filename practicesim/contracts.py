@@ -110,8 +110,8 @@ def allowed(payer: Payer, npp: bool, lines: tuple[Line, ...], charge_cents: int,
 def _allowed(payer: Payer, npp: bool, lines: tuple[Line, ...], charge_cents: int,
              medicare_cents: int, skip: Collection[str], video: bool = False) -> Allowed:
     """``allowed`` computed line by line."""
-    npp_factor = (payer.npp_pct if npp else 1.0) * (payer.telehealth_pct if video else 1.0)
-    factor = payer.allowed_pct_of_medicare * npp_factor
+    share = (payer.npp_pct if npp else 1.0) * (payer.telehealth_pct if video else 1.0)
+    factor = payer.allowed_pct_of_medicare * share
     if not lines:
         amount = min(charge_cents, round(medicare_cents * factor))
         return Allowed(amount, amount, True, 0)
@@ -127,7 +127,7 @@ def _allowed(payer: Payer, npp: bool, lines: tuple[Line, ...], charge_cents: int
         if table is None:
             amount = round(line.medicare_cents * factor)
         else:
-            amount = round(line.units * cents(table) * npp_factor)
+            amount = round(line.units * cents(table) * share)
         amount = min(line.charge_cents, amount)
         total += amount
         if payer.preventive_cost_sharing or not line.preventive:

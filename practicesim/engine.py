@@ -134,6 +134,10 @@ def _daily_frame(practice: Practice, ledger: pd.DataFrame, claims: pd.DataFrame,
     df["visits_completed"] = practice.clinic.completed
     df["walk_ins_turned_away"] = practice.clinic.turned_away
     df["patients_left_unseen"] = practice.clinic.left_unseen
+    df["calls"] = practice.phones.calls
+    df["calls_abandoned"] = practice.phones.abandoned
+    df["call_hold_minutes"] = practice.phones.hold_minutes
+    df["requests_lost_on_phone"] = practice.phones.lost
     df["missed_charges"] = practice.charges.missed_charges
     df["desk_cash_unposted_cents"] = practice.charges.unposted_desk_cents
     df["desk_deposits_held_cents"] = deposits_held

@@ -104,7 +104,7 @@ def _open_claims(practice: Practice, state: PracticeState) -> None:
             medicare_allowed_cents=allowed if allowed >= 0 else round(charge * ratio),
             copay_collected_cents=charge - balance, denials=row["denials"],
             u=array("d", u.tobytes()), key=keys[k], secondary=secondary,
-            deposit_cents=row["deposit_cents"],
+            deposit_cents=row["deposit_cents"], telehealth=row["telehealth"],
         )
         ctx.accounts.open_balance(claim, 0, balance)
         _resume(practice, claim, row, u)
@@ -205,7 +205,7 @@ def _book_appointments(practice: Practice, state: PracticeState) -> None:
         patient = practice.panel.add_with(payer, coverage[k], keys[k], owner=provider)
         practice.scheduler.book_existing(ctx.calendar.day(row["booked_on"]), line, vtype,
                                          patient, payer, provider, when, position, keys[k],
-                                         draws)
+                                         draws, row["telehealth"])
 
 
 def _left_by(seat: Provider, day: int, calendar: PracticeCalendar) -> bool:

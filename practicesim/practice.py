@@ -13,6 +13,7 @@ from practicesim.calendar import PracticeCalendar
 from practicesim.clinic.appointments import Scheduler
 from practicesim.clinic.clinic_day import Clinic
 from practicesim.clinic.demand import DemandModel, PatientPanel
+from practicesim.clinic.phones import PhoneLines
 from practicesim.clinic.scheduling import AppointmentBook
 from practicesim.deductibles import Deductibles
 from practicesim.enrollment import Coverage
@@ -79,6 +80,7 @@ class Practice:
                                   opening_weights(self.book, seats, calendar))
         self.demand = DemandModel(ctx, self.panel)
         self.scheduler = Scheduler(ctx, self.book, self.panel)
+        self.phones = PhoneLines(ctx)
         self.work = WorkQueues(ctx)
         self.patients = PatientCollections(ctx, self.work)
         self.submission = Submission(ctx, self.work, self._to_payer)
@@ -109,7 +111,9 @@ class Practice:
         if day in self.changes:
             ctx.scenario = self.changes[day]
         self.scheduler.release_cancellations(day)
-        self.scheduler.book_requests(day, self.demand.requests(day))
+        requests = self.demand.requests(day)
+        lost_on_phone = self.phones.on_day(day, requests.key, self.scheduler.kept_on(day))
+        self.scheduler.book_requests(day, requests, lost_on_phone)
         self.clinic.on_day(day)
         self.charges.on_day(day)
         self.coding.on_day(day)

@@ -25,10 +25,14 @@ Files in a state folder:
   the scenario; required for stage ``secondary``, the payer it awaits; empty: none),
   ``primary_paid`` (dollars, stage ``secondary``: what the primary paid; default: the
   primary's allowed amount less the balance), ``deposit`` (dollars: the desk's deposit taken
-  at the visit and not yet applied to the claim, cash the practice already holds; default 0).
+  at the visit and not yet applied to the claim, cash the practice already holds; default 0),
+  ``telehealth`` (true for a video visit, priced at its payer's ``telehealth_pct``; default
+  false).
 - ``booked_appointments.csv``: one row per appointment on the book: ``provider``, ``date``,
   ``time`` (HH:MM, a slot of the provider's template), ``visit_type`` (a name, or
-  ``service_line/visit_type``), ``payer`` and ``booked_on`` (date, on or before ``as_of``).
+  ``service_line/visit_type``), ``payer`` and ``booked_on`` (date, on or before ``as_of``);
+  optional ``telehealth`` (true: booked as a video visit; empty or absent: drawn as for a new
+  request, with the visit type's ``telehealth.share``).
 
 Providers are named by their seats (``name_k`` for a group of ``count`` k): a run's end state
 writes a successor of provider turnover (``<seat>_r<k>``) as the seat she holds. A run started
@@ -80,10 +84,11 @@ STATE_FILES = frozenset({CLAIMS_FILE, APPOINTMENTS_FILE, META_FILE})
 CLAIM_COLUMNS = ("claim", "payer", "provider", "service_date", "stage", "charge", "balance",
                  "submitted_date", "denied_date", "denial_reason", "patient_balance",
                  "statements_sent", "last_statement_date", "denials", "medicare_allowed",
-                 "secondary_payer", "primary_paid", "deposit")
+                 "secondary_payer", "primary_paid", "deposit", "telehealth")
 REQUIRED_CLAIM_COLUMNS = ("claim", "payer", "provider", "service_date", "stage", "charge",
                           "balance")
-APPOINTMENT_COLUMNS = ("provider", "date", "time", "visit_type", "payer", "booked_on")
+REQUIRED_APPOINTMENT_COLUMNS = ("provider", "date", "time", "visit_type", "payer", "booked_on")
+APPOINTMENT_COLUMNS = (*REQUIRED_APPOINTMENT_COLUMNS, "telehealth")
 
 
 class StateError(ValueError):
@@ -278,6 +283,7 @@ def state_from_run(run: Any) -> PracticeState:
         "primary_paid": np.where(stage == "secondary",
                                  claims["payer_paid_cents"].to_numpy() / 100, np.nan),
         "deposit": claims["deposit_held_cents"].to_numpy() / 100,
+        "telehealth": claims["telehealth"].to_numpy(),
     })
     table.loc[~table["stage"].isin(["at_payer"]), "submitted_date"] = None
     table.loc[~table["stage"].isin(["denied", "appeal"]), ["denied_date", "denial_reason"]] = (
@@ -292,6 +298,7 @@ def state_from_run(run: Any) -> PracticeState:
                        + booked["visit_type"].astype(str)).to_numpy(),
         "payer": booked["payer"].astype(str).to_numpy(),
         "booked_on": dates(booked["request_day"]),
+        "telehealth": booked["telehealth"].to_numpy(),
     })
     cash = int(run.daily["cash_cents"].iloc[-1]) / 100
     return PracticeState.from_tables(as_of, table, appointments, cash,
@@ -383,7 +390,7 @@ _CLAIM_FIELDS = ("claim", "payer", "provider", "service_date", "stage", "charge_
                  "balance_cents", "submitted_date", "denied_date", "denial_reason",
                  "patient_balance_cents", "statements_sent", "last_statement_date", "denials",
                  "medicare_allowed_cents", "secondary_payer", "primary_paid_cents",
-                 "deposit_cents")
+                 "deposit_cents", "telehealth")
 
 
 def _claim_row(record: dict[str, Any], i: int, as_of: date, file: str) -> dict[str, Any]:
@@ -445,7 +452,21 @@ def _claim_row(record: dict[str, Any], i: int, as_of: date, file: str) -> dict[s
         "secondary_payer": secondary,
         "primary_paid_cents": _optional_cents(get("primary_paid"), file, i, "primary_paid", -1),
         "deposit_cents": _optional_cents(get("deposit"), file, i, "deposit", 0),
+        "telehealth": bool(_flag_of(get("telehealth"), file, i, "telehealth")),
     }
+
+
+_FLAGS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+
+
+def _flag_of(value: object, file: str, row: int, column: str) -> bool | None:
+    """A yes/no cell (true/false, 1/0, yes/no, any case); None when empty."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    flag = _FLAGS.get(str(value).strip().lower())
+    if flag is None:
+        raise StateError(f"{_where(file, row, column)}: expected true or false, got {value!r}")
+    return flag
 
 
 def _optional_cents(value: object, file: str, row: int, column: str, default: int) -> int:
@@ -458,10 +479,10 @@ def _dollars(cents: int) -> str:
 
 def _appointments(table: pd.DataFrame, as_of: date, file: str) -> pd.DataFrame:
     """The booked-appointments table checked row by row."""
-    _check_columns(table, file, APPOINTMENT_COLUMNS, APPOINTMENT_COLUMNS)
+    _check_columns(table, file, APPOINTMENT_COLUMNS, REQUIRED_APPOINTMENT_COLUMNS)
     rows = []
     for i, record in zip(_line_index(table), table.to_dict("records"), strict=True):
-        for column in APPOINTMENT_COLUMNS:
+        for column in REQUIRED_APPOINTMENT_COLUMNS:
             if _missing(record.get(column)):
                 raise StateError(f"{_where(file, i, column)}: expected a value, got an empty "
                                  "cell")
@@ -478,7 +499,10 @@ def _appointments(table: pd.DataFrame, as_of: date, file: str) -> pd.DataFrame:
             raise StateError(f"{_where(file, i, 'time')}: expected a time HH:MM, got {time!r}")
         rows.append({"provider": str(record["provider"]).strip(), "date": when, "time": time,
                      "visit_type": str(record["visit_type"]).strip(),
-                     "payer": str(record["payer"]).strip(), "booked_on": booked})
+                     "payer": str(record["payer"]).strip(), "booked_on": booked,
+                     "telehealth": _flag_of(None if _missing(record.get("telehealth"))
+                                            else record.get("telehealth"), file, i,
+                                            "telehealth")})
     return pd.DataFrame(rows, columns=list(APPOINTMENT_COLUMNS))
 
 

@@ -109,10 +109,12 @@ def test_a_request_booked_differently_keeps_its_fate_and_walk_ins_are_the_same()
     agree = (fates[0].loc[both, "status"] == fates[1].loc[both, "status"]).mean()
     assert agree > 0.97, f"status the same in {agree:.1%} of requests booked at equal lead"
     assert (fates[0].loc[both, "reminded"] == fates[1].loc[both, "reminded"]).all()
-    walk_ins = [run.visits.loc[run.visits["walk_in"], ["day", "arrival_minutes", "patient"]]
-                for run in runs]
+    walk_ins = [run.visits.loc[run.visits["walk_in"] & (run.visits["arrival_minutes"] < 960),
+                               ["day", "arrival_minutes", "patient"]] for run in runs]
     assert len(walk_ins[0]) > 50
-    # a walk-in is seen only if a provider is in session, so the larger practice sees a few more
+    # a walk-in is seen only if a provider is in session when she is checked in, so the larger
+    # practice sees a few more; one arriving near the end of the day may miss the last session
+    # behind a longer check-in queue, so those after 16:00 are left out
     seen = walk_ins[0].merge(walk_ins[1], how="left", indicator=True)["_merge"]
     assert (seen == "both").all(), "every walk-in of two providers arrives the same with three"
 

@@ -98,7 +98,8 @@ def practices(draw: st.DrawFn) -> tuple[dict[str, object], int]:
         updates[f"payers[{payer}].no_response_rate"] = draw(small_rate)
         updates[f"payers[{payer}].allowed_pct_of_medicare"] = draw(st.floats(0.3, 3.0))
         updates[f"payers[{payer}].npp_pct"] = draw(st.floats(0.5, 1.0))
-        updates[f"payers[{payer}].telehealth_pct"] = draw(st.sampled_from([0.0, 0.73, 1.0]))
+        updates[f"payers[{payer}].telehealth_pct"] = draw(st.sampled_from([0.5, 0.73, 1.0]))
+        updates[f"payers[{payer}].telehealth_covered"] = draw(st.booleans())
         updates[f"payers[{payer}].preventive_cost_sharing"] = draw(st.booleans())
         updates[f"payers[{payer}].non_covered"] = draw(st.lists(
             st.sampled_from(["99395", "99396", "G0439", "90471", "99213"]), max_size=3))

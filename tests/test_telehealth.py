@@ -5,6 +5,7 @@ and the place of service on the 835."""
 from __future__ import annotations
 
 import math
+from datetime import date
 
 import numpy as np
 import pytest
@@ -16,6 +17,7 @@ from practicesim.contracts import allowed, line_of
 from practicesim.encounter import Line
 from practicesim.engine import Run
 from practicesim.scenario import ScenarioError
+from practicesim.state import state_from_run
 from tests.conftest import SAME_PAYER, build
 
 VIDEO = "service_lines[primary_care].visit_types[established].telehealth"
@@ -34,8 +36,8 @@ def run() -> Run:
                 "add_ons": {"G2211": 0.3, "96127": 0.1}},
         "no_shows.base_rate": 0.10, "no_shows.lead_time_odds_ratio_per_week": 1.0,
         "no_shows.reminder_share": 0.0,
-        "payers[commercial_a].telehealth_pct": 0.8, "payers[medicaid].telehealth_pct": 0.0,
-        **SAME_PAYER}), seed=5)
+        "payers[commercial_a].telehealth_pct": 0.8, "payers[medicaid].telehealth_covered": False,
+        "payers[commercial_a].underpayment.rate": 0.0, **SAME_PAYER}), seed=5)
 
 
 def test_odds_scaled_multiplies_the_odds():
@@ -46,7 +48,7 @@ def test_odds_scaled_multiplies_the_odds():
 
 def test_half_of_the_covered_established_requests_are_booked_by_video(run: Run) -> None:
     """Established appointments of payers that pay for video: 50% video (within 4 standard
-    errors); none of Medicaid's (telehealth_pct 0), no new-patient or preventive visit."""
+    errors); none of Medicaid's (not covered), no new-patient or preventive visit."""
     booked = run.appointments
     established = booked[booked["visit_type"] == "established"]
     covered = established[established["payer"] != "medicaid"]
@@ -89,8 +91,8 @@ def test_video_claims_bill_no_in_room_add_ons(run: Run) -> None:
     lines = run.lines.merge(claims[["claim", "telehealth"]], on="claim")
     assert not lines.loc[lines["telehealth"], "code"].astype(str).isin(IN_ROOM).any()
     assert lines.loc[~lines["telehealth"], "code"].astype(str).isin(IN_ROOM).any()
-    assert claims["telehealth"].sum() == run.visits.set_index("visit").loc[
-        claims["visit"], "telehealth"].sum()
+    visit_flag = run.visits.set_index("visit").loc[claims["visit"], "telehealth"].to_numpy()
+    assert (claims["telehealth"].to_numpy() == visit_flag).all()
 
 
 def test_a_video_visit_is_priced_at_its_payers_telehealth_pct():
@@ -137,11 +139,81 @@ def test_each_video_claims_expected_revenue_is_its_video_price(run: Run) -> None
     assert checked > 1000
 
 
-def test_the_835_puts_a_video_claim_at_place_of_service_10(run: Run) -> None:
-    payments = era_export.claim_payments(run)
+def test_the_payer_pays_a_video_claim_its_video_price(run: Run) -> None:
+    """commercial_a's video claims paid on first pass, with no line denied: the CO-45 it posts
+    is the charge less its allowed amount at 80% of the office rate, to the cent."""
+    payer = next(p for p in run.scenario.payers if p.name == "commercial_a")
+    claims = run.claims[run.claims["telehealth"] & (run.claims["payer"] == "commercial_a")
+                        & (run.claims["billed_payer"] == "commercial_a")
+                        & (run.claims["denials"] == 0) & (run.claims["denied_line"] < 0)
+                        & (run.claims["payer_paid_cents"] > 0)]
+    ledger = run.ledger
+    co45 = ledger[(ledger["carc_group"].astype(str) == "CO")
+                  & (ledger["carc_reason"].astype(str) == "45")].groupby("claim")[
+        "amount_cents"].sum()
+    lines = run.lines.groupby("claim")
+    checked = 0
+    for claim, charge in zip(claims["claim"], claims["charge_cents"], strict=True):
+        group = lines.get_group(claim)
+        billed = tuple(Line(str(c), u, ch, m, bool(pv)) for c, u, ch, m, pv in zip(
+            group["code"], group["units"], group["charge_cents"], group["medicare_cents"],
+            group["preventive"], strict=True))
+        video = allowed(payer, False, billed, charge, sum(i.medicare_cents for i in billed),
+                        video=True)
+        assert co45.get(claim, 0) == charge - video.allowed - video.non_covered, claim
+        checked += 1
+    assert checked > 200
+
+
+def test_the_835_puts_a_video_claim_at_place_of_service_10(run: Run, tmp_path) -> None:
+    """CLP08 of every claim payment written: 10 for a video claim, 11 for an office one."""
+    paths = era_export.write_835(run, tmp_path)
     video = set(run.claims.loc[run.claims["telehealth"], "claim"])
-    assert {p.place for p in payments if p.claim in video} == {era_export.HOME}
-    assert {p.place for p in payments if p.claim not in video} == {era_export.OFFICE}
+    places: dict[bool, set[str]] = {True: set(), False: set()}
+    for path in paths:
+        for segment in path.read_text().split("~"):
+            elements = segment.strip().split("*")
+            if elements[0] == "CLP":
+                places[int(elements[1].removeprefix("SIM")) in video].add(elements[8])
+    assert places == {True: {"10"}, False: {"11"}}
+
+
+def test_a_warm_start_keeps_each_claims_and_appointments_modality(run: Run) -> None:
+    """The end state writes telehealth for open claims and booked appointments; a run started
+    from it books those appointments and opens those claims with the same flags."""
+    state = state_from_run(run)
+    assert state.claims["telehealth"].any() and state.appointments["telehealth"].any()
+    nxt = simulate(run.scenario.with_changes({"calendar.start": state.as_of,
+                                              "calendar.warmup_days": 0,
+                                              "calendar.horizon_days": 20}),
+                   seed=6, state=state)
+    opened = nxt.claims[nxt.claims["claim"] < 0].sort_values("claim", ascending=False)
+    assert (opened["telehealth"].to_numpy() == state.claims["telehealth"].to_numpy()).all()
+    booked = nxt.appointments[nxt.appointments["request_day"] < 0]
+    assert (booked["telehealth"].to_numpy()
+            == state.appointments["telehealth"].astype(bool).to_numpy()).all()
+
+
+def test_payers_that_stop_paying_for_video_have_their_patients_seen_in_the_office():
+    """Every payer stops covering video on 2027-01-31: from then its patients are booked in
+    person, and the video appointments booked before are held in the office (no video visit
+    after the change, though many were booked by video for days after it)."""
+    names = [p.name for p in build().payers]
+    scenario = build({VIDEO: {"share": 1.0}, "calendar.warmup_days": 10,
+                      "changes": [{"date": "2027-01-31", "set": {
+                          f"payers[{name}].telehealth_covered": False for name in names}}]})
+    stopped = simulate(scenario, seed=8)
+    change = stopped.calendar.day(date(2027, 1, 31))
+    visits = stopped.visits
+    assert visits.loc[visits["day"] < change, "telehealth"].sum() > 100
+    assert not visits.loc[visits["day"] >= change, "telehealth"].any()
+    booked = stopped.appointments
+    held = booked[(booked["request_day"] < change) & (booked["day"] >= change)
+                  & booked["telehealth"] & (booked["status"] == "completed")]
+    assert len(held) > 30
+    seen = visits.set_index("appointment").loc[held["appointment"]]
+    assert not seen["telehealth"].any()
+    assert (seen["departure_minutes"] > seen["provider_end_minutes"]).all()  # checked out
 
 
 def test_a_video_add_on_must_be_in_the_fee_schedule():

@@ -154,8 +154,16 @@ class Scheduler:
             return None
         return {p: coverage.window(p, payer) for p in range(self.book.n_providers)}
 
-    def book_requests(self, day: int, requests: Requests) -> None:
-        """Offer each request the earliest slot; book it if within the patient's tolerance."""
+    def kept_on(self, day: int) -> int:
+        """Appointments on the book for ``day`` whose patients will come (as drawn so far)."""
+        table = self.table
+        return sum(1 for a in self.by_day[day] if table[a].status == KEPT)
+
+    def book_requests(self, day: int, requests: Requests,
+                      lost_on_phone: list[bool] | None = None) -> None:
+        """Offer each request the earliest slot; book it if within the patient's tolerance.
+        ``lost_on_phone``: per request, its booking call went unanswered and the patient did
+        not call back (``clinic/phones.py``): lost before it is offered a slot."""
         scenario = self.ctx.scenario
         rules = scenario.scheduling
         if self.noshow.params is not scenario.no_shows:
@@ -174,9 +182,13 @@ class Scheduler:
         first_available = rules.first_available_share
         panel = self.panel
         owner = panel.owner
-        for line, vtype, patient, payer, tolerance, key, draws in zip(
+        hung_up = lost_on_phone if lost_on_phone is not None else [False] * len(all_draws)
+        for line, vtype, patient, payer, tolerance, key, draws, unanswered in zip(
                 requests.line, requests.visit_type, requests.patient, requests.payer,
-                requests.tolerance, requests.key, all_draws, strict=True):
+                requests.tolerance, requests.key, all_draws, hung_up, strict=True):
+            if unanswered:
+                self.lost[day] += 1
+                continue
             slots = self._slots[line][vtype]
             first = earliest
             if authorizations.needed(line, vtype, payer):
@@ -229,10 +241,11 @@ class Scheduler:
 
     def book_existing(self, request_day: int, line: int, vtype: int, patient: int, payer: int,
                       provider: int, when: int, position: int, key: int,
-                      draws: list[float]) -> None:
+                      draws: list[float], telehealth: bool | None = None) -> None:
         """An appointment booked on ``request_day`` before the run (a warm start) in its slot
         (taken unless already taken: an overbooked import); its fate is drawn given that it
-        was not cancelled before day 0."""
+        was not cancelled before day 0; ``telehealth``: booked as a video visit (None: drawn as
+        for a new request)."""
         slots = self._slots[line][vtype]
         row = self.book.free[when][provider]
         if row is not None and row[position:position + slots] == b"\x01" * slots:
@@ -240,20 +253,22 @@ class Scheduler:
         else:
             self.unslotted.add(len(self.table))
         self._record(request_day, line, vtype, patient, payer, provider, when, position, key,
-                     draws, first_cancel_day=0)
+                     draws, first_cancel_day=0, telehealth=telehealth)
 
     def _record(self, day: int, line: int, vtype: int, patient: int, payer: int, provider: int,
                 when: int, position: int, key: int, draws: list[float],
-                first_cancel_day: int = 0) -> None:
+                first_cancel_day: int = 0, telehealth: bool | None = None) -> None:
         """Record an appointment booked on ``day`` and draw its fate (``draws``: the request's
         uniforms, indexed by ``R_*``; ``key``: its identity). Cancellations with notice
         fall uniformly on the days between booking and visit; none before
         ``first_cancel_day`` (for appointments booked before the run: the chance is then the
-        conditional one, given no cancellation so far)."""
+        conditional one, given no cancellation so far). ``telehealth``: booked as a video visit
+        (None: with the visit type's ``telehealth.share``, ``_video``)."""
         rules = self.ctx.scenario
         table = self.table
         lead = when - day
-        video = self._video(line, vtype, payer, draws[R_VIDEO])
+        video = (self._video(line, vtype, payer, draws[R_VIDEO]) if telehealth is None
+                 else telehealth)
         u_cancel, u_late, u_noshow, u_remind, u_when = draws[:R_CHECK]
         reminded = lead >= 2 and u_remind < rules.no_shows.reminder_share
         cancel_rate = rules.scheduling.early_cancel_rate
@@ -288,16 +303,16 @@ class Scheduler:
     def _video(self, line: int, vtype: int, payer: int, u: float) -> bool:
         """Whether a request is booked as a video visit: with its visit type's
         ``telehealth.share`` (``u``: the request's uniform), if its payer pays for video visits
-        (``telehealth_pct`` above 0)."""
+        (``telehealth_covered``)."""
         scenario = self.ctx.scenario
         video = scenario.service_lines[line].visit_types[vtype].telehealth
         return (video is not None and u < video.share
-                and scenario.payers[payer].telehealth_pct > 0)
+                and scenario.payers[payer].telehealth_covered)
 
     def _no_show_probability(self, lead: int, reminded: bool, when: int, line: int,
                              vtype: int, patient: int, video: bool = False) -> float:
         """P(no-show) of an appointment; a video visit's odds are the in-person odds times its
-        visit type's ``telehealth.no_show_odds_ratio``."""
+        visit type's ``telehealth.no_show_odds_ratio`` (if it has telehealth terms)."""
         if self.fitted is None:
             p = self.noshow.probability(lead, reminded)
         else:
@@ -306,10 +321,9 @@ class Scheduler:
             kept, missed = self.kept.get(patient, 0), self.missed.get(patient, 0)
             p = self.fitted.probability(lead, reminded, weekday, self._vtype_names[line][vtype],
                                         kept + missed, missed)
-        if not video:
-            return p
         terms = self.ctx.scenario.service_lines[line].visit_types[vtype].telehealth
-        assert terms is not None
+        if not video or terms is None:  # a warm start's video visit of a type without terms
+            return p
         return odds_scaled(p, terms.no_show_odds_ratio)
 
     def _remember(self, day: int) -> None:

@@ -26,6 +26,7 @@ import pandas as pd
 from practicesim.clinic import flow
 from practicesim.clinic.appointments import KEPT, Scheduler, columns_of, visit_type_labels
 from practicesim.clinic.demand import DemandModel, PatientPanel
+from practicesim.clinic.phones import phone_lines
 from practicesim.clinic.scheduling import AppointmentBook
 from practicesim.context import Context
 from practicesim.contracts import Allowed, allowed, line_of
@@ -45,7 +46,7 @@ from practicesim.encounter import (
     visit_draws,
 )
 from practicesim.finance import cents
-from practicesim.scenario import Payer, Scenario
+from practicesim.scenario import Payer, Scenario, VisitType
 from practicesim.seats import on_staff
 
 
@@ -56,8 +57,8 @@ class Pricing:
     scenario."""
 
     codes: list[list[list[tuple[float, Line]]]]
-    add_ons: list[list[list[tuple[float, Line]]]]
-    video_add_ons: list[list[list[tuple[float, Line]]]]
+    add_ons: list[list[list[AddOn]]]
+    video_add_ons: list[list[list[AddOn]]]
     """Per visit type: the add-ons of its video visits (``telehealth.add_ons``, default its
     own)."""
     substitutes: list[dict[Line, Line]]
@@ -73,8 +74,8 @@ class Pricing:
     @property
     def max_add_ons(self) -> int:
         """The most add-on codes any visit type has."""
-        return max((len(adds) for table in (self.add_ons, self.video_add_ons)
-                    for line in table for adds in line), default=0)
+        return max((column + 1 for table in (self.add_ons, self.video_add_ons)
+                    for line in table for adds in line for column, _, _ in adds), default=0)
 
     @classmethod
     def of(cls, scenario: Scenario) -> Pricing:
@@ -87,13 +88,12 @@ class Pricing:
                     acc += share
                     cumulative.append((acc, line_of(scenario, code, vt.units.get(code, 1))))
                 line_codes.append(cumulative)
-                line_adds.append([(p, line_of(scenario, code, vt.units.get(code, 1)))
-                                  for code, p in vt.add_ons.items()])
+                line_adds.append(_add_ons(scenario, vt, vt.add_ons))
                 video = vt.telehealth.add_ons if vt.telehealth is not None else None
-                line_video.append(line_adds[-1] if video is None else [
-                    (p, line_of(scenario, code, vt.units.get(code, 1)))
-                    for code, p in video.items()])
-                billed.update(item[1] for item in cumulative + line_adds[-1] + line_video[-1])
+                line_video.append(line_adds[-1] if video is None else
+                                  _add_ons(scenario, vt, video))
+                billed.update(item[1] for item in cumulative)
+                billed.update(item[2] for item in line_adds[-1] + line_video[-1])
             codes.append(line_codes)
             add_ons.append(line_adds)
             video_add_ons.append(line_video)
@@ -108,6 +108,21 @@ class Pricing:
                    [sum(payer.secondary.values()) for payer in scenario.payers],
                    rules.point_of_service == "estimate",
                    min(rules.estimate_collection_rate, rules.desk_collection_rate))
+
+
+AddOn = tuple[int, float, Line]
+"""An add-on code of a visit type: the column of its uniform after ``V_CODES + 1``, its
+probability, and its line."""
+
+
+def _add_ons(scenario: Scenario, vt: VisitType, chosen: dict[str, float]) -> list[AddOn]:
+    """The add-ons ``chosen`` with the visit type's units, each drawn with the uniform of its
+    place among the visit type's own add-ons (so a video visit's add-on draws the number the
+    same visit's office add-on would), codes not among them after those."""
+    order = list(vt.add_ons)
+    extra = [code for code in chosen if code not in vt.add_ons]
+    return [(order.index(code) if code in vt.add_ons else len(order) + extra.index(code), p,
+             line_of(scenario, code, vt.units.get(code, 1))) for code, p in chosen.items()]
 
 
 def _main_code(cumulative: list[tuple[float, Line]], u: float) -> Line:
@@ -231,21 +246,29 @@ class Clinic:
             self.ctx.finance.add(day, "staff_overtime", cents(dollars))
 
     def _at_work(self, role: str, day: int) -> int:
-        """Servers of a flow stage today: the staff present, at least one when the role has
-        positions (someone covers a stage whose staff are all absent); 0 skips the stage."""
+        """Servers of a flow stage today: the staff present (for the front desk, less those on
+        the phones: ``phones.phone_lines``), at least one when the role has positions (someone
+        covers a stage whose staff are all absent or on the phones); 0 skips the stage."""
         if getattr(self.ctx.scenario.staff, role).count == 0:
             return 0
-        return max(1, self.ctx.workforce.present(role, day))
+        present = self.ctx.workforce.present(role, day)
+        if role == "front_desk":
+            present -= phone_lines(self.ctx, day)
+        return max(1, present)
 
     def _arrivals(self, day: int) -> tuple[flow.DayPatients, list[Arrival], list[list[float]]]:
         """Today's patients; per patient its ``Arrival``; and per patient its own uniforms
-        (``V_*``). A video visit's patient joins at her slot's time plus the punctuality draw
-        and has no check-in, rooming or checkout minutes."""
+        (``V_*``). A video visit's patient joins at her slot's time, or later by the punctuality
+        draw (the provider starts it no earlier), and has no check-in, rooming or checkout
+        minutes; one booked by video whose payer no longer pays for video (a dated change) is
+        seen in the office."""
         table = self.scheduler.table
         kept = [a for a in self.scheduler.by_day[day] if table[a].status == KEPT]
         walk_ins = self.demand.walk_ins(day)
+        payers, covered = self.panel.payer, [p.telehealth_covered
+                                             for p in self.ctx.scenario.payers]
         who = [(a, table[a].patient, table[a].line, table[a].visit_type, table[a].key,
-                table[a].telehealth) for a in kept]
+                table[a].telehealth and covered[payers[table[a].patient]]) for a in kept]
         who += [(-1, patient, line, vtype, key, False)
                 for _, line, vtype, patient, key in walk_ins]
         block = self.ctx.streams.keyed("visit", [w[4] for w in who], self.width)
@@ -254,7 +277,8 @@ class Clinic:
         patience = self._patience(who)
         for i, a in enumerate(kept):
             appt = table[a]
-            patients.add(appt.time + punctuality[i], appt.provider, float(appt.session_start),
+            late = punctuality[i] if not who[i][5] or punctuality[i] > 0.0 else 0.0
+            patients.add(appt.time + late, appt.provider, float(appt.session_start),
                          check_in[i], rooming[i], provider[i], checkout[i], (),
                          float(appt.time), patience[i])
         for i, (minute, _, _, patient, _) in enumerate(walk_ins, start=len(kept)):
@@ -413,8 +437,8 @@ class Clinic:
         pricing = self.pricing
         billed = [_main_code(pricing.codes[line][vtype], u[V_CODES])]
         add_ons = (pricing.video_add_ons if video else pricing.add_ons)[line][vtype]
-        for k, (probability, item) in enumerate(add_ons):
-            if u[V_CODES + 1 + k] < probability:
+        for column, probability, item in add_ons:
+            if u[V_CODES + 1 + column] < probability:
                 billed.append(item)
         substitutes = pricing.substitutes[payer]
         if substitutes:
@@ -453,7 +477,7 @@ class Clinic:
             deposit = 0
         if collected + deposit:
             self.ctx.finance.collected(day, collected + deposit, provider=provider)
-        supplies = pricing.supply_cents[line][vtype]
+        supplies = 0 if video else pricing.supply_cents[line][vtype]
         if supplies:
             self.ctx.finance.add(day, "supplies", supplies)
         missing = (self.authorizations.needed(line, vtype, payer) and u[V_AUTHORIZATION]

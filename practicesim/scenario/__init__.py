@@ -36,6 +36,7 @@ from practicesim.scenario.billing import (
     OneTimeCost,
     Outsourcing,
     PatientCollections,
+    Phones,
 )
 from practicesim.scenario.calendar import WEEKDAYS, Calendar, Weekday, clock_minutes
 from practicesim.scenario.demand import Demand, NoShows, Ramp, Scheduling
@@ -82,6 +83,7 @@ __all__ = [
     "Outsourcing",
     "PatientCollections",
     "Payer",
+    "Phones",
     "PriorAuthorization",
     "Provider",
     "Ramp",

@@ -228,8 +228,44 @@ class PatientCollections(Section):
     payment_plans: PaymentPlans | None = None
 
 
+class Phones(Section):
+    """The practice's phone lines (``clinic/phones.py``), answered by ``staff`` of the front
+    desk's people present (the others check patients in; at least one does).
+
+    Each appointment request is a booking call unless booked online (``online_share``, drawn
+    per request); besides, each appointment kept today brings ``calls_per_visit`` other calls
+    to the desk that day (confirmations, rescheduling, directions, billing questions: a Poisson
+    count). Calls arrive through the day by ``hourly_shares`` (hour of the day -> weight),
+    uniformly within the hour, and are answered in order of arrival; each takes
+    ``minutes_per_call``. A caller on hold longer than her ``patience_minutes`` hangs up; a
+    hung-up booking call loses its request with ``lost_share`` (the patient does not call back),
+    else the patient calls back and is booked as usual.
+    """
+
+    staff: int = Field(ge=1)
+    online_share: Fraction = 0.0
+    calls_per_visit: NonNegative = 0.0
+    minutes_per_call: Dist = Field(
+        default_factory=lambda: {"dist": "lognormal", "median": 2.5, "p90": 5})
+    patience_minutes: Dist = Field(
+        default_factory=lambda: {"dist": "lognormal", "median": 2, "p90": 6})
+    lost_share: Fraction = 0.3
+    hourly_shares: dict[Annotated[int, Field(ge=0, le=23)], NonNegative] = Field(
+        default_factory=lambda: dict.fromkeys(range(8, 17), 1.0))
+
+    @field_validator("hourly_shares")
+    @classmethod
+    def _some_hour(cls, value: dict[int, float]) -> dict[int, float]:
+        if not sum(value.values()) > 0:
+            raise ValueError(f"hourly_shares must give some hour a weight above 0, got {value}")
+        return value
+
+
 class FrontOffice(Section):
     """Front-office work before the visit (the practice management checklist)."""
+
+    phones: Phones | None = None
+    """The phone lines as a queue (None: calls are not modelled)."""
 
     eligibility_check_share: Fraction = 0.0
     """Share of appointments booked at least two days ahead whose coverage is verified 48 hours

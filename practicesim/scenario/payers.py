@@ -158,10 +158,13 @@ class Payer(Section):
     """Contracted allowed dollars per unit, by code (codes not listed: by
     ``allowed_pct_of_medicare``)."""
     npp_pct: float = Field(default=1.0, gt=0, le=1)
-    telehealth_pct: float = Field(default=1.0, ge=0, le=1)
-    """What the payer allows for a video visit with the patient at home (place of service 10)
-    as a share of the same visit in the office: 1 under payment parity; 0 when it does not pay
-    for such visits (then its patients are seen in person: ``visit_types[].telehealth``)."""
+    telehealth_covered: bool = True
+    """The payer pays for video visits with the patient at home (place of service 10); if not,
+    its patients are booked in person, and a video visit booked while it did is held in the
+    office once it no longer does (``visit_types[].telehealth``)."""
+    telehealth_pct: float = Field(default=1.0, gt=0, le=1)
+    """What the payer allows for a video visit as a share of the same visit in the office (1:
+    payment parity), applied when it adjudicates the claim."""
     enrollment_days: Dist | None = None
     """Days from a provider's enrollment application to this payer's approval: taken by a
     ``credentialing`` entry with ``applied`` and no ``processing_days`` of its own."""

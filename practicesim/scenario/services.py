@@ -16,7 +16,7 @@ class Telehealth(Section):
     """A visit type's video modality (``clinic/appointments.py``, ``clinic/flow.py``).
 
     ``share`` of the visit type's requests are booked as video visits, when the patient's payer
-    pays for video visits (``payers[].telehealth_pct`` above 0; the others are seen in person).
+    pays for video visits (``payers[].telehealth_covered``; the others are seen in person).
     A video visit takes the provider's slot as an office visit does, but needs no check-in at the
     desk, no room, no rooming and no checkout (the patient joins from home, place of service 10);
     its no-show odds are the in-person odds times ``no_show_odds_ratio``; the provider's minutes
@@ -26,9 +26,14 @@ class Telehealth(Section):
     """
 
     share: Fraction
+    """Of the visit type's requests whose payer pays for video, the share booked by video."""
     no_show_odds_ratio: float = Field(default=1.0, gt=0)
+    """A video appointment's no-show odds over the same appointment's in the office."""
     provider_minutes: Dist | None = None
+    """The provider's minutes of a video visit (None: the visit type's)."""
     add_ons: dict[str, Fraction] | None = None
+    """Add-on codes billed with a video visit, and their probabilities (None: the visit
+    type's)."""
 
 
 class VisitType(Section):

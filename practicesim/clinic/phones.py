@@ -39,7 +39,11 @@ def answer_calls(arrival: list[float], handle: list[float], patience: list[float
                  lines: int, opens: float) -> tuple[list[bool], list[float]]:
     """FCFS answering on ``lines`` lines free from ``opens`` (minutes after midnight). Per
     call: whether it was answered, and its minutes on hold (until answered, or until the
-    caller hung up: her patience). With no lines every caller hangs up."""
+    caller hung up: her patience). With no lines every caller hangs up.
+
+    >>> answer_calls([0.0, 0.0, 1.0], [5.0, 5.0, 5.0], [9.0, 3.0, 9.0], lines=1, opens=0.0)
+    ([True, False, True], [0.0, 3.0, 4.0])
+    """
     n = len(arrival)
     answered = [False] * n
     hold = [0.0] * n

@@ -17,6 +17,7 @@ import pytest
 
 from practicesim import Run, Scenario, load_scenario, simulate
 from practicesim.calendar import session_slots
+from practicesim.clinic.phones import phone_lines
 from practicesim.finance import COST_CATEGORIES
 from practicesim.metrics import late_cancel_rate, no_show_rate
 from practicesim.practice import Practice
@@ -127,9 +128,9 @@ def test_front_desk_hire_answers_more_calls_only_from_its_date(front_desk_runs):
     pd.testing.assert_frame_equal(before[0], before[1])
 
     phones = hire.scenario.front_office.phones
-    sigma = math.log(phones.minutes_per_call.p90 / phones.minutes_per_call.median) / (
-        NormalDist().inv_cdf(0.9))
-    handle = phones.minutes_per_call.median * math.exp(sigma**2 / 2)
+    handle = phones.minutes_per_call.mean
+    assert handle == pytest.approx(2.5 * math.exp(
+        (math.log(2) / NormalDist().inv_cdf(0.9)) ** 2 / 2))
     after = [run.daily[(run.daily["day"] >= hired) & run.daily["clinic_day"]]
              for run in (base, hire)]
     load = after[0]["calls"].mean() * handle / (9 * 60)
@@ -138,6 +139,13 @@ def test_front_desk_hire_answers_more_calls_only_from_its_date(front_desk_runs):
     assert hung_up[0] > 0.1 and hung_up[1] < hung_up[0] / 2
     assert after[1]["requests_lost_on_phone"].sum() < after[0]["requests_lost_on_phone"].sum() / 2
     assert hire.scenario.epochs()[-1][1].front_office.phones.staff == phones.staff + 1 == 3
+    for scenario, people, lines in ((base.scenario, 4, 2), (hire.scenario, 5, 3)):
+        practice = Practice(scenario, seed=1, replication=0)
+        day = next(d for d in range(hired, practice.ctx.n_days)
+                   if practice.ctx.workforce.present("front_desk", d) == people)
+        practice.ctx.scenario = scenario.epochs()[-1][1]
+        assert phone_lines(practice.ctx, day) == lines
+        assert practice.clinic._at_work("front_desk", day) == 2  # check-in unchanged
 
 
 def steady_state(run: Run) -> dict[str, float]:

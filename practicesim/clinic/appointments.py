@@ -182,11 +182,11 @@ class Scheduler:
         first_available = rules.first_available_share
         panel = self.panel
         owner = panel.owner
-        hung_up = lost_on_phone if lost_on_phone is not None else [False] * len(all_draws)
-        for line, vtype, patient, payer, tolerance, key, draws, unanswered in zip(
+        phone_lost = lost_on_phone if lost_on_phone is not None else [False] * len(all_draws)
+        for line, vtype, patient, payer, tolerance, key, draws, lost_call in zip(
                 requests.line, requests.visit_type, requests.patient, requests.payer,
-                requests.tolerance, requests.key, all_draws, hung_up, strict=True):
-            if unanswered:
+                requests.tolerance, requests.key, all_draws, phone_lost, strict=True):
+            if lost_call:
                 self.lost[day] += 1
                 continue
             slots = self._slots[line][vtype]

@@ -12,8 +12,10 @@ call she hangs up then and takes no line. This is the exact sample path of an FC
 multi-server queue with reneging (as ``flow.provider_station``); ``tests/test_phones.py``
 checks its share of callers who hang up against the Erlang-A formula (M/M/c+M, Palm).
 
-A hung-up booking call loses its request with ``lost_share`` (the patient does not call back);
-the other hung-up calls cost the patient's time only. The phone staff are the front desk's
+A hung-up booking call loses its request with ``lost_share`` (the patient does not call back); the
+other hung-up calls cost the patient's time only. Simplification: a patient who calls back is
+booked as usual, and her second call is not queued (it would add about a tenth to the baseline's
+load), so the share who hang up is somewhat understated. The phone staff are the front desk's
 people present, up to ``staff``; the rest check patients in (``phone_lines``).
 """
 
@@ -37,9 +39,10 @@ call loses its request."""
 
 def answer_calls(arrival: list[float], handle: list[float], patience: list[float],
                  lines: int, opens: float) -> tuple[list[bool], list[float]]:
-    """FCFS answering on ``lines`` lines free from ``opens`` (minutes after midnight). Per
-    call: whether it was answered, and its minutes on hold (until answered, or until the
-    caller hung up: her patience). With no lines every caller hangs up.
+    """FCFS answering on ``lines`` lines free from ``opens`` (minutes after midnight; a call
+    before then waits for it). Per call: whether it was answered, and its minutes on hold
+    (until answered, or until the caller hung up: her patience). With no lines every caller
+    hangs up.
 
     >>> answer_calls([0.0, 0.0, 1.0], [5.0, 5.0, 5.0], [9.0, 3.0, 9.0], lines=1, opens=0.0)
     ([True, False, True], [0.0, 3.0, 4.0])
@@ -64,7 +67,10 @@ def answer_calls(arrival: list[float], handle: list[float], patience: list[float
 
 def phone_lines(ctx: Context, day: int) -> int:
     """The front desk's people on the phones today: up to ``phones.staff`` of those present
-    (0 when calls are not modelled)."""
+    (0 when calls are not modelled: no ``phones`` section, or no front desk). The phones take
+    their people first; check-in keeps at least one server (``Clinic._at_work``), so with no
+    more people present than phone staff one person counts at both, an optimistic
+    simplification (the small test practice's single front-desk person does both)."""
     terms = ctx.scenario.front_office.phones
     if terms is None or ctx.scenario.staff.front_desk.count == 0:
         return 0
@@ -88,8 +94,10 @@ class PhoneLines:
         and the other calls of ``kept_today`` kept appointments. Per request: True when its
         booking call was not answered and the patient does not call back (the request is
         lost); None when calls are not modelled."""
-        terms = self.ctx.scenario.front_office.phones
-        if terms is None or not self.ctx.calendar.is_clinic_day[day]:
+        scenario = self.ctx.scenario
+        terms = scenario.front_office.phones
+        if (terms is None or scenario.staff.front_desk.count == 0
+                or not self.ctx.calendar.is_clinic_day[day]):
             return None
         streams = self.ctx.streams
         own = streams.keyed("call", keys, CALL_DRAWS) if keys else np.empty((0, CALL_DRAWS))
@@ -127,7 +135,8 @@ class PhoneLines:
         then a uniform minute in it), handle minutes and patience (minutes, never negative)."""
         hours = sorted(terms.hourly_shares)
         weights = np.array([terms.hourly_shares[h] for h in hours], dtype=float)
-        edges = np.cumsum(weights) / weights.sum()
+        cumulative = np.cumsum(weights)
+        edges = cumulative / cumulative[-1]
         at = np.minimum(np.searchsorted(edges, calls[:, C_HOUR], side="right"), len(hours) - 1)
         arrival = np.asarray(hours, dtype=float)[at] * 60.0 + 60.0 * calls[:, C_MINUTE]
         handle = np.maximum(terms.minutes_per_call.quantiles(calls[:, C_HANDLE]), 0.0)
